@@ -1,0 +1,39 @@
+"""composer: the server half of a forum reply box.
+
+Pasted or typed content in; safe HTML, a plain-text projection, and the notices the editor
+shows (each with its undo) out. Everything public is importable from here::
+
+    from composer import Pipeline, Submission
+    result = Pipeline().run(Submission("<p>Hello</p>", format="html"))
+"""
+
+from composer.__about__ import __version__
+from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
+from composer.document import Document
+from composer.errors import ComposerError, ConfigError, InputError, StageError
+from composer.inputs import Clipboard, Format, Submission
+from composer.pipeline import Pipeline, Stage, default_stages
+from composer.policy import Policy
+from composer.result import Action, Notice, Problem, Result
+
+__all__ = [
+    "DEFAULT_ALLOWLIST",
+    "Action",
+    "Allowlist",
+    "Clipboard",
+    "ComposerError",
+    "ConfigError",
+    "Document",
+    "Format",
+    "InputError",
+    "Notice",
+    "Pipeline",
+    "Policy",
+    "Problem",
+    "Result",
+    "Stage",
+    "StageError",
+    "Submission",
+    "__version__",
+    "default_stages",
+]

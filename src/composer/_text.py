@@ -1,0 +1,84 @@
+"""The plain-text projection of safe HTML (notifications, search, e-mail, length limits)."""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from composer._tree import BLOCK_TAGS, parse
+
+_SPACES = re.compile(r"\s+")
+#: blocks set off by a blank line; other blocks by a line break
+_PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+_HIDDEN_TAGS = frozenset({"script", "style", "template", "head", "title"})
+
+
+class _Writer:
+    """Collects text, folding whitespace as a browser does and merging requested breaks."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.breaks = 0  # newlines owed before the next text
+        self.line_start = True
+
+    def text(self, value: str, pre: bool) -> None:
+        if not pre:
+            value = _SPACES.sub(" ", value)
+            if value == " " and (self.breaks or self.line_start):
+                return
+        if self.breaks:
+            if self.parts:
+                self.parts.append("\n" * self.breaks)
+            self.breaks = 0
+            self.line_start = True
+        if self.line_start and not pre:
+            value = value.lstrip(" ")
+        if value:
+            self.parts.append(value)
+            self.line_start = False
+
+    def newline(self, count: int, forced: bool = False) -> None:
+        if forced:
+            self.parts.append("\n" * max(self.breaks, 1))
+            self.breaks = 0
+            self.line_start = True
+        else:
+            self.breaks = max(self.breaks, count)
+
+
+def _walk(el: HtmlElement, out: _Writer, pre: bool) -> None:
+    for child in el:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag and tag not in _HIDDEN_TAGS:
+            block = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in BLOCK_TAGS else 0
+            if tag == "br":
+                out.newline(1, forced=True)
+            if block:
+                out.newline(block)
+            inner_pre = pre or tag == "pre"
+            if child.text:
+                out.text(child.text, inner_pre)
+            _walk(child, out, inner_pre)
+            if block:
+                out.newline(block)
+            elif tag in ("td", "th"):
+                out.text(" ", False)
+        if child.tail:
+            out.text(child.tail, pre)
+
+
+def element_text(el: HtmlElement) -> str:
+    """Visible text of ``el``: one line per block, a blank line between paragraphs."""
+    out = _Writer()
+    if el.text:
+        out.text(el.text, False)
+    _walk(el, out, False)
+    return "\n".join(line.rstrip(" ") for line in "".join(out.parts).split("\n")).strip()
+
+
+def html_to_text(source: str) -> str:
+    """Visible text of an HTML fragment (see :func:`element_text`)."""
+    if "<" not in source and "&" not in source:
+        return _SPACES.sub(" ", source).strip()
+    return element_text(parse(source))

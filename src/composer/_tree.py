@@ -1,0 +1,42 @@
+"""Parse HTML into the one working tree and serialize it back, each exactly once per run."""
+
+from __future__ import annotations
+
+from lxml import etree, html
+
+_PARSER = html.HTMLParser(huge_tree=True, remove_blank_text=False, default_doctype=False)
+
+#: Tags that make a new line in the reader's view (used by text projections).
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote dd details div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr li main nav ol p pre section summary table tbody thead tfoot tr ul".split()
+)
+
+
+def parse(source: str) -> html.HtmlElement:
+    """Return the ``<body>`` element holding ``source``.
+
+    A fragment is wrapped in ``<html><body>`` first, so libxml2 does not wrap leading text in
+    a ``<p>``; a full document (a Word clipboard) is parsed as it is. Callers guarantee the
+    nesting depth was checked, because libxml2 silently drops content below ~255 levels.
+    """
+    head = source[:1024].lstrip().lower()
+    if not (head.startswith("<html") or head.startswith("<!doctype") or head.startswith("<?xml")):
+        source = "<html><body>" + source + "</body></html>"
+    try:
+        root = html.document_fromstring(source, parser=_PARSER)
+    except etree.ParserError:  # "Document is empty": only whitespace or comments
+        root = html.document_fromstring("<html><body></body></html>", parser=_PARSER)
+    body = root.find("body")
+    if body is None:  # a document with only a <head> or a frameset
+        body = etree.SubElement(root, "body")
+    return body
+
+
+def serialize(body: html.HtmlElement) -> str:
+    """The inner HTML of ``body`` in one ``tostring`` call."""
+    body.attrib.clear()
+    body.tail = None
+    out = etree.tostring(body, encoding="unicode", method="html")
+    # "<body>" ... "</body>"; an empty body serializes as "<body></body>"
+    return out[6:-7]

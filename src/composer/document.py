@@ -1,0 +1,129 @@
+"""The one working document a run owns; every stage reads and edits it.
+
+The tree is parsed on first use and serialized once, so a post that no stage needs a tree
+for is never parsed at all (most posts: the sanitizer alone handles them).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from composer import _tree
+from composer.inputs import Format
+from composer.messages import render
+from composer.policy import Policy
+from composer.result import Action, Notice, Problem, Result
+
+
+class Document:
+    """State shared by the stages of one run.
+
+    ``source`` is the input in its own format (html, markdown or text) and stays as it
+    arrived, so stages can run cheap prefilters on it. ``html`` is the working HTML; ``tree``
+    is the same content as an lxml ``<body>`` element, parsed when a stage first asks.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        format: Format,
+        policy: Policy,
+        *,
+        paste: bool = False,
+        plain: bool = False,
+        display_as_link: frozenset[str] = frozenset(),
+        files: tuple[tuple[str, bytes], ...] = (),
+    ) -> None:
+        self.source = source
+        self.format = format
+        self.policy = policy
+        self.paste = paste
+        self.plain = plain
+        self.display_as_link = display_as_link
+        self.files = files
+        self.notices: list[Notice] = []
+        self.problems: list[Problem] = []
+        self.stats: dict[str, Any] = {}
+        self.pending: list[str] = []
+        #: what stages and the sanitizer took out, by kind ("elements", "attributes", ...) and name
+        self.removed: dict[str, Counter[str]] = {}
+        #: set by the embed stage when it built iframes the sanitizer should admit
+        self.allow_iframes = False
+        self.stopped = False
+        self._html: str = source
+        self._tree: HtmlElement | None = None
+
+    # -- the content ---------------------------------------------------------------------
+
+    @property
+    def html(self) -> str:
+        """The working HTML; serializes the tree if a stage parsed it."""
+        if self._tree is not None:
+            self._html = _tree.serialize(self._tree)
+            self._tree = None
+        return self._html
+
+    @html.setter
+    def html(self, value: str) -> None:
+        self._tree = None
+        self._html = value
+
+    @property
+    def tree(self) -> HtmlElement:
+        """The ``<body>`` element of the working tree, parsed from :attr:`html` on first use."""
+        if self._tree is None:
+            self._tree = _tree.parse(self._html)
+        return self._tree
+
+    @property
+    def has_tree(self) -> bool:
+        return self._tree is not None
+
+    # -- reporting -----------------------------------------------------------------------
+
+    def notice(self, code: str, *, action: str | None = None, target: str | None = None, **params: Any) -> None:
+        """Tell the person what a stage did (``action`` names the undo it offers)."""
+        overrides = self.policy.messages
+        act = Action(action, render(action, {}, overrides), target) if action else None
+        self.notices.append(Notice(code, render(code, params, overrides), act, params))
+
+    def problem(self, code: str, *, template: str | None = None, stop: bool = False, **params: Any) -> None:
+        """Refuse the post for a reason; ``stop`` ends the run (nothing safe can be made)."""
+        message = render(template or code, params, self.policy.messages)
+        self.problems.append(Problem(code, message, params))
+        if stop:
+            self.stopped = True
+            self._tree = None
+            self._html = ""
+
+    def remove(self, kind: str, name: str, count: int = 1) -> None:
+        """Count something taken out of the post, for the ``content_removed`` notice."""
+        if count:
+            self.removed.setdefault(kind, Counter())[name] += count
+
+    # -- the end -------------------------------------------------------------------------
+
+    def result(self) -> Result:
+        """Freeze the document into a :class:`Result`, adding the ``content_removed`` notice."""
+        if self.removed and not self.stopped:
+            removed = {kind: dict(sorted(names.items())) for kind, names in sorted(self.removed.items())}
+            self.notice("content_removed", summary=_summary(removed), removed=removed)
+        return Result(
+            html=self._html if self._tree is None else self.html,
+            notices=tuple(self.notices),
+            problems=tuple(self.problems),
+            stats=dict(self.stats),
+            pending=tuple(self.pending),
+        )
+
+
+def _summary(removed: dict[str, dict[str, int]]) -> str:
+    parts = []
+    for kind, names in removed.items():
+        total = sum(names.values())
+        label = kind if total != 1 else kind.rstrip("s")
+        parts.append(f"{total} {label} ({', '.join(names)})")
+    return "; ".join(parts)

@@ -1,0 +1,32 @@
+"""The exceptions composer raises.
+
+A bad post is not an exception: it comes back as a :class:`~composer.Problem` in the
+:class:`~composer.Result`. Exceptions are for the caller's mistakes and for bugs::
+
+    ComposerError             base of everything composer raises
+    ├── ConfigError           a Pipeline or Policy was built wrong (raised at construction)
+    ├── InputError            the input cannot be read at all (not text, not UTF-8)
+    └── StageError            a stage crashed; names the stage, chains the original error
+"""
+
+from __future__ import annotations
+
+
+class ComposerError(Exception):
+    """Base class of every exception composer raises."""
+
+
+class ConfigError(ComposerError, ValueError):
+    """A pipeline or policy is misconfigured; raised when it is built, never per post."""
+
+
+class InputError(ComposerError, ValueError):
+    """The input is not readable text (wrong type, or bytes that are not UTF-8)."""
+
+
+class StageError(ComposerError):
+    """A stage raised an unexpected exception; ``stage`` names it, ``__cause__`` holds it."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(f"stage {stage!r} failed: {message}")
+        self.stage = stage

@@ -1,0 +1,19 @@
+"""The stages of the standard chain, one file each, in the order they run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from composer.stages.links import Links
+from composer.stages.parse import Parse
+from composer.stages.sanitize import Sanitize
+
+if TYPE_CHECKING:
+    from composer.pipeline import Stage
+
+__all__ = ["Links", "Parse", "Sanitize", "default_stages"]
+
+
+def default_stages() -> list[Stage]:
+    """A fresh list of the standard chain's stages."""
+    return [Parse(), Links(), Sanitize()]

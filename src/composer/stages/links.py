@@ -1,0 +1,84 @@
+"""Stage ``links``: bare URLs in HTML text become links; links that hide characters do not.
+
+Markdown and plain text are linked while they are parsed; HTML needs the tree, so the stage
+first asks the source whether any URL stands outside a tag or an existing link.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from lxml.html import Element, HtmlElement
+
+from composer._links import _HIDDEN, find_links, has_hidden
+from composer.document import Document
+
+#: a URL start that is not an attribute value (not after = " ')
+_TEXT_URL = re.compile(r"(?<![=\"'\w/])(?:https?://|www\.)", re.IGNORECASE)
+_NO_LINKS_INSIDE = frozenset({"a", "code", "pre", "script", "style", "textarea", "kbd", "samp"})
+
+
+def _bare_url_in_text(source: str) -> bool:
+    lower: str | None = None
+    for match in _TEXT_URL.finditer(source):
+        lower = lower or source.lower()
+        at = match.start()
+        if lower.rfind("<a", 0, at) <= lower.rfind("</a", 0, at):
+            return True  # not inside an anchor
+    return False
+
+
+def _anchor(url: str, text: str) -> HtmlElement:
+    a = Element("a")
+    a.set("href", url)
+    a.text = text
+    return a
+
+
+def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
+    """``text`` as leading text plus anchors (each carrying the text after it as tail)."""
+    links = find_links(text)
+    if not links:
+        return None
+    anchors = []
+    for i, link in enumerate(links):
+        a = _anchor(link.url, link.text)
+        end = links[i + 1].index if i + 1 < len(links) else len(text)
+        a.tail = text[link.last_index : end] or None
+        anchors.append(a)
+    return text[: links[0].index], anchors
+
+
+def _linkify(el: HtmlElement) -> None:
+    for child in list(el):
+        if isinstance(child.tag, str) and child.tag not in _NO_LINKS_INSIDE:
+            _linkify(child)
+        if child.tail and (parts := _split(child.tail)):
+            child.tail = parts[0] or None
+            at = el.index(child) + 1
+            for offset, a in enumerate(parts[1]):
+                el.insert(at + offset, a)
+    if el.text and (parts := _split(el.text)):
+        el.text = parts[0] or None
+        for offset, a in enumerate(parts[1]):
+            el.insert(offset, a)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Link bare URLs in HTML text; unlink URLs with control or invisible format characters."""
+
+    name: str = "links"
+
+    def __call__(self, doc: Document) -> None:
+        if doc.format == "html" and _bare_url_in_text(doc.source):
+            _linkify(doc.tree)
+        source = doc.source
+        if has_hidden(source) or ("%" in source and has_hidden(unquote(source))):
+            for a in list(doc.tree.iter("a")):
+                href = a.get("href")
+                if href and _HIDDEN.search(unquote(href)):
+                    a.drop_tag()
+                    doc.remove("links", "hidden characters")

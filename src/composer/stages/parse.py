@@ -1,0 +1,82 @@
+"""Stage ``parse``: bring markdown and plain text to HTML, and refuse what cannot be parsed safely.
+
+The HTML is not parsed into a tree here: stages that need the tree ask for it, and a post
+no stage needs it for goes straight to the sanitizer (see :class:`composer.document.Document`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+from composer._limits import clean_controls, too_deep
+from composer._links import LinkFinder, find_links
+from composer.document import Document
+
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _markdown() -> MarkdownIt:
+    # js-default: raw HTML is never passed through; breaks: a newline is a line break, as
+    # forum users expect; linkify with the same URL grammar as the other formats.
+    md = MarkdownIt("js-default", {"linkify": True, "breaks": True}).enable("linkify")
+    md.linkify = LinkFinder()
+    return md
+
+
+_MD = _markdown()
+
+
+def linkify_text(text: str) -> str:
+    """Escape ``text`` and turn each bare URL in it into a link."""
+    links = find_links(text) if "://" in text or "www." in text.lower() else []
+    if not links:
+        return html.escape(text, quote=False)
+    out = []
+    last = 0
+    for link in links:
+        out.append(html.escape(text[last : link.index], quote=False))
+        out.append(f'<a href="{html.escape(link.url)}">{html.escape(link.text, quote=False)}</a>')
+        last = link.last_index
+    out.append(html.escape(text[last:], quote=False))
+    return "".join(out)
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links.
+
+    Nothing else is interpreted: ``*this*`` stays literal.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    if not text.strip():
+        return ""
+    paragraphs = _PARAGRAPHS.split(text)
+    return "\n".join(
+        "<p>" + "<br>\n".join(linkify_text(line) for line in para.split("\n")) + "</p>" for para in paragraphs
+    )
+
+
+@dataclass(frozen=True)
+class Parse:
+    """Input to HTML: control characters out, markdown rendered, text paragraphed, depth checked."""
+
+    name: str = "parse"
+
+    def __call__(self, doc: Document) -> None:
+        source, dropped = clean_controls(doc.source)
+        if dropped:
+            doc.remove("characters", "control", dropped)
+            doc.source = source
+        if doc.format == "markdown":
+            markup = _MD.render(source)
+        elif doc.format == "text":
+            markup = text_to_html(source)
+        else:
+            markup = source
+        if too_deep(markup, doc.policy.max_depth):
+            doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
+            return
+        doc.html = markup

@@ -1,0 +1,256 @@
+"""Stage ``sanitize``: the allowlist, always last. nh3 by default, bleach as an option.
+
+Before cleaning, a linear scan of the tags counts what the allowlist will take out, so the
+``content_removed`` notice can say what went (the scan reports; nh3 decides). Iframes are
+admitted only when the embed stage built them (``doc.allow_iframes``) and only from
+:attr:`~composer.allowlist.Allowlist.iframe_hosts`.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import nh3
+
+from composer._limits import _TAG
+from composer._text import html_to_text
+from composer.allowlist import Allowlist
+from composer.document import Document
+from composer.errors import ConfigError
+from composer.policy import Policy
+
+Clean = Callable[[str], str]
+
+#: the attributes of an iframe the embed stage builds; the sanitizer sets the fixed ones itself
+IFRAME_ATTRIBUTES = frozenset({"src", "width", "height", "title", "allow", "allowfullscreen"})
+IFRAME_FIXED = {
+    "sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups",
+    "loading": "lazy",
+    "referrerpolicy": "strict-origin-when-cross-origin",
+}
+_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
+_A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
+_HREF = re.compile(r'\shref="([^"]*)"')
+_URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "background", "data"})
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser would see in an attribute value, or None for a relative URL."""
+    cleaned = _INVISIBLE.sub("", htmllib.unescape(value))
+    match = _SCHEME.match(cleaned)
+    return match.group(1).lower() if match else None
+
+
+def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
+    """An https URL on one of ``hosts``, with no userinfo or port tricks."""
+    try:
+        parts = urlsplit(src)
+    except ValueError:
+        return False
+    return parts.scheme == "https" and parts.hostname in hosts and parts.port is None and "@" not in parts.netloc
+
+
+class _Scanner:
+    """Counts what an allowlist removes from a fragment, by kind and name."""
+
+    def __init__(self, allow: Allowlist, iframes: bool) -> None:
+        self.allow = allow
+        self.tags = allow.tags | {"iframe"} if iframes else allow.tags
+        self.iframes = iframes
+
+    def scan(self, doc: Document, source: str) -> None:
+        allow = self.allow
+        if "<!--" in source:
+            doc.remove("comments", "html", source.count("<!--"))
+        for match in _TAG.finditer(source):
+            closing, name, _closed = match.groups()
+            if closing:
+                continue
+            tag = name.lower()
+            if tag not in self.tags:
+                kind = "elements" if tag in allow.clean_content_tags else "tags"
+                doc.remove(kind, tag)
+                continue
+            attrs = match.group()[len(name) + 1 :]
+            if "=" not in attrs and not attrs.strip(" \t\n/>"):
+                continue
+            allowed = IFRAME_ATTRIBUTES if tag == "iframe" else allow.allowed_attributes(tag)
+            for attr in _ATTR.finditer(attrs.rstrip(">")):
+                key = attr.group(1).lower()
+                if key == "class" and tag in allow.classes:
+                    continue
+                if key == "rel" and tag == "a":
+                    continue  # replaced by the policy's rel, not lost
+                if key not in allowed:
+                    if tag == "iframe" and key in IFRAME_FIXED:
+                        continue
+                    doc.remove("attributes", "event handler" if key.startswith("on") else key)
+                elif key in _URL_ATTRS and attr.group(2):
+                    scheme = url_scheme(attr.group(2).strip("\"'"))
+                    if scheme is not None and scheme not in allow.url_schemes:
+                        doc.remove("links", f"{scheme}:")
+
+
+class _Nh3:
+    def __init__(self, policy: Policy) -> None:
+        allow = policy.allowlist
+        hosts = allow.iframe_hosts
+        common: dict[str, Any] = {
+            "clean_content_tags": set(allow.clean_content_tags),
+            "url_schemes": set(allow.url_schemes),
+            "allowed_classes": {tag: set(names) for tag, names in allow.classes.items()},
+            "link_rel": policy.link_rel or None,
+            "strip_comments": True,
+        }
+        attributes = {tag: set(names) for tag, names in allow.attributes.items()}
+        try:
+            self.plain: Clean = nh3.Cleaner(tags=set(allow.tags), attributes=attributes, **common).clean
+
+            def only_allowed_iframes(tag: str, attr: str, value: str) -> str | None:
+                if tag == "iframe" and attr == "src":
+                    return value if iframe_src_allowed(value, hosts) else None
+                return value
+
+            self.iframes: Clean = nh3.Cleaner(
+                tags=set(allow.tags) | {"iframe"},
+                attributes={**attributes, "iframe": set(IFRAME_ATTRIBUTES)},
+                set_tag_attribute_values={"iframe": dict(IFRAME_FIXED)},
+                attribute_filter=only_allowed_iframes,
+                **common,
+            ).clean
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(f"the allowlist is not valid for nh3: {exc}") from exc
+
+
+class _Bleach:
+    """The optional bleach backend: slower, pure Python, for those who must use it."""
+
+    def __init__(self, policy: Policy) -> None:
+        try:
+            import bleach
+            from bleach.html5lib_shim import Filter
+        except ImportError as exc:
+            raise ConfigError("Policy(sanitizer='bleach') needs the extra: pip install 'composer[bleach]'") from exc
+        allow = policy.allowlist
+        rel = policy.link_rel
+
+        class RelFilter(Filter):  # type: ignore[misc]
+            def __iter__(self) -> Any:
+                for token in super().__iter__():
+                    if rel and token["type"] == "StartTag" and token["name"] == "a":
+                        token["data"] = {k: v for k, v in token["data"].items() if k[1] != "rel"}
+                        token["data"][(None, "rel")] = rel
+                    yield token
+
+        def attributes(iframes: bool) -> Callable[[str, str, str], bool]:
+            def check(tag: str, name: str, value: str) -> bool:
+                if tag == "iframe" and iframes:
+                    if name == "src":
+                        return iframe_src_allowed(value, allow.iframe_hosts)
+                    return name in IFRAME_ATTRIBUTES or name in IFRAME_FIXED
+                if name == "class" and tag in allow.classes:
+                    return all(c in allow.classes[tag] for c in value.split())
+                return name in allow.allowed_attributes(tag)
+
+            return check
+
+        def cleaner(iframes: bool) -> Clean:
+            return bleach.Cleaner(
+                tags=allow.tags | ({"iframe"} if iframes else set()),
+                attributes=attributes(iframes),
+                protocols=allow.url_schemes,
+                strip=True,
+                strip_comments=True,
+                filters=[RelFilter],
+            ).clean  # type: ignore[no-any-return]
+
+        self.plain = cleaner(False)
+        self.iframes = cleaner(True)
+
+
+_CACHE: dict[tuple[int, str], tuple[Policy, _Nh3 | _Bleach]] = {}
+_LOCK = threading.Lock()
+
+
+def _backend(policy: Policy, name: str) -> _Nh3 | _Bleach:
+    key = (id(policy), name)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is policy:
+        return hit[1]
+    backend = _Nh3(policy) if name == "nh3" else _Bleach(policy)
+    with _LOCK:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = (policy, backend)
+    return backend
+
+
+def _own_links(out: str, policy: Policy) -> str:
+    """Drop ``nofollow`` from links to the forum itself (relative or ``own_hosts``)."""
+    if "nofollow" not in policy.link_rel:
+        return out
+    own_rel = " ".join(word for word in policy.link_rel.split() if word != "nofollow")
+    rel_attr = f'rel="{policy.link_rel}"'
+
+    def fix(match: re.Match[str]) -> str:
+        tag = match.group()
+        href = _HREF.search(tag)
+        if href is None:
+            return tag
+        url = htmllib.unescape(href.group(1))
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return tag
+        if (host is None and not url.startswith("//")) or (host and host.rstrip(".") in policy.own_hosts):
+            return tag.replace(rel_attr, f'rel="{own_rel}"' if own_rel else "")
+        return tag
+
+    return _A_TAG.sub(fix, out)
+
+
+@dataclass(frozen=True)
+class Sanitize:
+    """The last stage: everything not on the allowlist goes, and is counted."""
+
+    backend: Literal["nh3", "bleach"] | None = None
+    """None: the policy's ``sanitizer``."""
+    name: str = "sanitize"
+    sanitizes: bool = True
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        name = self.backend or policy.sanitizer
+        backend = _backend(policy, name)
+        if name == "bleach":
+            _drop_content_tags(doc)
+        source = doc.html
+        if "<" in source:
+            _Scanner(policy.allowlist, doc.allow_iframes).scan(doc, source)
+        out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
+        if "<a" in out:
+            out = _own_links(out, policy)
+        doc.html = out
+        if len(out) > policy.max_length:
+            length = len(html_to_text(out))
+            if length > policy.max_length:
+                doc.problem("too_long", length=length, limit=policy.max_length)
+
+
+def _drop_content_tags(doc: Document) -> None:
+    """bleach keeps the text of script and style as text; take those elements out first."""
+    tags = doc.policy.allowlist.clean_content_tags
+    lower = doc.html.lower()
+    if not any(f"<{tag}" in lower for tag in tags):
+        return
+    for el in list(doc.tree.iter(*tags)):
+        doc.remove("elements", str(el.tag))
+        el.drop_tree()

@@ -1,0 +1,33 @@
+"""Shared test helpers: where the corpora live, and how missing services are treated."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: real-world test data, read in place (never copied into the repo)
+CORPORA = ROOT.parent / "shared" / "corpora"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REQUIRE_SERVICES = os.environ.get("COMPOSER_REQUIRE_SERVICES") == "1"
+
+
+def require_binary(path_or_name: str, why: str) -> str:
+    """The binary's path; a missing one skips loudly, or fails when services are required (CI)."""
+    found = path_or_name if os.path.isabs(path_or_name) and os.path.exists(path_or_name) else shutil.which(path_or_name)
+    if found:
+        return found
+    message = f"{path_or_name} is not installed ({why}); apt-get install it or run .ci/run"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " [COMPOSER_REQUIRE_SERVICES=1]")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.fail(f"test corpora not found at {CORPORA}: the repo must sit beside shared/")
+    return CORPORA

@@ -36,9 +36,10 @@ IFRAME_FIXED = {
 }
 _ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]+")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 _HREF = re.compile(r'\shref="([^"]*)"')
+_EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
 _URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "background", "data"})
 
 
@@ -47,6 +48,12 @@ def url_scheme(value: str) -> str | None:
     cleaned = _INVISIBLE.sub("", htmllib.unescape(value))
     match = _SCHEME.match(cleaned)
     return match.group(1).lower() if match else None
+
+
+def _relative_url(url: str) -> str | None:
+    """nh3 calls this for URLs it reads as relative; one hiding a scheme behind invisible
+    characters (``\u2028javascript:``) is dropped, not passed through."""
+    return url if url_scheme(url) is None else None
 
 
 def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
@@ -69,7 +76,7 @@ class _Scanner:
     def scan(self, doc: Document, source: str) -> None:
         allow = self.allow
         if "<!--" in source:
-            doc.remove("comments", "html", source.count("<!--"))
+            doc.remove("comments", "comment", source.count("<!--"))
         for match in _TAG.finditer(source):
             closing, name, _closed = match.groups()
             if closing:
@@ -109,6 +116,7 @@ class _Nh3:
             "allowed_classes": {tag: set(names) for tag, names in allow.classes.items()},
             "link_rel": policy.link_rel or None,
             "strip_comments": True,
+            "url_relative": _relative_url,
         }
         attributes = {tag: set(names) for tag, names in allow.attributes.items()}
         try:
@@ -142,12 +150,21 @@ class _Bleach:
         allow = policy.allowlist
         rel = policy.link_rel
 
-        class RelFilter(Filter):  # type: ignore[misc]
+        class AfterFilter(Filter):  # type: ignore[misc]
+            """Set the policy's rel on links, and drop URLs bleach misreads: its urlparse
+            takes ``javascript:123`` for a host and port, and keeps it."""
+
             def __iter__(self) -> Any:
                 for token in super().__iter__():
-                    if rel and token["type"] == "StartTag" and token["name"] == "a":
-                        token["data"] = {k: v for k, v in token["data"].items() if k[1] != "rel"}
-                        token["data"][(None, "rel")] = rel
+                    if token["type"] in ("StartTag", "EmptyTag"):
+                        attrs = token["data"]
+                        for key in [k for k in attrs if k[1] in _URL_ATTRS]:
+                            scheme = url_scheme(attrs[key])
+                            if scheme is not None and scheme not in allow.url_schemes:
+                                del attrs[key]
+                        if rel and token["name"] == "a":
+                            token["data"] = {k: v for k, v in attrs.items() if k[1] != "rel"}
+                            token["data"][(None, "rel")] = rel
                     yield token
 
         def attributes(iframes: bool) -> Callable[[str, str, str], bool]:
@@ -169,7 +186,7 @@ class _Bleach:
                 protocols=allow.url_schemes,
                 strip=True,
                 strip_comments=True,
-                filters=[RelFilter],
+                filters=[AfterFilter],
             ).clean  # type: ignore[no-any-return]
 
         self.plain = cleaner(False)
@@ -238,6 +255,8 @@ class Sanitize:
         out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
         if "<a" in out:
             out = _own_links(out, policy)
+        if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out
+            out = _EMPTY_CLASS.sub(r"\1", out)
         doc.html = out
         if len(out) > policy.max_length:
             length = len(html_to_text(out))

@@ -1,0 +1,98 @@
+"""The ``composer`` command: render a post or a paste from the shell.
+
+Exit status: 0 when the result is ok, 1 when it has problems, 2 for usage, input or
+configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from composer.__about__ import __version__
+from composer.errors import ComposerError
+from composer.inputs import Clipboard, Submission
+from composer.pipeline import Pipeline
+from composer.policy import Policy
+from composer.result import Result
+
+
+def _read(path: str, limit: int) -> bytes:
+    """Read at most ``limit + 1`` bytes, so an oversized file is refused, not truncated."""
+    if path == "-":
+        return sys.stdin.buffer.read(limit + 1)
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)
+
+
+def _print(result: Result, fmt: str, out: TextIO) -> None:
+    if fmt == "json":
+        json.dump(result.to_dict(), out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return
+    out.write((result.text if fmt == "text" else result.html) + "\n")
+    for notice in result.notices:
+        action = f" [{notice.action.label}]" if notice.action else ""
+        print(f"notice: {notice.code}: {notice.message}{action}", file=sys.stderr)
+    for problem in result.problems:
+        print(f"problem: {problem.code}: {problem.message}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="composer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"composer {__version__}")
+    parser.add_argument("--sanitizer", choices=("nh3", "bleach"), default="nh3", help="sanitizer backend")
+    parser.add_argument("--offline", action="store_true", help="never fetch link previews (embed cache only)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", help="render a submitted post")
+    render.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
+    render.add_argument("--from", dest="source", choices=("html", "markdown", "text"), default="html")
+    render.add_argument("--format", choices=("html", "text", "json"), default="html")
+    render.add_argument("--display-as-link", action="append", default=[], metavar="URL",
+                        help="keep this URL as a plain link (repeatable)")
+
+    paste = sub.add_parser("paste", help="render a paste from its clipboard flavours")
+    paste.add_argument("--html", metavar="FILE", help="the text/html flavour")
+    paste.add_argument("--text", metavar="FILE", help="the text/plain flavour")
+    paste.add_argument("--plain", action="store_true", help="paste as plain text (the undo)")
+    paste.add_argument("--format", choices=("html", "text", "json"), default="html")
+
+    sub.add_parser("stages", help="list the stages of the default chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        policy = Policy(sanitizer=args.sanitizer, embed_mode="cache_only" if args.offline else "sync")
+        pipe = Pipeline(policy=policy)
+        if args.command == "stages":
+            print("\n".join(pipe.stages))
+            return 0
+        limit = policy.max_input_bytes
+        if args.command == "render":
+            body = _read(args.file, limit)
+            result = pipe.run(Submission(body, args.source, frozenset(args.display_as_link)))
+        else:
+            if not args.html and not args.text:
+                print("composer paste: give --html FILE and/or --text FILE", file=sys.stderr)
+                return 2
+            html = _read(args.html, limit) if args.html else None
+            text = _read(args.text, limit) if args.text else None
+            result = pipe.paste(Clipboard(html=html, text=text), plain=args.plain)
+    except OSError as exc:
+        print(f"composer: {exc}", file=sys.stderr)
+        return 2
+    except ComposerError as exc:
+        print(f"composer: {exc}", file=sys.stderr)
+        return 2
+    _print(result, args.format, sys.stdout)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

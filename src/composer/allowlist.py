@@ -60,7 +60,7 @@ class Allowlist:
     )
     url_schemes: frozenset[str] = frozenset({"http", "https", "mailto"})
     clean_content_tags: frozenset[str] = frozenset(
-        "script style template noscript noembed noframes xmp title textarea select".split()
+        "script style template iframe noembed noframes noscript xmp plaintext title textarea select".split()
     )
     #: Hosts whose player iframes the embed stage may build (exact host names, https only).
     iframe_hosts: frozenset[str] = frozenset(

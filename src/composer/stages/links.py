@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 from lxml.html import Element, HtmlElement
 
+from composer._limits import _RAW
 from composer._links import _HIDDEN, find_links, has_hidden
 from composer.document import Document
 
 #: a URL start that is not an attribute value (not after = " ')
 _TEXT_URL = re.compile(r"(?<![=\"'\w/])(?:https?://|www\.)", re.IGNORECASE)
-_NO_LINKS_INSIDE = frozenset({"a", "code", "pre", "script", "style", "textarea", "kbd", "samp"})
+#: links do not belong in links or code, and raw-text elements hold no markup at all
+#: a character reference inside an href value (it may encode an invisible character)
+_ENTITY_IN_HREF = re.compile(r"""href\s*=\s*["']?[^"'<>\s]*&#""", re.IGNORECASE)
+_NO_LINKS_INSIDE = _RAW | {"code", "pre", "kbd", "samp", "template", "object"}
 
 
 def _bare_url_in_text(source: str) -> bool:
@@ -25,8 +28,9 @@ def _bare_url_in_text(source: str) -> bool:
     for match in _TEXT_URL.finditer(source):
         lower = lower or source.lower()
         at = match.start()
-        if lower.rfind("<a", 0, at) <= lower.rfind("</a", 0, at):
-            return True  # not inside an anchor
+        opened = max(lower.rfind("<a ", 0, at), lower.rfind("<a\n", 0, at), lower.rfind("<a\t", 0, at))
+        if opened <= lower.rfind("</a", 0, at):
+            return True  # not inside an anchor with attributes (an href, most likely)
     return False
 
 
@@ -53,7 +57,8 @@ def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
 
 def _linkify(el: HtmlElement) -> None:
     for child in list(el):
-        if isinstance(child.tag, str) and child.tag not in _NO_LINKS_INSIDE:
+        tag = child.tag
+        if isinstance(tag, str) and tag not in _NO_LINKS_INSIDE and not (tag == "a" and child.get("href") is not None):
             _linkify(child)
         if child.tail and (parts := _split(child.tail)):
             child.tail = parts[0] or None
@@ -76,9 +81,9 @@ class Links:
         if doc.format == "html" and _bare_url_in_text(doc.source):
             _linkify(doc.tree)
         source = doc.source
-        if has_hidden(source) or ("%" in source and has_hidden(unquote(source))):
+        if has_hidden(source) or (doc.format == "html" and _ENTITY_IN_HREF.search(source)):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
-                if href and _HIDDEN.search(unquote(href)):
+                if href and _HIDDEN.search(href):
                     a.drop_tag()
                     doc.remove("links", "hidden characters")

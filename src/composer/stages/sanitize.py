@@ -111,7 +111,6 @@ class _Nh3:
         allow = policy.allowlist
         hosts = allow.iframe_hosts
         common: dict[str, Any] = {
-            "clean_content_tags": set(allow.clean_content_tags),
             "url_schemes": set(allow.url_schemes),
             "allowed_classes": {tag: set(names) for tag, names in allow.classes.items()},
             "link_rel": policy.link_rel or None,
@@ -120,7 +119,9 @@ class _Nh3:
         }
         attributes = {tag: set(names) for tag, names in allow.attributes.items()}
         try:
-            self.plain: Clean = nh3.Cleaner(tags=set(allow.tags), attributes=attributes, **common).clean
+            self.plain: Clean = nh3.Cleaner(
+                tags=set(allow.tags), clean_content_tags=set(allow.clean_content_tags), attributes=attributes, **common
+            ).clean
 
             def only_allowed_iframes(tag: str, attr: str, value: str) -> str | None:
                 if tag == "iframe" and attr == "src":
@@ -129,6 +130,7 @@ class _Nh3:
 
             self.iframes: Clean = nh3.Cleaner(
                 tags=set(allow.tags) | {"iframe"},
+                clean_content_tags=set(allow.clean_content_tags) - {"iframe"},
                 attributes={**attributes, "iframe": set(IFRAME_ATTRIBUTES)},
                 set_tag_attribute_values={"iframe": dict(IFRAME_FIXED)},
                 attribute_filter=only_allowed_iframes,

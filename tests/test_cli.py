@@ -1,0 +1,84 @@
+"""The composer command: subcommands, formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from composer import __version__
+from composer.cli import main
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(["--offline", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_render_html_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = tmp_path / "post.html"
+    post.write_text("<p>hi <script>x</script></p>")
+    code, out, _ = run(["render", str(post), "--format", "json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["html"] == "<p>hi </p>"
+    assert data["notices"][0]["code"] == "content_removed"
+
+
+def test_render_markdown_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("**bold**\n\nnext")
+    code, out, _ = run(["render", str(post), "--from", "markdown", "--format", "text"], capsys)
+    assert (code, out) == (0, "bold\n\nnext\n")
+
+
+def test_problem_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = tmp_path / "deep.html"
+    post.write_text("<div>" * 500)
+    code, _, err = run(["render", str(post)], capsys)
+    assert code == 1
+    assert "too_deep" in err
+
+
+def test_usage_and_input_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["render", "--from", "rtf"])
+    assert exc.value.code == 2
+    bad = tmp_path / "bad.html"
+    bad.write_bytes(b"\xff\xfe")
+    assert run(["render", str(bad)], capsys)[0] == 2
+    assert run(["render", str(tmp_path / "missing.html")], capsys)[0] == 2
+    assert run(["paste"], capsys)[0] == 2
+
+
+def test_paste_rich_and_plain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = tmp_path / "clip.html"
+    clip.write_text("<p><b>Bold</b> and *stars*</p><ul><li>one</li><li>two</li></ul>")
+    code, out, _ = run(["paste", "--html", str(clip), "--format", "json"], capsys)
+    assert code == 0
+    assert "<b>Bold</b>" in json.loads(out)["html"]
+    code, out, _ = run(["paste", "--html", str(clip), "--plain", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert "<b>" not in data["html"] and "*stars*" in data["html"]
+    assert "one<br>" in data["html"]
+
+
+def test_stages(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["stages"], capsys)
+    assert code == 0
+    assert out.split()[0] == "parse" and out.split()[-1] == "sanitize"
+
+
+def test_python_dash_m_and_stdin() -> None:
+    version = subprocess.run([sys.executable, "-m", "composer", "--version"], capture_output=True, text=True)
+    assert version.stdout.strip() == f"composer {__version__}"
+    done = subprocess.run(
+        [sys.executable, "-m", "composer", "--offline", "render", "-", "--from", "text"],
+        input="a *b* https://example.com/x", capture_output=True, text=True,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith('<p>a *b* <a href="https://example.com/x"')

@@ -31,8 +31,14 @@ def main() -> None:
     pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
     print(f"stages: {' -> '.join(pipe.stages)}\n")
     show("rich paste from Word", pipe.paste(Clipboard(html=(HERE / "rich-paste.html").read_text())))
-    show("the undo: paste as plain text", pipe.paste(Clipboard(html=(HERE / "rich-paste.html").read_text()), plain=True))
-    show("YouTube link alone on its line", pipe.run(Submission((HERE / "youtube-link.md").read_text(), "markdown")))
+    show(
+        "the undo: paste as plain text",
+        pipe.paste(Clipboard(html=(HERE / "rich-paste.html").read_text()), plain=True),
+    )
+    show(
+        "YouTube link alone on its line",
+        pipe.run(Submission((HERE / "youtube-link.md").read_text(), "markdown")),
+    )
     show("80 emoji", pipe.run(Submission((HERE / "emoji-80.txt").read_text(), "text")))
     show("pasted data: image", pipe.paste(Clipboard(html=(HERE / "pasted-image.html").read_text())))
 

@@ -17,7 +17,11 @@ REQUIRE_SERVICES = os.environ.get("COMPOSER_REQUIRE_SERVICES") == "1"
 
 def require_binary(path_or_name: str, why: str) -> str:
     """The binary's path; a missing one skips loudly, or fails when services are required (CI)."""
-    found = path_or_name if os.path.isabs(path_or_name) and os.path.exists(path_or_name) else shutil.which(path_or_name)
+    found = (
+        path_or_name
+        if os.path.isabs(path_or_name) and os.path.exists(path_or_name)
+        else shutil.which(path_or_name)
+    )
     if found:
         return found
     message = f"{path_or_name} is not installed ({why}); apt-get install it or run .ci/run"

@@ -8,12 +8,57 @@ import html5lib
 
 #: elements that can run script, load active content, or restyle/redirect the page
 DANGEROUS_TAGS = frozenset(
-    "script iframe frame frameset object embed applet base meta link style form input button "
-    "textarea select option math template portal svg animate set handler listener".split()
+    [
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "base",
+        "meta",
+        "link",
+        "style",
+        "form",
+        "input",
+        "button",
+        "textarea",
+        "select",
+        "option",
+        "math",
+        "template",
+        "portal",
+        "svg",
+        "animate",
+        "set",
+        "handler",
+        "listener",
+    ]
 )
 URL_ATTRIBUTES = frozenset(
-    "href src action formaction xlink:href srcset poster background data cite lowsrc dynsrc ping "
-    "manifest codebase archive longdesc usemap icon profile".split()
+    [
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "xlink:href",
+        "srcset",
+        "poster",
+        "background",
+        "data",
+        "cite",
+        "lowsrc",
+        "dynsrc",
+        "ping",
+        "manifest",
+        "codebase",
+        "archive",
+        "longdesc",
+        "usemap",
+        "icon",
+        "profile",
+    ]
 )
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 _BAD_SCHEME = re.compile(r"^(?:javascript|vbscript|data|livescript|mocha):", re.IGNORECASE)

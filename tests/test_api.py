@@ -23,8 +23,18 @@ def test_all_is_honest() -> None:
 
 def test_design_names_are_public() -> None:
     for name in (
-        "Pipeline", "Submission", "Clipboard", "Policy", "Result", "Notice", "Action", "Problem",
-        "ComposerError", "ConfigError", "InputError", "StageError",
+        "Pipeline",
+        "Submission",
+        "Clipboard",
+        "Policy",
+        "Result",
+        "Notice",
+        "Action",
+        "Problem",
+        "ComposerError",
+        "ConfigError",
+        "InputError",
+        "StageError",
     ):
         assert name in composer.__all__
 
@@ -37,7 +47,9 @@ def test_error_hierarchy() -> None:
 def test_to_dict_is_json_ready() -> None:
     result = Result(
         html="<p>x</p>",
-        notices=(Notice("link_embedded", "m", Action("display_as_link", "Display as a link instead", "https://a")),),
+        notices=(
+            Notice("link_embedded", "m", Action("display_as_link", "Display as a link instead", "https://a")),
+        ),
         problems=(Problem("emoji_limit", "Only 75 emoji are allowed.", {"limit": 75}),),
         stats={"emoji": 80},
     )
@@ -50,11 +62,17 @@ def test_to_dict_is_json_ready() -> None:
             {
                 "code": "link_embedded",
                 "message": "m",
-                "action": {"code": "display_as_link", "label": "Display as a link instead", "target": "https://a"},
+                "action": {
+                    "code": "display_as_link",
+                    "label": "Display as a link instead",
+                    "target": "https://a",
+                },
                 "params": {},
             }
         ],
-        "problems": [{"code": "emoji_limit", "message": "Only 75 emoji are allowed.", "params": {"limit": 75}}],
+        "problems": [
+            {"code": "emoji_limit", "message": "Only 75 emoji are allowed.", "params": {"limit": 75}}
+        ],
         "stats": {"emoji": 80},
         "pending": [],
     }

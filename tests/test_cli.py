@@ -78,7 +78,9 @@ def test_python_dash_m_and_stdin() -> None:
     assert version.stdout.strip() == f"composer {__version__}"
     done = subprocess.run(
         [sys.executable, "-m", "composer", "--offline", "render", "-", "--from", "text"],
-        input="a *b* https://example.com/x", capture_output=True, text=True,
+        input="a *b* https://example.com/x",
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0
     assert done.stdout.startswith('<p>a *b* <a href="https://example.com/x"')

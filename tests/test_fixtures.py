@@ -35,7 +35,8 @@ def cases(name: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "name"), [("text", "parse-text.txt"), ("markdown", "parse-markdown.txt"), ("html", "sanitize.txt")]
+    ("fmt", "name"),
+    [("text", "parse-text.txt"), ("markdown", "parse-markdown.txt"), ("html", "sanitize.txt")],
 )
 def test_fixture_files_exist(fmt: str, name: str) -> None:
     assert len(cases(name)) >= 5

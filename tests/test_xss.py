@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from safety import dangers
 
 from composer import Clipboard, Pipeline, Policy, Submission
+from composer.policy import Backend
+from safety import dangers
 
 CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "xss"
 
@@ -43,7 +44,7 @@ def _markdown_payloads() -> list[tuple[str, str]]:
 
 PAYLOADS = _payloads()
 MD_PAYLOADS = _markdown_payloads()
-BACKENDS = ("nh3", "bleach")
+BACKENDS: tuple[Backend, ...] = ("nh3", "bleach")
 PIPES = {b: Pipeline(policy=Policy(sanitizer=b, embed_mode="cache_only")) for b in BACKENDS}
 
 
@@ -54,7 +55,7 @@ def test_corpora_are_complete() -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(("name", "payload"), PAYLOADS, ids=[n for n, _ in PAYLOADS])
-def test_html_payload_is_defused(backend: str, name: str, payload: str) -> None:
+def test_html_payload_is_defused(backend: Backend, name: str, payload: str) -> None:
     pipe = PIPES[backend]
     for result in (
         pipe.run(Submission(payload, "html")),
@@ -67,7 +68,7 @@ def test_html_payload_is_defused(backend: str, name: str, payload: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize(("name", "payload"), MD_PAYLOADS, ids=[n for n, _ in MD_PAYLOADS])
-def test_markdown_payload_is_defused(backend: str, name: str, payload: str) -> None:
+def test_markdown_payload_is_defused(backend: Backend, name: str, payload: str) -> None:
     result = PIPES[backend].run(Submission(payload, "markdown"))
     assert dangers(result.html) == [], result.html
 

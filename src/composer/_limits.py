@@ -22,24 +22,141 @@ _TAG = re.compile(
     r"""<(/?)([a-zA-Z][^\s/>]*)(?:[\s/]+|[^\s/>][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?)*(>?)"""
 )
 _MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z])")
-_VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
 #: elements whose content some parser reads as text: inside them end tags are ignored (a
 #: parser that reads tags there sees more depth, one that does not sees less: both covered)
-_RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
+_RAW = frozenset(
+    ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
+)
 #: an end tag of an inline element does not close past these (HTML's "special" elements)
 _SPECIAL = frozenset(
-    "address applet article aside blockquote body button caption center dd details dir div dl dt "
-    "fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup html li main marquee menu "
-    "nav object ol p pre section select summary table tbody td tfoot th thead tr ul svg math".split()
+    [
+        "address",
+        "applet",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "button",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "html",
+        "li",
+        "main",
+        "marquee",
+        "menu",
+        "nav",
+        "object",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "select",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+        "svg",
+        "math",
+    ]
 )
 #: no end tag closes past these
-_SCOPE = frozenset("applet caption html table td th marquee object template svg math foreignobject".split())
+_SCOPE = frozenset(
+    [
+        "applet",
+        "caption",
+        "html",
+        "table",
+        "td",
+        "th",
+        "marquee",
+        "object",
+        "template",
+        "svg",
+        "math",
+        "foreignobject",
+    ]
+)
 #: start tag -> elements it closes when they are the current (innermost) element
 _IMPLIED: dict[str, frozenset[str]] = {
-    **{tag: frozenset({"p"}) for tag in (
-        "address article aside blockquote details div dl fieldset figcaption figure footer form "
-        "h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul"
-    ).split()},
+    **{
+        tag: frozenset({"p"})
+        for tag in [
+            "address",
+            "article",
+            "aside",
+            "blockquote",
+            "details",
+            "div",
+            "dl",
+            "fieldset",
+            "figcaption",
+            "figure",
+            "footer",
+            "form",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "header",
+            "hgroup",
+            "hr",
+            "main",
+            "menu",
+            "nav",
+            "ol",
+            "p",
+            "pre",
+            "section",
+            "summary",
+            "table",
+            "ul",
+        ]
+    },
     "li": frozenset({"li", "p"}),
     "dt": frozenset({"dt", "dd", "p"}),
     "dd": frozenset({"dt", "dd", "p"}),

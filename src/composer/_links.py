@@ -14,11 +14,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CANDIDATE = re.compile(r"(?<![\w@/.:+-])(?:https?://(?=[^\s/?#<>\"'`])|www\.(?=\w))[^\s<>\"'`]*", re.IGNORECASE)
+_CANDIDATE = re.compile(
+    r"(?<![\w@/.:+-])(?:https?://(?=[^\s/?#<>\"'`])|www\.(?=\w))[^\s<>\"'`]*", re.IGNORECASE
+)
 _PRETEST = re.compile(r"https?://|www\.", re.IGNORECASE)
 _TRAILING = ".,:;!?*'\""
 #: control and invisible format characters (Cc, Cf): a URL holding one is not linked
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_HIDDEN = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -36,9 +40,7 @@ class Link:
 def _trim(candidate: str) -> str:
     while candidate:
         last = candidate[-1]
-        if last in _TRAILING:
-            candidate = candidate[:-1]
-        elif last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last]):
+        if last in _TRAILING or (last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last])):
             candidate = candidate[:-1]
         else:
             break

@@ -10,7 +10,9 @@ from composer._tree import BLOCK_TAGS, parse
 
 _SPACES = re.compile(r"\s+")
 #: blocks set off by a blank line; other blocks by a line break
-_PARAGRAPH_TAGS = frozenset({"p", "pre", "blockquote", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"})
+_PARAGRAPH_TAGS = frozenset(
+    {"p", "pre", "blockquote", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
 _HIDDEN_TAGS = frozenset({"script", "style", "template", "head", "title"})
 
 

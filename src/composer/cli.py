@@ -52,8 +52,13 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
     render.add_argument("--from", dest="source", choices=("html", "markdown", "text"), default="html")
     render.add_argument("--format", choices=("html", "text", "json"), default="html")
-    render.add_argument("--display-as-link", action="append", default=[], metavar="URL",
-                        help="keep this URL as a plain link (repeatable)")
+    render.add_argument(
+        "--display-as-link",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="keep this URL as a plain link (repeatable)",
+    )
 
     paste = sub.add_parser("paste", help="render a paste from its clipboard flavours")
     paste.add_argument("--html", metavar="FILE", help="the text/html flavour")

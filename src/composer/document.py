@@ -84,7 +84,9 @@ class Document:
 
     # -- reporting -----------------------------------------------------------------------
 
-    def notice(self, code: str, *, action: str | None = None, target: str | None = None, **params: Any) -> None:
+    def notice(
+        self, code: str, *, action: str | None = None, target: str | None = None, **params: Any
+    ) -> None:
         """Tell the person what a stage did (``action`` names the undo it offers)."""
         overrides = self.policy.messages
         act = Action(action, render(action, {}, overrides), target) if action else None

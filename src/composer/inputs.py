@@ -21,7 +21,7 @@ def as_text(value: str | bytes, what: str) -> str:
             return bytes(value).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"{what} is not valid UTF-8 (byte {exc.start}: {bytes(value)[exc.start:exc.start + 1]!r})"
+                f"{what} is not valid UTF-8 (byte {exc.start}: {bytes(value)[exc.start : exc.start + 1]!r})"
             ) from None
     raise InputError(f"{what} must be str or UTF-8 bytes, not {type(value).__name__}")
 

@@ -29,7 +29,8 @@ class Stage(Protocol):
     last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True.
     """
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def __call__(self, doc: Document) -> None: ...
 
@@ -153,6 +154,19 @@ class Pipeline:
             doc = Document(text or "", "text", self._policy, paste=True, plain=True, files=clipboard.files)
         return self._run(doc)
 
+    def prefetch(self, urls: Iterable[str]) -> None:
+        """Resolve ``urls`` into the embed cache, for a background worker.
+
+        After a ``cache_only`` run, pass it ``Result.pending``; the next run embeds what was
+        found. Every stage with a ``prefetch(urls, policy)`` method (the embed stage) is asked;
+        failures are cached as failures, never raised.
+        """
+        todo = list(urls)
+        for stage in self._stages:
+            fill = getattr(stage, "prefetch", None)
+            if todo and callable(fill):
+                fill(todo, self._policy)
+
     def _run(self, doc: Document) -> Result:
         for stage in self._stages:
             if doc.stopped:
@@ -166,4 +180,3 @@ class Pipeline:
             except Exception as exc:
                 raise StageError(stage.name, f"{type(exc).__name__}: {exc}") from exc
         return doc.result()
-

@@ -74,7 +74,9 @@ class Policy:
         if self.max_depth < 2:
             raise ConfigError("Policy.max_depth must be at least 2")
         if self.emoji_over_limit not in ("reject", "trim"):
-            raise ConfigError(f"Policy.emoji_over_limit must be 'reject' or 'trim', not {self.emoji_over_limit!r}")
+            raise ConfigError(
+                f"Policy.emoji_over_limit must be 'reject' or 'trim', not {self.emoji_over_limit!r}"
+            )
         if self.embed_mode not in ("sync", "cache_only"):
             raise ConfigError(f"Policy.embed_mode must be 'sync' or 'cache_only', not {self.embed_mode!r}")
         if not self.embed_deadline > 0:

@@ -86,7 +86,7 @@ class Result:
         return html_to_text(self.html)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ``ok``, ``html``, ``text``, ``notices``, ``problems``, ``stats``, ``pending``."""
+        """A JSON-ready dict: ok, html, text, notices, problems, stats, pending (see docs/api.md)."""
         return {
             "ok": self.ok,
             "html": self.html,

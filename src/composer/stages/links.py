@@ -58,7 +58,11 @@ def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
 def _linkify(el: HtmlElement) -> None:
     for child in list(el):
         tag = child.tag
-        if isinstance(tag, str) and tag not in _NO_LINKS_INSIDE and not (tag == "a" and child.get("href") is not None):
+        if (
+            isinstance(tag, str)
+            and tag not in _NO_LINKS_INSIDE
+            and not (tag == "a" and child.get("href") is not None)
+        ):
             _linkify(child)
         if child.tail and (parts := _split(child.tail)):
             child.tail = parts[0] or None

@@ -62,7 +62,9 @@ def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
         parts = urlsplit(src)
     except ValueError:
         return False
-    return parts.scheme == "https" and parts.hostname in hosts and parts.port is None and "@" not in parts.netloc
+    return (
+        parts.scheme == "https" and parts.hostname in hosts and parts.port is None and "@" not in parts.netloc
+    )
 
 
 class _Scanner:
@@ -120,7 +122,10 @@ class _Nh3:
         attributes = {tag: set(names) for tag, names in allow.attributes.items()}
         try:
             self.plain: Clean = nh3.Cleaner(
-                tags=set(allow.tags), clean_content_tags=set(allow.clean_content_tags), attributes=attributes, **common
+                tags=set(allow.tags),
+                clean_content_tags=set(allow.clean_content_tags),
+                attributes=attributes,
+                **common,
             ).clean
 
             def only_allowed_iframes(tag: str, attr: str, value: str) -> str | None:
@@ -148,7 +153,9 @@ class _Bleach:
             import bleach
             from bleach.html5lib_shim import Filter
         except ImportError as exc:
-            raise ConfigError("Policy(sanitizer='bleach') needs the extra: pip install 'composer[bleach]'") from exc
+            raise ConfigError(
+                "Policy(sanitizer='bleach') needs the extra: pip install 'composer[bleach]'"
+            ) from exc
         allow = policy.allowlist
         rel = policy.link_rel
 
@@ -182,14 +189,16 @@ class _Bleach:
             return check
 
         def cleaner(iframes: bool) -> Clean:
-            return bleach.Cleaner(
+            bleach_cleaner: Any = bleach.Cleaner(
                 tags=allow.tags | ({"iframe"} if iframes else set()),
                 attributes=attributes(iframes),
                 protocols=allow.url_schemes,
                 strip=True,
                 strip_comments=True,
                 filters=[AfterFilter],
-            ).clean  # type: ignore[no-any-return]
+            )
+            clean: Clean = bleach_cleaner.clean
+            return clean
 
         self.plain = cleaner(False)
         self.iframes = cleaner(True)

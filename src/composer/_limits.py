@@ -18,6 +18,8 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff
 
 #: one tag as HTML5 tokenizes it: quotes matter only right after "=", and a tag with no ">"
 #: runs to the end. Every part after the name is optional, so a match never backtracks.
+_ASCII_OK = bytes([9, 10, 13, *range(32, 127)])
+
 _TAG = re.compile(
     r"""<(/?)([a-zA-Z][^\s/>]*)(?:[\s/]+|[^\s/>][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?)*(>?)"""
 )
@@ -190,9 +192,16 @@ def oversize(body: str | bytes, policy: Policy) -> Result | None:
     return doc.result()
 
 
+def _no_controls(text: str) -> bool:
+    """A C-speed test that ``text`` holds none of :data:`_CONTROLS` (False may be a false alarm)."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_OK)
+    return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
+
+
 def clean_controls(text: str) -> tuple[str, int]:
     """Drop control characters no parser keeps; return the text and how many went."""
-    if _CONTROLS.search(text) is None:
+    if _no_controls(text) or _CONTROLS.search(text) is None:
         return text, 0
     cleaned, count = _CONTROLS.subn("", text)
     return cleaned, count

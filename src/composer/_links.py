@@ -20,8 +20,9 @@ _CANDIDATE = re.compile(
 _PRETEST = re.compile(r"https?://|www\.", re.IGNORECASE)
 _TRAILING = ".,:;!?*'\""
 #: control and invisible format characters (Cc, Cf): a URL holding one is not linked
+#: (tab, newline and carriage return are left out: browsers strip them from URLs)
 _HIDDEN = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
 
 _CANDIDATE = re.compile(
-    r"(?<![\w@/.:+-])(?:https?://(?=[^\s/?#<>\"'`])|www\.(?=\w))[^\s<>\"'`]*", re.IGNORECASE
+    r"(?<![\w@/.+-])(?:https?://(?=[^\s/?#<>\"'`])|www\.(?=\w))[^\s<>\"'`]*", re.IGNORECASE
 )
 _PRETEST = re.compile(r"https?://|www\.", re.IGNORECASE)
 _TRAILING = ".,:;!?*'\""
@@ -24,6 +25,7 @@ _TRAILING = ".,:;!?*'\""
 _HIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
+_URL_ASCII = "".join(chr(c) for c in range(0x21, 0x7F))
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -63,6 +65,15 @@ def find_links(text: str) -> list[Link]:
         if found.endswith("://") or has_hidden(found):
             continue
         url = found if "://" in found else "https://" + found
+        if not url.isascii():  # as lxml writes hrefs: UTF-8, percent-encoded
+            url = quote(url, safe=_URL_ASCII)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError:
+            continue  # the sanitizer would drop it: not a link
+        if not parts.hostname:
+            continue
         schema = url[: url.index(":") + 1].lower()
         links.append(Link(match.start(), match.start() + len(found), found, url, schema))
     return links

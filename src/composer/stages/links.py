@@ -17,7 +17,7 @@ from composer.document import Document
 
 #: a character reference inside an href value (it may encode an invisible character)
 _ENTITY_IN_HREF = re.compile(r"""href\s*=\s*["']?[^"'<>\s]*&#""", re.IGNORECASE)
-_NO_LINKS_INSIDE = _RAW | {"code", "pre", "kbd", "samp", "template", "object"}
+_NO_LINKS_INSIDE = _RAW | {"a", "code", "pre", "kbd", "samp", "template", "object"}
 
 
 def _in_text_at(source: str, start: int) -> bool:
@@ -47,13 +47,16 @@ def _bare_url_in_text(source: str) -> bool:
         if _in_text_at(source, at):
             starts.append(at)
         at = lower.find("www.", at + 4)
-    for found in starts:
-        opened = max(
-            lower.rfind("<a ", 0, found), lower.rfind("<a\n", 0, found), lower.rfind("<a\t", 0, found)
-        )
-        if opened <= lower.rfind("</a", 0, found):
-            return True  # not inside an anchor with attributes (an href, most likely)
-    return False
+    return any(not _inside_link(lower, found) for found in starts)
+
+
+def _inside_link(lower: str, at: int) -> bool:
+    """Whether ``at`` follows an ``<a>`` start tag with no ``</a`` since.
+
+    Any anchor counts, with or without href: nh3 may strip an unsafe href and keep the
+    ``<a>``, and the next run must not link the text then either (idempotence)."""
+    opened = max(lower.rfind(opening, 0, at) for opening in ("<a ", "<a>", "<a\n", "<a\t"))
+    return opened >= 0 and opened > lower.rfind("</a", 0, at)
 
 
 def _anchor(url: str, text: str) -> HtmlElement:
@@ -79,12 +82,7 @@ def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
 
 def _linkify(el: HtmlElement) -> None:
     for child in list(el):
-        tag = child.tag
-        if (
-            isinstance(tag, str)
-            and tag not in _NO_LINKS_INSIDE
-            and not (tag == "a" and child.get("href") is not None)
-        ):
+        if isinstance(child.tag, str) and child.tag not in _NO_LINKS_INSIDE:
             _linkify(child)
         if child.tail and (parts := _split(child.tail)):
             child.tail = parts[0] or None
@@ -104,7 +102,7 @@ class Links:
     name: str = "links"
 
     def __call__(self, doc: Document) -> None:
-        if doc.format == "html" and _bare_url_in_text(doc.source):
+        if doc.format == "html" and (doc.has_tree or _bare_url_in_text(doc.source)):
             _linkify(doc.tree)
         source = doc.source
         if has_hidden(source) or (doc.format == "html" and _ENTITY_IN_HREF.search(source)):

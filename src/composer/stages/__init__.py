@@ -6,14 +6,15 @@ from typing import TYPE_CHECKING
 
 from composer.stages.links import Links
 from composer.stages.parse import Parse
+from composer.stages.paste import Paste
 from composer.stages.sanitize import Sanitize
 
 if TYPE_CHECKING:
     from composer.pipeline import Stage
 
-__all__ = ["Links", "Parse", "Sanitize", "default_stages"]
+__all__ = ["Links", "Parse", "Paste", "Sanitize", "default_stages"]
 
 
 def default_stages() -> list[Stage]:
     """A fresh list of the standard chain's stages."""
-    return [Parse(), Links(), Sanitize()]
+    return [Parse(), Paste(), Links(), Sanitize()]

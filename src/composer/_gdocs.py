@@ -1,0 +1,118 @@
+"""Google Docs (and other editors') list nesting, put right.
+
+Google Docs nests a sub-list directly inside its parent list (``<ol><li>1</li><ol><li>1.1``),
+not inside the parent item, and may skip levels (``<ol><ol><ol><li>``); newer versions also
+state the depth as ``aria-level``, and some editors only indent flat items by ``margin-left``.
+Such lists are flattened into items with a level and nested again by
+:func:`composer._office.build_lists`, so every sub-list ends up inside an item.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import Element, HtmlElement
+
+from composer._office import Item, build_lists, declarations
+
+_LISTS = ("ul", "ol")
+_LENGTH = re.compile(r"^(-?\d+(?:\.\d+)?)(pt|px|em|rem|cm|mm|in)?$")
+_TO_PT = {"pt": 1.0, "px": 0.75, "em": 12.0, "rem": 12.0, "cm": 28.35, "mm": 2.835, "in": 72.0}
+
+
+def _aria_level(li: HtmlElement) -> int | None:
+    value = li.get("aria-level")
+    return int(value) if value and value.isdigit() and 0 < int(value) < 100 else None
+
+
+def _margin(li: HtmlElement) -> float | None:
+    style = li.get("style")
+    if not style or "margin-left" not in style:
+        return None
+    match = _LENGTH.match(declarations(style).get("margin-left", "").replace(" ", "").lower())
+    if match is None:
+        return None
+    return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
+
+
+def _flatten(lst: HtmlElement, depth: int, out: list[Item]) -> None:
+    """The items of a misnested list, in order, with their depth (or their stated aria-level)."""
+    if (lst.text or "").strip():
+        li: HtmlElement = Element("li")
+        li.text = lst.text
+        out.append(Item(depth, str(lst.tag), None, li))
+    lst.text = None
+    for child in list(lst):
+        tail = child.tail
+        child.tail = None  # re-attached below, to whatever now precedes it
+        if not isinstance(child.tag, str):
+            lst.remove(child)
+        elif child.tag in _LISTS:
+            _flatten(child, depth + 1, out)
+        elif child.tag == "li":
+            lst.remove(child)
+            level = _aria_level(child) or depth
+            out.append(Item(level, str(lst.tag), None, child))
+        else:  # a stray block or inline element: it belongs to the item before it
+            lst.remove(child)
+            if out:
+                out[-1].li.append(child)
+            else:
+                wrapper: HtmlElement = Element("li")
+                wrapper.append(child)
+                out.append(Item(depth, str(lst.tag), None, wrapper))
+        if tail and tail.strip():
+            if not out:
+                out.append(Item(depth, str(lst.tag), None, Element("li")))
+            last = out[-1].li
+            if len(last):
+                last[-1].tail = (last[-1].tail or "") + tail
+            else:
+                last.text = (last.text or "") + tail
+
+
+def _replace(lst: HtmlElement, items: list[Item]) -> None:
+    parent = lst.getparent()
+    if parent is None:
+        return
+    for top in build_lists(items):
+        lst.addprevious(top)
+    lst.drop_tree()  # the list is empty by now; drop_tree keeps its tail text
+
+
+def _indent_levels(lst: HtmlElement) -> list[int] | None:
+    """Levels of a flat list whose items differ only by ``aria-level`` or ``margin-left``."""
+    items = [child for child in lst if isinstance(child.tag, str)]
+    if len(items) < 2 or any(child.tag != "li" for child in items):
+        return None
+    levels = [_aria_level(li) for li in items]
+    if all(level is not None for level in levels) and len(set(levels)) > 1:
+        return [level or 1 for level in levels]
+    margins = [_margin(li) for li in items]
+    if all(m is not None for m in margins) and len(set(margins)) > 1:
+        ranks = {m: i + 1 for i, m in enumerate(sorted({m for m in margins if m is not None}))}
+        return [ranks[m] for m in margins if m is not None]
+    return None
+
+
+def fix_list_nesting(body: HtmlElement) -> int:
+    """Move sub-lists into items and nest flat indented lists; return how many lists were rebuilt."""
+    fixed = 0
+    for lst in list(body.iter(*_LISTS)):
+        parent = lst.getparent()
+        if parent is None or parent.tag in _LISTS:
+            continue  # an inner list: handled with its outermost list
+        if any(isinstance(child.tag, str) and child.tag in _LISTS for child in lst):
+            items: list[Item] = []
+            _flatten(lst, 1, items)
+            _replace(lst, items)
+            fixed += 1
+        elif (levels := _indent_levels(lst)) is not None:
+            lis = [child for child in lst if isinstance(child.tag, str)]
+            for li in lis:
+                lst.remove(li)
+            _replace(
+                lst, [Item(level, str(lst.tag), None, li) for level, li in zip(levels, lis, strict=True)]
+            )
+            fixed += 1
+    return fixed

@@ -1,0 +1,220 @@
+"""Microsoft Word clipboards, and the list builder Word and Google Docs lists share.
+
+Word does not put lists on the clipboard: it puts paragraphs styled ``mso-list:l0 level2 lfo1``
+whose first span (``mso-list:Ignore``) holds the bullet glyph or number as text. Such runs are
+rebuilt into real ``ul``/``ol`` nesting here, and the glyph text goes (the list renders it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from lxml.html import Element, HtmlElement
+
+#: ``mso-list:l0 level2 lfo1``: list l0 (the definition), level 2, list instance lfo1
+_MSO_LIST = re.compile(r"\b(l\d+)\s+level(\d+)\s+(lfo\d+)", re.IGNORECASE)
+#: a number marker: "1.", "2)", "a.", "iv.", "A)", "(3)", "1.2.1"
+_ORDERED = re.compile(r"^\(?(?:\d+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)]$|^\d+$|^(?:\d+\.)+\d*$")
+_DECIMAL = re.compile(r"^\(?(\d+)[.)]?$")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_SPACE = " \t\r\n\xa0"
+
+
+def declarations(style: str) -> dict[str, str]:
+    """An inline ``style`` as {property: value}, names lower-cased, the last one winning."""
+    out: dict[str, str] = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            out[name.strip().lower()] = value.strip()
+    return out
+
+
+@dataclass
+class Item:
+    """One list item to place: its depth as the source states it and the list it belongs to."""
+
+    level: int
+    kind: str  # "ul" or "ol"
+    key: object  # items of one source list share a key; a new key starts a new list
+    li: HtmlElement
+    start: int | None = None
+
+
+@dataclass
+class _Open:
+    level: int
+    kind: str
+    key: object
+    el: HtmlElement
+
+
+def build_lists(items: Iterable[Item]) -> list[HtmlElement]:
+    """Nest ``items`` into real lists; return the top-level lists in order.
+
+    Levels are relative: a first item at level 5 is a top item, a jump of two levels makes one
+    nested list, and a later item shallower than everything open joins the top list.
+    """
+    tops: list[HtmlElement] = []
+    stack: list[_Open] = []
+    for item in items:
+        if stack and item.key != stack[0].key:
+            stack = []
+        popped: _Open | None = None
+        while len(stack) > 1 and stack[-1].level > item.level:
+            popped = stack.pop()
+        if len(stack) == 1 and stack[0].level > item.level:
+            stack[0].level = item.level
+        top = stack[-1] if stack else None
+        if top is not None and top.level == item.level and top.kind != item.kind:
+            # same depth, other list type: a sibling list after the current one
+            fresh = _new_list(item)
+            if len(stack) == 1:
+                tops.append(fresh)  # placed by the caller, after the current top list
+            else:
+                top.el.addnext(fresh)
+            stack[-1] = _Open(item.level, item.kind, item.key, fresh)
+        elif top is None:
+            fresh = _new_list(item)
+            tops.append(fresh)
+            stack.append(_Open(item.level, item.kind, item.key, fresh))
+        elif top.level < item.level:
+            if popped is not None and popped.kind == item.kind:
+                popped.level = item.level  # rejoin the deeper list we just left
+                stack.append(popped)
+            else:
+                fresh = _new_list(item)
+                parent_li = top.el[-1]
+                parent_li.append(fresh)
+                stack.append(_Open(item.level, item.kind, item.key, fresh))
+        item.li.tail = None
+        stack[-1].el.append(item.li)
+    return tops
+
+
+def _new_list(item: Item) -> HtmlElement:
+    el: HtmlElement = Element(item.kind)
+    if item.kind == "ol" and item.start is not None and item.start != 1:
+        el.set("start", str(item.start))
+    return el
+
+
+# -- Word --------------------------------------------------------------------------------
+
+
+def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
+    style = el.get("style")
+    if not style or "mso-list" not in style:
+        return None
+    value = declarations(style).get("mso-list", "")
+    match = _MSO_LIST.search(value)
+    if match is None:
+        return None
+    return match.group(1).lower(), int(match.group(2)), match.group(3).lower()
+
+
+def _is_list_paragraph(el: HtmlElement) -> bool:
+    return isinstance(el.tag, str) and el.tag in ("p", "div", *_HEADINGS) and _list_style(el) is not None
+
+
+def _is_marker(text: str) -> bool:
+    """What Word writes as a bullet or number: one glyph, or "1." / "a)" / "iv."."""
+    return len(text) <= 1 or _ORDERED.match(text) is not None
+
+
+def _ignored_spans(el: HtmlElement) -> list[HtmlElement]:
+    spans = []
+    for span in el.iter("span"):
+        style = span.get("style")
+        if style and "mso-list" in style and declarations(style).get("mso-list", "").lower() == "ignore":
+            spans.append(span)
+    return spans
+
+
+def _take_marker(el: HtmlElement) -> str:
+    """Remove the ``mso-list:Ignore`` span(s) of a list paragraph; return the glyph text.
+
+    A span whose text does not look like a marker is unwrapped instead: it is text.
+    """
+    marker = ""
+    for span in _ignored_spans(el):
+        text = span.text_content().strip(_SPACE)
+        if _is_marker(text):
+            marker += text
+            span.drop_tree()  # keeps its tail: the item's own text
+        else:
+            span.drop_tag()
+    return marker
+
+
+def _runs(body: HtmlElement) -> Iterator[list[HtmlElement]]:
+    """Groups of consecutive list paragraphs (only whitespace between; comments are gone by now)."""
+    seen: set[HtmlElement] = set()
+    for el in body.iter("p", "div", *_HEADINGS):
+        if el in seen or not _is_list_paragraph(el):
+            continue
+        run = [el]
+        seen.add(el)
+        nxt = el.getnext()
+        while nxt is not None and not (run[-1].tail or "").strip(_SPACE) and _is_list_paragraph(nxt):
+            run.append(nxt)
+            seen.add(nxt)
+            nxt = nxt.getnext()
+        yield run
+
+
+def _item(par: HtmlElement) -> Item:
+    found = _list_style(par)
+    assert found is not None
+    list_id, level, instance = found
+    marker = _take_marker(par)
+    ordered = bool(_ORDERED.match(marker))
+    decimal = _DECIMAL.match(marker) if ordered else None
+    li: HtmlElement = Element("li")
+    if par.tag in _HEADINGS:
+        # a numbered heading stays a heading, inside its list item
+        par.attrib.pop("style", None)
+        li.append(par)
+    else:
+        li.text = par.text
+        for child in list(par):
+            li.append(child)  # moves the child with its tail
+    start = int(decimal.group(1)) if decimal else None
+    return Item(level, "ol" if ordered else "ul", (list_id, instance), li, start)
+
+
+def rebuild_word_lists(body: HtmlElement) -> int:
+    """Turn Word's list paragraphs into nested ``ul``/``ol``; return how many items were built."""
+    built = 0
+    for run in list(_runs(body)):
+        first = run[0]
+        parent = first.getparent()
+        if parent is None:
+            continue
+        anchor: HtmlElement = Element("span")  # placeholder keeping the run's position
+        first.addprevious(anchor)
+        tail = run[-1].tail
+        items = []
+        for par in run:
+            par.tail = None
+            parent.remove(par)
+            items.append(_item(par))
+        for top in build_lists(items):
+            anchor.addprevious(top)
+        built += len(items)
+        previous = anchor.getprevious()
+        if previous is not None:
+            previous.tail = tail
+        parent.remove(anchor)
+    return built
+
+
+def drop_list_markers(body: HtmlElement) -> None:
+    """A glyph span left outside a list paragraph (a stray ``mso-list:Ignore``) goes too."""
+    for span in _ignored_spans(body):
+        if _is_marker(span.text_content().strip(_SPACE)):
+            span.drop_tree()
+        else:
+            span.drop_tag()

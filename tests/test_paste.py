@@ -1,0 +1,326 @@
+"""The paste stage, driven by real Word and Google Docs clipboards and hand-written web pastes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from composer import Clipboard, Pipeline, Submission
+from composer._text import html_to_text
+from composer.document import Document
+from composer.policy import Policy
+from composer.stages.paste import Paste
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE / "fixtures" / "paste"
+PASTE_CORPUS = HERE.parents[1] / "shared" / "corpora" / "paste"
+PIPE = Pipeline()
+
+# -- fixture cases (title, ".", input, ".", expected, ".") ----------------------------------
+
+
+def _cases() -> list[tuple[str, str, str]]:
+    lines = (FIXTURES / "cases.txt").read_text(encoding="utf-8").split("\n")
+    cases: list[tuple[str, str, str]] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        title = lines[i]
+        assert lines[i + 1] == ".", f"case {title!r}: '.' expected after the title"
+        parts: list[list[str]] = [[], []]
+        i += 2
+        for part in parts:
+            while lines[i] != ".":
+                part.append(lines[i])
+                i += 1
+            i += 1
+        cases.append((title, "\n".join(parts[0]), "\n".join(parts[1])))
+    return cases
+
+
+@pytest.mark.parametrize(("title", "source", "expected"), _cases(), ids=[c[0] for c in _cases()])
+def test_fixture_case(title: str, source: str, expected: str) -> None:
+    if title.startswith("paste:"):
+        result = PIPE.paste(Clipboard(html=source))
+    else:
+        result = PIPE.run(Submission(source, "html"))
+    assert result.html == expected
+
+
+# -- the real clipboards ----------------------------------------------------------------------
+
+#: case folder -> what the source had: list depth, tags that must be there
+EXPECTED: dict[str, tuple[int, set[str]]] = {
+    "google-docs/bold-wrapper/simple-text": (0, {"p"}),
+    "google-docs/bold-wrapper/simple-text-windows": (0, {"p"}),
+    "google-docs/br-paragraph/simple-paragraphs": (0, {"h2", "p"}),
+    "google-docs/paragraphs/br-paragraph": (0, {"p"}),
+    "google-docs/simple-text": (0, {"p"}),
+    "google-docs/simple-text-from-firefox": (0, {"p"}),
+    "google-docs/lists/empty-list-item": (1, {"ul"}),
+    "google-docs/lists/mixed-list": (3, {"ol", "ul"}),
+    "google-docs/lists/nested-ordered-lists": (4, {"ol"}),
+    "google-docs/lists/partially-selected": (3, {"ol"}),
+    "google-docs/lists/repeatedly-nested-list": (3, {"ol"}),
+    "word/generic/list-in-table": (1, {"table", "td", "ul"}),
+    "word/basic-styles/bold-within-text": (0, {"b"}),
+    "word/basic-styles/italic-starting-text": (0, {"i"}),
+    "word/basic-styles/underlined-text": (0, {"u"}),
+    "word/basic-styles/strikethrough-ending-text": (0, {"s"}),
+    "word/basic-styles/multiple-styles-single-line": (0, {"b", "u", "s", "i"}),
+    "word/basic-styles/multiple-styles-multiline": (0, {"b", "u", "s", "i"}),
+    "word/bookmark/table": (0, {"table", "td"}),
+    "word/table/tablecellproperties": (0, {"table", "td", "b"}),
+    "word/font-without-table-properties/font": (0, {"table", "td", "b"}),
+    "word/page-break/page-break": (0, {"p"}),
+    "word/link/combined": (0, {"a"}),
+    "word/link/two-line": (0, {"a", "br"}),
+    "word/link/within-text": (0, {"a"}),
+    "word/list/simple": (1, {"ol"}),
+    "word/list/multiple": (1, {"ol", "ul", "p"}),
+    "word/list/multiple-combined": (1, {"ol"}),
+    "word/list/many-one-item": (1, {"ol", "ul"}),
+    "word/list/nested": (3, {"ol"}),
+    "word/list/nested-mixed": (3, {"ol", "ul"}),
+    "word/list/nested-multiple": (2, {"ol", "ul", "p"}),
+    "word/list/heading1": (1, {"ol", "h2"}),
+    "word/list/heading3-styled": (1, {"ul", "h3", "b", "i", "u"}),
+    "word/list/heading7": (1, {"ol"}),
+    "word/list/styled": (1, {"ul", "b", "i", "u", "a"}),
+    "word/list/resume-template": (1, {"ul", "h2", "p"}),
+    "word/spacing/simple": (0, {"p"}),
+    "word/spacing/single-line": (0, {"p"}),
+    "word/spacing/multi-line": (0, {"p"}),
+    "word/image/offline": (0, {"p"}),
+    "word/image/online-offline": (0, {"p"}),
+    "word/image/shapes-online-offline": (0, {"p"}),
+}
+JUNK = (
+    "mso-",
+    "o:p",
+    "style=",
+    "docs-internal-guid",
+    "class=",
+    "<span",
+    "<font",
+    "xmlns",
+    "<!--",
+    "Apple-",
+    "<meta",
+)
+#: list markers and bullet glyphs Word writes as text, at the start of a line
+MARKER = re.compile(
+    r"^[ \t\xa0]*(?:[·§•▪◦o\uf0b7\uf0a7-]|\(?(?:\d+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)])(?=[ \t\xa0])", re.M
+)
+
+
+def _corpus_files() -> list[Path]:
+    return sorted(PASTE_CORPUS.rglob("input*.html")) if PASTE_CORPUS.is_dir() else []
+
+
+def _case(path: Path) -> str:
+    return path.parent.relative_to(PASTE_CORPUS).as_posix()
+
+
+def _list_depth(fragment: str) -> int:
+    if "<li" not in fragment:
+        return 0
+    body = lxml_html.document_fromstring("<html><body>" + fragment + "</body></html>").find("body")
+    assert body is not None
+    return max(len([a for a in li.iterancestors("ul", "ol")]) for li in body.iter("li"))
+
+
+def _tags(fragment: str) -> set[str]:
+    return {m.lower() for m in re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", fragment)}
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
+def test_the_corpus_is_there(corpora: Path) -> None:
+    files = _corpus_files()
+    assert len(files) >= 80, f"expected the paste corpus under {PASTE_CORPUS}"
+    cases = {_case(f) for f in files}
+    assert set(EXPECTED) <= cases
+
+
+@pytest.mark.parametrize("path", _corpus_files(), ids=lambda p: p.relative_to(PASTE_CORPUS).as_posix())
+def test_clipboard(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    result = PIPE.paste(Clipboard(html=source))
+    assert result.ok
+    for junk in JUNK:
+        assert junk not in result.html, f"{junk!r} left in the paste"
+    # the never-lose-text check: every visible character of the input, list markers aside
+    expected = _squash(MARKER.sub("", html_to_text(source)))
+    assert _squash(result.text) == expected
+    for glyph in ("·", "§", "\uf0b7"):
+        assert glyph not in result.text
+    case = _case(path)
+    if case in EXPECTED:
+        depth, tags = EXPECTED[case]
+        assert _list_depth(result.html) == depth
+        assert tags <= _tags(result.html), f"missing {tags - _tags(result.html)}"
+    codes = [n.code for n in result.notices]
+    assert codes[0] == "pasted_as_rich"
+
+
+def test_word_nested_list_shape() -> None:
+    source = (PASTE_CORPUS / "word/list/nested/input.word2016.html").read_text(encoding="utf-8")
+    html = PIPE.paste(Clipboard(html=source)).html
+    assert html == (
+        "<ol><li>A1</li><li>B1<ol><li>C2<ol><li>D4</li></ol></li><li>E2<ol><li>F3</li></ol></li></ol></li>"
+        "<li>G1</li></ol>"
+    )
+
+
+def test_google_docs_mixed_list_shape() -> None:
+    source = (PASTE_CORPUS / "google-docs/lists/mixed-list/input.html").read_text(encoding="utf-8")
+    html = PIPE.paste(Clipboard(html=source)).html
+    assert html == (
+        "<ol><li>1<ul><li>A<ol><li>1</li></ol></li></ul></li><li>2</li><li>3<ul><li>A</li><li>B</li></ul></li></ol>"
+        "<ul><li>A<ol><li>1</li><li>2</li></ol></li></ul>"
+    )
+
+
+def test_word_image_paste_leaves_images_to_the_images_stage() -> None:
+    source = (PASTE_CORPUS / "word/image/offline/input.word2016.html").read_text(encoding="utf-8")
+    doc = Document(source, "html", Policy(), paste=True)
+    Paste()(doc)
+    srcs = [img.get("src") for img in doc.tree.iter("img")]
+    assert srcs and all(src.startswith("file:///") for src in srcs)
+    assert "v:shape" not in doc.html and "<!--" not in doc.html
+
+
+# -- web pages ----------------------------------------------------------------------------
+
+
+def _web(name: str) -> tuple[str, str, str]:
+    source = (FIXTURES / name).read_text(encoding="utf-8")
+    result = PIPE.paste(Clipboard(html=source))
+    for junk in ("style=", 'class="s-', 'class="byline', "<span", "<script", "dataLayer", "data-sheets"):
+        assert junk not in result.html
+    assert _squash(result.text) == _squash(html_to_text(source))
+    return source, result.html, result.text
+
+
+def test_news_article() -> None:
+    _, html, _ = _web("news-article.html")
+    assert html.startswith("<h2>River town votes")  # h1 -> h2, and no <strong> for a heading's own weight
+    assert "<strong>7 to 2</strong>" in html
+    assert '<em>"a second front door for the town"</em>' in html
+    assert "<s>Parking</s>" in html
+    assert "<blockquote><p>We are not nostalgic." in html
+    assert "<table" not in html  # the role=presentation promo box
+    assert '<a href="https://news.example.org/tags/ferry"' in html  # bare URL linked
+    assert "<u>" not in html  # link underlines are not emphasis
+    assert 'src="https://cdn.news.example.org/images/2024/03/ferry-landing-1200.jpg"' in html
+
+
+def test_stack_overflow_answer() -> None:
+    _, html, text = _web("stackoverflow-answer.html")
+    assert '<pre><code class="language-python">def port_for(config):\n    # a default' in html
+    assert "<code>dict.get()</code>" in html
+    assert "<em>expected</em>" in html and "<strong>a bug</strong>" in html
+    assert "<ol><li><code>get</code>" in html
+    assert 'return config["secret"]  # no default: fail loudly' in text
+    assert "<strong><code" not in html  # a code block's font-weight:400 adds nothing
+
+
+def test_spreadsheet_table() -> None:
+    _, html, _ = _web("spreadsheet-table.html")
+    assert html.startswith("<table><tbody><tr><td><strong>Region</strong></td>")
+    assert "<td><em>new depot</em></td>" in html
+    assert "<col" not in html and "google-sheets" not in html
+    assert html.count("<tr>") == 4 and html.count("<td") == 16
+
+
+# -- notice and undo ------------------------------------------------------------------------
+
+
+def test_notice_and_undo_round_trip() -> None:
+    source = (PASTE_CORPUS / "word/list/styled/input.word2016.html").read_text(encoding="utf-8")
+    clip = Clipboard(html=source, text="List:\n\n* Bold\n* Link https://cksource.com/\n")
+    rich = PIPE.paste(clip).to_dict()
+    notice = rich["notices"][0]
+    assert notice["code"] == "pasted_as_rich"
+    assert notice["message"] == "Pasted as rich text."
+    assert notice["action"] == {
+        "code": "paste_as_plain",
+        "label": "Paste as plain text instead",
+        "target": None,
+    }
+    assert "<ul>" in rich["html"]
+
+    plain = PIPE.paste(clip, plain=True).to_dict()
+    assert [n["code"] for n in plain["notices"]] == []
+    assert plain["html"] == (
+        "<p>List:</p>\n<p>* Bold<br>\n* Link "
+        '<a href="https://cksource.com/" rel="nofollow ugc noopener noreferrer">https://cksource.com/</a></p>'
+    )
+
+
+def test_plain_paste_derives_text_from_html() -> None:
+    source = (
+        "<h1>Title</h1><p>First *line*<br>second line</p><ul><li>one</li><li>two https://example.com/x</li></ul>"
+        "<table><tr><td>a</td><td>b</td></tr></table>"
+    )
+    result = PIPE.paste(Clipboard(html=source), plain=True)
+    assert result.html == (
+        "<p>Title</p>\n<p>First *line*<br>\nsecond line</p>\n"
+        '<p>one<br>\ntwo <a href="https://example.com/x" rel="nofollow ugc noopener noreferrer">'
+        "https://example.com/x</a></p>\n<p>a b</p>"
+    )
+    assert not [n for n in result.notices if n.code == "pasted_as_rich"]
+
+
+def test_plain_paste_escapes_markup_in_text() -> None:
+    result = PIPE.paste(Clipboard(html="<b>x</b>", text="<b>not bold</b> & *not em*"), plain=True)
+    assert result.html == "<p>&lt;b&gt;not bold&lt;/b&gt; &amp; *not em*</p>"
+
+
+def test_plain_paste_of_a_word_list_keeps_items_as_lines() -> None:
+    source = (PASTE_CORPUS / "word/list/simple/input.word2016.html").read_text(encoding="utf-8")
+    result = PIPE.paste(Clipboard(html=source), plain=True)
+    assert "<li" not in result.html and "mso" not in result.html
+    assert _squash(result.text) == _squash("1. Item1 2. Item 2")
+
+
+# -- submitted posts: same clean-up, cheap when there is nothing to do -------------------------
+
+
+def test_plain_post_is_not_parsed() -> None:
+    post = "<p>Hello <b>world</b>, see <a href='https://example.com/'>this</a>.</p>\n" * 60
+    doc = Document(post, "html", Policy())
+    Paste()(doc)
+    assert not doc.has_tree
+    assert doc.notices == []
+
+
+def test_submitted_word_html_is_cleaned_without_the_paste_notice() -> None:
+    source = (PASTE_CORPUS / "word/list/nested-mixed/input.word2016.html").read_text(encoding="utf-8")
+    result = PIPE.run(Submission(source, "html"))
+    assert "pasted_as_rich" not in [n.code for n in result.notices]
+    assert _list_depth(result.html) == 3
+    assert "mso-" not in result.html and "·" not in result.text
+
+
+def test_text_box_is_counted() -> None:
+    box = "<!--[if gte vml 1]><v:shape><v:textbox><p>boxed</p></v:textbox></v:shape><![endif]-->"
+    source = f"<p>a</p>{box}<p>b</p>"
+    result = PIPE.paste(Clipboard(html=source))
+    removed = [n for n in result.notices if n.code == "content_removed"]
+    assert removed and removed[0].params["removed"] == {"elements": {"text box": 1}}
+
+
+def test_markdown_and_text_posts_are_untouched() -> None:
+    for fmt in ("markdown", "text"):
+        doc = Document("<span style='font-weight:bold'>x</span>", fmt, Policy())
+        Paste()(doc)
+        assert not doc.has_tree

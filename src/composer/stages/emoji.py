@@ -1,0 +1,204 @@
+"""Stage ``emoji``: count emoji as a reader sees them; over ``Policy.max_emoji``, refuse or trim.
+
+What counts is the text a reader sees, in document order:
+
+* Unicode emoji in text, counted grapheme-exact by :mod:`composer._emoji` (its docstring lists
+  the rules: text-default characters without VS16 are text, non-RGI ZWJ joins count per piece);
+* ``:shortcode:`` names (the ``emoji`` package's alias names), converted to the emoji when
+  ``Policy.convert_shortcodes`` is on, and then counted like any emoji;
+* the forum's own emoji images, ``<img class="emoji">`` (``Policy.custom_emoji_class``).
+
+Not counted: attribute values (``alt``, ``title``, ``href``), URLs in text, whether bare or the
+text of a link (a URL is an address, not prose: emoji in it are never trimmed, which would change
+where it goes), elements the sanitizer drops with their content (``script``, ``textarea``, ...),
+and ``code``/``pre`` unless ``Policy.count_emoji_in_code``. Shortcodes are never converted in code.
+
+Over the limit, ``emoji_over_limit="reject"`` adds the problem ``emoji_limit`` (with
+``max_emoji=0`` the message is "Emoji are not allowed."); ``"trim"`` removes every emoji after
+the first ``max_emoji`` from the tree and adds the notice ``emoji_trimmed``. ``stats["emoji"]``
+is the number of emoji in the returned HTML.
+
+Cost: most posts never reach the tree. A post whose source is ASCII with no entity, no known
+``:shortcode:`` and no mention of the custom class holds no emoji; a non-ASCII one is counted on
+its raw HTML first, and when even that finds none (accented text, typographic quotes) the tree is
+not needed either: the visible text is a part of the raw text. A plain-text post is counted on
+its source, URLs left out, which is exactly what its HTML shows. The tree is walked only for
+markup that holds emoji, shortcodes to convert, custom emoji, or emoji to trim.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from composer import _emoji
+from composer._links import find_links
+from composer.document import Document
+from composer.policy import Policy
+
+_CODE = frozenset({"code", "pre"})
+#: never shown, whatever the allowlist says
+_HIDDEN = frozenset({"head", "title", "script", "style", "template"})
+_IMG_WITH_CLASS = re.compile(r"<img\b[^>]*\bclass\s*=", re.IGNORECASE)
+#: what a removed emoji leaves behind that would only dangle: presentation selectors after it
+_TRAILING = "\ufe0e\ufe0f"
+_ZWJ = "\u200d"
+
+
+def _has_custom(source: str, css_class: str) -> bool:
+    return bool(css_class) and css_class in source and _IMG_WITH_CLASS.search(source) is not None
+
+
+def _pieces(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into ``(piece, is_url)`` parts, URLs found as the links stage finds them."""
+    if "://" not in text and "www." not in text.lower():
+        return [(text, False)]
+    pieces: list[tuple[str, bool]] = []
+    last = 0
+    for link in find_links(text):
+        if link.index > last:
+            pieces.append((text[last : link.index], False))
+        pieces.append((text[link.index : link.last_index], True))
+        last = link.last_index
+    if last < len(text):
+        pieces.append((text[last:], False))
+    return pieces
+
+
+class _Walk:
+    """One pass over the tree in document order: convert, count and (in trim mode) cut."""
+
+    def __init__(self, policy: Policy, trim: bool) -> None:
+        self.convert = policy.convert_shortcodes
+        self.in_code = policy.count_emoji_in_code
+        self.css_class = policy.custom_emoji_class
+        self.hidden = _HIDDEN | policy.allowlist.clean_content_tags
+        self.keep = policy.max_emoji if trim else None
+        self.count = 0
+        self.removed = 0
+        self.drop: list[HtmlElement] = []
+
+    def element(self, el: HtmlElement, code: bool) -> None:
+        text = el.text
+        if text and (new := self.text(text, code)) is not text:
+            el.text = new  # only when changed: lxml re-encodes on every assignment
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str) and tag not in self.hidden:
+                inner = code or tag in _CODE
+                if tag == "img":
+                    self.image(child, inner)
+                else:
+                    self.element(child, inner)
+            tail = child.tail
+            if tail and (new := self.text(tail, code)) is not tail:
+                child.tail = new
+
+    def image(self, img: HtmlElement, code: bool) -> None:
+        if (code and not self.in_code) or self.css_class not in (img.get("class") or "").split():
+            return
+        self.count += 1
+        if self.keep is not None and self.count > self.keep:
+            self.removed += 1
+            self.drop.append(img)
+
+    def text(self, text: str, code: bool) -> str:
+        counted = self.in_code or not code
+        if not counted and not (self.convert and not code):
+            return text
+        changed = False
+        out = []
+        for piece, is_url in _pieces(text):
+            if not is_url:
+                if self.convert and not code and ":" in piece:
+                    converted = _emoji.emojize(piece)
+                    changed = changed or converted != piece
+                    piece = converted
+                if counted and not piece.isascii():
+                    cut = self.piece(piece)
+                    changed = changed or cut != piece
+                    piece = cut
+            out.append(piece)
+        return "".join(out) if changed else text
+
+    def piece(self, text: str) -> str:
+        """Count the emoji in ``text``; return it without those over the limit (trim mode)."""
+        if self.keep is None:
+            self.count += _emoji.count(text)
+            return text
+        spans = _emoji.spans(text)
+        keep = max(self.keep - self.count, 0)
+        self.count += len(spans)
+        if len(spans) <= keep:
+            return text
+        self.removed += len(spans) - keep
+        out = []
+        last = 0
+        for start, end in spans[keep:]:
+            if start > last and text[start - 1] == _ZWJ:
+                start -= 1  # the joiner that tied this emoji to the one kept before it
+            while end < len(text) and text[end] in _TRAILING:
+                end += 1
+            out.append(text[last:start])
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+
+@dataclass(frozen=True)
+class Emoji:
+    """Enforce ``Policy.max_emoji`` on the emoji a reader sees; report ``stats["emoji"]``."""
+
+    name: str = "emoji"
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        limit = policy.max_emoji
+        trim = policy.emoji_over_limit == "trim"
+        source = doc.source
+        tree_work = (policy.convert_shortcodes and _emoji.has_shortcode(source)) or (
+            doc.format == "html" and _has_custom(source, policy.custom_emoji_class)
+        )
+        if not tree_work:
+            found = _count_without_tree(doc)
+            if found is not None and not (trim and found > limit):
+                _report(doc, found, 0)
+                return
+        walk = _Walk(policy, trim=trim)
+        walk.element(doc.tree, code=False)
+        for img in walk.drop:
+            img.drop_tree()
+        _report(doc, walk.count, walk.removed)
+
+
+def _report(doc: Document, found: int, removed: int) -> None:
+    limit = doc.policy.max_emoji
+    doc.stats["emoji"] = found - removed
+    if removed:
+        doc.notice("emoji_trimmed", removed=removed, limit=limit)
+    elif found > limit:
+        doc.problem("emoji_limit", template="emoji_none" if limit == 0 else None, limit=limit)
+
+
+def _count_without_tree(doc: Document) -> int | None:
+    """The exact count when it can be had without the tree, else None. Never parses.
+
+    No emoji: the source is ASCII with no entity, or even the raw HTML (attributes, code and
+    all) holds none. Plain text: what a reader sees is the source with its URLs linked, so
+    the count is the source's, URLs left out.
+    """
+    source = doc.source
+    markup = doc.format != "text"  # only markup spells characters as entities
+    if source.isascii() and not (markup and _emoji.has_entity(source)):
+        return 0
+    if doc.has_tree:
+        return None  # serializing it to look would cost more than the walk
+    if not markup:
+        return sum(_emoji.count(piece) for piece, is_url in _pieces(source) if not is_url)
+    raw = doc.html
+    if _emoji.has_entity(raw):
+        raw = htmllib.unescape(raw)
+    return None if _emoji.found_any(raw) else 0

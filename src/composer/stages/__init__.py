@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from composer.stages.embed import Embeds
 from composer.stages.emoji import Emoji
 from composer.stages.images import Images
 from composer.stages.links import Links
@@ -14,9 +15,9 @@ from composer.stages.sanitize import Sanitize
 if TYPE_CHECKING:
     from composer.pipeline import Stage
 
-__all__ = ["Emoji", "Images", "Links", "Parse", "Paste", "Sanitize", "default_stages"]
+__all__ = ["Embeds", "Emoji", "Images", "Links", "Parse", "Paste", "Sanitize", "default_stages"]
 
 
 def default_stages() -> list[Stage]:
     """A fresh list of the standard chain's stages."""
-    return [Parse(), Paste(), Images(), Emoji(), Links(), Sanitize()]
+    return [Parse(), Paste(), Images(), Emoji(), Links(), Embeds(), Sanitize()]

@@ -1,0 +1,401 @@
+"""From a URL to an :class:`Embed`: the site table, the cache, oEmbed, then the page's own metadata.
+
+The steps and why they come in this order are in the package docstring
+(:mod:`composer.embeds`). Everything a remote server says is data, never markup: titles and
+descriptions are plain text cut to a length, URLs are kept only when they are http(s), and a
+provider's ``html`` is read only for an iframe's ``src`` (whose host the renderer checks
+against the allowlist); ``rich`` HTML becomes a card.
+"""
+
+from __future__ import annotations
+
+import enum
+import html as htmllib
+import json
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from functools import cached_property
+from os import PathLike
+from typing import Any, Literal, Protocol, runtime_checkable
+from urllib.parse import urljoin, urlsplit
+
+from bs4 import BeautifulSoup, SoupStrainer
+from bs4.dammit import UnicodeDammit
+from bs4.element import Tag
+
+from composer.embeds.cache import Cache, MemoryCache, SqliteCache
+from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
+from composer.embeds.providers import ProviderRegistry, default_registry
+from composer.embeds.sites import SiteTable
+
+EmbedType = Literal["video", "photo", "card"]
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_JSON_TYPES = ("application/json", "text/json", "text/javascript", "application/javascript", "text/plain")
+_OEMBED_TYPES = ("application/json+oembed", "text/json+oembed")
+_IFRAME_SRC = re.compile(r"""<iframe\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+_PLAYER_ALLOW = "autoplay; encrypted-media; fullscreen; picture-in-picture"
+
+
+@dataclass(frozen=True)
+class Embed:
+    """What a URL turned out to be, as plain data (cacheable as JSON).
+
+    ``type``: ``video`` (a player iframe at ``iframe_src``), ``photo`` (an image at
+    ``image_url``) or ``card`` (a link with title, description, site name and thumbnail; oEmbed
+    ``link`` and ``rich`` end here). The renderer may still downgrade a video or photo to a
+    card, e.g. when the iframe host is not allowlisted.
+    """
+
+    type: EmbedType
+    url: str
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    thumbnail_url: str | None = None
+    image_url: str | None = None
+    iframe_src: str | None = None
+    width: int | None = None
+    height: int | None = None
+    provider: str | None = None
+    allow: str | None = None
+    """The player iframe's permissions policy (``allow`` attribute)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Embed | None:
+        """Rebuild from :meth:`to_dict` output; None when the data is not a valid embed."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        if values.get("type") not in ("video", "photo", "card") or not isinstance(values.get("url"), str):
+            return None
+        try:
+            return cls(**values)
+        except TypeError:
+            return None
+
+
+class Miss(enum.Enum):
+    """The cache knows nothing about a URL (as opposed to knowing it does not embed)."""
+
+    MISS = "miss"
+
+
+MISS = Miss.MISS
+
+
+@runtime_checkable
+class Resolver(Protocol):
+    """Finds out what a URL is. Must return by ``deadline`` (a ``time.monotonic()`` value)."""
+
+    def resolve(self, url: str, deadline: float) -> Embed | None: ...
+
+
+@runtime_checkable
+class CachingResolver(Resolver, Protocol):
+    """A resolver that can answer from what it already knows, with no I/O (``cache_only``)."""
+
+    def cached(self, url: str) -> Embed | Miss | None: ...
+
+
+def _text(value: object, limit: int) -> str | None:
+    """Plain text, whitespace collapsed, cut at ``limit`` characters (with an ellipsis)."""
+    if not isinstance(value, str):
+        return None
+    text = _SPACE.sub(" ", value).strip()
+    if not text:
+        return None
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _http_url(value: object, base: str | None = None) -> str | None:
+    """An absolute http(s) URL, or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    url = urljoin(base, value.strip()) if base else value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme in ("http", "https") and parts.hostname else None
+
+
+def _size(value: object) -> int | None:
+    try:
+        number = int(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= 4096 else None
+
+
+def _content_type(response: Response, types: tuple[str, ...]) -> bool:
+    return response.content_type.split(";")[0].strip().lower() in types
+
+
+class OEmbedResolver:
+    """The default resolver: site table, cache, oEmbed registry, discovery, OpenGraph.
+
+    Thread-safe if its fetcher and cache are (the shipped ones are): one instance serves a
+    process. ``ttl`` is how long a found embed is cached, ``failure_ttl`` how long a URL that
+    did not embed is remembered (briefly, so a site that was down gets another chance soon).
+    """
+
+    def __init__(
+        self,
+        fetcher: Fetcher | None = None,
+        cache: Cache | None = None,
+        *,
+        registry: ProviderRegistry | None = None,
+        sites: SiteTable | None = None,
+        discovery: bool = True,
+        ttl: float = 24 * 3600.0,
+        failure_ttl: float = 600.0,
+        max_title: int = 200,
+        max_description: int = 300,
+        maxwidth: int | None = 640,
+    ) -> None:
+        self._fetcher = fetcher
+        self.cache: Cache = cache if cache is not None else MemoryCache()
+        self._registry = registry
+        self.sites = sites if sites is not None else SiteTable()
+        self.discovery = discovery
+        self.ttl = ttl
+        self.failure_ttl = failure_ttl
+        self.max_title = max_title
+        self.max_description = max_description
+        self.maxwidth = maxwidth
+
+    # built on first network use: a TLS context and the registry cost ~70 ms, and a post
+    # whose URLs are all in the site table or the cache never needs them
+    @cached_property
+    def fetcher(self) -> Fetcher:
+        return self._fetcher if self._fetcher is not None else SafeFetcher()
+
+    @cached_property
+    def registry(self) -> ProviderRegistry:
+        return self._registry if self._registry is not None else default_registry()
+
+    @classmethod
+    def persistent(cls, path: str | PathLike[str], **options: Any) -> OEmbedResolver:
+        """A resolver caching in one SQLite file, shared by every process that opens it."""
+        return cls(cache=SqliteCache(path), **options)
+
+    # -- the protocol ---------------------------------------------------------------------
+
+    def cached(self, url: str) -> Embed | Miss | None:
+        """What is known about ``url`` without any I/O: the site table, then the cache."""
+        site = self.sites.match(url)
+        if site is not None:
+            return Embed(
+                "video",
+                url,
+                site_name=site.site.label,
+                iframe_src=site.iframe_src,
+                width=site.site.width,
+                height=site.site.height,
+                provider=site.site.name,
+                allow=site.site.allow,
+            )
+        hit = self.cache.get(self._key(url))
+        if hit is None:
+            return MISS
+        return Embed.from_dict(hit) if hit.get("type") else None
+
+    def resolve(self, url: str, deadline: float) -> Embed | None:
+        """The embed for ``url``, found by ``deadline``; None leaves a plain link."""
+        known = self.cached(url)
+        if known is not MISS:
+            return known
+        if time.monotonic() >= deadline:
+            return None
+        embed = self._discover(url, deadline)
+        value = embed.to_dict() if embed is not None else {"type": None}
+        self.cache.set(self._key(url), value, self.ttl if embed is not None else self.failure_ttl)
+        return embed
+
+    @staticmethod
+    def _key(url: str) -> str:
+        return "composer.embed.v1:" + url
+
+    # -- the network ----------------------------------------------------------------------
+
+    def _discover(self, url: str, deadline: float) -> Embed | None:
+        provider = self.registry.match(url)
+        if provider is not None:
+            embed = self._oembed(
+                provider.request_url(url, maxwidth=self.maxwidth), url, deadline, provider.name
+            )
+            if embed is not None:
+                return embed
+        try:
+            page = self.fetcher.fetch(url, deadline=deadline, accept=_HTML_TYPES)
+        except FetchError:
+            return None
+        if not _content_type(page, _HTML_TYPES):
+            return None
+        meta = page_metadata(page.body, page.charset, page.url)
+        if self.discovery and meta.oembed and time.monotonic() < deadline:
+            embed = self._oembed(meta.oembed, url, deadline, None)
+            if embed is not None:
+                return embed
+        return self._card(url, meta)
+
+    def _oembed(self, endpoint: str, url: str, deadline: float, provider: str | None) -> Embed | None:
+        try:
+            response = self.fetcher.fetch(endpoint, deadline=deadline, accept=_JSON_TYPES + _OEMBED_TYPES)
+            data = json.loads(response.body)
+        except (FetchError, ValueError, RecursionError):
+            return None
+        return self.from_oembed(data, url, provider) if isinstance(data, dict) else None
+
+    def from_oembed(self, data: Mapping[str, Any], url: str, provider: str | None = None) -> Embed | None:
+        """An oEmbed response as an embed; the provider's ``html`` is never used as markup."""
+        kind = data.get("type")
+        title = _text(data.get("title"), self.max_title)
+        site = _text(data.get("provider_name"), 100) or provider
+        common: dict[str, Any] = {
+            "title": title,
+            "description": _text(data.get("description") or data.get("author_name"), self.max_description),
+            "site_name": site,
+            "thumbnail_url": _http_url(data.get("thumbnail_url")),
+            "provider": provider or site,
+        }
+        if kind == "photo" and (image := _http_url(data.get("url"))):
+            return Embed(
+                "photo",
+                url,
+                image_url=image,
+                width=_size(data.get("width")),
+                height=_size(data.get("height")),
+                **common,
+            )
+        if kind == "video" and isinstance(data.get("html"), str):
+            match = _IFRAME_SRC.search(data["html"])
+            src = (
+                _http_url(htmllib.unescape(next(g for g in match.groups() if g is not None)))
+                if match
+                else None
+            )
+            if src:
+                return Embed(
+                    "video",
+                    url,
+                    iframe_src=src,
+                    allow=_PLAYER_ALLOW,
+                    width=_size(data.get("width")),
+                    height=_size(data.get("height")),
+                    **common,
+                )
+        if kind in ("video", "photo", "link", "rich") and title:
+            return Embed("card", url, **common)
+        return None
+
+    def _card(self, url: str, meta: PageMeta) -> Embed | None:
+        title = _text(meta.title, self.max_title)
+        if not title:
+            return None
+        common: dict[str, Any] = {
+            "title": title,
+            "description": _text(meta.description, self.max_description),
+            "site_name": _text(meta.site_name, 100),
+            "thumbnail_url": meta.image,
+            "provider": "opengraph",
+        }
+        if meta.video:
+            return Embed(
+                "video",
+                url,
+                iframe_src=meta.video,
+                allow=_PLAYER_ALLOW,
+                width=meta.width,
+                height=meta.height,
+                **common,
+            )
+        return Embed("card", url, **common)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What a page's ``<head>`` says about itself (OpenGraph, Twitter card, plain HTML)."""
+
+    title: str | None = None
+    description: str | None = None
+    site_name: str | None = None
+    image: str | None = None
+    video: str | None = None
+    width: int | None = None
+    height: int | None = None
+    oembed: str | None = None
+
+
+_HEAD_TAGS = SoupStrainer(["title", "meta", "link"])
+
+
+def page_metadata(body: bytes, charset: str | None, base_url: str) -> PageMeta:
+    """Read the metadata of an HTML page with BeautifulSoup.
+
+    UnicodeDammit picks the encoding (the HTTP charset first, then ``<meta charset>``, then a
+    guess); only the part before ``</head>`` is parsed when there is one, and of it only the
+    ``title``, ``meta`` and ``link`` tags (a page's body can be a megabyte of scripts).
+    """
+    dammit = UnicodeDammit(body, [charset] if charset else [], is_html=True)
+    markup = dammit.unicode_markup or ""
+    end = markup.find("</head>")
+    if end < 0:
+        end = markup.find("</HEAD>")
+    if end >= 0:
+        markup = markup[:end]
+    soup = BeautifulSoup(markup, "lxml", parse_only=_HEAD_TAGS)
+    props: dict[str, str] = {}
+    oembed = None
+    title = None
+    for tag in soup.find_all(["meta", "link", "title"]):
+        if not isinstance(tag, Tag):
+            continue
+        if tag.name == "title":
+            title = title or tag.get_text()
+        elif tag.name == "meta":
+            key = tag.get("property") or tag.get("name")
+            content = tag.get("content")
+            if isinstance(key, str) and isinstance(content, str):
+                props.setdefault(key.strip().lower(), content)
+        elif oembed is None:
+            rel = tag.get("rel") or []
+            rels = {r.lower() for r in (rel if isinstance(rel, list) else rel.split())}
+            kind = tag.get("type")
+            # Flickr writes rel="alternative"
+            if (
+                rels & {"alternate", "alternative"}
+                and isinstance(kind, str)
+                and kind.lower() in _OEMBED_TYPES
+            ):
+                oembed = _http_url(tag.get("href"), base_url)
+
+    def first(*keys: str) -> str | None:
+        return next((props[k] for k in keys if props.get(k, "").strip()), None)
+
+    def first_url(*keys: str) -> str | None:
+        return next((url for k in keys if (url := _http_url(props.get(k), base_url))), None)
+
+    video = None
+    video_type = first("og:video:type")
+    if video_type is None or video_type.lower() == "text/html":
+        video = first_url("og:video:secure_url", "og:video:url", "og:video")
+        video = video if video and video.startswith("https://") else None
+    return PageMeta(
+        title=first("og:title", "twitter:title") or title,
+        description=first("og:description", "twitter:description", "description"),
+        site_name=first("og:site_name", "application-name"),
+        image=first_url(
+            "og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"
+        ),
+        video=video,
+        width=_size(first("og:video:width")) if video else None,
+        height=_size(first("og:video:height")) if video else None,
+        oembed=oembed,
+    )

@@ -1,0 +1,265 @@
+"""Stage ``embed``: a URL alone on its line becomes an embed; anywhere else it stays a link.
+
+"Alone on its line" means its own paragraph (or list item, cell, quote), or the only content
+of a line between ``<br>``s, either as a link whose text is its URL (the links stage has linked
+bare URLs by now) or as bare URL text. Each embed adds the ``link_embedded`` notice with the
+``display_as_link`` undo for its URL; URLs the person chose to display as links stay links,
+and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
+
+The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
+URL is resolved at once on a thread pool, and the stage waits at most ``Policy.embed_deadline``
+for all of them together; a URL not resolved by then, or whose resolution failed in any way,
+stays a plain link (and a late answer still lands in the cache for the next run). In
+``cache_only`` mode only what the resolver already knows is used; the other URLs are listed in
+``Result.pending`` for :meth:`composer.Pipeline.prefetch` in a background worker.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from functools import cache
+
+from lxml.html import Element, HtmlElement
+
+from composer._links import find_links
+from composer._tree import BLOCK_TAGS
+from composer.document import Document
+from composer.embeds.render import render
+from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
+from composer.policy import Policy
+
+#: a URL that starts a line or a text node (after a tag, a list marker or a quote marker);
+#: a URL only inside attributes or mid-sentence cannot be alone on its line
+_PREFILTER = re.compile(
+    r"(?:^|[>\n<])[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*(?:https?://|www\.)", re.IGNORECASE | re.MULTILINE
+)
+#: containers whose line-long URL may become an embed (not table cells); a ``p`` is split around it
+_FLOW = frozenset({"body", "div", "li", "blockquote", "dd", "p"})
+#: URLs resolved at once (threads) per deadline
+_BATCH = 16
+#: nothing is embedded below these
+_NEVER_INSIDE = frozenset({"pre", "code", "aside", "figure", "figcaption", "table", "a", "h2", "h3", "h4"})
+
+
+@cache
+def default_resolver() -> Resolver:
+    """The process-wide default: :class:`OEmbedResolver` with an in-memory cache.
+
+    In memory, so that ``Pipeline()`` writes no file anywhere. For a cache shared by the
+    processes of a site (design's embedded default) pass
+    ``Embeds(resolver=OEmbedResolver.persistent("embeds.sqlite3"))``.
+    """
+    return OEmbedResolver()
+
+
+def _blank(text: str | None) -> bool:
+    return not text or not text.strip()
+
+
+def _line_edge(el: HtmlElement | None) -> bool:
+    """Whether ``el`` (a sibling, or None for the container's edge) ends a line."""
+    return el is None or el.tag == "br" or el.tag in BLOCK_TAGS
+
+
+def _alone(a: HtmlElement) -> bool:
+    """The link is the only thing on its line, in a container that may hold an embed."""
+    parent = a.getparent()
+    if parent is None or parent.tag not in _FLOW:
+        return False
+    prev = a.getprevious()
+    if not (_blank(prev.tail) if prev is not None else _blank(parent.text)):
+        return False
+    if not (_line_edge(prev) and _blank(a.tail) and _line_edge(a.getnext())):
+        return False
+    return not any(ancestor.tag in _NEVER_INSIDE for ancestor in a.iterancestors())
+
+
+def _url_of(a: HtmlElement) -> str | None:
+    """The href of a link that shows its own URL (not ``[some words](url)``)."""
+    href = (a.get("href") or "").strip()
+    if len(a) or not href.lower().startswith(("http://", "https://")):
+        return None
+    text = (a.text or "").strip()
+    if text in (href, href.rstrip("/")) or href in (f"https://{text}", f"http://{text}"):
+        return href
+    return None
+
+
+def _link_bare_lines(body: HtmlElement) -> None:
+    """Turn a bare URL that fills a whole line into a link, so one path handles both."""
+    for parent in list(body.iter(*_FLOW)):
+        if any(ancestor.tag in _NEVER_INSIDE for ancestor in parent.iterancestors()):
+            continue
+        slots: list[tuple[HtmlElement | None, str | None]] = [(None, parent.text)]
+        slots.extend((child, child.tail) for child in parent)
+        for before, text in slots:
+            line = (text or "").strip()
+            if " " in line or not line.lower().startswith(("http://", "https://", "www.")):
+                continue
+            if not _line_edge(before):
+                continue
+            assert text is not None
+            links = find_links(text)
+            if len(links) != 1 or links[0].text != text.strip():
+                continue
+            after = (
+                parent[0]
+                if before is None and len(parent)
+                else (before.getnext() if before is not None else None)
+            )
+            if not _line_edge(after):
+                continue
+            a = Element("a")
+            a.set("href", links[0].url)
+            a.text = links[0].text
+            if before is None:
+                parent.text = None
+                parent.insert(0, a)
+            else:
+                before.tail = None
+                before.addnext(a)
+
+
+def _candidates(doc: Document) -> Iterator[tuple[HtmlElement, str]]:
+    body = doc.tree
+    if doc.format == "html":
+        _link_bare_lines(body)
+    for a in body.iter("a"):
+        url = _url_of(a)
+        if url and url not in doc.display_as_link and _alone(a):
+            yield a, url
+
+
+def _place(a: HtmlElement, built: HtmlElement) -> None:
+    """Put ``built`` where the link's line was, splitting a paragraph around it."""
+    parent = a.getparent()
+    assert parent is not None
+    prev, nxt = a.getprevious(), a.getnext()
+    if prev is not None and prev.tag == "br":
+        prev.tail = None  # blank: the link was alone on its line
+        prev.drop_tree()
+    if nxt is not None and nxt.tag == "br":
+        nxt.tail = nxt.tail.lstrip() if nxt.tail else None
+        nxt.drop_tree()  # keeps its tail (the next line's text), now on the link
+    if parent.tag != "p":
+        a.addnext(built)
+        built.tail = a.tail
+        parent.remove(a)
+        return
+    # a paragraph cannot hold a block: [before] <figure/> [after]
+    after = Element("p")
+    after.text = a.tail.lstrip() if a.tail else None
+    for sibling in list(a.itersiblings()):
+        after.append(sibling)
+    parent.remove(a)
+    parent.addnext(built)
+    built.tail = parent.tail
+    parent.tail = None
+    if not _blank(after.text) or len(after):
+        built.addnext(after)
+        after.tail, built.tail = built.tail, None
+    if _blank(parent.text) and not len(parent):
+        parent.drop_tree()
+
+
+def _resolve_all(resolver: Resolver, urls: list[str], deadline: float) -> dict[str, Embed | None]:
+    """Resolve concurrently; what is not back by ``deadline`` is missing from the answer."""
+    found: dict[str, Embed | None] = {}
+    if not urls:
+        return found
+    pool = ThreadPoolExecutor(max_workers=min(len(urls), _BATCH), thread_name_prefix="composer-embed")
+    try:
+        futures: dict[Future[Embed | None], str] = {
+            pool.submit(resolver.resolve, u, deadline): u for u in urls
+        }
+        done, _ = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        for future in done:
+            try:
+                found[futures[future]] = future.result()
+            except Exception:  # a failing resolver leaves a link, never an error
+                found[futures[future]] = None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return found
+
+
+@dataclass(frozen=True)
+class Embeds:
+    """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`)."""
+
+    resolver: Resolver = field(default_factory=default_resolver)
+    name: str = "embed"
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        if policy.max_embeds == 0 or doc.plain or not _PREFILTER.search(doc.source):
+            return
+        found = list(_candidates(doc))[: policy.max_embeds]
+        if not found:
+            return
+        urls = list(dict.fromkeys(url for _, url in found))
+        known, unknown = self._known(urls)
+        if policy.embed_mode == "cache_only":
+            doc.pending.extend(u for u in unknown if u not in doc.pending)
+        else:
+            resolved = _resolve_all(self.resolver, unknown, time.monotonic() + policy.embed_deadline)
+            known.update(resolved)
+            doc.pending.extend(u for u in unknown if u not in resolved and u not in doc.pending)
+        self._apply(doc, found, known)
+
+    def _known(self, urls: list[str]) -> tuple[dict[str, Embed | None], list[str]]:
+        """Split into what the resolver knows without I/O and what needs the network."""
+        if not isinstance(self.resolver, CachingResolver):
+            return {}, urls
+        known: dict[str, Embed | None] = {}
+        unknown = []
+        for url in urls:
+            try:
+                hit = self.resolver.cached(url)
+            except Exception:
+                hit = MISS
+            if hit is MISS:
+                unknown.append(url)
+            else:
+                known[url] = hit
+        return known, unknown
+
+    def _apply(
+        self, doc: Document, found: list[tuple[HtmlElement, str]], known: dict[str, Embed | None]
+    ) -> None:
+        built_any = iframes = False
+        noticed: set[str] = set()
+        for a, url in found:
+            embed = known.get(url)
+            built = render(embed, doc.policy) if embed is not None else None
+            if built is None:
+                continue
+            if built.find(".//iframe") is not None and not iframes:
+                _remove_user_iframes(doc)
+                iframes = True
+            _place(a, built)
+            built_any = True
+            if url not in noticed:
+                noticed.add(url)
+                doc.notice("link_embedded", action="display_as_link", target=url, url=url)
+        if iframes:
+            doc.allow_iframes = True
+        if built_any:
+            doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
+
+    def prefetch(self, urls: Iterable[str], policy: Policy) -> None:
+        """Resolve ``urls`` into the resolver's cache, concurrently, a batch per deadline."""
+        _, unknown = self._known(list(dict.fromkeys(urls)))
+        for at in range(0, len(unknown), _BATCH):
+            _resolve_all(self.resolver, unknown[at : at + _BATCH], time.monotonic() + policy.embed_deadline)
+
+
+def _remove_user_iframes(doc: Document) -> None:
+    """Iframes the person wrote go before ours are admitted: only the stage's own may pass."""
+    for iframe in list(doc.tree.iter("iframe")):
+        doc.remove("elements", "iframe")
+        iframe.drop_tree()

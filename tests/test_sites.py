@@ -1,0 +1,71 @@
+"""The site table: player URLs built from the URL alone (fixture file: URL -> iframe src)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from composer.allowlist import DEFAULT_ALLOWLIST
+from composer.embeds.sites import SITES, Site, SiteTable
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TABLE = SiteTable(settings={"parent": "forum.example.com"})
+
+
+def read_cases(path: Path) -> list[tuple[str, str, str]]:
+    """(title, url, expected src or 'none') from a markdown-it-style fixture file."""
+    blocks = path.read_text(encoding="utf-8").strip().split("\n.\n\n")
+    cases = []
+    for block in blocks:
+        title, url, expected = block.removesuffix("\n.").split("\n.\n")
+        cases.append((title, url, expected))
+    return cases
+
+
+CASES = read_cases(FIXTURES / "embed-sites.txt")
+
+
+def test_fixture_file_is_read() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize(("title", "url", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_site_table(title: str, url: str, expected: str) -> None:
+    found = TABLE.match(url)
+    assert (found.iframe_src if found else "none") == expected
+
+
+@pytest.mark.parametrize("site", SITES, ids=[s.name for s in SITES])
+def test_every_template_host_is_allowlisted(site: Site) -> None:
+    for template in site.iframes:
+        assert urlsplit(template).hostname in DEFAULT_ALLOWLIST.iframe_hosts
+        assert template.startswith("https://")
+
+
+def test_twitch_needs_the_parent_setting() -> None:
+    assert SiteTable().match("https://www.twitch.tv/videos/1234567890") is None
+    assert SiteTable().match("https://www.youtube.com/watch?v=dQw4w9WgXcQ") is not None
+
+
+def test_fields_are_percent_encoded() -> None:
+    """A field cannot break out of its place in the template, whatever the URL holds."""
+    table = SiteTable(settings={"parent": "a&b=c"})
+    found = table.match("https://www.twitch.tv/videos/123")
+    assert found is not None
+    assert found.iframe_src == "https://player.twitch.tv/?video=v123&parent=a%26b%3Dc"
+
+
+def test_a_custom_table_is_data() -> None:
+    site = Site(
+        "peertube",
+        "PeerTube",
+        ("video.example",),
+        (r"/w/(?P<id>\w+)",),
+        ("https://video.example/embed/{id}",),
+    )
+    found = SiteTable((site,)).match("https://video.example/w/abc")
+    assert found is not None
+    assert found.iframe_src == "https://video.example/embed/abc"
+    assert found.site.name == "peertube"

@@ -8,10 +8,10 @@ markup), and a benchmark must be repeatable on any machine without shipping user
 ``posts(kind, n, seed)`` gives ``n`` posts of 1-8 KB (UTF-8 bytes) in one of three formats:
 
 - ``"html"``: what a forum's rich editor submits: paragraphs with inline links, emphasis and
-  code, a few bare URLs in the text, quotes with a cite line, lists, a table now and then,
-  ``pre`` blocks, emoji in about 30 % of posts (skin tones, ZWJ sequences, flags), a URL alone
-  on its line now and then, and about 10 % "pasted Office" posts (Word ``mso-`` markup or
-  Google Docs spans);
+  code, a few bare URLs in the text of about 35 % of posts, quotes with a cite line, lists, a
+  table now and then, ``pre`` blocks, emoji in about 30 % of posts (skin tones, ZWJ sequences,
+  flags), a URL alone on its line now and then, and about 10 % "pasted Office" posts (Word
+  ``mso-`` markup or Google Docs spans);
 - ``"markdown"``: the same shapes written in markdown (GFM tables, fenced code);
 - ``"text"``: plain text with blank-line paragraphs, ``-`` lists, ``>`` quotes and bare URLs.
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import html
 import random
-from collections.abc import Callable
 from typing import Literal
 
 Kind = Literal["html", "markdown", "text"]
@@ -34,6 +33,8 @@ SIZE_5KB = (5 * KB - 256, 5 * KB + 256)
 
 EMOJI_SHARE = 0.30
 OFFICE_SHARE = 0.10
+BARE_URL_SHARE = 0.35
+"""Posts with a few bare URLs typed into the text (rich editors link most URLs as you type)."""
 
 # Prose in the tone of the seed thread (../shared/seed/forum-thread.txt); a few sentences are
 # taken from it, the rest written for this corpus.
@@ -42,7 +43,7 @@ SENTENCES = (
     "My therapist didn't say much in the beginning, and I perceived her as distant and cold.",
     "We got more comfortable with each other, though I still spent a lot of time staring at her carpet.",
     "The approach was totally foreign to me.",
-    "Sometimes I thought she went overboard interpreting supposed symbols, but most of the time it made sense.",
+    "Sometimes I thought she went overboard interpreting symbols, but most of the time it made sense.",
     "As the therapeutic relationship stabilized and strengthened, I began to let go of old behaviors.",
     "For the first time in years of treatment, I was getting better.",
     "Your story is an amazing testament to the power of relationship.",
@@ -135,8 +136,11 @@ class _Writer:
     def __init__(self, rng: random.Random, emoji: bool) -> None:
         self.rng = rng
         self.emoji = emoji
+        self.bare_urls = rng.random() < BARE_URL_SHARE
         # rarer blocks appear at most once a post: "a table now and then"
-        self.once = {name for name, share in (("table", 0.15), ("pre", 0.15), ("embed", 0.15)) if rng.random() < share}
+        self.once = {
+            name for name, share in (("table", 0.15), ("pre", 0.15), ("embed", 0.15)) if rng.random() < share
+        }
 
     def rare(self, name: str) -> bool:
         """Whether this post still has its one ``name`` block to place."""
@@ -174,10 +178,12 @@ class _Writer:
                 wrapped = self.em(self.escape(span))
             else:
                 wrapped = self.code(span)
-            out = " ".join([self.escape(" ".join(words[:start])), wrapped, self.escape(" ".join(words[end:]))])
+            out = " ".join(
+                [self.escape(" ".join(words[:start])), wrapped, self.escape(" ".join(words[end:]))]
+            )
         else:
             out = self.escape(text)
-        if rng.random() < 0.06:
+        if self.bare_urls and rng.random() < 0.05:
             out += f" There is a good overview at {self.escape(rng.choice(URLS))} if anyone wants it."
         return out.strip()
 
@@ -243,6 +249,9 @@ class _Writer:
     def embed_line(self) -> str:
         return f"<p>{self.escape(self.rng.choice(EMBED_URLS))}</p>"
 
+    def short(self) -> str:
+        return self.paragraph(1)
+
     def filler(self) -> str:
         """The smallest block: used to land a post inside its size range."""
         return f"<p>{self.escape(self.rng.choice(SHORT))}</p>"
@@ -277,7 +286,7 @@ class _Word(_Writer):
 
     SPAN = (
         '<span lang="EN-US" style="font-size:11.0pt;font-family:&quot;Calibri&quot;,sans-serif;'
-        'mso-ascii-theme-font:minor-latin;mso-fareast-font-family:&quot;Times New Roman&quot;;'
+        "mso-ascii-theme-font:minor-latin;mso-fareast-font-family:&quot;Times New Roman&quot;;"
         'mso-hansi-theme-font:minor-latin;mso-bidi-font-family:&quot;Times New Roman&quot;">'
     )
     HEAD = (
@@ -356,8 +365,7 @@ class _GoogleDocs(_Writer):
     def paragraph(self, sentences: int) -> str:
         body = " ".join(self.inline(self.sentence()) for _ in range(sentences))
         return (
-            '<p dir="ltr" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;">'
-            f"{self._span(body)}</p>"
+            f'<p dir="ltr" style="line-height:1.38;margin-top:0pt;margin-bottom:0pt;">{self._span(body)}</p>'
         )
 
     def listing(self) -> str:
@@ -428,7 +436,9 @@ class _Markdown(_Writer):
 
     def listing(self) -> str:
         ordered = self.rng.random() < 0.35
-        return "\n".join(f"{i + 1}. {item}" if ordered else f"- {item}" for i, item in enumerate(self.items()))
+        return "\n".join(
+            f"{i + 1}. {item}" if ordered else f"- {item}" for i, item in enumerate(self.items())
+        )
 
     def table(self) -> str:
         head, rows = self.table_rows()
@@ -499,8 +509,7 @@ def _post(kind: Kind, rng: random.Random, low: int, high: int) -> str:
     blocks: list[str] = []
     size = writer.overhead - sep
     while size < target:
-        candidates: list[Callable[[], str]] = [writer.block] * 4 + [lambda: writer.paragraph(1), writer.filler]
-        for make in candidates:
+        for make in (*[writer.block] * 4, writer.short, writer.filler):
             block = make()
             if size + sep + _size(block) <= high:
                 break

@@ -50,6 +50,26 @@ def _trim(candidate: str) -> str:
     return candidate
 
 
+def url_starts(lower: str) -> list[int]:
+    """Where an ``http://``, ``https://`` or ``www.`` URL may start in lower-cased text.
+
+    C-speed ``str.find`` over the markers; callers judge the context around each start.
+    """
+    starts = []
+    at = lower.find("://")
+    while at >= 0:
+        if lower.endswith("https", 0, at):
+            starts.append(at - 5)
+        elif lower.endswith("http", 0, at):
+            starts.append(at - 4)
+        at = lower.find("://", at + 3)
+    at = lower.find("www.")
+    while at >= 0:
+        starts.append(at)
+        at = lower.find("www.", at + 4)
+    return starts
+
+
 def has_hidden(text: str) -> bool:
     """Whether ``text`` holds a control or invisible format character."""
     return _HIDDEN.search(text) is not None

@@ -55,8 +55,17 @@ class Document:
         self.stopped = False
         self._html: str = source
         self._tree: HtmlElement | None = None
+        self._lower: tuple[str, str] | None = None
 
     # -- the content ---------------------------------------------------------------------
+
+    @property
+    def lower_source(self) -> str:
+        """``source`` lower-cased, computed once per run for the stages' prefilters."""
+        cached = self._lower
+        if cached is None or cached[0] is not self.source:
+            cached = self._lower = (self.source, self.source.lower())
+        return cached[1]
 
     @property
     def html(self) -> str:

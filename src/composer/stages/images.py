@@ -60,6 +60,12 @@ _SCHEME = re.compile(f"[{_JUNK}]*([a-zA-Z][a-zA-Z0-9+.\\-{_JUNK}]*):")
 _JUNK_RUN = re.compile(f"[{_JUNK}]+")
 _JUNK_CHARS = "".join(chr(c) for c in range(0x21)) + "\x7f"
 _NETWORK_PATH = re.compile(f"[{_JUNK}]*[/\\\\][{_JUNK}]*[/\\\\]")
+#: above this size the prefilter scans the source in place rather than lower-casing a copy
+_LOWER_AT_MOST = 1 << 20
+#: substrings that any image carrier needs (C-speed ``in`` tests on the lower-cased source);
+#: the regex below runs only for the rarer CSS forms
+_TAG_MARKERS = re.compile(r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)")
+_HTML_MARKERS = ("image-set", "background", "poster")
 _HTML_PREFILTER = re.compile(
     r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)|url\s*\(|image-set"
     r"|\sbackground\s*=|\sposter\s*=|style\s*=\s*[\"']?[^\"'>]*\\",
@@ -466,7 +472,22 @@ def _has_work(doc: Document) -> bool:
     if doc.format == "markdown":
         return "![" in doc.source
     if doc.format == "html":
-        return _HTML_PREFILTER.search(doc.source) is not None
+        if len(doc.source) > _LOWER_AT_MOST:  # a pasted 20 MB image: scan, do not copy
+            return _HTML_PREFILTER.search(doc.source) is not None
+        lower = doc.lower_source
+        if _TAG_MARKERS.search(lower) or any(marker in lower for marker in _HTML_MARKERS):
+            return True
+        return _css_url(lower) or ("\\" in lower and _HTML_PREFILTER.search(lower) is not None)
+    return False
+
+
+def _css_url(lower: str) -> bool:
+    """Whether ``url(`` (spaces allowed before the parenthesis) occurs in ``lower``."""
+    at = lower.find("url")
+    while at >= 0:
+        if lower[at + 3 : at + 40].lstrip().startswith("("):
+            return True
+        at = lower.find("url", at + 3)
     return False
 
 

@@ -6,48 +6,102 @@ first asks the source whether any URL stands outside a tag or an existing link.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _RAW
-from composer._links import _HIDDEN, find_links, has_hidden
+from composer._links import _HIDDEN, find_links, has_hidden, url_starts
 from composer.document import Document
 
-#: a character reference inside an href value (it may encode an invisible character)
-_ENTITY_IN_HREF = re.compile(r"""href\s*=\s*["']?[^"'<>\s]*&#""", re.IGNORECASE)
-_NO_LINKS_INSIDE = _RAW | {"a", "code", "pre", "kbd", "samp", "template", "object"}
+_NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object"})
+_NO_LINKS_INSIDE = _RAW | _NO_LINKS_EXTRA
 
 
 def _in_text_at(source: str, start: int) -> bool:
-    """A URL starting at ``start`` is not an attribute value (not after = " ' / or a word)."""
-    if start == 0:
-        return True
-    before = source[start - 1]
-    return not (before in "=\"'/" or before.isalnum() or before == "_")
+    """A URL may start at ``start``: not glued to what precedes it, by the same rule as
+    :func:`composer._links.find_links`, and not inside a tag (an attribute value)."""
+    if start and (source[start - 1] in "@/.+-_" or source[start - 1].isalnum()):
+        return False
+    opened = source.rfind("<", 0, start)
+    return opened <= source.rfind(">", 0, start) or not _tag_start(source, opened)
 
 
-def _bare_url_in_text(source: str) -> bool:
-    """Whether a URL may stand in text outside a link (false positives only cost a parse).
+def _tag_start(source: str, at: int) -> bool:
+    """Whether the "<" at ``at`` opens a tag (a letter, "/" or "!" follows), not text."""
+    following = source[at + 1 : at + 2]
+    return following.isascii() and (following.isalpha() or following in "/!")
 
-    Finds each "://" and "www." with C-speed ``str.find`` and looks only around them.
+
+def _bare_url_in_text(doc: Document) -> bool:
+    """Whether a URL may stand in text outside a link (false positives only cost a parse)."""
+    source = doc.source
+    lower = doc.lower_source
+    return any(_in_text_at(source, at) and not _inside_link(lower, at) for at in url_starts(lower))
+
+
+#: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
+_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
+_UNCLOSED_TAG = re.compile(r"<[^<>]*<")
+_SKIP_TAG = re.compile(
+    r"<(/?)(" + "|".join(sorted(_RAW | _NO_LINKS_EXTRA, key=len, reverse=True)) + r")(?=[\s/>])"
+)
+
+
+def _splice(doc: Document) -> bool:
+    """Link bare URLs in the HTML string itself, when each stands in plain text.
+
+    Most posts with a bare URL need nothing else from a tree; placing each URL with a few
+    C-speed ``rfind`` calls (not in a tag, not in a link, code or raw-text element) and
+    splicing an anchor in costs far less than a parse. False: a URL stands somewhere less
+    plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
+    source = doc.html
+    if _UNCLOSED_TAG.search(source):
+        return False  # a "<" whose tag runs into the next one: parsers differ, the tree decides
     lower = source.lower()
-    starts = []
-    at = lower.find("://")
-    while at >= 0:
-        if lower.endswith("https", 0, at) and _in_text_at(source, at - 5):
-            starts.append(at - 5)
-        elif lower.endswith("http", 0, at) and _in_text_at(source, at - 4):
-            starts.append(at - 4)
-        at = lower.find("://", at + 3)
-    at = lower.find("www.")
-    while at >= 0:
-        if _in_text_at(source, at):
-            starts.append(at)
-        at = lower.find("www.", at + 4)
-    return any(not _inside_link(lower, found) for found in starts)
+    events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
+    depth: dict[str, int] = {}
+    seen = 0
+    out: list[str] = []
+    done = consumed = 0
+    for at in sorted(url_starts(lower)):
+        while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
+            _, name, closing = events[seen]
+            depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
+            seen += 1
+        if at < consumed or not _in_text_at(source, at):
+            continue
+        if depth.get("a"):
+            continue  # link text: never linked again
+        if source.rfind("<", 0, at) > source.rfind(">", 0, at):
+            return False  # after a stray "<" in text: the tree knows what it means
+        if any(depth.values()):
+            return False  # in code or a raw-text element: the tree walk skips it exactly
+        if source[at - 1 : at] == ";" and "&" in source[max(at - 12, 0) : at]:
+            return False  # an entity just before: the character it spells may glue the URL
+        end = at
+        while end < len(source) and not source[end].isspace() and source[end] not in "<>\"'`":
+            end += 1
+        token = source[at:end]
+        consumed = end  # as find_links does: a URL candidate runs to the end of its token
+        text = html.unescape(token) if "&" in token else token  # what a reader sees
+        links = find_links(text)
+        if not links or links[0].index != 0:
+            continue
+        link = links[0]
+        cut = len(text) - link.last_index  # trailing punctuation left out of the link
+        if cut and not token.endswith(text[link.last_index :]):
+            return False  # the left-out tail is spelled with entities: let the tree map it
+        out.append(source[done:at])
+        out.append(f'<a href="{html.escape(link.url)}">{token[: len(token) - cut]}</a>')
+        done = at + len(token) - cut
+    if out:
+        out.append(source[done:])
+        doc.html = "".join(out)
+    return True
 
 
 def _inside_link(lower: str, at: int) -> bool:
@@ -95,6 +149,16 @@ def _linkify(el: HtmlElement) -> None:
             el.insert(offset, a)
 
 
+def _suspect_href(markup: str) -> bool:
+    """Whether an href value may hold a control or invisible format character, raw or as a
+    character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
+    a character) costs nothing."""
+    for value in _HREF_VALUE.findall(markup):
+        if "&#" in value or not (value.isascii() or not has_hidden(value)):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class Links:
     """Link bare URLs in HTML text; unlink URLs with control or invisible format characters."""
@@ -102,10 +166,9 @@ class Links:
     name: str = "links"
 
     def __call__(self, doc: Document) -> None:
-        if doc.format == "html" and (doc.has_tree or _bare_url_in_text(doc.source)):
+        if doc.format == "html" and (doc.has_tree or (_bare_url_in_text(doc) and not _splice(doc))):
             _linkify(doc.tree)
-        source = doc.source
-        if has_hidden(source) or (doc.format == "html" and _ENTITY_IN_HREF.search(source)):
+        if doc.has_tree or _suspect_href(doc.html):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
                 if href and _HIDDEN.search(href):

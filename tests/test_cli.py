@@ -84,3 +84,17 @@ def test_python_dash_m_and_stdin() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith('<p>a *b* <a href="https://example.com/x"')
+
+
+def test_emoji_limit_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = tmp_path / "post.txt"
+    post.write_text("hi 😀😀😀")
+    code, _, err = run(["--max-emoji", "2", "render", str(post), "--from", "text"], capsys)
+    assert code == 1 and "Only 2 emoji are allowed." in err
+    code, out, err = run(
+        ["--max-emoji", "2", "--emoji-over-limit", "trim", "render", str(post), "--from", "text"], capsys
+    )
+    assert code == 0 and out.count("😀") == 2
+    assert "1 emoji over the limit of 2 were removed." in err
+    code, _, _ = run(["--max-emoji", "-1", "render", str(post)], capsys)
+    assert code == 2

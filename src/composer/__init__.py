@@ -11,6 +11,7 @@ from composer.__about__ import __version__
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
+from composer.image_proxy import CamoProxy
 from composer.inputs import Clipboard, Format, Submission
 from composer.pipeline import Pipeline, Stage, default_stages
 from composer.policy import Policy
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_ALLOWLIST",
     "Action",
     "Allowlist",
+    "CamoProxy",
     "Clipboard",
     "ComposerError",
     "ConfigError",

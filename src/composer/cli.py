@@ -46,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"composer {__version__}")
     parser.add_argument("--sanitizer", choices=("nh3", "bleach"), default="nh3", help="sanitizer backend")
     parser.add_argument("--offline", action="store_true", help="never fetch link previews (embed cache only)")
+    parser.add_argument("--max-emoji", type=int, default=75, metavar="N", help="emoji allowed per post")
+    parser.add_argument(
+        "--emoji-over-limit",
+        choices=("reject", "trim"),
+        default="reject",
+        help="over the limit: refuse or trim",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     render = sub.add_parser("render", help="render a submitted post")
@@ -73,7 +80,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        policy = Policy(sanitizer=args.sanitizer, embed_mode="cache_only" if args.offline else "sync")
+        policy = Policy(
+            sanitizer=args.sanitizer,
+            embed_mode="cache_only" if args.offline else "sync",
+            max_emoji=args.max_emoji,
+            emoji_over_limit=args.emoji_over_limit,
+        )
         pipe = Pipeline(policy=policy)
         if args.command == "stages":
             print("\n".join(pipe.stages))

@@ -117,6 +117,8 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
         if not isinstance(tag, str):
             continue
         if tag in junk:
+            if tag in _JUNK_PASTE:
+                doc.remove("elements", tag)  # hidden text, but the person's: counted
             _drop(el)
         elif ":" in tag:  # Word's o:p, w:sdt, st1:*, v:* (VML) ...
             prefix = tag.split(":", 1)[0]

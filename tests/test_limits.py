@@ -70,7 +70,7 @@ def test_depth_scan_is_linear_on_unclosed_markup() -> None:
 
 def test_control_characters_are_removed_and_counted() -> None:
     result = PIPE.run(Submission("a\x00b\x07c\ud800d\ufffe"))
-    assert result.html == "abcd"
+    assert result.html == "a\ufffdbcd"  # NUL becomes U+FFFD, as in an HTML parser
     removed = result.notices[-1].params["removed"]
     assert removed["characters"] == {"control": 4}
 

@@ -200,11 +200,18 @@ def _no_controls(text: str) -> bool:
 
 
 def clean_controls(text: str) -> tuple[str, int]:
-    """Drop control characters no parser keeps; return the text and how many went."""
+    """Drop control characters no parser keeps; return the text and how many went.
+
+    NUL becomes U+FFFD, as an HTML parser makes it inside a tag name: dropping it would let
+    ``<scr\0ipt>`` become a script, and the text a browser shows in it would be lost.
+    """
     if _no_controls(text) or _CONTROLS.search(text) is None:
         return text, 0
+    nuls = text.count("\x00")
+    if nuls:
+        text = text.replace("\x00", "\ufffd")
     cleaned, count = _CONTROLS.subn("", text)
-    return cleaned, count
+    return cleaned, count + nuls
 
 
 def too_deep(source: str, limit: int) -> bool:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 _CANDIDATE = re.compile(
     r"(?<![\w@/.+-])(?:https?://(?=[^\s/?#<>\"'`])|www\.(?=\w))[^\s<>\"'`]*", re.IGNORECASE
 )
+_WORD_END = re.compile(r"[\s<>\"'`]")
 _PRETEST = re.compile(r"https?://|www\.", re.IGNORECASE)
 _TRAILING = ".,:;!?*'\""
 #: control and invisible format characters (Cc, Cf): a URL holding one is not linked
@@ -112,5 +113,8 @@ class LinkFinder:
         return find_links(text) or None
 
     def match_at_start(self, text: str) -> Link | None:
-        links = find_links(text)
+        # markdown-it asks this at every "://" with the rest of the post: look at the first
+        # word only, or n URLs cost n whole-text scans
+        end = _WORD_END.search(text)
+        links = find_links(text[: end.start()] if end else text)
         return links[0] if links and links[0].index == 0 else None

@@ -25,6 +25,7 @@ from bs4 import BeautifulSoup, SoupStrainer
 from bs4.dammit import UnicodeDammit
 from bs4.element import Tag
 
+from composer._limits import clean_controls
 from composer.embeds.cache import Cache, MemoryCache, SqliteCache
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
 from composer.embeds.providers import ProviderRegistry, default_registry
@@ -63,6 +64,16 @@ class Embed:
     provider: str | None = None
     allow: str | None = None
     """The player iframe's permissions policy (``allow`` attribute)."""
+
+    def __post_init__(self) -> None:
+        # remote text may hold control characters, which lxml refuses in a tree (one site
+        # could otherwise make every post linking to it fail): they go here, once
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                cleaned = clean_controls(value)[0]
+                if cleaned is not value:
+                    object.__setattr__(self, f.name, cleaned)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -140,13 +140,19 @@ def _linkify(el: HtmlElement) -> None:
             _linkify(child)
         if child.tail and (parts := _split(child.tail)):
             child.tail = parts[0] or None
-            at = el.index(child) + 1
-            for offset, a in enumerate(parts[1]):
-                el.insert(at + offset, a)
+            _chain(child, parts[1])
     if el.text and (parts := _split(el.text)):
         el.text = parts[0] or None
-        for offset, a in enumerate(parts[1]):
-            el.insert(offset, a)
+        el.insert(0, parts[1][0])
+        _chain(parts[1][0], parts[1][1:])
+
+
+def _chain(after: HtmlElement, anchors: list[HtmlElement]) -> None:
+    """Put ``anchors`` right after ``after``, in order: ``addnext`` costs O(1), where
+    ``index``/``insert`` would cost O(siblings) each and 50 000 URLs would be quadratic."""
+    for a in anchors:
+        after.addnext(a)
+        after = a
 
 
 def _suspect_href(markup: str) -> bool:

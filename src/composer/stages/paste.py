@@ -358,7 +358,16 @@ def _strip_attributes(el: HtmlElement, allowed: frozenset[str], classes: frozens
         if lower == "style" and el.tag == "br" and "page-break" in attrib[name]:
             continue  # read by the caller next
         if lower in _PRESENTATION or ":" in lower or lower.startswith(("xmlns", "data-", "aria-")):
-            del attrib[name]
+            try:
+                del attrib[name]
+            except ValueError:  # a name lxml reads as "{namespace}" syntax ("{:"): rebuild
+                rest = {k: v for k, v in attrib.items() if k != name}
+                attrib.clear()
+                for key, value in rest.items():
+                    try:
+                        attrib[key] = value
+                    except ValueError:
+                        continue
 
 
 def _unwrap_sole_paragraph(cell: HtmlElement) -> None:

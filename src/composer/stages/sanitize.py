@@ -50,9 +50,13 @@ _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
 _URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "background", "data"})
 
 
-def url_scheme(value: str) -> str | None:
-    """The scheme a browser would see in an attribute value, or None for a relative URL."""
-    cleaned = _INVISIBLE.sub("", htmllib.unescape(value))
+def url_scheme(value: str, *, raw: bool = True) -> str | None:
+    """The scheme a browser would see in an attribute value, or None for a relative URL.
+
+    ``raw``: the value as written in the source, whose character references a parser decodes
+    first; False for a value already parsed (decoding twice would see schemes that are not).
+    """
+    cleaned = _INVISIBLE.sub("", htmllib.unescape(value) if raw else value)
     match = _SCHEME.match(cleaned)
     return match.group(1).lower() if match else None
 
@@ -60,7 +64,7 @@ def url_scheme(value: str) -> str | None:
 def _relative_url(url: str) -> str | None:
     """nh3 calls this for URLs it reads as relative; one hiding a scheme behind invisible
     characters (``\u2028javascript:``) is dropped, not passed through."""
-    return url if url_scheme(url) is None else None
+    return url if url_scheme(url, raw=False) is None else None
 
 
 def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:

@@ -22,7 +22,8 @@ demo: $(VENV)/.installed
 	$(BIN)/python examples/demo.py
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests benchmarks examples scripts
+	$(BIN)/ruff check src tests benchmarks examples scripts fuzz
+	$(BIN)/ruff format --check src tests benchmarks examples scripts fuzz
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -32,6 +33,15 @@ test: lint typecheck
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.run
+
+# the security suite at full strength: browser oracle, long property runs, pathological inputs,
+# the linear-cost benchmark and a minute of atheris (docs/security.md, fuzz/README.md)
+security: $(VENV)/.installed-dev
+	COMPOSER_FUZZ_EXAMPLES=5000 $(BIN)/pytest tests/test_browser_xss.py tests/test_fuzz_grammar.py \
+		tests/test_properties.py tests/test_xss.py tests/test_pathological.py tests/test_nothing_lost.py
+	$(BIN)/python -m benchmarks.bench_linear
+	$(BIN)/pip install -q atheris && $(BIN)/python fuzz/fuzz_pipeline.py -max_total_time=60 \
+		-rss_limit_mb=4096 fuzz/corpus
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

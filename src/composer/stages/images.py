@@ -61,7 +61,7 @@ _JUNK_RUN = re.compile(f"[{_JUNK}]+")
 _JUNK_CHARS = "".join(chr(c) for c in range(0x21)) + "\x7f"
 _NETWORK_PATH = re.compile(f"[{_JUNK}]*[/\\\\][{_JUNK}]*[/\\\\]")
 #: above this size the prefilter scans the source in place rather than lower-casing a copy
-_LOWER_AT_MOST = 1 << 20
+_LOWER_AT_MOST = 8 << 20
 #: substrings that any image carrier needs (C-speed ``in`` tests on the lower-cased source);
 #: the regex below runs only for the rarer CSS forms
 _TAG_MARKERS = re.compile(r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)")

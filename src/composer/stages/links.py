@@ -20,13 +20,28 @@ _NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "obj
 _NO_LINKS_INSIDE = _RAW | _NO_LINKS_EXTRA
 
 
+#: how far back the tag around a URL is looked for; past it the tree decides
+_WINDOW = 4096
+
+
+def _glued(source: str, start: int) -> bool:
+    """Whether a URL at ``start`` is glued to what precedes it (the rule of find_links)."""
+    return bool(start) and (source[start - 1] in "@/.+-_" or source[start - 1].isalnum())
+
+
+def _context(source: str, start: int) -> str:
+    """``"text"``, ``"tag"`` (an attribute value), ``"stray"`` (after a lone "<") or
+    ``"unknown"`` (no "<" or ">" within the window), read with two bounded ``rfind`` calls."""
+    low = max(start - _WINDOW, 0)
+    lt, gt = source.rfind("<", low, start), source.rfind(">", low, start)
+    if lt > gt:
+        return "tag" if _tag_start(source, lt) else "stray"
+    return "unknown" if lt == gt == -1 and low > 0 else "text"
+
+
 def _in_text_at(source: str, start: int) -> bool:
-    """A URL may start at ``start``: not glued to what precedes it, by the same rule as
-    :func:`composer._links.find_links`, and not inside a tag (an attribute value)."""
-    if start and (source[start - 1] in "@/.+-_" or source[start - 1].isalnum()):
-        return False
-    opened = source.rfind("<", 0, start)
-    return opened <= source.rfind(">", 0, start) or not _tag_start(source, opened)
+    """A URL may start at ``start``: not glued to what precedes it, not in a tag."""
+    return not _glued(source, start) and _context(source, start) != "tag"
 
 
 def _tag_start(source: str, at: int) -> bool:
@@ -36,13 +51,29 @@ def _tag_start(source: str, at: int) -> bool:
 
 
 def _bare_url_in_text(doc: Document) -> bool:
-    """Whether a URL may stand in text outside a link (false positives only cost a parse)."""
+    """Whether a URL may stand in text outside a link (false positives only cost a parse).
+
+    One pass over the anchors' tags tells which URL starts are link text; any <a> counts,
+    with or without href: nh3 may strip an unsafe href and keep the <a>, and the next run
+    must not link its text either (idempotence)."""
     source = doc.source
     lower = doc.lower_source
-    return any(_in_text_at(source, at) and not _inside_link(lower, at) for at in url_starts(lower))
+    starts = url_starts(lower)
+    if not starts:
+        return False
+    events = [(m.start(), m.group(1) == "/") for m in _ANCHOR_TAG.finditer(lower)]
+    depth = seen = 0
+    for at in sorted(starts):
+        while seen < len(events) and events[seen][0] < at:
+            depth = max(depth + (-1 if events[seen][1] else 1), 0)
+            seen += 1
+        if not depth and _in_text_at(source, at):
+            return True
+    return False
 
 
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
+_ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
 _UNCLOSED_TAG = re.compile(r"<[^<>]*<")
 _SKIP_TAG = re.compile(
@@ -72,12 +103,13 @@ def _splice(doc: Document) -> bool:
             _, name, closing = events[seen]
             depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
             seen += 1
-        if at < consumed or not _in_text_at(source, at):
+        if at < consumed or _glued(source, at):
             continue
-        if depth.get("a"):
-            continue  # link text: never linked again
-        if source.rfind("<", 0, at) > source.rfind(">", 0, at):
-            return False  # after a stray "<" in text: the tree knows what it means
+        context = _context(source, at)
+        if context == "tag" or depth.get("a"):
+            continue  # an attribute value, or link text: never linked (again)
+        if context != "text":
+            return False  # after a stray "<", or too far from any tag to tell: the tree knows
         if any(depth.values()):
             return False  # in code or a raw-text element: the tree walk skips it exactly
         if source[at - 1 : at] == ";" and "&" in source[max(at - 12, 0) : at]:
@@ -102,15 +134,6 @@ def _splice(doc: Document) -> bool:
         out.append(source[done:])
         doc.html = "".join(out)
     return True
-
-
-def _inside_link(lower: str, at: int) -> bool:
-    """Whether ``at`` follows an ``<a>`` start tag with no ``</a`` since.
-
-    Any anchor counts, with or without href: nh3 may strip an unsafe href and keep the
-    ``<a>``, and the next run must not link the text then either (idempotence)."""
-    opened = max(lower.rfind(opening, 0, at) for opening in ("<a ", "<a>", "<a\n", "<a\t"))
-    return opened >= 0 and opened > lower.rfind("</a", 0, at)
 
 
 def _anchor(url: str, text: str) -> HtmlElement:

@@ -73,6 +73,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 
 
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
+_TOKEN_END = re.compile(r"[\s<>\"'`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
 _UNCLOSED_TAG = re.compile(r"<[^<>]*<")
@@ -114,9 +115,8 @@ def _splice(doc: Document) -> bool:
             return False  # in code or a raw-text element: the tree walk skips it exactly
         if source[at - 1 : at] == ";" and "&" in source[max(at - 12, 0) : at]:
             return False  # an entity just before: the character it spells may glue the URL
-        end = at
-        while end < len(source) and not source[end].isspace() and source[end] not in "<>\"'`":
-            end += 1
+        stop = _TOKEN_END.search(source, at)
+        end = stop.start() if stop else len(source)
         token = source[at:end]
         consumed = end  # as find_links does: a URL candidate runs to the end of its token
         text = html.unescape(token) if "&" in token else token  # what a reader sees

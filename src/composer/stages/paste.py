@@ -66,8 +66,7 @@ _PRESENTATION_NAMES = (
 _PRESENTATION = frozenset(_PRESENTATION_NAMES.split())
 
 
-def _needs_work(source: str) -> bool:
-    lower = source.lower()
+def _needs_work(lower: str) -> bool:
     return "style" in lower or _TAG_MARKERS.search(lower) is not None
 
 
@@ -83,7 +82,7 @@ class Paste:
         rich_paste = doc.paste and not doc.plain
         if rich_paste:
             doc.notice("pasted_as_rich", action="paste_as_plain")
-        elif not _needs_work(doc.source):
+        elif not _needs_work(doc.lower_source):
             return
         clean(doc, doc.tree, paste=rich_paste)
 

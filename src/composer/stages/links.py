@@ -75,8 +75,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
 _TOKEN_END = re.compile(r"[\s<>\"'`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
-_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
-_UNCLOSED_TAG = re.compile(r"<[^<>]*<")
+_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
 _SKIP_TAG = re.compile(
     r"<(/?)(" + "|".join(sorted(_RAW | _NO_LINKS_EXTRA, key=len, reverse=True)) + r")(?=[\s/>])"
 )
@@ -91,10 +90,11 @@ def _splice(doc: Document) -> bool:
     plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
-    if _UNCLOSED_TAG.search(source):
-        return False  # a "<" whose tag runs into the next one: parsers differ, the tree decides
     lower = source.lower()
     events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
+    for at, _, _ in events:
+        if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
+            return False  # swallowed by a tag with no ">": parsers differ, the tree decides
     depth: dict[str, int] = {}
     seen = 0
     out: list[str] = []
@@ -182,7 +182,7 @@ def _suspect_href(markup: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
     character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
     a character) costs nothing."""
-    for value in _HREF_VALUE.findall(markup):
+    for value in _HREF_VALUE.findall(markup.lower()):  # HREF= too; lower-casing keeps the rest
         if "&#" in value or not (value.isascii() or not has_hidden(value)):
             return True
     return False

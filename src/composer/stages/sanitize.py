@@ -34,8 +34,7 @@ IFRAME_FIXED = {
     "loading": "lazy",
     "referrerpolicy": "strict-origin-when-cross-origin",
 }
-_TAG_NAME = re.compile(r"<([a-z][^\s/<>]*)")
-_TAG_INNER = re.compile(r"<[a-z][^\s/<>]*([^<>]*)>")
+_TAG_PARTS = re.compile(r"<([a-z][^\s/<>]*)([^<>]*)>")
 #: attribute names; quoted and unquoted values match with an empty name and are dropped
 _ATTR_NAME = re.compile(r"""=\s*"[^"]*"|=\s*'[^']*'|=\s*[^\s"'>]+|([^\s"'>/=]+)""")
 _URL_VALUE = re.compile(
@@ -80,8 +79,9 @@ def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
 
 def _inventory(lower: str) -> tuple[Counter[str], Counter[str]]:
     """Start-tag names and attribute names in lower-cased HTML, counted by C-speed regexes."""
-    tags = Counter(_TAG_NAME.findall(lower))
-    inner = " ".join(_TAG_INNER.findall(lower))
+    found = _TAG_PARTS.findall(lower)
+    tags = Counter(name for name, _ in found)
+    inner = " ".join(rest for _, rest in found if rest)
     attrs = Counter(_ATTR_NAME.findall(inner)) if inner.strip(" /") else Counter()
     del attrs[""]
     return tags, attrs
@@ -107,11 +107,12 @@ def report_removed(doc: Document, source: str, out: str, allow: Allowlist, rel: 
     if "<!--" in source:
         doc.remove("comments", "comment", source.count("<!--"))
     # nh3 keeps line breaks in text where they were, so lines it left alone appear in both;
-    # only the lines it changed are inventoried (a multiset difference, C-speed)
-    lines_in = Counter(source.split("\n"))
-    lines_out = Counter(out.replace(f' rel="{rel}"', "").split("\n") if rel else out.split("\n"))
-    lower = "\n".join((lines_in - lines_out).elements()).lower()
-    changed_out = "\n".join((lines_out - lines_in).elements()).lower()
+    # only the lines it changed are inventoried
+    lines_in = source.split("\n")
+    lines_out = (out.replace(f' rel="{rel}"', "") if rel else out).split("\n")
+    kept_in, kept_out = set(lines_in), set(lines_out)
+    lower = "\n".join([line for line in lines_in if line not in kept_out]).lower()
+    changed_out = "\n".join([line for line in lines_out if line not in kept_in]).lower()
     tags_in, attrs_in = _inventory(lower)
     tags_out, attrs_out = _inventory(changed_out) if "<" in changed_out else (Counter(), Counter())
     for tag, count in (tags_in - tags_out).items():

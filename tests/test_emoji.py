@@ -23,6 +23,7 @@ from composer.document import Document
 from composer.stages.emoji import Emoji, _Walk
 from composer.stages.parse import Parse
 from composer.stages.sanitize import Sanitize
+from fixture_files import read_cases
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "emoji"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -86,27 +87,8 @@ def test_draft_18_is_known_to_the_emoji_package() -> None:
 
 
 def _fixtures(path: Path) -> list[tuple[str, str, str]]:
-    """markdown-it style cases: title, ".", input, ".", expected, "."; "#" lines head the file."""
-    lines = path.read_text("utf-8").splitlines()
-    while lines and (lines[0].startswith("#") or not lines[0].strip()):
-        lines.pop(0)
-    cases = []
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        title = lines[i]
-        assert lines[i + 1] == ".", f"{path.name}: '.' expected after {title!r}"
-        blocks: list[list[str]] = [[], []]
-        i += 2
-        for block in blocks:
-            while lines[i] != ".":
-                block.append(lines[i])
-                i += 1
-            i += 1
-        cases.append((title, "\n".join(blocks[0]), "\n".join(blocks[1])))
-    return cases
+    """markdown-it style cases (tests/fixture_files.py)."""
+    return [(t, a, b) for t, a, b in read_cases(path)]
 
 
 def _unescape(text: str) -> str:

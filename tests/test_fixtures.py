@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from composer import Format, Pipeline, Policy, Submission
+from fixture_files import FIXTURES, read_cases
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 
 
-def read_fixtures(path: Path) -> list[tuple[str, str, str]]:
-    """(title, input, expected) triples from a fixture file."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    cases = []
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        title = lines[i]
-        assert lines[i + 1] == ".", f"{path.name}: '.' expected after title {title!r}"
-        j = lines.index(".", i + 2)
-        k = lines.index(".", j + 1)
-        cases.append((title, "\n".join(lines[i + 2 : j]), "\n".join(lines[j + 1 : k])))
-        i = k + 1
-    return cases
-
-
 def cases(name: str) -> list[tuple[str, str, str]]:
-    return read_fixtures(FIXTURES / name)
+    return [(t, a, b) for t, a, b in read_cases(FIXTURES / name)]
 
 
 @pytest.mark.parametrize(

@@ -17,34 +17,14 @@ from composer.errors import ConfigError
 from composer.image_proxy import CamoProxy
 from composer.result import Result
 from composer.stages.images import Images, scan, scheme_at, shrink_payloads, srcset_spans
+from fixture_files import read_cases
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KEY = "a-secret-shared-with-the-proxy"
 PIPE = Pipeline()
 
 
-def _fixtures(path: Path) -> list[tuple[str, str, str, str]]:
-    cases = []
-    lines = path.read_text(encoding="utf-8").split("\n")
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip() or lines[i].startswith("#"):
-            i += 1
-            continue
-        title = lines[i]
-        assert lines[i + 1] == ".", f"{title}: '.' expected"
-        parts: list[str] = []
-        j = i + 2
-        for _ in range(3):
-            end = lines.index(".", j)
-            parts.append("\n".join(lines[j:end]))
-            j = end + 1
-        cases.append((title, parts[0], parts[1], parts[2]))
-        i = j
-    return cases
-
-
-CASES = _fixtures(FIXTURES / "images.txt")
+CASES = [(t, a, b, c) for t, a, b, c in read_cases(FIXTURES / "images.txt", blocks=3)]
 
 
 def _submission(source: str) -> Submission:

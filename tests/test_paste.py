@@ -13,6 +13,7 @@ from composer._text import html_to_text
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.paste import Paste
+from fixture_files import read_cases
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "paste"
@@ -23,24 +24,7 @@ PIPE = Pipeline()
 
 
 def _cases() -> list[tuple[str, str, str]]:
-    lines = (FIXTURES / "cases.txt").read_text(encoding="utf-8").split("\n")
-    cases: list[tuple[str, str, str]] = []
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        title = lines[i]
-        assert lines[i + 1] == ".", f"case {title!r}: '.' expected after the title"
-        parts: list[list[str]] = [[], []]
-        i += 2
-        for part in parts:
-            while lines[i] != ".":
-                part.append(lines[i])
-                i += 1
-            i += 1
-        cases.append((title, "\n".join(parts[0]), "\n".join(parts[1])))
-    return cases
+    return [(t, a, b) for t, a, b in read_cases(FIXTURES / "cases.txt")]
 
 
 @pytest.mark.parametrize(("title", "source", "expected"), _cases(), ids=[c[0] for c in _cases()])

@@ -74,3 +74,19 @@ def serialize(body: html.HtmlElement) -> str:
     out = etree.tostring(body, encoding="unicode", method="html")
     # "<body>" ... "</body>"; an empty body serializes as "<body></body>"
     return out[6:-7]
+
+
+def remove_keeping_tail(node: etree._Element, text: str = "") -> None:
+    """Remove ``node`` (an element or comment) and its content, leaving ``text`` and the
+    node's tail text where it stood."""
+    parent = node.getparent()
+    if parent is None:
+        return
+    rest = text + (node.tail or "")
+    previous = node.getprevious()
+    if rest:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + rest
+        else:
+            parent.text = (parent.text or "") + rest
+    parent.remove(node)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _MARKUP, _RAW, _TAG
+from composer._tree import remove_keeping_tail
 from composer.document import Document
 
 #: where pasted bytes live: the browser's memory, the person's disk, a mail part
@@ -335,21 +336,6 @@ def scan(markup: str) -> Counter[str]:
     return counts
 
 
-def _detach(node: HtmlElement, text: str = "") -> None:
-    """Remove ``node`` (an element or comment), leaving ``text`` and its tail in its place."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    rest = text + (node.tail or "")
-    previous = node.getprevious()
-    if rest:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + rest
-        else:
-            parent.text = (parent.text or "") + rest
-    parent.remove(node)
-
-
 class _Run:
     """One pass over one tree: what was rejected, and the images kept."""
 
@@ -394,7 +380,7 @@ class _Run:
         if any(el.get(name) for name in names if name != "srcset" or tag == "source"):
             return False  # e.g. a pasted srcset candidate beside a src by URL: the src stays
         if tag in _VOID:
-            _detach(el)
+            remove_keeping_tail(el)
         elif tag != "video":
             el.drop_tag()  # libxml2 may have nested following content inside: keep it
         return tag != "video"
@@ -402,19 +388,19 @@ class _Run:
     def comment(self, node: HtmlElement) -> None:
         """A Word conditional comment holding VML pictures: it goes when one is pasted."""
         if self.word.comment(node.text or ""):
-            _detach(node)
+            remove_keeping_tail(node)
 
     def image(self, img: HtmlElement) -> None:
         """An ``<img>`` that survived rejection: count it, link it or proxy it."""
         src = img.get("src")
         if not (src or "").strip(_JUNK_CHARS) and not img.get("srcset"):
             self.sourceless += 1  # e.g. Safari's copy of a Word drawing: shows nothing
-            _detach(img)
+            remove_keeping_tail(img)
             return
         kind = _kind(src) if src is not None else "other"
         if kind == "other" and not (img.get("srcset") and "srcset" in self.srcset_allowed):
             self.sourceless += 1  # javascript: or an unknown scheme: the sanitizer would empty it
-            _detach(img)
+            remove_keeping_tail(img)
             return
         if kind == "remote" and not self.doc.policy.allow_remote_images:
             self.as_link(img, _clean_url(src or ""))
@@ -429,7 +415,7 @@ class _Run:
         text = (img.get("alt") or "").strip() or url
         self.linked += 1
         if any(anc.tag == "a" for anc in img.iterancestors()):
-            _detach(img, text)  # already inside a link: the alt text stays as text
+            remove_keeping_tail(img, text)  # already inside a link: the alt text stays as text
             return
         link = Element("a")
         link.set("href", url)

@@ -21,7 +21,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._gdocs import fix_list_nesting
 from composer._office import declarations, drop_list_markers, rebuild_word_lists
-from composer._tree import BLOCK_TAGS
+from composer._tree import BLOCK_TAGS, remove_keeping_tail
 from composer.document import Document
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
@@ -110,7 +110,7 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
         text = node.text or ""
         if "v:textbox" in text:  # a Word text box lives only in the VML branch: its text is lost
             doc.remove("elements", "text box", text.count("<v:textbox"))
-        _drop(node)
+        remove_keeping_tail(node)
     for el in list(body.iter()):
         tag = el.tag
         if not isinstance(tag, str):
@@ -118,33 +118,18 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
         if tag in junk:
             if tag in _JUNK_PASTE:
                 doc.remove("elements", tag)  # hidden text, but the person's: counted
-            _drop(el)
+            remove_keeping_tail(el)
         elif ":" in tag:  # Word's o:p, w:sdt, st1:*, v:* (VML) ...
             prefix = tag.split(":", 1)[0]
             if prefix == "v" or tag in ("w:sdtpr", "o:shapelayout", "o:shapedefaults"):
                 text = el.text_content().strip(_SPACE)
                 if text:
                     doc.remove("elements", "drawing text" if prefix == "v" else tag)
-                _drop(el)
+                remove_keeping_tail(el)
             else:
                 el.drop_tag()
         elif tag == "br" and "Apple-interchange-newline" in (el.get("class") or ""):
-            _drop(el)
-
-
-def _drop(node: etree._Element) -> None:
-    """Remove ``node`` and its content, keeping the text that follows it."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    tail = node.tail
-    previous = node.getprevious()
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(node)
+            remove_keeping_tail(el)
 
 
 # -- styles to meaning ----------------------------------------------------------------------
@@ -298,7 +283,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
         if not isinstance(tag, str) or el is body:
             continue
         if tag == "br" and "page-break" in (el.get("style") or ""):
-            _drop(el)
+            remove_keeping_tail(el)
             continue
         if tag == "div" and (el.get("class") or "").startswith("WordSection"):
             el.drop_tag()
@@ -405,7 +390,7 @@ def _drop_empty_blocks(body: HtmlElement) -> None:
     for el in list(body.iter("p", "div", "h2", "h3", "h4")):
         if (el.text_content() or "").strip(_SPACE) or (len(el) and _has_content(el)):
             continue
-        _drop(el)
+        remove_keeping_tail(el)
     for br in list(body.iter("br")):
         parent = br.getparent()
         if parent is None or parent.tag == "li" or (br.tail or "").strip(_SPACE):
@@ -416,7 +401,7 @@ def _drop_empty_blocks(body: HtmlElement) -> None:
         if (before or "").strip(_SPACE):
             continue
         if _is_block(previous) and _is_block(nxt) and (previous is not None or nxt is not None):
-            _drop(br)
+            remove_keeping_tail(br)
 
 
 def _has_content(el: HtmlElement) -> bool:

@@ -78,6 +78,25 @@ def text_to_html(text: str) -> str:
     )
 
 
+#: posts live under the topic's title: h1 is the page's, and the allowlist keeps h2-h4
+_HEADINGS = {
+    "<h1>": "<h2>",
+    "</h1>": "</h2>",
+    "<h5>": "<h4>",
+    "</h5>": "</h4>",
+    "<h6>": "<h4>",
+    "</h6>": "</h4>",
+}
+
+
+def _shift_headings(markup: str) -> str:
+    """``# Title`` renders as h2 (and h5/h6 as h4) rather than losing its heading to the
+    sanitizer; with raw HTML off, these tags in markdown-it's output are all headings."""
+    for old, new in _HEADINGS.items():
+        markup = markup.replace(old, new)
+    return markup
+
+
 @dataclass(frozen=True)
 class Parse:
     """Input to HTML: control characters out, markdown rendered, text paragraphed, depth checked."""
@@ -91,6 +110,8 @@ class Parse:
             doc.source = source
         if doc.format == "markdown":
             markup = _MD.render(source)
+            if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
+                markup = _shift_headings(markup)
         elif doc.format == "text":
             markup = text_to_html(source)
         else:

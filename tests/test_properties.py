@@ -27,7 +27,7 @@ TAGS = (
     "p b i a div span script style img svg math table td li ul iframe textarea title noscript "
     "template select option pre code blockquote"
 ).split()
-ATTRS = ["href", "src", "onclick", "onerror", "style", "class", "srcset", "xlink:href", "formaction", "title"]
+ATTRS = "href src onclick onerror style class srcset xlink:href formaction title".split()
 VALUES = [
     "javascript:alert(1)",
     "jav&#x09;ascript:alert(1)",

@@ -16,148 +16,38 @@ from composer.result import Result
 #: non-characters: no parser keeps them and lxml refuses them.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
-#: one tag as HTML5 tokenizes it: quotes matter only right after "=", and a tag with no ">"
-#: runs to the end. Every part after the name is optional, so a match never backtracks.
+#: the printable ASCII characters and tab, newline, carriage return
 _ASCII_OK = bytes([9, 10, 13, *range(32, 127)])
 
+#: one tag as HTML5 tokenizes it: quotes matter only right after "=", and a tag with no ">"
+#: runs to the end. Every part after the name is optional, so a match never backtracks.
 _TAG = re.compile(
     r"""<(/?)([a-zA-Z][^\s/>]*)(?:[\s/]+|[^\s/>][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?)*(>?)"""
 )
 _MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z])")
-_VOID = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "keygen",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-    ]
-)
+_VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
 #: elements whose content some parser reads as text: inside them end tags are ignored (a
 #: parser that reads tags there sees more depth, one that does not sees less: both covered)
-_RAW = frozenset(
-    ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
-)
+_RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
 #: an end tag of an inline element does not close past these (HTML's "special" elements)
 _SPECIAL = frozenset(
-    [
-        "address",
-        "applet",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "button",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dir",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "html",
-        "li",
-        "main",
-        "marquee",
-        "menu",
-        "nav",
-        "object",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "select",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-        "svg",
-        "math",
-    ]
+    (
+        "address applet article aside blockquote body button caption center dd details dir div dl "
+        "dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup html li main "
+        "marquee menu nav object ol p pre section select summary table tbody td tfoot th thead tr "
+        "ul svg math"
+    ).split()
 )
 #: no end tag closes past these
-_SCOPE = frozenset(
-    [
-        "applet",
-        "caption",
-        "html",
-        "table",
-        "td",
-        "th",
-        "marquee",
-        "object",
-        "template",
-        "svg",
-        "math",
-        "foreignobject",
-    ]
-)
+_SCOPE = frozenset("applet caption html table td th marquee object template svg math foreignobject".split())
 #: start tag -> elements it closes when they are the current (innermost) element
 _IMPLIED: dict[str, frozenset[str]] = {
     **{
         tag: frozenset({"p"})
-        for tag in [
-            "address",
-            "article",
-            "aside",
-            "blockquote",
-            "details",
-            "div",
-            "dl",
-            "fieldset",
-            "figcaption",
-            "figure",
-            "footer",
-            "form",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "header",
-            "hgroup",
-            "hr",
-            "main",
-            "menu",
-            "nav",
-            "ol",
-            "p",
-            "pre",
-            "section",
-            "summary",
-            "table",
-            "ul",
-        ]
+        for tag in (
+            "address article aside blockquote details div dl fieldset figcaption figure footer form "
+            "h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul"
+        ).split()
     },
     "li": frozenset({"li", "p"}),
     "dt": frozenset({"dt", "dd", "p"}),

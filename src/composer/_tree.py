@@ -8,42 +8,10 @@ _PARSER = html.HTMLParser(huge_tree=True, remove_blank_text=False, default_docty
 
 #: Tags that make a new line in the reader's view (used by text projections).
 BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "dd",
-        "details",
-        "div",
-        "dl",
-        "dt",
-        "figcaption",
-        "figure",
-        "footer",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "thead",
-        "tfoot",
-        "tr",
-        "ul",
-    ]
+    (
+        "address article aside blockquote dd details div dl dt figcaption figure footer h1 h2 h3 "
+        "h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead tfoot tr ul"
+    ).split()
 )
 
 

@@ -10,64 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-_LANGUAGES = [
-    "bash",
-    "c",
-    "clojure",
-    "cpp",
-    "csharp",
-    "css",
-    "dart",
-    "diff",
-    "dockerfile",
-    "elixir",
-    "erlang",
-    "go",
-    "graphql",
-    "haskell",
-    "html",
-    "http",
-    "ini",
-    "java",
-    "javascript",
-    "js",
-    "json",
-    "jsx",
-    "julia",
-    "kotlin",
-    "latex",
-    "lua",
-    "makefile",
-    "markdown",
-    "matlab",
-    "nginx",
-    "nim",
-    "objectivec",
-    "ocaml",
-    "perl",
-    "php",
-    "plaintext",
-    "powershell",
-    "python",
-    "py",
-    "r",
-    "ruby",
-    "rust",
-    "scala",
-    "scss",
-    "shell",
-    "sql",
-    "swift",
-    "text",
-    "toml",
-    "ts",
-    "tsx",
-    "typescript",
-    "vb",
-    "xml",
-    "yaml",
-    "zig",
-]
+_LANGUAGES = (
+    "bash c clojure cpp csharp css dart diff dockerfile elixir erlang go graphql haskell html "
+    "http ini java javascript js json jsx julia kotlin latex lua makefile markdown matlab "
+    "nginx nim objectivec ocaml perl php plaintext powershell python py r ruby rust scala "
+    "scss shell sql swift text toml ts tsx typescript vb xml yaml zig"
+).split()
 
 
 def _frozen(table: Mapping[str, set[str] | frozenset[str]]) -> Mapping[str, frozenset[str]]:
@@ -83,47 +31,10 @@ class Allowlist:
     """
 
     tags: frozenset[str] = frozenset(
-        [
-            "a",
-            "abbr",
-            "b",
-            "blockquote",
-            "br",
-            "code",
-            "del",
-            "div",
-            "em",
-            "h2",
-            "h3",
-            "h4",
-            "hr",
-            "i",
-            "img",
-            "ins",
-            "kbd",
-            "li",
-            "ol",
-            "p",
-            "pre",
-            "q",
-            "s",
-            "samp",
-            "strong",
-            "sub",
-            "sup",
-            "table",
-            "tbody",
-            "td",
-            "tfoot",
-            "th",
-            "thead",
-            "tr",
-            "u",
-            "ul",
-            "aside",
-            "figure",
-            "figcaption",
-        ]
+        (
+            "a abbr b blockquote br code del div em h2 h3 h4 hr i img ins kbd li ol p pre q s samp "
+            "strong sub sup table tbody td tfoot th thead tr u ul aside figure figcaption"
+        ).split()
     )
     attributes: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: _frozen(
@@ -151,20 +62,7 @@ class Allowlist:
     )
     url_schemes: frozenset[str] = frozenset({"http", "https", "mailto"})
     clean_content_tags: frozenset[str] = frozenset(
-        [
-            "script",
-            "style",
-            "template",
-            "iframe",
-            "noembed",
-            "noframes",
-            "noscript",
-            "xmp",
-            "plaintext",
-            "title",
-            "textarea",
-            "select",
-        ]
+        ("script style template iframe noembed noframes noscript xmp plaintext title textarea select").split()
     )
     #: Hosts whose player iframes the embed stage may build (exact host names, https only).
     iframe_hosts: frozenset[str] = frozenset(

@@ -1,0 +1,307 @@
+"""Reading image addresses in raw HTML and in the tree: which are pasted bytes.
+
+Shared by the images stage (which decides, on the tree) and its source scans (which only
+count, or cut a 20 MB payload before any parser holds it). Schemes are read the way a
+browser reads them: entities decoded by the parser, then leading C0 controls and spaces, and
+tabs and newlines anywhere, ignored.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+
+from composer._limits import _MARKUP, _RAW, _TAG
+
+#: where pasted bytes live: the browser's memory, the person's disk, a mail part
+PASTED_SCHEMES = frozenset({"data", "blob", "file", "cid", "filesystem"})
+
+#: element -> attributes that load an image into it
+_CARRIERS: dict[str, tuple[str, ...]] = {
+    "img": ("src", "srcset", "lowsrc", "dynsrc"),
+    "source": ("src", "srcset"),
+    "input": ("src",),
+    "image": ("href", "xlink:href", "src"),
+    "feimage": ("href", "xlink:href"),
+    "embed": ("src",),
+    "object": ("data",),
+    "v:imagedata": ("src",),
+    "video": ("poster",),
+}
+#: carriers libxml2 knows as void: removing them cannot lose text
+_VOID = frozenset({"img", "input"})
+#: attributes that load an image on any element
+_ANYWHERE = ("background", "style")
+_URL_ATTRS = frozenset(
+    {"src", "srcset", "lowsrc", "dynsrc", "href", "xlink:href", "data", "poster", "background"}
+)
+
+_JUNK = "\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028\u2029\u2060\ufeff"
+_SCHEME = re.compile(f"[{_JUNK}]*([a-zA-Z][a-zA-Z0-9+.\\-{_JUNK}]*):")
+_JUNK_RUN = re.compile(f"[{_JUNK}]+")
+_JUNK_CHARS = "".join(chr(c) for c in range(0x21)) + "\x7f"
+_NETWORK_PATH = re.compile(f"[{_JUNK}]*[/\\\\][{_JUNK}]*[/\\\\]")
+_CSS_URL = re.compile(r"url\(\s*[\"']?|image-set\(|[\"']", re.IGNORECASE)
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)", re.DOTALL)
+_CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|$)", re.DOTALL)
+_VML = re.compile(r"<v:(shape|imagedata)\b[^>]*?\b(?:id|src)\s*=\s*[\"']?([^\"'\s>]*)", re.IGNORECASE)
+_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]*))?""")
+_SRCSET_URL = re.compile(r"[^\s]+")
+
+#: values shorter than this are left to the tree; longer ones are cut before it is built
+_LONG_VALUE = 2048
+
+
+def scheme_at(value: str, pos: int = 0) -> str | None:
+    """The scheme a browser sees in the URL starting at ``pos``, lowercased, or None."""
+    match = _SCHEME.match(value, pos)
+    if match is None:
+        return None
+    return _JUNK_RUN.sub("", match.group(1)).lower()
+
+
+def _kind(value: str, pos: int = 0) -> str:
+    """``pasted:<scheme>``, ``remote``, ``local`` (a path on the forum) or ``other``."""
+    scheme = scheme_at(value, pos)
+    if scheme is None:
+        if _NETWORK_PATH.match(value, pos):
+            return "remote"
+        return "local" if value[pos:].strip(_JUNK_CHARS) else "other"
+    if scheme in PASTED_SCHEMES:
+        return "pasted:" + scheme
+    return "remote" if scheme in ("http", "https") else "other"
+
+
+def _clean_url(value: str) -> str:
+    """The URL a browser would request: outer controls and spaces gone, no tabs or newlines."""
+    url = value.strip(_JUNK_CHARS).replace("\t", "").replace("\n", "").replace("\r", "")
+    if url.startswith(("//", "\\\\", "/\\", "\\/")):
+        url = "https://" + url[2:].lstrip("/\\")
+    return url
+
+
+def srcset_spans(value: str) -> Iterator[tuple[int, int]]:
+    """The (start, end) of each candidate URL in a ``srcset``, as the HTML spec splits it.
+
+    A URL runs to the next whitespace (so the comma inside ``data:image/png;base64,...`` is
+    part of it); trailing commas end a candidate; descriptors run to a comma outside parentheses.
+    """
+    pos, size = 0, len(value)
+    while True:
+        while pos < size and (value[pos].isspace() or value[pos] == ","):
+            pos += 1
+        if pos >= size:
+            return
+        match = _SRCSET_URL.match(value, pos)
+        assert match is not None
+        start, end = match.span()
+        url_end = end
+        while url_end > start and value[url_end - 1] == ",":
+            url_end -= 1
+        yield start, url_end
+        pos = end
+        if url_end != end:
+            continue
+        depth = 0
+        while pos < size:
+            char = value[pos]
+            if char == "(":
+                depth += 1
+            elif char == ")":
+                depth = max(depth - 1, 0)
+            elif char == "," and depth == 0:
+                break
+            pos += 1
+
+
+def _css_pasted(style: str) -> str | None:
+    """The first pasted scheme a ``style`` value loads an image from, or None."""
+    if "\\" in style:
+        style = _CSS_ESCAPE.sub(_css_char, style)
+    if "/*" in style:
+        style = _CSS_COMMENT.sub("", style)
+    for match in _CSS_URL.finditer(style):
+        scheme = scheme_at(style, match.end())
+        if scheme in PASTED_SCHEMES:
+            return scheme
+    return None
+
+
+def _css_char(match: re.Match[str]) -> str:
+    if match.group(1):
+        code = int(match.group(1), 16)
+        return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+    return match.group(2)
+
+
+def _pasted(tag: str, attrs: Mapping[str, str]) -> tuple[str | None, dict[str, str]]:
+    """What of an element's attributes is a pasted image: (carrier scheme, {attribute: scheme}).
+
+    The carrier scheme is set when the element itself loads a pasted image (one count);
+    ``background`` and ``style`` anywhere count one each. Shared by the tree pass (which
+    decides) and the source scan (which only counts).
+    """
+    found: dict[str, str] = {}
+    carrier: str | None = None
+    names = _CARRIERS.get(tag, ())
+    if tag == "input" and attrs.get("type", "").strip(_JUNK_CHARS).lower() != "image":
+        names = ()
+    for name in (*names, *_ANYWHERE):
+        value = attrs.get(name)
+        if value is None:
+            continue
+        if name == "style":
+            scheme = _css_pasted(value)
+        elif name == "srcset":
+            kinds = (_kind(value, start) for start, _ in srcset_spans(value))
+            scheme = next((k[7:] for k in kinds if k.startswith("pasted:")), None)
+        else:
+            kind = _kind(value)
+            scheme = kind[7:] if kind.startswith("pasted:") else None
+        if scheme is not None:
+            found[name] = scheme
+            if name in names and carrier is None:
+                carrier = scheme
+    return carrier, found
+
+
+class _Word:
+    """Word puts each picture twice: VML in a conditional comment, and an ``<img>`` fallback
+    whose ``v:shapes`` names the VML shape. Each picture is counted once."""
+
+    def __init__(self) -> None:
+        self.imgs: set[str] = set()
+        self.pictures: dict[str, tuple[str, str]] = {}
+
+    def img(self, attrs: Mapping[str, str]) -> None:
+        """A rejected ``<img>``: the VML picture it stands for is already counted."""
+        self.imgs.add((attrs.get("src") or "").strip(_JUNK_CHARS))
+        self.imgs.update((attrs.get("v:shapes") or "").split())
+
+    def comment(self, text: str) -> bool:
+        """Note the pasted VML pictures in a comment; True when it holds one."""
+        shape = ""
+        found = False
+        for match in _VML.finditer(text):
+            value = htmllib.unescape(match.group(2))
+            if match.group(1).lower() == "shape":
+                shape = value
+                continue
+            kind = _kind(value)
+            if kind.startswith("pasted:"):
+                src = value.strip(_JUNK_CHARS)
+                self.pictures.setdefault(shape or src, (src, kind[7:]))
+                found = True
+        return found
+
+    def uncounted(self) -> Iterator[str]:
+        """The scheme of each VML picture with no rejected ``<img>`` standing for it."""
+        for key, (src, scheme) in self.pictures.items():
+            if key not in self.imgs and src not in self.imgs:
+                yield scheme
+
+
+def _tags(markup: str) -> Iterator[tuple[str, int, int]]:
+    """(tag, start, end) of each start tag as an HTML tokenizer sees it, and ("!--", ...) of comments.
+
+    Linear; the content of raw-text elements (script, style, textarea, ...) is not markup and
+    is skipped, so text that merely mentions ``data:`` is never taken for an attribute.
+    """
+    pos = 0
+    while True:
+        found = _MARKUP.search(markup, pos)
+        if found is None:
+            return
+        at = found.start()
+        if markup.startswith("<!--", at) or markup.startswith("<![CDATA[", at):
+            comment = markup[at + 2] == "-"
+            end = markup.find("-->" if comment else "]]>", at + 4)
+            if end < 0:
+                return
+            if comment:
+                yield "!--", at + 4, end
+            pos = end + 3
+            continue
+        match = _TAG.match(markup, at)
+        assert match is not None  # _MARKUP found "<" + letter
+        closing, name, closed = match.groups()
+        pos = match.end()
+        if not closed:
+            return
+        if closing:
+            continue
+        tag = name.lower()
+        yield tag, at + 1 + len(name), pos
+        if tag in _RAW:
+            end_tag = re.compile("</" + re.escape(tag), re.IGNORECASE).search(markup, pos)
+            if end_tag is None:
+                return
+            pos = end_tag.start()
+
+
+def _attributes(markup: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    """(lowercased name, value start, value end) of each attribute; quotes excluded."""
+    for attr in _ATTR.finditer(markup, start, end):
+        first, last = attr.span(2)
+        if first >= 0 and last > first and markup[first] in "\"'":
+            first, last = first + 1, last - 1
+        yield attr.group(1).lower(), first, last
+
+
+def shrink_payloads(markup: str) -> str:
+    """``markup`` with each long pasted-image URL in an attribute cut to its scheme (``"data:"``).
+
+    Nothing is decided here: the tree pass still sees ``src="data:"`` and removes and counts
+    the image, but libxml2 never holds the payload. Cheap to call before any parse (a stage
+    that builds the tree earlier may call it too); returns ``markup`` itself when no value is
+    long. Long ``style`` values are left alone.
+    """
+    pieces: list[str] = []
+    last = 0
+    for tag, start, end in _tags(markup):
+        if end - start <= _LONG_VALUE or tag == "!--":
+            continue
+        for name, first, stop in _attributes(markup, start, end):
+            if stop - first <= _LONG_VALUE or name not in _URL_ATTRS:
+                continue
+            scheme = scheme_at(htmllib.unescape(markup[first : first + 256]))
+            if scheme in PASTED_SCHEMES:
+                pieces.append(markup[last:first])
+                pieces.append(f"{scheme}:")
+                last = stop
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
+
+
+def scan(markup: str) -> Counter[str]:
+    """Pasted images in an HTML source, counted by scheme, as the tree pass would count them.
+
+    Run on the source as it arrived, so pictures an earlier stage already dropped uncounted
+    (the paste stage strips VML, ``style`` and ``xlink:href``) are still reported.
+    """
+    counts: Counter[str] = Counter()
+    word = _Word()
+    for tag, start, end in _tags(markup):
+        if tag == "!--":
+            if _VML.search(markup, start, end):
+                word.comment(markup[start:end])
+            continue
+        if end - start < 5:
+            continue
+        attrs: dict[str, str] = {}
+        for name, first, stop in _attributes(markup, start, end):
+            if first >= 0:
+                stop = stop if name == "style" else min(stop, first + 4096)
+                attrs.setdefault(name, htmllib.unescape(markup[first:stop]))
+        carrier, found = _pasted(tag, attrs)
+        counts.update(found[name] for name in _ANYWHERE if name in found)
+        if carrier is not None:
+            counts[carrier] += 1
+            if tag == "img":
+                word.img(attrs)
+    counts.update(word.uncounted())
+    return counts

@@ -1,9 +1,11 @@
 """Stage ``sanitize``: the allowlist, always last. nh3 by default, bleach as an option.
 
-Before cleaning, a linear scan of the tags counts what the allowlist will take out, so the
-``content_removed`` notice can say what went (the scan reports; nh3 decides). Iframes are
-admitted only when the embed stage built them (``doc.allow_iframes``) and only from
-:attr:`~composer.allowlist.Allowlist.iframe_hosts`.
+What nh3 took out is counted from the difference between what went in and what came out,
+so the ``content_removed`` notice cannot drift from the sanitizer; an unchanged post (the
+common case for editor output) is recognised by one string comparison. Iframes are admitted
+only when the embed stage built them (``doc.allow_iframes``) and only from
+:attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
+forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``.
 """
 
 from __future__ import annotations

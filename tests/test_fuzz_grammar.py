@@ -172,14 +172,10 @@ def test_markdown_image_with_refused_url_is_a_fixed_point() -> None:
     assert PIPE.run(Submission(out)).html == out
 
 
-HTML_ONLY = tuple(t for t in TAGS if t not in ("svg", "math", "mtext", "mglyph", "foreignobject", "desc"))
-
-
-@SETTINGS
-@given(dangerous_html(tags=HTML_ONLY))
-def test_output_is_a_fixed_point(source: str) -> None:
-    once = PIPE.run(Submission(source)).html
-    assert PIPE.run(Submission(once)).html == once
+# Output as a fixed point is claimed for validly nested HTML only (tests/test_properties.py
+# test_html_output_is_idempotent): on this malformed grammar nh3's own output is not always a
+# fixed point (unwrapping <object> inside <p> leaves <p> nested in <p>, which the next parse
+# closes), and libxml2 and html5ever read invalid nesting differently.
 
 
 # -- visible text of safe input -----------------------------------------------------------------

@@ -276,24 +276,21 @@ class _GuardedHTTPSConnection(HTTPSConnection):
         return _open_socket(self)
 
 
-class _OneShotHTTPPool(HTTPConnectionPool):
-    """A pool that closes what it is given back: a socket never outlives the fetch that opened it."""
+class _OneShot:
+    """Pool behaviour: close what is given back, so a socket never outlives the fetch that opened it."""
 
+    def _put_conn(self, conn: Any) -> None:
+        if conn is not None:
+            conn.close()
+        super()._put_conn(conn)  # type: ignore[misc]
+
+
+class _OneShotHTTPPool(_OneShot, HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
 
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            conn.close()
-        super()._put_conn(conn)
 
-
-class _OneShotHTTPSPool(HTTPSConnectionPool):
+class _OneShotHTTPSPool(_OneShot, HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
-
-    def _put_conn(self, conn: Any) -> None:
-        if conn is not None:
-            conn.close()
-        super()._put_conn(conn)
 
 
 class GuardedAdapter(HTTPAdapter):

@@ -12,6 +12,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from composer import _tree
+from composer._links import url_starts
 from composer.inputs import Format
 from composer.messages import render
 from composer.policy import Policy
@@ -56,6 +57,7 @@ class Document:
         self._html: str = source
         self._tree: HtmlElement | None = None
         self._lower: tuple[str, str] | None = None
+        self._url_starts: tuple[str, list[int]] | None = None
 
     # -- the content ---------------------------------------------------------------------
 
@@ -65,6 +67,16 @@ class Document:
         cached = self._lower
         if cached is None or cached[0] is not self.source:
             cached = self._lower = (self.source, self.source.lower())
+        return cached[1]
+
+    @property
+    def url_starts(self) -> list[int]:
+        """Where a URL may start in ``source`` (see :func:`composer._links.url_starts`), found
+        once per run for the stages that look for links."""
+        lower = self.lower_source
+        cached = self._url_starts
+        if cached is None or cached[0] is not lower:
+            cached = self._url_starts = (lower, sorted(url_starts(lower)))
         return cached[1]
 
     @property

@@ -25,7 +25,7 @@ from functools import cache
 
 from lxml.html import Element, HtmlElement
 
-from composer._links import find_links, url_starts
+from composer._links import find_links
 from composer._tree import BLOCK_TAGS
 from composer.document import Document
 from composer.embeds.render import render
@@ -35,6 +35,7 @@ from composer.policy import Policy
 #: a URL that starts a line or a text node (after a tag, a list marker or a quote marker);
 #: a URL only inside attributes or mid-sentence cannot be alone on its line
 #: what may stand between a line start (or a tag) and a URL that is alone on its line
+_LEAD_AT_MOST = 40
 _LEAD = re.compile(r"[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*")
 
 
@@ -42,10 +43,10 @@ def _may_embed(doc: Document) -> bool:
     """The prefilter: a URL at the start of a line or right after a tag, found with C-speed
     ``str.find``/``rfind``; only the few characters before each URL go through a regex."""
     source = doc.source
-    lower = doc.lower_source
-    for at in url_starts(lower):
-        line = max(source.rfind("\n", 0, at), source.rfind(">", 0, at), source.rfind("<", 0, at)) + 1
-        if at - line < 40 and _LEAD.fullmatch(source, line, at):
+    for at in doc.url_starts:
+        low = max(at - _LEAD_AT_MOST, 0)  # bounded: a long line must not make each look-back O(n)
+        line = max(source.rfind("\n", low, at), source.rfind(">", low, at), source.rfind("<", low, at)) + 1
+        if (line or not low) and _LEAD.fullmatch(source, line, at):
             return True
     return False
 

@@ -58,12 +58,12 @@ def _bare_url_in_text(doc: Document) -> bool:
     must not link its text either (idempotence)."""
     source = doc.source
     lower = doc.lower_source
-    starts = url_starts(lower)
+    starts = doc.url_starts
     if not starts:
         return False
     events = [(m.start(), m.group(1) == "/") for m in _ANCHOR_TAG.finditer(lower)]
     depth = seen = 0
-    for at in sorted(starts):
+    for at in starts:
         while seen < len(events) and events[seen][0] < at:
             depth = max(depth + (-1 if events[seen][1] else 1), 0)
             seen += 1
@@ -99,7 +99,7 @@ def _splice(doc: Document) -> bool:
     seen = 0
     out: list[str] = []
     done = consumed = 0
-    for at in sorted(url_starts(lower)):
+    for at in doc.url_starts if source is doc.source else sorted(url_starts(lower)):
         while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
             _, name, closing = events[seen]
             depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)

@@ -9,7 +9,7 @@ Run (not part of CI; see fuzz/README.md)::
 
     .venv/bin/python fuzz/fuzz_pipeline.py -max_total_time=300 fuzz/corpus
 
-The seed corpus is written from ../shared/corpora on first run (never copied into the repo).
+The seed corpus is written from tests/corpora on first run (the libFuzzer corpus stays out of git).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from safety import dangers  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = ROOT.parent / "shared" / "corpora"
+CORPORA = ROOT / "tests" / "corpora"
 NH3 = Pipeline(policy=Policy(embed_mode="cache_only"))
 BLEACH = Pipeline(policy=Policy(embed_mode="cache_only", sanitizer="bleach"))
 ENTRIES = 6

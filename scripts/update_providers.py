@@ -6,7 +6,7 @@ https://github.com/iamcal/oembed). To refresh::
     curl -o /tmp/providers.json https://oembed.com/providers.json
     python scripts/update_providers.py /tmp/providers.json
 
-With no argument the script reads ``../shared/corpora/oembed/providers.json`` (the snapshot the
+With no argument the script reads ``tests/corpora/oembed/providers.json`` (the snapshot the
 tests were written against). The output keeps only what matching needs: per endpoint the
 provider name, the endpoint URL and its URL schemes; endpoints without schemes (discovery only)
 are dropped, since discovery finds them from the page anyway. Review the diff and commit it.
@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = ROOT.parent / "shared" / "corpora" / "oembed" / "providers.json"
+DEFAULT_SOURCE = ROOT / "tests" / "corpora" / "oembed" / "providers.json"
 TARGET = ROOT / "src" / "composer" / "embeds" / "providers.json"
 NOTICE = "oEmbed provider registry, https://github.com/iamcal/oembed, MIT, Copyright (c) 2016 Cal Henderson"
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from corpus_paths import CORPORA
+
 #: CI runs the property tests on a fixed sequence of examples, so a red build is reproducible
 #: and never a coin toss; local runs keep exploring new examples.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -16,8 +18,6 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
-#: real-world test data, read in place (never copied into the repo)
-CORPORA = ROOT.parent / "shared" / "corpora"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REQUIRE_SERVICES = os.environ.get("COMPOSER_REQUIRE_SERVICES") == "1"
 
@@ -40,5 +40,5 @@ def require_binary(path_or_name: str, why: str) -> str:
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     if not CORPORA.is_dir():
-        pytest.fail(f"test corpora not found at {CORPORA}: the repo must sit beside shared/")
+        pytest.fail(f"test corpora not found at {CORPORA}: tests/corpora/ is part of the repository")
     return CORPORA

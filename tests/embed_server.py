@@ -3,7 +3,7 @@
 Every request is logged (path and query), so a test can prove that a second run touched no
 network. Routes:
 
-- ``/pages/<name>``: a captured page from ``shared/corpora/pages`` (``<name>.response``), as
+- ``/pages/<name>``: a captured page from ``tests/corpora/pages`` (``<name>.response``), as
   HTML or JSON by the corpus manifest;
 - ``/oembed?url=...``: an oEmbed provider; the kind of answer depends on the asked URL's path
   (``/video/``, ``/photo/``, ``/rich-script/``, ``/link/``, ``/bad-json/``, ``/no-title/``);
@@ -22,11 +22,11 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+from corpus_paths import CORPORA
+
 PAGES = CORPORA / "pages"
 KINDS = {entry["file"]: entry["kind"] for entry in json.loads((PAGES / "manifest.json").read_text())["files"]}
 REDIRECT_TARGETS = {"loopback": "http://127.0.0.1/", "metadata": "http://169.254.169.254/latest/meta-data/"}

@@ -1,4 +1,4 @@
-"""Every XSS payload in the shared corpora, through every entry point and both sanitizer
+"""Every XSS payload in the corpora (tests/corpora/xss), through every entry point and both sanitizer
 backends, loaded into real headless Chromium: nothing may run (see ``tests/browser.py``).
 
 A *vector* is one payload through one entry point with one backend. Identical outputs are
@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,10 +26,11 @@ from composer.embeds import MemoryCache, OEmbedResolver, SafeFetcher
 from composer.policy import Backend
 from composer.stages import Embeds
 from conftest import require_binary
+from corpus_paths import CORPORA
 
 pytestmark = pytest.mark.browser
 
-XSS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "xss"
+XSS = CORPORA / "xss"
 BACKENDS: tuple[Backend, ...] = ("nh3", "bleach")
 #: vectors actually loaded into the browser, by entry point (printed when the module ends)
 RAN: Counter[str] = Counter()

@@ -23,9 +23,10 @@ from composer.document import Document
 from composer.stages.emoji import Emoji, _Walk
 from composer.stages.parse import Parse
 from composer.stages.sanitize import Sanitize
+from corpus_paths import CORPORA
 from fixture_files import read_cases
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "emoji"
+CORPUS = CORPORA / "emoji"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 UNQUALIFIED = emoji.STATUS["unqualified"]
 
@@ -55,7 +56,7 @@ QUALIFIED = [(seq, status, comment) for seq, status, comment in MAIN if status.e
 
 
 def test_main_file_is_the_full_release() -> None:
-    assert len(MAIN) == 5225, "../shared/corpora/emoji/emoji-test.txt (17.0) is missing or changed"
+    assert len(MAIN) == 5225, "tests/corpora/emoji/emoji-test.txt (17.0) is missing or changed"
     assert len(QUALIFIED) == 3944 + 1029
 
 

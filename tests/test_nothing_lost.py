@@ -29,9 +29,9 @@ import html5lib
 import pytest
 
 from composer import Clipboard, Pipeline, Policy, Result, Submission
+from corpus_paths import CORPORA
 
 ROOT = Path(__file__).resolve().parent
-CORPORA = ROOT.parents[1] / "shared" / "corpora"
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 INVISIBLE = frozenset(
     [

@@ -13,11 +13,12 @@ from composer._text import html_to_text
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.paste import Paste
+from corpus_paths import CORPORA
 from fixture_files import read_cases
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "paste"
-PASTE_CORPUS = HERE.parents[1] / "shared" / "corpora" / "paste"
+PASTE_CORPUS = CORPORA / "paste"
 PIPE = Pipeline()
 
 # -- fixture cases (title, ".", input, ".", expected, ".") ----------------------------------

@@ -1,18 +1,18 @@
-"""Every XSS payload in the shared corpora, through every entry point, with both backends."""
+"""Every XSS payload in the corpora (tests/corpora/xss), through every entry point, with both backends."""
 
 from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
+import corpus_paths
 from composer import Clipboard, Pipeline, Policy, Submission
 from composer.policy import Backend
 from safety import dangers
 
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "xss"
+CORPORA = corpus_paths.CORPORA / "xss"
 
 
 def _payloads() -> list[tuple[str, str]]:

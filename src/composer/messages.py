@@ -7,8 +7,11 @@ fields named in the catalogue (``{limit}``, ``{removed}``, ...).
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from typing import Any
+
+__all__ = ["MESSAGES", "PARAMS", "render", "template_error"]
 
 #: code -> default English template.
 MESSAGES: Mapping[str, str] = {
@@ -31,6 +34,54 @@ MESSAGES: Mapping[str, str] = {
     "display_as_link": "Display as a link instead",
     "clear_editor": "Clear editor",
 }
+
+
+#: code -> the params the stages send with it, with an example value of each. A translated
+#: template may use these fields and no others (checked when the :class:`~composer.Policy` is built).
+PARAMS: Mapping[str, Mapping[str, Any]] = {
+    "pasted_as_rich": {},
+    "emoji_trimmed": {"removed": 5, "limit": 75},
+    "link_embedded": {"url": "https://example.com/watch?v=1"},
+    "image_paste_rejected": {},
+    "content_restored": {},
+    "content_removed": {"summary": "1 element (script)", "removed": {"elements": {"script": 1}}},
+    "emoji_limit": {"limit": 75},
+    "emoji_none": {"limit": 0},
+    "too_large": {"size": 40_000_000, "limit": 33_554_432},
+    "too_long": {"length": 100_001, "limit": 100_000},
+    "too_deep": {"limit": 100},
+    "too_many_images": {"limit": 50, "count": 51},
+    "paste_as_plain": {},
+    "display_as_link": {},
+    "clear_editor": {},
+}
+
+
+def template_error(code: str, template: object) -> str | None:
+    """Why ``template`` cannot stand for ``code``'s message, or None when it can.
+
+    A template is a ``str.format`` string whose fields are among ``PARAMS[code]``: no
+    positional fields, no unknown names, no format spec or conversion the example values
+    refuse.
+    """
+    if not isinstance(template, str):
+        return f"must be a str template, got {type(template).__name__} {template!r}"
+    params = PARAMS.get(code, {})
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    except ValueError as exc:
+        return f"is not a valid template ({exc}); write literal braces as {{{{ and }}}}"
+    known = ", ".join(f"{{{name}}}" for name in params) or "no fields"
+    for name in fields:
+        root = name.split(".", 1)[0].split("[", 1)[0]
+        if root not in params:
+            shown = "{" + name + "}"
+            return f"uses {shown}, which {code!r} does not have; it has {known}"
+    try:
+        template.format(**params)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        return f"cannot be filled ({type(exc).__name__}: {exc}); its fields are {known}"
+    return None
 
 
 def render(code: str, params: Mapping[str, Any], overrides: Mapping[str, str] | None = None) -> str:

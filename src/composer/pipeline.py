@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from composer import _limits
+from composer import _checks, _limits
 from composer._text import html_to_text
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -42,6 +42,47 @@ def default_stages() -> list[Stage]:
     return stages()
 
 
+def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
+    """The stages as a tuple, each with a str ``name`` (unique) and a ``__call__``."""
+    if stages is None:
+        return tuple(default_stages())
+    if isinstance(stages, (str, bytes)) or not isinstance(stages, Iterable) or callable(stages):
+        raise ConfigError(
+            f"Pipeline stages must be a list of stages, got {_checks.got(stages)}; "
+            "write stages=[Parse(), ..., Sanitize()] or leave it out for the default chain"
+        )
+    chain = tuple(stages)
+    names: set[str] = set()
+    for stage in chain:
+        name = getattr(stage, "name", None)
+        if not isinstance(name, str) or not name or not callable(stage):
+            raise ConfigError(f"{stage!r} is not a stage: it needs a str `name` and a __call__(doc)")
+        if name in names:
+            raise ConfigError(f"two stages are named {name!r}")
+        names.add(name)
+    return chain
+
+
+def _try_sanitizer(stage: Stage, policy: Policy) -> None:
+    """Run the sanitizer on a one-word post, so it builds its backend for ``policy`` now."""
+    try:
+        stage(Document("<p>probe</p>", "html", policy))
+    except ComposerError:
+        raise
+    except BaseException as exc:
+        if not _is_error(exc):
+            raise
+        raise ConfigError(
+            f"the sanitizer stage {stage.name!r} fails with this policy: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _is_error(exc: BaseException) -> bool:
+    """An error to report, not KeyboardInterrupt and the like; a Rust panic inside nh3
+    (pyo3's ``PanicException``) derives from BaseException but is an error all the same."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 class Pipeline:
     """Turns a submission or a paste into safe HTML and editor notices.
 
@@ -51,22 +92,25 @@ class Pipeline:
     """
 
     def __init__(self, stages: Iterable[Stage] | None = None, policy: Policy | None = None) -> None:
-        chain = tuple(default_stages() if stages is None else stages)
+        """Check and freeze the chain, and try its sanitizer once with ``policy``.
+
+        ``stages``: an iterable of stages (default :func:`default_stages`); ``policy``: a
+        :class:`Policy` (default ``Policy()``). Raises :class:`~composer.ConfigError` when a
+        stage is malformed, two share a name, the last is not a sanitizer, or the sanitizer
+        cannot work with the policy (an allowlist its backend refuses, a missing extra):
+        such mistakes fail here, never at the first post.
+        """
         if policy is not None and not isinstance(policy, Policy):
-            raise ConfigError(f"policy must be a Policy, not {type(policy).__name__}")
-        self._policy = policy or Policy()
-        names: set[str] = set()
-        for stage in chain:
-            name = getattr(stage, "name", None)
-            if not isinstance(name, str) or not name or not callable(stage):
-                raise ConfigError(f"{stage!r} is not a stage: it needs a str `name` and a __call__(doc)")
-            if name in names:
-                raise ConfigError(f"two stages are named {name!r}")
-            names.add(name)
+            raise ConfigError(
+                f"Pipeline policy must be a Policy, got {_checks.got(policy)}; write policy=Policy(...)"
+            )
+        self._policy = policy if policy is not None else Policy()
+        chain = _chain(stages)
         if not chain or getattr(chain[-1], "sanitizes", False) is not True:
             last = chain[-1].name if chain else "nothing"
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
         self._stages: tuple[Stage, ...] = chain
+        _try_sanitizer(chain[-1], self._policy)
 
     # -- the chain -----------------------------------------------------------------------
 
@@ -177,6 +221,8 @@ class Pipeline:
                 raise
             except (RecursionError, MemoryError) as exc:
                 raise StageError(stage.name, f"input too complex ({type(exc).__name__})") from exc
-            except Exception as exc:
+            except BaseException as exc:
+                if not _is_error(exc):
+                    raise
                 raise StageError(stage.name, f"{type(exc).__name__}: {exc}") from exc
         return doc.result()

@@ -10,8 +10,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from composer import _checks
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
 from composer.errors import ConfigError
+from composer.messages import MESSAGES, template_error
 
 Backend = Literal["nh3", "bleach"]
 OverLimit = Literal["reject", "trim"]
@@ -22,7 +24,13 @@ MiB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Policy:
-    """Per-forum rules. Every field has a safe default; see ``docs/policy.md``."""
+    """Per-forum rules. Every field has a safe default; see ``docs/policy.md``.
+
+    Every field is checked here: a wrong type or value raises :class:`~composer.ConfigError`
+    naming the field and how to write it. Set-like fields (``own_hosts``) accept a list,
+    tuple, set or frozenset and are stored as a ``frozenset`` (hosts lower-cased); a lone
+    ``str`` is refused, since it would be read as a set of characters.
+    """
 
     # input limits (checked before any parser runs)
     max_input_bytes: int = 32 * MiB
@@ -67,21 +75,86 @@ class Policy:
     """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_input_bytes", "max_length", "max_depth", "max_emoji", "max_images", "max_embeds"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"Policy.{name} must be a non-negative int, not {value!r}")
-        if self.max_depth < 2:
-            raise ConfigError("Policy.max_depth must be at least 2")
-        if self.emoji_over_limit not in ("reject", "trim"):
+        for name in ("max_input_bytes", "max_length", "max_emoji", "max_images", "max_embeds"):
+            _checks.count(f"Policy.{name}", getattr(self, name), ConfigError)
+        _checks.count("Policy.max_depth", self.max_depth, ConfigError, minimum=2)
+        _checks.choice("Policy.emoji_over_limit", self.emoji_over_limit, ("reject", "trim"), ConfigError)
+        _checks.choice("Policy.embed_mode", self.embed_mode, ("sync", "cache_only"), ConfigError)
+        _checks.choice("Policy.sanitizer", self.sanitizer, ("nh3", "bleach"), ConfigError)
+        _checks.positive_number("Policy.embed_deadline", self.embed_deadline, ConfigError)
+        for name in ("convert_shortcodes", "count_emoji_in_code", "allow_remote_images"):
+            _checks.flag(f"Policy.{name}", getattr(self, name), ConfigError)
+        _set(self, "own_hosts", _checks.host_set("Policy.own_hosts", self.own_hosts, ConfigError))
+        if not isinstance(self.link_rel, str):
             raise ConfigError(
-                f"Policy.emoji_over_limit must be 'reject' or 'trim', not {self.emoji_over_limit!r}"
+                f"Policy.link_rel must be a str of rel words, got {_checks.got(self.link_rel)}; "
+                "write link_rel='nofollow ugc noopener noreferrer'"
             )
-        if self.embed_mode not in ("sync", "cache_only"):
-            raise ConfigError(f"Policy.embed_mode must be 'sync' or 'cache_only', not {self.embed_mode!r}")
-        if not self.embed_deadline > 0:
-            raise ConfigError("Policy.embed_deadline must be positive")
-        if self.sanitizer not in ("nh3", "bleach"):
-            raise ConfigError(f"Policy.sanitizer must be 'nh3' or 'bleach', not {self.sanitizer!r}")
-        if not isinstance(self.own_hosts, frozenset):
-            object.__setattr__(self, "own_hosts", frozenset(h.lower().rstrip(".") for h in self.own_hosts))
+        _set(self, "link_rel", " ".join(self.link_rel.split()))
+        if not isinstance(self.custom_emoji_class, str) or len(self.custom_emoji_class.split()) != 1:
+            raise ConfigError(
+                "Policy.custom_emoji_class must be one class name, "
+                f"got {_checks.got(self.custom_emoji_class)}; write custom_emoji_class='emoji'"
+            )
+        if self.image_proxy is not None and not callable(self.image_proxy):
+            raise ConfigError(
+                "Policy.image_proxy must be a callable url -> url (e.g. composer.CamoProxy(...)) "
+                f"or None, got {_checks.got(self.image_proxy)}"
+            )
+        _check_allowlist(self.allowlist)
+        _set(self, "messages", _check_messages(self.messages))
+
+
+def _set(policy: Policy, name: str, value: object) -> None:
+    object.__setattr__(policy, name, value)
+
+
+def _check_messages(messages: object) -> Mapping[str, str]:
+    """Known codes only, each template filled from its code's params (``messages.PARAMS``)."""
+    if not isinstance(messages, Mapping):
+        raise ConfigError(
+            f"Policy.messages must be a mapping of notice code to template, got {_checks.got(messages)}; "
+            "write messages={'emoji_limit': 'Only {limit} emoji are allowed.'}"
+        )
+    for code, template in messages.items():
+        if code not in MESSAGES:
+            raise ConfigError(
+                f"Policy.messages has the unknown code {code!r}{_checks.suggest(str(code), MESSAGES)}; "
+                "the codes are listed in composer.messages.MESSAGES"
+            )
+        why = template_error(code, template)
+        if why is not None:
+            raise ConfigError(f"Policy.messages[{code!r}] {why}")
+    return dict(messages)
+
+
+def _check_allowlist(allow: object) -> None:
+    """The allowlist's own shape; the sanitizer backend is tried on it when a Pipeline is built."""
+    if not isinstance(allow, Allowlist):
+        raise ConfigError(
+            f"Policy.allowlist must be an Allowlist, got {_checks.got(allow)}; "
+            "write allowlist=Allowlist(tags=..., attributes=...) or DEFAULT_ALLOWLIST"
+        )
+    for name in ("tags", "url_schemes", "clean_content_tags", "iframe_hosts"):
+        _checks.str_set(f"Policy.allowlist.{name}", getattr(allow, name), ConfigError, example="p")
+    for name in ("attributes", "classes"):
+        table = getattr(allow, name)
+        if not isinstance(table, Mapping):
+            raise ConfigError(
+                f"Policy.allowlist.{name} must map a tag to a set of names, got {_checks.got(table)}; "
+                f"write {name}={{'a': {{'href'}}}}"
+            )
+        for tag, names in table.items():
+            _checks.str_set(f"Policy.allowlist.{name}[{tag!r}]", names, ConfigError, example="href")
+    with_class = sorted(tag for tag, names in allow.attributes.items() if "class" in names)
+    if with_class:
+        raise ConfigError(
+            f"Policy.allowlist.attributes lists 'class' for {with_class}; class names belong in "
+            f"Policy.allowlist.classes, e.g. classes={{{with_class[0]!r}: {{'name'}}}}"
+        )
+    both = set(allow.tags) & set(allow.clean_content_tags)
+    if both:
+        raise ConfigError(
+            f"Policy.allowlist keeps {sorted(both)} in tags and removes them in clean_content_tags; "
+            "take them out of one of the two"
+        )

@@ -174,7 +174,7 @@ class RedisCache:
             import redis
         except ImportError:
             raise ConfigError(
-                "RedisCache needs the redis client: pip install 'composer[redis]' (or pip install redis)"
+                "RedisCache needs the redis client: pip install 'forum-composer[redis]'"
             ) from None
         self.client: redis.Redis = (
             redis.Redis.from_url(client_or_url) if isinstance(client_or_url, str) else client_or_url

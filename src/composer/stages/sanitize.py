@@ -182,7 +182,7 @@ class _Bleach:
             from bleach.html5lib_shim import Filter
         except ImportError as exc:
             raise ConfigError(
-                "Policy(sanitizer='bleach') needs the extra: pip install 'composer[bleach]'"
+                "Policy(sanitizer='bleach') needs the extra: pip install 'forum-composer[bleach]'"
             ) from exc
         allow = policy.allowlist
         rel = policy.link_rel

@@ -98,3 +98,73 @@ def test_emoji_limit_options(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "1 emoji over the limit of 2 were removed." in err
     code, _, _ = run(["--max-emoji", "-1", "render", str(post)], capsys)
     assert code == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("post.md", "<p><strong>b</strong> x</p>"),
+        ("post.MARKDOWN", "<p><strong>b</strong> x</p>"),
+        ("post.txt", "<p>**b** x</p>"),
+        ("post.html", "**b** x"),
+        ("post.htm", "**b** x"),
+        ("post", "**b** x"),
+    ],
+)
+def test_render_infers_the_format_from_the_extension(
+    name: str, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post = tmp_path / name
+    post.write_text("**b** x")
+    code, out, _ = run(["render", str(post)], capsys)
+    assert (code, out.strip()) == (0, expected)
+
+
+def test_from_wins_over_the_extension(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("**b** <i>x</i>")
+    assert run(["render", str(post), "--from", "html"], capsys)[1].strip() == "**b** <i>x</i>"
+    assert (
+        run(["render", str(post), "--from", "text"], capsys)[1].strip() == "<p>**b** &lt;i&gt;x&lt;/i&gt;</p>"
+    )
+
+
+def test_stdin_stays_html_unless_told() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "composer", "render", "--offline"],
+        input="**b** <i>x</i>",
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "**b** <i>x</i>")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--max-emoji", "2", "--emoji-over-limit", "trim", "render", "{post}"],
+        ["render", "{post}", "--max-emoji", "2", "--emoji-over-limit", "trim"],
+        ["--max-emoji", "2", "render", "--emoji-over-limit", "trim", "{post}"],
+        ["--max-emoji", "9", "render", "{post}", "--max-emoji", "2", "--emoji-over-limit", "trim"],
+    ],
+)
+def test_global_flags_before_or_after_the_subcommand(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post = tmp_path / "post.txt"
+    post.write_text("hi 😀😀😀")
+    code, out, err = run([arg.replace("{post}", str(post)) for arg in argv], capsys)
+    assert code == 0 and out.count("😀") == 2
+    assert "1 emoji over the limit of 2 were removed." in err
+
+
+def test_offline_and_sanitizer_after_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post = tmp_path / "post.html"
+    post.write_text("<b onclick=x>hi</b>")
+    for command in (["render", str(post)], ["paste", "--html", str(post)]):
+        assert main([*command, "--offline", "--sanitizer", "bleach"]) == 0
+        assert capsys.readouterr().out.strip() == "<b>hi</b>"
+    assert main(["stages", "--offline"]) == 0
+    assert capsys.readouterr().out.split()[-1] == "sanitize"

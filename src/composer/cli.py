@@ -1,7 +1,9 @@
 """The ``composer`` command: render a post or a paste from the shell.
 
 Exit status: 0 when the result is ok, 1 when it has problems, 2 for usage, input or
-configuration errors.
+configuration errors. The policy options (``--offline``, ``--max-emoji``, ...) go before or
+after the subcommand; ``render`` reads the input format from the file's extension unless
+``--from`` is given.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import TextIO
 
 from composer.__about__ import __version__
 from composer.errors import ComposerError
-from composer.inputs import Clipboard, Submission
+from composer.inputs import Clipboard, Format, Submission
 from composer.pipeline import Pipeline
 from composer.policy import Policy
 from composer.result import Result
@@ -41,23 +44,70 @@ def _print(result: Result, fmt: str, out: TextIO) -> None:
         print(f"problem: {problem.code}: {problem.message}", file=sys.stderr)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="composer", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=f"composer {__version__}")
-    parser.add_argument("--sanitizer", choices=("nh3", "bleach"), default="nh3", help="sanitizer backend")
-    parser.add_argument("--offline", action="store_true", help="never fetch link previews (embed cache only)")
-    parser.add_argument("--max-emoji", type=int, default=75, metavar="N", help="emoji allowed per post")
+#: ``--from`` when it is not given: by the file's extension; stdin and other files are html.
+SOURCE_BY_SUFFIX: dict[str, Format] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+}
+
+
+def _source_format(path: str, given: Format | None) -> Format:
+    if given is not None:
+        return given
+    if path == "-":
+        return "html"
+    return SOURCE_BY_SUFFIX.get(PurePath(path).suffix.lower(), "html")
+
+
+def _policy_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
+    """The options that build the Policy; accepted before and after the subcommand.
+
+    On a subcommand they default to SUPPRESS, so a value given before it is not overwritten.
+    """
+
+    def default(value: object) -> object:
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--sanitizer", choices=("nh3", "bleach"), default=default("nh3"), help="sanitizer backend"
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        default=default(False),
+        help="never fetch link previews (embed cache only)",
+    )
+    parser.add_argument(
+        "--max-emoji", type=int, default=default(75), metavar="N", help="emoji allowed per post"
+    )
     parser.add_argument(
         "--emoji-over-limit",
         choices=("reject", "trim"),
-        default="reject",
+        default=default("reject"),
         help="over the limit: refuse or trim",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="composer", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"composer {__version__}")
+    _policy_options(parser, defaults=True)
+    common = argparse.ArgumentParser(add_help=False)
+    _policy_options(common, defaults=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    render = sub.add_parser("render", help="render a submitted post")
+    render = sub.add_parser("render", parents=[common], help="render a submitted post")
     render.add_argument("file", nargs="?", default="-", help="input file, or - for stdin (default)")
-    render.add_argument("--from", dest="source", choices=("html", "markdown", "text"), default="html")
+    render.add_argument(
+        "--from",
+        dest="source",
+        choices=("html", "markdown", "text"),
+        default=None,
+        help="input format (default: by extension, .md/.markdown markdown, .txt text; else html)",
+    )
     render.add_argument("--format", choices=("html", "text", "json"), default="html")
     render.add_argument(
         "--display-as-link",
@@ -67,13 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         help="keep this URL as a plain link (repeatable)",
     )
 
-    paste = sub.add_parser("paste", help="render a paste from its clipboard flavours")
+    paste = sub.add_parser("paste", parents=[common], help="render a paste from its clipboard flavours")
     paste.add_argument("--html", metavar="FILE", help="the text/html flavour")
     paste.add_argument("--text", metavar="FILE", help="the text/plain flavour")
     paste.add_argument("--plain", action="store_true", help="paste as plain text (the undo)")
     paste.add_argument("--format", choices=("html", "text", "json"), default="html")
 
-    sub.add_parser("stages", help="list the stages of the default chain")
+    sub.add_parser("stages", parents=[common], help="list the stages of the default chain")
     return parser
 
 
@@ -93,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         limit = policy.max_input_bytes
         if args.command == "render":
             body = _read(args.file, limit)
-            result = pipe.run(Submission(body, args.source, frozenset(args.display_as_link)))
+            source = _source_format(args.file, args.source)
+            result = pipe.run(Submission(body, source, frozenset(args.display_as_link)))
         else:
             if not args.html and not args.text:
                 print("composer paste: give --html FILE and/or --text FILE", file=sys.stderr)

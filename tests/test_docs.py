@@ -1,0 +1,101 @@
+"""The README and docs/ are true and self-contained (issue 12.7), and name the right package.
+
+The README's example is a doctest run here; links between the docs resolve inside the
+repository; every install hint, in the docs and in what the code prints, names the
+distribution ``forum-composer`` (PyPI's ``composer`` is another project, issue 12.5).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import re
+from pathlib import Path
+
+import pytest
+
+from composer import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _readme_examples() -> list[str]:
+    blocks = PYTHON_BLOCK.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    return [block for block in blocks if ">>> " in block]
+
+
+def test_the_readme_example_runs_and_shows_true_values() -> None:
+    examples = _readme_examples()
+    assert examples, "the README's example is a >>> block"
+    for block in examples:
+        test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test)
+        assert runner.failures == 0 and test.examples, f"README example: {runner.failures} failures"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_links_resolve_inside_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    for target in LINK.findall(text):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue  # a URL (or a data: example); same-page anchors are checked below
+        path, _, anchor = target.partition("#")
+        resolved = (doc.parent / path).resolve()
+        assert resolved.exists(), f"{doc.name} links to {target}, which is not in the repository"
+        if anchor and resolved.suffix == ".md":
+            assert anchor in _anchors(resolved), f"{doc.name} links to #{anchor}, not a heading of {path}"
+
+
+def _anchors(doc: Path) -> set[str]:
+    """GitHub's heading slugs: lower-case, punctuation dropped, spaces to hyphens."""
+    headings = re.findall(r"^#+ (.+)$", doc.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_docs_cite_nothing_outside_the_repository(doc: Path) -> None:
+    text = doc.read_text(encoding="utf-8")
+    for outside in ("../shared", "shared/corpora", "design.md"):
+        assert outside not in text, f"{doc.name} cites {outside}, which a clone does not have"
+
+
+def _shipped_text() -> list[Path]:
+    files = [*DOCS, ROOT / "Makefile", ROOT / "pyproject.toml", ROOT / "fuzz" / "README.md"]
+    files += [ROOT / "benchmarks" / "README.md", *(ROOT / "examples").glob("*.py")]
+    return files + sorted((ROOT / "src" / "composer").rglob("*.py"))
+
+
+def test_every_install_hint_names_forum_composer() -> None:
+    wrong: list[str] = []
+    for path in _shipped_text():
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            bare = re.search(r"(?<![\w-])composer\[", line) or re.search(
+                r"pip install\s+['\"]?composer\b", line
+            )
+            if bare:
+                wrong.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not wrong, "install hints must name forum-composer:\n" + "\n".join(wrong)
+
+
+def test_the_hints_the_code_prints(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from composer import ConfigError, Pipeline
+    from composer.embeds import RedisCache
+
+    monkeypatch.setitem(sys.modules, "bleach", None)
+    monkeypatch.setitem(sys.modules, "redis", None)
+    with pytest.raises(ConfigError, match=r"pip install 'forum-composer\[bleach\]'"):
+        Pipeline(policy=Policy(sanitizer="bleach"))
+    with pytest.raises(ConfigError, match=r"pip install 'forum-composer\[redis\]'"):
+        RedisCache("redis://localhost:6379/0")
+
+
+def test_the_policy_table_lists_every_field() -> None:
+    table = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    for field in dataclasses.fields(Policy):
+        assert f"| `{field.name}` |" in table, f"docs/policy.md has no row for Policy.{field.name}"

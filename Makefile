@@ -6,7 +6,10 @@ BIN := $(VENV)/bin
 .PHONY: demo test lint typecheck bench security clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "composer needs Python 3.10+; run: make PYTHON=python3.12 ..." >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV) || \
+		{ rm -rf $(VENV); echo "python -m venv failed; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 
 # the stamp files re-run the install only when pyproject.toml changes

@@ -99,3 +99,27 @@ def test_the_policy_table_lists_every_field() -> None:
     table = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
     for field in dataclasses.fields(Policy):
         assert f"| `{field.name}` |" in table, f"docs/policy.md has no row for Policy.{field.name}"
+
+
+def _api_blocks() -> list[str]:
+    return list(PYTHON_BLOCK.findall((ROOT / "docs" / "api.md").read_text(encoding="utf-8")))
+
+
+def test_the_api_stage_example_works_as_described() -> None:
+    from composer import Pipeline, Submission
+
+    (block,) = [b for b in _api_blocks() if "class NoShouting" in b]
+    scope: dict[str, object] = {}
+    exec(block, scope)
+    pipe = Pipeline().insert_before("sanitize", scope["NoShouting"]())  # type: ignore[operator]
+    result = pipe.run(Submission("<p>STOP SHOUTING</p>"))
+    assert result.html == "<p>Stop shouting</p>"
+    assert [n.code for n in result.notices] == ["content_removed"]
+
+
+def test_the_api_chain_lists_the_default_stages() -> None:
+    from composer import Pipeline
+
+    (block,) = [b for b in _api_blocks() if "pipe.stages" in b]
+    shown = re.search(r"pipe\.stages\s+# (\(.*?\))", block)
+    assert shown is not None and shown.group(1) == repr(Pipeline().stages)

@@ -5,7 +5,7 @@ A bad post is not an exception: it comes back as a :class:`~composer.Problem` in
 
     ComposerError             base of everything composer raises
     ├── ConfigError           a Pipeline or Policy was built wrong (raised at construction)
-    ├── InputError            the input cannot be read at all (not text, not UTF-8)
+    ├── InputError            a Submission or Clipboard was built wrong, or bytes are not UTF-8
     └── StageError            a stage crashed; names the stage, chains the original error
 """
 
@@ -21,7 +21,8 @@ class ConfigError(ComposerError, ValueError):
 
 
 class InputError(ComposerError, ValueError):
-    """The input is not readable text (wrong type, or bytes that are not UTF-8)."""
+    """The input is unusable: a Submission/Clipboard field of the wrong type or value (raised
+    when it is built), or bytes that are not UTF-8 (raised when the post is run)."""
 
 
 class StageError(ComposerError):

@@ -123,3 +123,16 @@ def test_the_api_chain_lists_the_default_stages() -> None:
     (block,) = [b for b in _api_blocks() if "pipe.stages" in b]
     shown = re.search(r"pipe\.stages\s+# (\(.*?\))", block)
     assert shown is not None and shown.group(1) == repr(Pipeline().stages)
+
+
+def test_make_demo_renders_the_examples() -> None:
+    """README: ``make demo`` renders the replies in examples/ and prints their notices."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py")], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for code in ("pasted_as_rich", "link_embedded", "emoji_limit", "image_paste_rejected"):
+        assert code in done.stdout

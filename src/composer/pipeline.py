@@ -26,7 +26,9 @@ class Stage(Protocol):
 
     Stages are frozen dataclasses whose fields are their settings; they do no I/O of their
     own (the embed stage reaches the network only through the resolver it is given). The
-    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True.
+    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True. A stage
+    may also have ``check(policy) -> None``: the Pipeline calls it once when built, so a
+    policy the stage cannot work with fails there (raise :class:`~composer.ConfigError`).
     """
 
     @property
@@ -63,18 +65,22 @@ def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
     return chain
 
 
-def _try_sanitizer(stage: Stage, policy: Policy) -> None:
-    """Run the sanitizer on a one-word post, so it builds its backend for ``policy`` now."""
-    try:
-        stage(Document("<p>probe</p>", "html", policy))
-    except ComposerError:
-        raise
-    except BaseException as exc:
-        if not _is_error(exc):
+def _check_stages(chain: tuple[Stage, ...], policy: Policy) -> None:
+    """Let each stage with a ``check(policy)`` method refuse the policy now, not per post."""
+    for stage in chain:
+        check = getattr(stage, "check", None)
+        if not callable(check):
+            continue
+        try:
+            check(policy)
+        except ComposerError:
             raise
-        raise ConfigError(
-            f"the sanitizer stage {stage.name!r} fails with this policy: {type(exc).__name__}: {exc}"
-        ) from exc
+        except BaseException as exc:
+            if not _is_error(exc):
+                raise
+            raise ConfigError(
+                f"stage {stage.name!r} cannot work with this policy: {type(exc).__name__}: {exc}"
+            ) from exc
 
 
 def _is_error(exc: BaseException) -> bool:
@@ -92,13 +98,14 @@ class Pipeline:
     """
 
     def __init__(self, stages: Iterable[Stage] | None = None, policy: Policy | None = None) -> None:
-        """Check and freeze the chain, and try its sanitizer once with ``policy``.
+        """Check and freeze the chain, and let its stages check ``policy``.
 
         ``stages``: an iterable of stages (default :func:`default_stages`); ``policy``: a
         :class:`Policy` (default ``Policy()``). Raises :class:`~composer.ConfigError` when a
         stage is malformed, two share a name, the last is not a sanitizer, or the sanitizer
-        cannot work with the policy (an allowlist its backend refuses, a missing extra):
-        such mistakes fail here, never at the first post.
+        cannot work with the policy (a stage's optional ``check(policy)`` raises: the
+        sanitizer builds its backend there, so an allowlist the backend refuses or a missing
+        extra fails here, never at the first post).
         """
         if policy is not None and not isinstance(policy, Policy):
             raise ConfigError(
@@ -110,7 +117,7 @@ class Pipeline:
             last = chain[-1].name if chain else "nothing"
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
         self._stages: tuple[Stage, ...] = chain
-        _try_sanitizer(chain[-1], self._policy)
+        _check_stages(chain, self._policy)
 
     # -- the chain -----------------------------------------------------------------------
 

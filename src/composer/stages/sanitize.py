@@ -296,6 +296,10 @@ class Sanitize:
     name: str = "sanitize"
     sanitizes: bool = True
 
+    def check(self, policy: Policy) -> None:
+        """Build the backend for ``policy`` now (the Pipeline calls this when it is built)."""
+        _backend(policy, self.backend or policy.sanitizer)
+
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
         name = self.backend or policy.sanitizer

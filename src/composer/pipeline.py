@@ -183,9 +183,12 @@ class Pipeline:
         Rich when the clipboard has HTML (with the ``pasted_as_rich`` notice and its
         ``paste_as_plain`` undo); ``plain=True`` is that undo: the text flavour, or text
         derived from the HTML, with paragraphs, line breaks and links but no markup.
+        Raises :class:`~composer.InputError` when ``plain`` is not a bool (``"false"`` is
+        not a way to say False).
         """
         if not isinstance(clipboard, Clipboard):
             raise InputError(f"paste() takes a Clipboard, not {type(clipboard).__name__}")
+        _checks.flag("paste(plain=...)", plain, InputError)
         for flavour in (clipboard.html, clipboard.text):
             too_big = _limits.oversize(flavour, self._policy) if flavour is not None else None
             if too_big:

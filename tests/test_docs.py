@@ -7,6 +7,7 @@ distribution ``forum-composer`` (PyPI's ``composer`` is another project, issue 1
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import doctest
 import re
@@ -136,3 +137,66 @@ def test_make_demo_renders_the_examples() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     for code in ("pasted_as_rich", "link_embedded", "emoji_limit", "image_paste_rejected"):
         assert code in done.stdout
+
+
+def test_the_api_wire_format_example_is_what_the_cli_prints(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from composer.cli import main
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    shown = re.search(r"^```json\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    assert shown is not None
+    clip = tmp_path / "clip.html"
+    clip.write_text("<p>hi<script>x</script></p>")
+    assert main(["paste", "--html", str(clip), "--format", "json", "--offline"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(shown.group(1))
+
+
+#: (doc, a phrase of the block): python blocks whose ``expression  # value`` lines are checked
+COMMENTED_VALUES = [
+    ("emoji.md", 'emoji_over_limit="trim"'),
+    ("policy.md", "DEFAULT_ALLOWLIST.tags |"),
+]
+
+
+@pytest.mark.parametrize(("name", "phrase"), COMMENTED_VALUES)
+def test_values_shown_in_doc_comments_are_true(name: str, phrase: str) -> None:
+    """Run the block line by line; ``expr  # value`` asserts ``expr == value``.
+
+    ``value`` is a Python literal, optionally followed by a remark in parentheses.
+    """
+    blocks = PYTHON_BLOCK.findall((ROOT / "docs" / name).read_text(encoding="utf-8"))
+    (block,) = [b for b in blocks if phrase in b]
+    scope: dict[str, object] = {}
+    checked = 0
+    for statement in _statements(block):
+        code, _, comment = statement.partition("  # ")
+        literal = _literal(comment)
+        if literal is None:
+            exec(statement, scope)
+            continue
+        value = eval(code.strip(), scope)
+        assert value == literal, f"docs/{name}: {code.strip()} is {value!r}, the doc says {comment!r}"
+        checked += 1
+    assert checked, f"docs/{name}: no `expr  # value` line checked"
+
+
+def _statements(block: str) -> list[str]:
+    """Top-level statements, so a multi-line call stays one piece."""
+    lines = block.splitlines()
+    tree = ast.parse(block)
+    return ["\n".join(lines[node.lineno - 1 : node.end_lineno]) for node in tree.body]
+
+
+def _literal(comment: str) -> object | None:
+    comment = comment.strip()
+    for candidate in (comment, comment.split(" (", 1)[0]):
+        try:
+            value: object = ast.literal_eval(candidate)
+        except (ValueError, SyntaxError):
+            continue
+        return value
+    return None

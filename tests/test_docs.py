@@ -200,3 +200,17 @@ def _literal(comment: str) -> object | None:
             continue
         return value
     return None
+
+
+def test_missing_services_skip_loudly_or_fail_when_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: a missing redis-server or chromium skips with its reason; with
+    COMPOSER_REQUIRE_SERVICES=1 (CI) it fails."""
+    import conftest
+
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", False)
+    with pytest.raises(pytest.skip.Exception, match="no-such-server is not installed"):
+        conftest.require_binary("no-such-server", "a test needs it")
+    monkeypatch.setattr(conftest, "REQUIRE_SERVICES", True)
+    with pytest.raises(pytest.fail.Exception, match="COMPOSER_REQUIRE_SERVICES=1"):
+        conftest.require_binary("no-such-server", "a test needs it")
+    assert "COMPOSER_REQUIRE_SERVICES=1" in (ROOT / ".ci" / "run").read_text()

@@ -127,7 +127,8 @@ def host_set(field: str, value: object, error: Error, *, example: str = "forum.e
 
     if isinstance(value, str):
         written = _host_of(value) or value.strip().lower()
-        raise error(f"{field} must be a set of host names, got {got(value)}; write own_hosts={{{written!r}}}")
+        name = field.rsplit(".", 1)[-1]
+        raise error(f"{field} must be a set of host names, got {got(value)}; write {name}={{{written!r}}}")
     if isinstance(value, Iterable) and not isinstance(value, (bytes, Mapping)):
         value = list(value)
         urls = [_host_of(e) for e in value if isinstance(e, str) and host(e) is None]

@@ -7,6 +7,7 @@ A :class:`Policy` is a frozen value with every default in one place. Bad values 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -41,8 +42,9 @@ class Policy:
     """Element nesting levels; deeper input is problem ``too_deep`` (lxml drops text below ~255)."""
 
     # links
-    own_hosts: frozenset[str] = frozenset()
-    """The forum's own hosts: links to them (and relative links) get no ``nofollow``."""
+    own_hosts: AbstractSet[str] = frozenset()
+    """The forum's own host names: links to them (and relative links) get no ``nofollow``.
+    Any set, list or tuple of names; stored as a lower-cased ``frozenset``."""
     link_rel: str = "nofollow ugc noopener noreferrer"
     """``rel`` put on every link the sanitizer keeps."""
 

@@ -122,3 +122,28 @@ def test_shared_between_threads() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda b: pipe.run(Submission(b)).html, bodies))
     assert results == [pipe.run(Submission(b)).html for b in bodies]
+
+
+def test_stages_check_the_policy_when_the_pipeline_is_built() -> None:
+    """A stage's optional check(policy) runs once per construction; its errors are ConfigError."""
+    seen: list[Policy] = []
+
+    @dataclass(frozen=True)
+    class Picky:
+        name: str = "picky"
+
+        def __call__(self, doc: Document) -> None:
+            pass
+
+        def check(self, policy: Policy) -> None:
+            seen.append(policy)
+            if policy.max_emoji > 10:
+                raise ValueError("at most 10 emoji here")
+
+    strict = Policy(max_emoji=5)
+    pipe = Pipeline([Parse(), Picky(), Sanitize()], strict)
+    assert seen == [strict]
+    pipe.run(Submission("x"))
+    assert seen == [strict]  # not per post
+    with pytest.raises(ConfigError, match="stage 'picky' cannot work with this policy: ValueError"):
+        pipe.with_policy(Policy())

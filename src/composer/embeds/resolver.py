@@ -196,6 +196,22 @@ class OEmbedResolver:
         """A resolver caching in one SQLite file, shared by every process that opens it."""
         return cls(cache=SqliteCache(path), **options)
 
+    def close(self) -> None:
+        """Close the cache and the fetcher (those that have ``close``), releasing descriptors now.
+
+        The shipped ones stay usable and reopen on demand, so closing a shared resolver is safe.
+        """
+        for part in (self.cache, self.__dict__.get("fetcher")):
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> OEmbedResolver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- the protocol ---------------------------------------------------------------------
 
     def cached(self, url: str) -> Embed | Miss | None:

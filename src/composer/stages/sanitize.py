@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from composer._iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
 from composer._text import html_to_text
 from composer.allowlist import Allowlist
 from composer.document import Document
@@ -29,13 +30,6 @@ from composer.policy import Policy
 
 Clean = Callable[[str], str]
 
-#: the attributes of an iframe the embed stage builds; the sanitizer sets the fixed ones itself
-IFRAME_ATTRIBUTES = frozenset({"src", "width", "height", "title", "allow", "allowfullscreen"})
-IFRAME_FIXED = {
-    "sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups",
-    "loading": "lazy",
-    "referrerpolicy": "strict-origin-when-cross-origin",
-}
 _TAG_PARTS = re.compile(r"<([a-z][^\s/<>]*)([^<>]*)>")
 #: attribute names; quoted and unquoted values match with an empty name and are dropped
 _ATTR_NAME = re.compile(r"""=\s*"[^"]*"|=\s*'[^']*'|=\s*[^\s"'>]+|([^\s"'>/=]+)""")
@@ -66,17 +60,6 @@ def _relative_url(url: str) -> str | None:
     """nh3 calls this for URLs it reads as relative; one hiding a scheme behind invisible
     characters (``\u2028javascript:``) is dropped, not passed through."""
     return url if url_scheme(url, raw=False) is None else None
-
-
-def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
-    """An https URL on one of ``hosts``, with no userinfo or port tricks."""
-    try:
-        parts = urlsplit(src)
-    except ValueError:
-        return False
-    return (
-        parts.scheme == "https" and parts.hostname in hosts and parts.port is None and "@" not in parts.netloc
-    )
 
 
 def _inventory(lower: str) -> tuple[Counter[str], Counter[str]]:
@@ -165,7 +148,6 @@ class _Nh3:
                 tags=set(allow.tags) | {"iframe"},
                 clean_content_tags=set(allow.clean_content_tags) - {"iframe"},
                 attributes={**attributes, "iframe": set(IFRAME_ATTRIBUTES)},
-                set_tag_attribute_values={"iframe": dict(IFRAME_FIXED)},
                 attribute_filter=only_allowed_iframes,
                 **common,
             ).clean
@@ -209,7 +191,7 @@ class _Bleach:
                 if tag == "iframe" and iframes:
                     if name == "src":
                         return iframe_src_allowed(value, allow.iframe_hosts)
-                    return name in IFRAME_ATTRIBUTES or name in IFRAME_FIXED
+                    return name in IFRAME_ATTRIBUTES
                 if name == "class" and tag in allow.classes:
                     return all(c in allow.classes[tag] for c in value.split())
                 return name in allow.allowed_attributes(tag)
@@ -304,6 +286,8 @@ class Sanitize:
             _drop_content_tags(doc)
         source = doc.html
         out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
+        if doc.allow_iframes:
+            out = harden_iframes(out)
         if "<pre>\n" in out:  # html5ever's serializer drops the newline a parser eats there
             out = out.replace("<pre>\n", "<pre>\n\n")
         if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out

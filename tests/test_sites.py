@@ -69,3 +69,31 @@ def test_a_custom_table_is_data() -> None:
     assert found is not None
     assert found.iframe_src == "https://video.example/embed/abc"
     assert found.site.name == "peertube"
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"), [c for c in CASES if c[2] != "none"], ids=lambda x: x[:40]
+)
+def test_every_player_url_builds_itself(title: str, url: str, expected: str) -> None:
+    """A player the table built is recognised as one (how oEmbed answers and cache entries are checked)."""
+    again = TABLE.match(expected)
+    assert again is not None and again.iframe_src == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.youtube.com/redirect?q=https%3A%2F%2Fevil.example%2F",
+        "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ/../../redirect?q=x",
+        "https://player.vimeo.com/api/player.js",
+        "https://w.soundcloud.com/player/?url=https%3A%2F%2Fevil.example%2Fx%2Fy",
+        "https://player.twitch.tv/?parent=evil.example",
+        "https://open.spotify.com/redirect?u=x",
+    ],
+)
+def test_other_paths_on_player_hosts_are_not_players(url: str) -> None:
+    """Never framed as given: no player, or the table's own canonical player URL."""
+    built = TABLE.match(url)
+    if built is not None:
+        assert "redirect" not in built.iframe_src and "evil" not in built.iframe_src
+        assert built.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"

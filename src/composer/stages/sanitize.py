@@ -155,6 +155,10 @@ class _Nh3:
             raise ConfigError(f"the allowlist is not valid for nh3: {exc}") from exc
 
 
+#: attributes nh3 (ammonia's default ``generic_attributes``) keeps on every tag; bleach keeps them too
+_NH3_GENERIC = frozenset({"lang", "title"})
+
+
 class _Bleach:
     """The optional bleach backend: slower, pure Python, for those who must use it."""
 
@@ -171,12 +175,20 @@ class _Bleach:
 
         class AfterFilter(Filter):  # type: ignore[misc]
             """Set the policy's rel on links, and drop URLs bleach misreads: its urlparse
-            takes ``javascript:123`` for a host and port, and keeps it."""
+            takes ``javascript:123`` for a host and port, and keeps it. Keep only the allowed
+            names of a ``class``, as nh3 does (bleach keeps or drops the attribute whole)."""
 
             def __iter__(self) -> Any:
                 for token in super().__iter__():
                     if token["type"] in ("StartTag", "EmptyTag"):
                         attrs = token["data"]
+                        if (None, "class") in attrs:
+                            names = allow.classes.get(token["name"], frozenset())
+                            kept = [c for c in attrs[(None, "class")].split() if c in names]
+                            if kept:
+                                attrs[(None, "class")] = " ".join(kept)
+                            else:
+                                del attrs[(None, "class")]
                         for key in [k for k in attrs if k[1] in _URL_ATTRS]:
                             scheme = url_scheme(attrs[key])
                             if scheme is not None and scheme not in allow.url_schemes:
@@ -192,9 +204,9 @@ class _Bleach:
                     if name == "src":
                         return iframe_src_allowed(value, allow.iframe_hosts)
                     return name in IFRAME_ATTRIBUTES
-                if name == "class" and tag in allow.classes:
-                    return all(c in allow.classes[tag] for c in value.split())
-                return name in allow.allowed_attributes(tag)
+                if name == "class":
+                    return tag in allow.classes  # the names are filtered after
+                return name in allow.allowed_attributes(tag) or name in _NH3_GENERIC
 
             return check
 

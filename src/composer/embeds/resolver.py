@@ -3,8 +3,9 @@
 The steps and why they come in this order are in the package docstring
 (:mod:`composer.embeds`). Everything a remote server says is data, never markup: titles and
 descriptions are plain text cut to a length, URLs are kept only when they are http(s), and a
-provider's ``html`` is read only for an iframe's ``src`` (whose host the renderer checks
-against the allowlist); ``rich`` HTML becomes a card.
+provider's ``html`` is read only for an iframe's ``src``, which must be a player the site
+table builds (the table's URL, ``allow`` and sizes are used); ``rich`` HTML becomes a card.
+What the cache returns is checked the same way before it is used.
 """
 
 from __future__ import annotations

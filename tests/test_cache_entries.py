@@ -17,10 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
 from composer.embeds._model import Embed
 from composer.embeds.cache import Cache, MemoryCache, RedisCache, SqliteCache
+from composer.embeds.render import render
 from composer.embeds.resolver import MISS, OEmbedResolver
 from composer.embeds.sites import SITES
 from composer.stages.embed import Embeds
@@ -186,3 +189,46 @@ def test_what_the_resolver_stores_passes_its_own_check() -> None:
         embed = resolver.from_oembed(answer, URL, "Provider")
         assert embed is not None
         assert resolver.stored_problem(embed.to_dict()) is None, answer
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_FIELD_VALUES = st.one_of(
+    _JSON,
+    st.sampled_from([URL, PLAYER, "https://www.youtube.com/redirect?q=x", SITES[0].allow, 560, 315, 4097]),
+)
+_ENTRIES = st.fixed_dictionaries(
+    {"type": st.sampled_from(["video", "photo", "card", None, "rich", 1])},
+    optional={
+        name: _FIELD_VALUES
+        for name in ("url", "title", "iframe_src", "allow", "width", "height", "image_url", "x")
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(entry=_ENTRIES)
+def test_any_stored_object_is_a_miss_a_failure_or_a_safe_embed(entry: dict[str, Any]) -> None:
+    """Whatever JSON object a cache holds: no exception, and an embed only if it keeps every rule."""
+    cache = MemoryCache()
+    cache.set(KEY, entry, ttl=60)
+    resolver = OEmbedResolver(cache=cache)
+    logging.getLogger("composer.embeds").disabled = True
+    try:
+        found = resolver.cached(URL)
+    finally:
+        logging.getLogger("composer.embeds").disabled = False
+    if isinstance(found, Embed):
+        assert resolver.stored_problem(found.to_dict()) is None
+        built = render(found, Policy())
+        if found.type == "video":
+            assert built is not None and built.find(".//iframe").get("src") == PLAYER
+    else:
+        assert found is MISS or (found is None and entry == {"type": None})

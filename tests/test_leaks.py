@@ -112,3 +112,23 @@ def test_everything_closes_and_enters(tmp_path: Path) -> None:
         assert pipe.replace("embed", stage).run(Submission("hi")).ok
     with SafeFetcher() as fetcher:
         assert fetcher.max_bytes > 0
+
+
+def _post_in_child(pipe: Pipeline, url: str) -> None:
+    assert "Page /og/" in pipe.run(Submission(url, "markdown")).html
+
+
+def test_a_forked_worker_gets_its_own_threads_and_connections(server: EmbedServer, tmp_path: Path) -> None:
+    """A pre-forking server builds the pipeline, runs it, then forks: the child starts its own."""
+    import multiprocessing
+
+    pipe = Pipeline().replace("embed", Embeds(resolver(server, tmp_path / "embeds.sqlite3")))
+    _post_in_child(pipe, f"{server.base}/og/parent")  # the parent's pool and connections exist now
+    child = multiprocessing.get_context("fork").Process(
+        target=_post_in_child, args=(pipe, f"{server.base}/og/child")
+    )
+    child.start()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    _post_in_child(pipe, f"{server.base}/og/parent-again")
+    pipe.close()

@@ -9,6 +9,9 @@ network. Routes:
   (``/video/``, ``/photo/``, ``/rich-script/``, ``/link/``, ``/bad-json/``, ``/no-title/``);
 - ``/discover/<kind>``: an HTML page whose ``<link rel="alternative">`` points at ``/oembed``;
 - ``/og/<n>``: a small OpenGraph page; ``/slow/<n>``: the same after 300 ms;
+- ``/og-video/<n>``, ``/og-player/<n>``: an OpenGraph page whose ``og:video`` is the n-th of
+  :data:`NOT_PLAYERS` or :data:`PLAYERS` (``/hostile-video/<n>``, ``/hostile-player/<n>``:
+  the same as an oEmbed answer's iframe);
 - faults: ``/hang`` (10 s of silence), ``/drip`` (one byte a second), ``/huge`` (50 MB),
   ``/status/500``, ``/loop`` (redirects to itself), ``/to/<target>`` (a redirect to
   ``http://127.0.0.1/`` or ``http://169.254.169.254/``).
@@ -31,6 +34,34 @@ PAGES = CORPORA / "pages"
 KINDS = {entry["file"]: entry["kind"] for entry in json.loads((PAGES / "manifest.json").read_text())["files"]}
 REDIRECT_TARGETS = {"loopback": "http://127.0.0.1/", "metadata": "http://169.254.169.254/latest/meta-data/"}
 PLAYER = "https://www.youtube-nocookie.com/embed/oEmbedVid01"
+#: URLs on allowlisted player hosts that are not players the site table builds (issue 11.5):
+#: ``/oembed`` answers ``/hostile-video/<n>`` with an iframe of the n-th, ``/og-video/<n>`` is a
+#: page whose ``og:video`` is the n-th; both ask for camera and microphone and odd sizes
+NOT_PLAYERS = (
+    "https://www.youtube.com/redirect?q=https%3A%2F%2Fevil.example%2F",
+    "https://www.youtube-nocookie.com/embed/",
+    "https://www.youtube.com/attribution_link?u=%2Fwatch%3Fv%3DdQw4w9WgXcQ",
+    "https://www.youtube.com/logout?continue=https%3A%2F%2Fevil.example",
+    "https://player.vimeo.com/api/player.js",
+    "https://player.vimeo.com/video/../../login",
+    "https://www.dailymotion.com/logout",
+    "https://open.spotify.com/redirect?u=https%3A%2F%2Fevil.example",
+    "https://w.soundcloud.com/player/?url=https%3A%2F%2Fevil.example%2Fa%2Fb",
+    "https://w.soundcloud.com/icon/",
+    "https://player.twitch.tv/?parent=evil.example",
+    "https://clips.twitch.tv/create",
+    "https://www.tiktok.com/login",
+    "https://streamable.com/",
+    "https://www.loom.com/looms/videos",
+    "https://www.youtube-nocookie.com:8443/embed/dQw4w9WgXcQ",
+    "https://user@www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+)
+#: players the site table does build, named by a page with hostile extras
+PLAYERS = (
+    "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&origin=https%3A%2F%2Fevil.example",
+    "https://player.vimeo.com/video/76979871?h=8272103f6e&autopause=0",
+)
+_HOSTILE_EXTRAS = 'allow="camera; microphone; geolocation" sandbox="allow-top-navigation" width="9000"'
 
 
 def oembed_answer(asked: str) -> bytes:
@@ -40,6 +71,10 @@ def oembed_answer(asked: str) -> bytes:
     if "/video/" in path:
         html = f'<iframe width="480" height="270" src="{PLAYER}?feature=oembed" allowfullscreen></iframe>'
         data = {**common, "type": "video", "html": html, "width": 480, "height": 270}
+    elif "/hostile-video/" in path or "/hostile-player/" in path:
+        table = NOT_PLAYERS if "/hostile-video/" in path else PLAYERS
+        html = f'<iframe src="{table[int(path.rsplit("/", 1)[1])]}" {_HOSTILE_EXTRAS}></iframe>'
+        data = {**common, "type": "video", "html": html, "width": 9000, "height": 1}
     elif "/offsite-video/" in path:
         html = '<iframe src="https://player.unknown.example/v/1"></iframe>'
         data = {**common, "type": "video", "html": html, "width": 480, "height": 270}
@@ -128,6 +163,17 @@ class EmbedServer:
             page = (
                 f'<html><head><meta property="og:title" content="Page {path}">'
                 '<meta property="og:site_name" content="Local"></head><body></body></html>'
+            )
+            return self.send(h, 200, "text/html", page.encode())
+        if path.startswith(("/og-video/", "/og-player/")):
+            table = NOT_PLAYERS if path.startswith("/og-video/") else PLAYERS
+            video = table[int(path.rsplit("/", 1)[1])].replace("&", "&amp;")
+            page = (
+                f'<html><head><meta property="og:title" content="Video {path}">'
+                f'<meta property="og:video" content="{video}">'
+                '<meta property="og:video:type" content="text/html">'
+                '<meta property="og:video:width" content="9000"><meta property="og:video:height" content="1">'
+                "</head><body></body></html>"
             )
             return self.send(h, 200, "text/html", page.encode())
         if path == "/hang":

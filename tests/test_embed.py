@@ -218,7 +218,7 @@ def test_a_photo(server: EmbedServer) -> None:
 
 def test_an_oembed_player_from_an_allowlisted_host(server: EmbedServer) -> None:
     result = run(pipeline(resolver_for(server)), f"{server.base}/video/1")
-    assert '<iframe src="https://www.youtube-nocookie.com/embed/oEmbedVid01?feature=oembed"' in result.html
+    assert '<iframe src="https://www.youtube-nocookie.com/embed/oEmbedVid01" width="560"' in result.html
 
 
 def test_a_player_from_another_host_becomes_a_card(server: EmbedServer) -> None:

@@ -18,6 +18,7 @@ from composer.embeds.cache import MemoryCache
 from composer.embeds.fetcher import SafeFetcher
 from composer.embeds.providers import Provider, ProviderRegistry, default_registry
 from composer.embeds.resolver import MISS, Embed, OEmbedResolver, page_metadata
+from composer.embeds.sites import SITES
 from embed_server import PAGES, PLAYER, EmbedServer
 
 DEADLINE = 1.5
@@ -160,8 +161,10 @@ def test_registry_video_becomes_a_player(server: EmbedServer) -> None:
     embed = resolve(make(server), f"{server.base}/video/1")
     assert embed is not None
     assert embed.type == "video"
-    assert embed.iframe_src == PLAYER + "?feature=oembed"
-    assert (embed.width, embed.height) == (480, 270)
+    # the site table's own player: its src, sizes and allow, not the provider's (480x270, ?feature=)
+    assert embed.iframe_src == PLAYER
+    assert (embed.width, embed.height) == (560, 315)
+    assert embed.allow == SITES[0].allow
     assert embed.site_name == "Local Test"
     assert len(server.requests_for("/oembed?url=")) >= 1
 
@@ -188,7 +191,7 @@ def test_discovery_through_rel_alternative(server: EmbedServer) -> None:
     embed = resolve(make(server, registry=ProviderRegistry([])), f"{server.base}/discover/video")
     assert embed is not None
     assert embed.type == "video"
-    assert embed.iframe_src == PLAYER + "?feature=oembed"
+    assert embed.iframe_src == PLAYER
 
 
 def test_discovery_can_be_turned_off(server: EmbedServer) -> None:

@@ -221,6 +221,23 @@ class Pipeline:
             if todo and callable(fill):
                 fill(todo, self._policy)
 
+    def close(self) -> None:
+        """Release what the stages hold (the embed stage's threads, its cache's connections).
+
+        Every stage with a ``close()`` is asked; the pipeline stays usable and its stages
+        reopen what they need. ``with Pipeline(...) as pipe:`` closes on leaving the block.
+        """
+        for stage in self._stages:
+            close = getattr(stage, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def _run(self, doc: Document) -> Result:
         for stage in self._stages:
             if doc.stopped:

@@ -23,13 +23,20 @@ and asks a :class:`Resolver` about each, all at once, within one per-post deadli
 6. **OpenGraph / Twitter card**. Failing that, the page's ``og:`` / ``twitter:`` metadata (or
    its ``<title>`` and description) make a card. BeautifulSoup reads only the ``<head>``, with
    UnicodeDammit guessing the charset; titles and descriptions are cut to length.
-7. **Rendering** (:mod:`.render`). ``video`` becomes an iframe only if its ``src`` host is in
-   the allowlist's ``iframe_hosts``; ``photo`` an image under the image policy; everything else
+7. **Rendering** (:mod:`.render`). A ``video`` is only ever a player the site table builds:
+   a ``src`` named by oEmbed ``html`` or ``og:video`` goes through the table, whose URL,
+   ``allow`` and sizes are used (anything else makes a card), and it becomes an iframe only if
+   its host is in the allowlist's ``iframe_hosts``; ``photo`` an image under the image policy; everything else
    (oEmbed ``link``, and ``rich``, whose HTML is never trusted) an ``aside.composer-card``. The
    sanitizer still runs last and adds ``sandbox``, ``loading`` and ``referrerpolicy`` itself.
 8. **Expiry and failure**. Any failure (no provider, timeout, HTTP error, bad JSON, blocked
    address, deadline) leaves the plain link, is cached briefly, and is never an error: the post
    is not lost or delayed past its deadline. Late answers still land in the cache.
+
+What a cache returns is checked like remote input (:func:`._model.problem`): a bad entry is
+a miss, logged. The stage resolves on its own bounded thread pool and the SQLite cache pools
+its connections, so no run leaves a thread or a descriptor behind; ``close()`` (on the
+pipeline, the stage, the resolver, the fetcher, each cache) releases them now.
 
 The default resolver caches in memory for the process. A site with several processes shares
 one SQLite file instead: ``Embeds(resolver=OEmbedResolver.persistent("embeds.sqlite3"))``, or a

@@ -8,20 +8,22 @@ is not stored and an expired one is never returned.
 
 - :class:`MemoryCache`: one process, LRU-bounded; for tests and single-process servers.
 - :class:`SqliteCache`: the embedded default; one file shared by every process and thread on a
-  host (WAL mode, a connection per thread and per process, a busy timeout).
+  host (WAL mode, a small pool of connections owned by the cache, a busy timeout).
 - :class:`RedisCache`: for many hosts; needs the ``redis`` extra.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 from composer.errors import ConfigError
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     import redis
 
 __all__ = ["Cache", "MemoryCache", "RedisCache", "SqliteCache"]
+
+_log = logging.getLogger("composer.embeds")
 
 
 class Cache(Protocol):
@@ -44,9 +48,17 @@ def _dump(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-def _load(text: str | bytes) -> dict[str, Any] | None:
-    value = json.loads(text)
-    return value if isinstance(value, dict) else None
+def _load(text: str | bytes, where: str) -> dict[str, Any] | None:
+    """The stored object, or None (a miss, logged) when what is stored is not a JSON object."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        _log.warning("composer embed cache %s: ignoring an entry that is not JSON (%s)", where, exc)
+        return None
+    if not isinstance(value, dict):
+        _log.warning("composer embed cache %s: ignoring an entry that is not an object", where)
+        return None
+    return value
 
 
 class MemoryCache:
@@ -69,7 +81,7 @@ class MemoryCache:
                 return None
             self._entries.move_to_end(key)
             text = entry[1]
-        return _load(text)
+        return _load(text, "memory")
 
     def set(self, key: str, value: Mapping[str, Any], ttl: float) -> None:
         text = _dump(value)
@@ -86,13 +98,29 @@ class MemoryCache:
         with self._lock:
             return len(self._entries)
 
+    def close(self) -> None:
+        """Nothing to release: entries stay (the cache has no descriptors or threads)."""
+
+    def __enter__(self) -> MemoryCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
 
 class SqliteCache:
     """A cache in one SQLite file, shared safely by the processes and threads of one host.
 
+    Connections belong to the cache, not to threads: each operation borrows one from a small
+    pool and gives it back, so short-lived threads (a server's, or a thread pool's) leave no
+    open file behind. At most ``pool_size`` idle connections are kept (2 descriptors each:
+    the database and its WAL); a thread that finds none idle opens one and closes it after
+    use if the pool is full. After a fork the child opens its own.
+
     Expiry uses wall-clock time (``time.time``), the only clock processes share. Expired rows are
     never returned and are deleted now and then by :meth:`prune`, which ``set`` calls about once
-    every ``prune_every`` writes.
+    every ``prune_every`` writes. :meth:`close` (or leaving a ``with`` block) closes the idle
+    connections; the cache stays usable and opens new ones if used again.
     """
 
     _SCHEMA = (
@@ -101,69 +129,101 @@ class SqliteCache:
     )
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, prune_every: int = 500
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 5.0,
+        prune_every: int = 500,
+        pool_size: int = 4,
     ) -> None:
+        if pool_size <= 0:
+            raise ConfigError("SqliteCache pool_size must be positive")
         self.path = os.fspath(path)
         self.busy_timeout = busy_timeout
         self.prune_every = prune_every
-        self._local = threading.local()
-        self._all: list[tuple[int, sqlite3.Connection]] = []
+        self.pool_size = pool_size
+        self._idle: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
         self._lock = threading.Lock()
-        connection = self._connection()  # create the file and table now: a bad path fails here
-        connection.execute(self._SCHEMA)
+        with self._borrow() as connection:  # create the file and table now: a bad path fails here
+            connection.execute(self._SCHEMA)
 
-    def _connection(self) -> sqlite3.Connection:
-        # one connection per thread, and a new one after fork: SQLite handles must not cross either
-        held: tuple[int, sqlite3.Connection] | None = getattr(self._local, "held", None)
-        if held is not None and held[0] == os.getpid():
-            return held[1]
+    def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
         )
-        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute(
-            "PRAGMA synchronous = NORMAL"
-        )  # WAL keeps the file consistent; a cache may lose the tail
-        self._local.held = (os.getpid(), connection)
-        with self._lock:
-            self._all.append(self._local.held)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            # WAL keeps the file consistent; a cache may lose the tail
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
+        connection = None
+        with self._lock:
+            if self._pid != os.getpid():  # a parent's handles are the parent's: never used nor closed
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                connection = self._idle.pop()
+        if connection is None:
+            connection = self._open()
+        try:
+            yield connection
+        except BaseException:
+            connection.close()  # its state is unknown: do not hand it to the next caller
+            raise
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self.pool_size:
+                self._idle.append(connection)
+                connection = None
+        if connection is not None:
+            connection.close()
+
     def get(self, key: str) -> dict[str, Any] | None:
-        row = (
-            self._connection()
-            .execute("SELECT value FROM composer_cache WHERE key = ? AND expires > ?", (key, time.time()))
-            .fetchone()
-        )
-        return None if row is None else _load(row[0])
+        with self._borrow() as connection:
+            row = connection.execute(
+                "SELECT value FROM composer_cache WHERE key = ? AND expires > ?", (key, time.time())
+            ).fetchone()
+        return None if row is None else _load(row[0], self.path)
 
     def set(self, key: str, value: Mapping[str, Any], ttl: float) -> None:
         text = _dump(value)
-        connection = self._connection()
-        if ttl <= 0:
-            connection.execute("DELETE FROM composer_cache WHERE key = ?", (key,))
-            return
-        connection.execute(
-            "INSERT OR REPLACE INTO composer_cache (key, value, expires) VALUES (?, ?, ?)",
-            (key, text, time.time() + ttl),
-        )
+        with self._borrow() as connection:
+            if ttl <= 0:
+                connection.execute("DELETE FROM composer_cache WHERE key = ?", (key,))
+                return
+            connection.execute(
+                "INSERT OR REPLACE INTO composer_cache (key, value, expires) VALUES (?, ?, ?)",
+                (key, text, time.time() + ttl),
+            )
         if self.prune_every and random.randrange(self.prune_every) == 0:
             self.prune()
 
     def prune(self) -> int:
         """Delete expired rows; returns how many went."""
-        cursor = self._connection().execute("DELETE FROM composer_cache WHERE expires <= ?", (time.time(),))
-        return cursor.rowcount
+        with self._borrow() as connection:
+            cursor = connection.execute("DELETE FROM composer_cache WHERE expires <= ?", (time.time(),))
+            return cursor.rowcount
 
     def close(self) -> None:
-        """Close every connection this object opened in this process."""
+        """Close the idle connections this process opened; a later call opens new ones."""
         with self._lock:
-            held, self._all = self._all, []
-        for pid, connection in held:
-            if pid == os.getpid():  # a parent's handles are the parent's to close
+            idle, self._idle = self._idle, []
+            mine = self._pid == os.getpid()
+        if mine:
+            for connection in idle:
                 connection.close()
-        self._local = threading.local()
+
+    def __enter__(self) -> SqliteCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 class RedisCache:
@@ -176,6 +236,7 @@ class RedisCache:
             raise ConfigError(
                 "RedisCache needs the redis client: pip install 'forum-composer[redis]'"
             ) from None
+        self._owns_client = isinstance(client_or_url, str)
         self.client: redis.Redis = (
             redis.Redis.from_url(client_or_url) if isinstance(client_or_url, str) else client_or_url
         )
@@ -185,8 +246,9 @@ class RedisCache:
         raw = self.client.get(self.prefix + key)
         if raw is None:
             return None
-        assert isinstance(raw, (bytes, str))
-        return _load(raw)
+        if not isinstance(raw, (bytes, str)):
+            return None
+        return _load(raw, "redis")
 
     def set(self, key: str, value: Mapping[str, Any], ttl: float) -> None:
         text = _dump(value)
@@ -194,3 +256,14 @@ class RedisCache:
             self.client.delete(self.prefix + key)
             return
         self.client.set(self.prefix + key, text, px=max(1, round(ttl * 1000)))
+
+    def close(self) -> None:
+        """Disconnect a client this cache made from a URL (one passed in is the caller's)."""
+        if self._owns_client:
+            self.client.close()
+
+    def __enter__(self) -> RedisCache:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

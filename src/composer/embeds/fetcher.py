@@ -183,6 +183,16 @@ class SafeFetcher:
         context.sslsocket_class = DeadlineSSLSocket
         self._adapter = GuardedAdapter(context)
 
+    def close(self) -> None:
+        """Drop the connection pools' bookkeeping (sockets are closed after each fetch anyway)."""
+        self._adapter.close()
+
+    def __enter__(self) -> SafeFetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def fetch(
         self, url: str, *, deadline: float, accept: tuple[str, ...] = ("text/html", "application/json")
     ) -> Response:

@@ -2,9 +2,10 @@
 
 What is built is only ever from the allowlist: a ``figure.composer-embed`` around an iframe
 whose ``src`` host is in :attr:`~composer.allowlist.Allowlist.iframe_hosts` (the sanitizer adds
-``sandbox``, ``loading`` and ``referrerpolicy`` itself), a ``figure.composer-photo`` around an
-image, or an ``aside.composer-card``. Whatever fails those checks falls back to the card, and a
-card with nothing to show falls back to None (the plain link stays). Images follow the image
+``sandbox``, ``loading`` and ``referrerpolicy`` itself, see :mod:`composer._iframe`), a
+``figure.composer-photo`` around an image, or an ``aside.composer-card``. Whatever fails those
+checks falls back to the card, and a card with nothing to show falls back to None (the plain
+link stays). Images follow the image
 policy (``allow_remote_images``, ``image_proxy``), as pasted images do.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from lxml.html import Element, HtmlElement
 
+from composer._iframe import iframe_src_allowed
 from composer.embeds.resolver import Embed
 from composer.policy import Policy
 
@@ -45,9 +47,6 @@ def _caption(figure: HtmlElement, embed: Embed) -> None:
 
 def video(embed: Embed, policy: Policy) -> HtmlElement | None:
     """``figure > iframe + figcaption``, or None when the player's host is not allowlisted."""
-    # imported here: composer.stages imports this module (through the embed stage)
-    from composer.stages.sanitize import iframe_src_allowed
-
     src = embed.iframe_src
     if not src or not iframe_src_allowed(src, policy.allowlist.iframe_hosts):
         return None

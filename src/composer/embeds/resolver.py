@@ -3,101 +3,54 @@
 The steps and why they come in this order are in the package docstring
 (:mod:`composer.embeds`). Everything a remote server says is data, never markup: titles and
 descriptions are plain text cut to a length, URLs are kept only when they are http(s), and a
-provider's ``html`` is read only for an iframe's ``src`` (whose host the renderer checks
-against the allowlist); ``rich`` HTML becomes a card.
+provider's ``html`` is read only for an iframe's ``src``, which must be a player the site
+table builds (the table's URL, ``allow`` and sizes are used); ``rich`` HTML becomes a card.
+What the cache returns is checked the same way before it is used.
 """
 
 from __future__ import annotations
 
-import enum
 import html as htmllib
 import json
+import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from os import PathLike
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, SoupStrainer
 from bs4.dammit import UnicodeDammit
 from bs4.element import Tag
 
-from composer._limits import clean_controls
+from composer.embeds._model import MISS, Embed, EmbedType, Miss, problem
 from composer.embeds.cache import Cache, MemoryCache, SqliteCache
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
 from composer.embeds.providers import ProviderRegistry, default_registry
-from composer.embeds.sites import SiteTable
+from composer.embeds.sites import SiteEmbed, SiteTable
 
-EmbedType = Literal["video", "photo", "card"]
+__all__ = [
+    "MISS",
+    "CachingResolver",
+    "Embed",
+    "EmbedType",
+    "Miss",
+    "OEmbedResolver",
+    "PageMeta",
+    "Resolver",
+    "page_metadata",
+]
+
+_log = logging.getLogger("composer.embeds")
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _JSON_TYPES = ("application/json", "text/json", "text/javascript", "application/javascript", "text/plain")
 _OEMBED_TYPES = ("application/json+oembed", "text/json+oembed")
 _IFRAME_SRC = re.compile(r"""<iframe\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-_PLAYER_ALLOW = "autoplay; encrypted-media; fullscreen; picture-in-picture"
-
-
-@dataclass(frozen=True)
-class Embed:
-    """What a URL turned out to be, as plain data (cacheable as JSON).
-
-    ``type``: ``video`` (a player iframe at ``iframe_src``), ``photo`` (an image at
-    ``image_url``) or ``card`` (a link with title, description, site name and thumbnail; oEmbed
-    ``link`` and ``rich`` end here). The renderer may still downgrade a video or photo to a
-    card, e.g. when the iframe host is not allowlisted.
-    """
-
-    type: EmbedType
-    url: str
-    title: str | None = None
-    description: str | None = None
-    site_name: str | None = None
-    thumbnail_url: str | None = None
-    image_url: str | None = None
-    iframe_src: str | None = None
-    width: int | None = None
-    height: int | None = None
-    provider: str | None = None
-    allow: str | None = None
-    """The player iframe's permissions policy (``allow`` attribute)."""
-
-    def __post_init__(self) -> None:
-        # remote text may hold control characters, which lxml refuses in a tree (one site
-        # could otherwise make every post linking to it fail): they go here, once
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str):
-                cleaned = clean_controls(value)[0]
-                if cleaned is not value:
-                    object.__setattr__(self, f.name, cleaned)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Embed | None:
-        """Rebuild from :meth:`to_dict` output; None when the data is not a valid embed."""
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in names}
-        if values.get("type") not in ("video", "photo", "card") or not isinstance(values.get("url"), str):
-            return None
-        try:
-            return cls(**values)
-        except TypeError:
-            return None
-
-
-class Miss(enum.Enum):
-    """The cache knows nothing about a URL (as opposed to knowing it does not embed)."""
-
-    MISS = "miss"
-
-
-MISS = Miss.MISS
 
 
 @runtime_checkable
@@ -196,26 +149,63 @@ class OEmbedResolver:
         """A resolver caching in one SQLite file, shared by every process that opens it."""
         return cls(cache=SqliteCache(path), **options)
 
+    def close(self) -> None:
+        """Close the cache and the fetcher (those that have ``close``), releasing descriptors now.
+
+        The shipped ones stay usable and reopen on demand, so closing a shared resolver is safe.
+        """
+        for part in (self.cache, self.__dict__.get("fetcher")):
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> OEmbedResolver:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- the protocol ---------------------------------------------------------------------
 
     def cached(self, url: str) -> Embed | Miss | None:
-        """What is known about ``url`` without any I/O: the site table, then the cache."""
+        """What is known about ``url`` without any I/O: the site table, then the cache.
+
+        A cache entry that breaks the rules (see :meth:`stored_problem`) is a miss, logged as a
+        warning: one bad entry must not break, or take over, every post that links the URL.
+        """
         site = self.sites.match(url)
         if site is not None:
-            return Embed(
-                "video",
-                url,
-                site_name=site.site.label,
-                iframe_src=site.iframe_src,
-                width=site.site.width,
-                height=site.site.height,
-                provider=site.site.name,
-                allow=site.site.allow,
-            )
+            return self._video(url, site, site_name=site.site.label, provider=site.site.name)
         hit = self.cache.get(self._key(url))
         if hit is None:
             return MISS
-        return Embed.from_dict(hit) if hit.get("type") else None
+        if hit == {"type": None}:  # a remembered failure
+            return None
+        why = self.stored_problem(hit)
+        if why is not None:
+            _log.warning("composer embed cache: ignoring the entry for %.200s: %s", url, why)
+            return MISS
+        return Embed(**hit)
+
+    def stored_problem(self, data: Mapping[str, Any]) -> str | None:
+        """Why a stored embed may not be used, or None: the types, values and lengths of
+        :func:`composer.embeds._model.problem`, this resolver's text limits, and for a video
+        exactly the player (``src``, ``allow``, sizes) the site table builds from its ``src``."""
+        why = problem(data)
+        if why is not None:
+            return why
+        limits = {"title": self.max_title, "description": self.max_description, "site_name": 100}
+        for name, limit in limits.items():
+            value = data.get(name)
+            if value is not None and len(value) > limit:
+                return f"{name} is longer than {limit} characters"
+        if data["type"] == "video":
+            site = self.sites.match(data["iframe_src"])
+            expected = (site.iframe_src, site.site.allow, site.site.width, site.site.height) if site else None
+            given = (data["iframe_src"], data.get("allow"), data.get("width"), data.get("height"))
+            if expected != given:
+                return "a video that is not a player the site table builds"
+        return None
 
     def resolve(self, url: str, deadline: float) -> Embed | None:
         """The embed for ``url``, found by ``deadline``; None leaves a plain link."""
@@ -232,6 +222,19 @@ class OEmbedResolver:
     @staticmethod
     def _key(url: str) -> str:
         return "composer.embed.v1:" + url
+
+    @staticmethod
+    def _video(url: str, site: SiteEmbed, **common: Any) -> Embed:
+        """The player for ``site``: its ``src``, ``allow`` and sizes are the table's, never a page's."""
+        return Embed(
+            "video",
+            url,
+            iframe_src=site.iframe_src,
+            width=site.site.width,
+            height=site.site.height,
+            allow=site.site.allow,
+            **common,
+        )
 
     # -- the network ----------------------------------------------------------------------
 
@@ -292,16 +295,9 @@ class OEmbedResolver:
                 if match
                 else None
             )
-            if src:
-                return Embed(
-                    "video",
-                    url,
-                    iframe_src=src,
-                    allow=_PLAYER_ALLOW,
-                    width=_size(data.get("width")),
-                    height=_size(data.get("height")),
-                    **common,
-                )
+            player = self.sites.match(src) if src else None
+            if player is not None:
+                return self._video(url, player, **common)
         if kind in ("video", "photo", "link", "rich") and title:
             return Embed("card", url, **common)
         return None
@@ -317,16 +313,9 @@ class OEmbedResolver:
             "thumbnail_url": meta.image,
             "provider": "opengraph",
         }
-        if meta.video:
-            return Embed(
-                "video",
-                url,
-                iframe_src=meta.video,
-                allow=_PLAYER_ALLOW,
-                width=meta.width,
-                height=meta.height,
-                **common,
-            )
+        player = self.sites.match(meta.video) if meta.video else None
+        if player is not None:
+            return self._video(url, player, **common)
         return Embed("card", url, **common)
 
 

@@ -11,15 +11,20 @@ Fields are percent-encoded when substituted, so a field can never break out of i
 the template. Fields a template names but the URL does not give are taken from the table's
 settings (Twitch's ``parent``, the host of the page that embeds the player); a template whose
 fields are not all known is skipped, and a URL no template fits is left to the network.
+
+Every player URL the table builds is itself matched by the table and builds the same URL again:
+that is how the resolver recognises a player a remote page names (an oEmbed ``html`` or an
+``og:video``), and how it checks a cached one. A player URL the table does not build is never
+framed, whatever page names it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from string import Formatter
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 _YOUTUBE_ALLOW = "accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture"
 _PLAYER_ALLOW = "autoplay; fullscreen; picture-in-picture"
@@ -36,8 +41,8 @@ def _seconds(value: str) -> str | None:
     return str(total) if total else None
 
 
-#: field name -> normaliser (None drops the field)
-_CONVERT = {"start": _seconds}
+#: field name -> normaliser (None drops the field); a path read from a widget URL is encoded
+_CONVERT: dict[str, Callable[[str], str | None]] = {"start": _seconds, "path": unquote}
 
 
 @dataclass(frozen=True)
@@ -97,7 +102,8 @@ SITES: tuple[Site, ...] = (
             r"^youtu\.be/(?P<id>[\w-]{11})(?![\w-])",
             r"^(?:www\.|m\.|music\.)?youtube(?:-nocookie)?\.com/(?:shorts|embed|live|v)/(?P<id>[\w-]{11})(?![\w-])",
             r"^(?:www\.|m\.|music\.)?youtube\.com/watch\?(?:[^#]*&)?v=(?P<id>[\w-]{11})(?![\w-])",
-            r"^(?:www\.|m\.|music\.)?youtube\.com/(?:playlist|watch|embed/videoseries)\?(?:[^#]*&)?list=(?P<list>[\w-]+)",
+            r"^(?:www\.|m\.|music\.)?youtube(?:-nocookie)?\.com/(?:playlist|watch|embed/videoseries|embed/[\w-]{11})"
+            r"\?(?:[^#]*&)?list=(?P<list>[\w-]+)",
             r"[?&#](?:t|start)=(?P<start>[0-9hms]+)(?![\w])",
         ),
         (
@@ -154,6 +160,9 @@ SITES: tuple[Site, ...] = (
             r"^(?:www\.|m\.)?soundcloud\.com/(?P<path>"
             r"(?!(?:discover|search|stream|upload|you|charts|pages|jobs|settings|signin|logout|terms-of-use|mobile)/)"
             r"[\w-]+/(?:sets/)?[\w-]+)/?(?:[?#]|$)",
+            # the widget's own URL, as the template writes it
+            r"^w\.soundcloud\.com/player/\?(?:[^#]*&)?url=https%3A%2F%2Fsoundcloud\.com%2F"
+            r"(?P<path>[\w-]+%2F(?:sets%2F)?[\w-]+)(?:[&#]|$)",
         ),
         # the widget takes the track's own URL as a parameter
         ("https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2F{path}",),
@@ -184,6 +193,9 @@ SITES: tuple[Site, ...] = (
             r"^(?:www\.|m\.)?twitch\.tv/videos/(?P<video>\d+)",
             r"^(?:www\.|m\.)?twitch\.tv/(?!(?:directory|videos|p|settings|downloads|jobs|search|subscriptions|"
             r"inventory|wallet|drops|turbo|store|login|signup)(?:[/?#]|$))(?P<channel>\w{3,25})/?(?:[?#]|$)",
+            # the player's own URLs, as the templates write them
+            r"^player\.twitch\.tv/\?(?:[^#]*&)?video=v(?P<video>\d+)(?![\w])",
+            r"^player\.twitch\.tv/\?(?:[^#]*&)?channel=(?P<channel>\w{3,25})(?![\w])",
         ),
         # Twitch refuses to play unless parent= names the embedding page's host: a table setting
         (

@@ -7,16 +7,19 @@ bare URLs by now) or as bare URL text. Each embed adds the ``link_embedded`` not
 and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
 
 The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
-URL is resolved at once on a thread pool, and the stage waits at most ``Policy.embed_deadline``
-for all of them together; a URL not resolved by then, or whose resolution failed in any way,
-stays a plain link (and a late answer still lands in the cache for the next run). In
+URL is resolved at once on the stage's own bounded thread pool (made once, not per run), and
+the stage waits at most ``Policy.embed_deadline`` for all of them together; a URL not
+resolved by then, or whose resolution failed in any way, stays a plain link (and a late
+answer still lands in the cache for the next run). In
 ``cache_only`` mode only what the resolver already knows is used; the other URLs are listed in
 ``Result.pending`` for :meth:`composer.Pipeline.prefetch` in a background worker.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -180,24 +183,48 @@ def _place(a: HtmlElement, built: HtmlElement) -> None:
         parent.drop_tree()
 
 
-def _resolve_all(resolver: Resolver, urls: list[str], deadline: float) -> dict[str, Embed | None]:
+class _Workers:
+    """The stage's own bounded thread pool, made on first use (and again after a fork or a
+    :meth:`close`). Its threads live as long as the stage, so a run makes no thread, and
+    whatever a resolver keeps per thread is kept by at most ``size`` threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pool: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pid != os.getpid():
+                self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="composer-embed")
+                self._pid = os.getpid()
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None and self._pid == os.getpid():
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _resolve_all(
+    workers: _Workers, resolver: Resolver, urls: list[str], deadline: float
+) -> dict[str, Embed | None]:
     """Resolve concurrently; what is not back by ``deadline`` is missing from the answer."""
     found: dict[str, Embed | None] = {}
     if not urls:
         return found
-    pool = ThreadPoolExecutor(max_workers=min(len(urls), _BATCH), thread_name_prefix="composer-embed")
-    try:
-        futures: dict[Future[Embed | None], str] = {
-            pool.submit(resolver.resolve, u, deadline): u for u in urls
-        }
-        done, _ = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
-        for future in done:
-            try:
-                found[futures[future]] = future.result()
-            except Exception:  # a failing resolver leaves a link, never an error
-                found[futures[future]] = None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    pool = workers.pool()
+    futures: dict[Future[Embed | None], str] = {pool.submit(resolver.resolve, u, deadline): u for u in urls}
+    done, late = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+    for future in late:
+        future.cancel()  # not started yet: never will be; running ones end by their deadline
+    for future in done:
+        try:
+            found[futures[future]] = future.result()
+        except Exception:  # a failing resolver leaves a link, never an error
+            found[futures[future]] = None
     return found
 
 
@@ -207,6 +234,9 @@ class Embeds:
 
     resolver: Resolver = field(default_factory=default_resolver)
     name: str = "embed"
+    _workers: _Workers = field(
+        default_factory=lambda: _Workers(_BATCH), init=False, repr=False, compare=False
+    )
 
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
@@ -220,7 +250,8 @@ class Embeds:
         if policy.embed_mode == "cache_only":
             doc.pending.extend(u for u in unknown if u not in doc.pending)
         else:
-            resolved = _resolve_all(self.resolver, unknown, time.monotonic() + policy.embed_deadline)
+            deadline = time.monotonic() + policy.embed_deadline
+            resolved = _resolve_all(self._workers, self.resolver, unknown, deadline)
             known.update(resolved)
             doc.pending.extend(u for u in unknown if u not in resolved and u not in doc.pending)
         self._apply(doc, found, known)
@@ -269,7 +300,25 @@ class Embeds:
         """Resolve ``urls`` into the resolver's cache, concurrently, a batch per deadline."""
         _, unknown = self._known(list(dict.fromkeys(urls)))
         for at in range(0, len(unknown), _BATCH):
-            _resolve_all(self.resolver, unknown[at : at + _BATCH], time.monotonic() + policy.embed_deadline)
+            deadline = time.monotonic() + policy.embed_deadline
+            _resolve_all(self._workers, self.resolver, unknown[at : at + _BATCH], deadline)
+
+    def close(self) -> None:
+        """Stop the stage's threads and close its resolver (if it has ``close``).
+
+        Releases descriptors and threads now; the stage stays usable and starts them again if
+        it runs again. Also what leaving a ``with`` block does.
+        """
+        self._workers.close()
+        close = getattr(self.resolver, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Embeds:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def _remove_user_iframes(doc: Document) -> None:

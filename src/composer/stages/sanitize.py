@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from composer._iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
 from composer._text import html_to_text
 from composer.allowlist import Allowlist
 from composer.document import Document
@@ -29,13 +30,6 @@ from composer.policy import Policy
 
 Clean = Callable[[str], str]
 
-#: the attributes of an iframe the embed stage builds; the sanitizer sets the fixed ones itself
-IFRAME_ATTRIBUTES = frozenset({"src", "width", "height", "title", "allow", "allowfullscreen"})
-IFRAME_FIXED = {
-    "sandbox": "allow-scripts allow-same-origin allow-presentation allow-popups",
-    "loading": "lazy",
-    "referrerpolicy": "strict-origin-when-cross-origin",
-}
 _TAG_PARTS = re.compile(r"<([a-z][^\s/<>]*)([^<>]*)>")
 #: attribute names; quoted and unquoted values match with an empty name and are dropped
 _ATTR_NAME = re.compile(r"""=\s*"[^"]*"|=\s*'[^']*'|=\s*[^\s"'>]+|([^\s"'>/=]+)""")
@@ -66,17 +60,6 @@ def _relative_url(url: str) -> str | None:
     """nh3 calls this for URLs it reads as relative; one hiding a scheme behind invisible
     characters (``\u2028javascript:``) is dropped, not passed through."""
     return url if url_scheme(url, raw=False) is None else None
-
-
-def iframe_src_allowed(src: str, hosts: frozenset[str]) -> bool:
-    """An https URL on one of ``hosts``, with no userinfo or port tricks."""
-    try:
-        parts = urlsplit(src)
-    except ValueError:
-        return False
-    return (
-        parts.scheme == "https" and parts.hostname in hosts and parts.port is None and "@" not in parts.netloc
-    )
 
 
 def _inventory(lower: str) -> tuple[Counter[str], Counter[str]]:
@@ -165,12 +148,15 @@ class _Nh3:
                 tags=set(allow.tags) | {"iframe"},
                 clean_content_tags=set(allow.clean_content_tags) - {"iframe"},
                 attributes={**attributes, "iframe": set(IFRAME_ATTRIBUTES)},
-                set_tag_attribute_values={"iframe": dict(IFRAME_FIXED)},
                 attribute_filter=only_allowed_iframes,
                 **common,
             ).clean
         except (ValueError, TypeError) as exc:
             raise ConfigError(f"the allowlist is not valid for nh3: {exc}") from exc
+
+
+#: attributes nh3 (ammonia's default ``generic_attributes``) keeps on every tag; bleach keeps them too
+_NH3_GENERIC = frozenset({"lang", "title"})
 
 
 class _Bleach:
@@ -189,12 +175,20 @@ class _Bleach:
 
         class AfterFilter(Filter):  # type: ignore[misc]
             """Set the policy's rel on links, and drop URLs bleach misreads: its urlparse
-            takes ``javascript:123`` for a host and port, and keeps it."""
+            takes ``javascript:123`` for a host and port, and keeps it. Keep only the allowed
+            names of a ``class``, as nh3 does (bleach keeps or drops the attribute whole)."""
 
             def __iter__(self) -> Any:
                 for token in super().__iter__():
                     if token["type"] in ("StartTag", "EmptyTag"):
                         attrs = token["data"]
+                        if (None, "class") in attrs:
+                            names = allow.classes.get(token["name"], frozenset())
+                            kept = [c for c in attrs[(None, "class")].split() if c in names]
+                            if kept:
+                                attrs[(None, "class")] = " ".join(kept)
+                            else:
+                                del attrs[(None, "class")]
                         for key in [k for k in attrs if k[1] in _URL_ATTRS]:
                             scheme = url_scheme(attrs[key])
                             if scheme is not None and scheme not in allow.url_schemes:
@@ -209,10 +203,10 @@ class _Bleach:
                 if tag == "iframe" and iframes:
                     if name == "src":
                         return iframe_src_allowed(value, allow.iframe_hosts)
-                    return name in IFRAME_ATTRIBUTES or name in IFRAME_FIXED
-                if name == "class" and tag in allow.classes:
-                    return all(c in allow.classes[tag] for c in value.split())
-                return name in allow.allowed_attributes(tag)
+                    return name in IFRAME_ATTRIBUTES
+                if name == "class":
+                    return tag in allow.classes  # the names are filtered after
+                return name in allow.allowed_attributes(tag) or name in _NH3_GENERIC
 
             return check
 
@@ -308,6 +302,8 @@ class Sanitize:
             _drop_content_tags(doc)
         source = doc.html
         out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
+        if doc.allow_iframes:
+            out = harden_iframes(out)
         if "<pre>\n" in out:  # html5ever's serializer drops the newline a parser eats there
             out = out.replace("<pre>\n", "<pre>\n\n")
         if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out

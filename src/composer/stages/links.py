@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _RAW
-from composer._links import _HIDDEN, find_links, has_hidden, url_starts
+from composer._links import find_links, has_hidden, link_at, refused_end, url_starts
 from composer.document import Document
 
 _NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object"})
@@ -73,7 +73,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 
 
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
-_TOKEN_END = re.compile(r"[\s<>\"'`]")
+_TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
 _SKIP_TAG = re.compile(
@@ -118,15 +118,17 @@ def _splice(doc: Document) -> bool:
         stop = _TOKEN_END.search(source, at)
         end = stop.start() if stop else len(source)
         token = source[at:end]
-        consumed = end  # as find_links does: a URL candidate runs to the end of its token
         text = html.unescape(token) if "&" in token else token  # what a reader sees
-        links = find_links(text)
-        if not links or links[0].index != 0:
+        link = link_at(text, 0)
+        if link is None:
+            if text is not token:
+                return False  # entities in a refused candidate: let the tree map its reach
+            consumed = at + refused_end(text, 0)  # as find_links does: no start inside it
             continue
-        link = links[0]
         cut = len(text) - link.last_index  # trailing punctuation left out of the link
         if cut and not token.endswith(text[link.last_index :]):
             return False  # the left-out tail is spelled with entities: let the tree map it
+        consumed = at + len(token) - cut
         out.append(source[done:at])
         out.append(f'<a href="{html.escape(link.url)}">{token[: len(token) - cut]}</a>')
         done = at + len(token) - cut
@@ -200,6 +202,6 @@ class Links:
         if doc.has_tree or _suspect_href(doc.html):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
-                if href and _HIDDEN.search(href):
+                if href and has_hidden(href):
                     a.drop_tag()
                     doc.remove("links", "hidden characters")

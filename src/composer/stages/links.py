@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _RAW
-from composer._links import find_links, has_hidden, link_at, refused_end, url_starts
+from composer._links import find_links, glued, has_hidden, link_at, refused_end, url_starts
 from composer.document import Document
 
 _NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object"})
@@ -26,7 +26,7 @@ _WINDOW = 4096
 
 def _glued(source: str, start: int) -> bool:
     """Whether a URL at ``start`` is glued to what precedes it (the rule of find_links)."""
-    return bool(start) and (source[start - 1] in "@/.+-_" or source[start - 1].isalnum())
+    return glued(source[start - 1 : start], www=source.startswith(("w", "W"), start))
 
 
 def _context(source: str, start: int) -> str:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from composer._limits import clean_controls, too_deep
-from composer._links import LinkFinder, find_links, link_at, refused_end
+from composer._links import LinkFinder, find_links, glued, link_at, refused_end
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
@@ -24,11 +24,6 @@ _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 _PASTED = ("data:", "blob:", "file:", "cid:", "filesystem:")
 #: characters a link destination keeps as they are (mdurl's set, plus "%" for escapes)
 _URL_SAFE = ";/?:@&=+$,-_.!~*'()#%[]"
-
-
-def _glued(before: str) -> bool:
-    """Whether a scheme after ``before`` is glued to it (find_links' rule: no link)."""
-    return bool(before) and (before.isalnum() or before in "@/.+-_")
 
 
 def _linkify_rule(state: StateInline, silent: bool) -> bool:
@@ -44,7 +39,7 @@ def _linkify_rule(state: StateInline, silent: bool) -> bool:
     tail = state.pending[-6:].lower()
     size = 5 if tail.endswith("https") else 4 if tail.endswith("http") else 0
     start = pos - size
-    if not size or src[start:pos].lower() != tail[-size:] or _glued(tail[-size - 1 : -size]):
+    if not size or src[start:pos].lower() != tail[-size:] or glued(tail[-size - 1 : -size], www=False):
         return False
     if start < getattr(state, "_composer_refused", -1):
         return False  # inside a URL already refused: rescanning it at each "://" is quadratic

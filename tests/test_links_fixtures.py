@@ -43,3 +43,9 @@ def test_markdown(title: str, source: str, expected: str) -> None:
 def test_html(title: str, source: str, expected: str) -> None:
     _same(PIPE.run(Submission(source, "html")).html, expected)
     _same(PIPE.paste(Clipboard(html=source)).html, expected)
+
+
+@pytest.mark.parametrize(("title", "source", "expected"), cases("links-where.txt"), ids=lambda x: x[:50])
+def test_where_links_go(title: str, source: str, expected: str) -> None:
+    _same(PIPE.run(Submission(source, "html")).html, expected)
+    _same(PIPE.paste(Clipboard(html=source)).html, expected)

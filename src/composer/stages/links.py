@@ -16,7 +16,8 @@ from composer._limits import _RAW
 from composer._links import find_links, glued, has_hidden, link_at, refused_end, url_starts
 from composer.document import Document
 
-_NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object"})
+#: besides raw text: links, code, and foreign content (whose text the sanitizer removes)
+_NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object", "svg", "math"})
 _NO_LINKS_INSIDE = _RAW | _NO_LINKS_EXTRA
 
 
@@ -31,12 +32,78 @@ def _glued(source: str, start: int) -> bool:
 
 def _context(source: str, start: int) -> str:
     """``"text"``, ``"tag"`` (an attribute value), ``"stray"`` (after a lone "<") or
-    ``"unknown"`` (no "<" or ">" within the window), read with two bounded ``rfind`` calls."""
+    ``"unknown"`` (no "<" or ">" within the window), read with two bounded ``rfind`` calls;
+    :class:`_Markup` corrects a ``"text"`` that stands in a quoted value or a comment."""
     low = max(start - _WINDOW, 0)
     lt, gt = source.rfind("<", low, start), source.rfind(">", low, start)
     if lt > gt:
         return "tag" if _tag_start(source, lt) else "stray"
     return "unknown" if lt == gt == -1 and low > 0 else "text"
+
+
+#: where a quoted attribute value opens (HTML5 opens one only right after "=")
+_QUOTE_OPENS = re.compile(r"""=[\t\n\f\r ]*(["'])""")
+_TAG_NAME = re.compile(r"[a-z][^\s/>]*")
+
+
+class _Markup:
+    """Reads markup forward, as a browser's tokenizer does, far enough to tell whether a
+    position is in text: not in a tag (a ">" inside a quoted attribute value does not end
+    it), a comment, a ``<!``/``<?`` construct or a raw-text element. Each query starts where
+    the last one stopped, so all of a post's queries together cost one pass."""
+
+    def __init__(self, source: str, lower: str) -> None:
+        self.source = source
+        self.lower = lower
+        self.at = 0  # everything before is read: it is text here
+        self.tag = (-1, -1)  # the last construct read past a query: (start, end)
+
+    def in_text(self, pos: int) -> bool:
+        start, end = self.tag
+        if start <= pos < end:
+            return False
+        while (lt := self.lower.find("<", self.at, pos)) >= 0:
+            end = self._end(lt)
+            self.tag = (lt, end)
+            if end > pos:
+                return False
+            self.at = end
+        return True
+
+    def _end(self, lt: int) -> int:
+        """Where the construct opened by the "<" at ``lt`` ends (its text, for raw text)."""
+        lower = self.lower
+        size = len(lower)
+        if lower.startswith("<!--", lt):
+            close = lower.find("-->", lt + 4)
+            return close + 3 if close >= 0 else size
+        following = lower[lt + 1 : lt + 2]
+        if following in ("!", "?"):
+            close = lower.find(">", lt + 2)
+            return close + 1 if close >= 0 else size
+        name = _TAG_NAME.match(lower, lt + 2 if following == "/" else lt + 1)
+        if name is None:
+            return lt + 1  # a "<" that opens nothing is text
+        end = self._tag_end(name.end())
+        if following != "/" and name.group() in _RAW and end < size:
+            close = lower.find("</" + name.group(), end)
+            return close if close >= 0 else size
+        return end
+
+    def _tag_end(self, at: int) -> int:
+        """Just past the ">" that ends a tag whose attributes start at ``at``."""
+        source = self.source
+        while True:
+            gt = source.find(">", at)
+            if gt < 0:
+                return len(source)
+            opens = _QUOTE_OPENS.search(source, at, gt)
+            if opens is None:
+                return gt + 1
+            close = source.find(opens.group(1), opens.end())
+            if close < 0:
+                return len(source)
+            at = close + 1
 
 
 def _in_text_at(source: str, start: int) -> bool:
@@ -95,6 +162,7 @@ def _splice(doc: Document) -> bool:
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
             return False  # swallowed by a tag with no ">": parsers differ, the tree decides
+    markup = _Markup(source, lower)
     depth: dict[str, int] = {}
     seen = 0
     out: list[str] = []
@@ -107,7 +175,7 @@ def _splice(doc: Document) -> bool:
         if at < consumed or _glued(source, at):
             continue
         context = _context(source, at)
-        if context == "tag" or depth.get("a"):
+        if context == "tag" or depth.get("a") or not markup.in_text(at):
             continue  # an attribute value, or link text: never linked (again)
         if context != "text":
             return False  # after a stray "<", or too far from any tag to tell: the tree knows

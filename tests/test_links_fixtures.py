@@ -49,3 +49,11 @@ def test_html(title: str, source: str, expected: str) -> None:
 def test_where_links_go(title: str, source: str, expected: str) -> None:
     _same(PIPE.run(Submission(source, "html")).html, expected)
     _same(PIPE.paste(Clipboard(html=source)).html, expected)
+
+
+OWN = Pipeline(policy=Policy(embed_mode="cache_only", own_hosts=frozenset({"forum.example"})))
+
+
+@pytest.mark.parametrize(("title", "source", "expected"), cases("links-own.txt"), ids=lambda x: x[:50])
+def test_own_links(title: str, source: str, expected: str) -> None:
+    _same(OWN.run(Submission(source, "html")).html, expected)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 #: where a URL may start, before :func:`glued` judges what precedes it
 _MARKER = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -297,3 +297,66 @@ class LinkFinder:
 
     def match_at_start(self, text: str) -> Link | None:
         return link_at(text, 0) if _MARKER.match(text) else None
+
+
+#: what a browser strips from both ends of an href (C0 controls and space) and from inside it
+_URL_EDGES = "".join(chr(c) for c in range(0x21))
+_TAB_NEWLINE = re.compile("[\t\n\r]")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+_SPECIAL = frozenset({"http", "https", "ftp", "ws", "wss"})
+_AUTHORITY_END = re.compile(r"[/\\?#]")
+
+
+def link_host(href: str) -> str | None:
+    """The host a browser would send ``href`` to, read by the WHATWG URL rules whatever the
+    page's own scheme: ``""`` for a link that stays on the page's host (a path, a query, a
+    fragment), ``None`` for one that leaves the web (``mailto:``, ``data:``) or names an
+    empty host (a browser refuses it), else the host, lower-cased, IDNA-encoded, without port or trailing dot.
+
+    The rules that matter: tabs and newlines anywhere and C0 controls and spaces at both ends
+    are dropped; ``\\`` is a ``/`` for web schemes; two or more slashes of either kind after
+    the scheme (or at the start of a relative URL) begin a host; the host ends at the first
+    ``/ \\ ? #``, so ``https://evil.example\\@own.example`` goes to evil.example; ``http:host``
+    with no slash at all is taken as a host too (it is one unless the page is http itself).
+    """
+    url = _TAB_NEWLINE.sub("", href.strip(_URL_EDGES))
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        if scheme.group(1).lower() not in _SPECIAL:
+            return None
+        rest = url[scheme.end() :]
+    else:
+        rest = url
+        if not (len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\"):
+            return ""  # a path, query or fragment: the page's own host
+    rest = rest.lstrip("/\\")
+    cut = _AUTHORITY_END.search(rest)
+    authority = rest[: cut.start()] if cut else rest
+    host = authority.rpartition("@")[2]
+    port = ""
+    if host.startswith("["):
+        close = host.find("]")
+        host, port = (host[: close + 1], host[close + 2 :]) if close > 0 else (host, "")
+    else:
+        host, _, port = host.partition(":")
+    if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+        return None  # a port that is not a number: a browser refuses the URL
+    host = unquote(host).lower()
+    if not host.isascii():
+        host = _ascii_host(host).lower()
+    return host.rstrip(".") or None  # no host at all: a browser refuses the URL
+
+
+def is_own_link(href: str, own_hosts: frozenset[str]) -> bool:
+    """Whether ``href`` stays on the forum: relative, or to one of ``own_hosts``."""
+    host = link_host(href)
+    if host is None:
+        return False
+    if host == "" or host in own_hosts:
+        return True
+    if "xn--" in host:  # own_hosts may be written in Unicode
+        try:
+            return host.encode("ascii").decode("idna") in own_hosts
+        except UnicodeError:
+            return False
+    return False

@@ -22,8 +22,34 @@ BASES = ("https://forum.example/t/1", "http://forum.example/t/1")
 
 HREF = st.lists(
     st.sampled_from(
-        ["/", "\\", "//", "https:", "http:", "HTTPS://", "mailto:", "evil.example", "forum.example", "FORUM.example",
-         "@", ":", ":443", " ", "\t", "\n", "\x01", "?", "#", "%2e", "%66", ".", "x", "user", "[", "]"]
+        [
+            "/",
+            "\\",
+            "//",
+            "https:",
+            "http:",
+            "HTTPS://",
+            "mailto:",
+            "evil.example",
+            "forum.example",
+            "FORUM.example",
+            "@",
+            ":",
+            ":443",
+            " ",
+            "\t",
+            "\n",
+            "\x01",
+            "?",
+            "#",
+            "%2e",
+            "%66",
+            ".",
+            "x",
+            "user",
+            "[",
+            "]",
+        ]
     ),
     min_size=1,
     max_size=7,

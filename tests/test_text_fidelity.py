@@ -22,20 +22,77 @@ from composer import Clipboard, Pipeline, Policy, Submission
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only", max_emoji=10**6))
 
 WORDS = [
-    "café", "naïve", "Straße", "Москва", "привет", "Ελλάδα", "東京都", "日本語", "中文", "한국어",
-    "नमस्ते", "مرحبا", "می\u200cخواهم", "שלום", "ไทย", "പോലൊരാള്\u200d", "word", "I'm", "e-mail",
-    "3.14", "50%", "a/b", "x@y",
+    "café",
+    "naïve",
+    "Straße",
+    "Москва",
+    "привет",
+    "Ελλάδα",
+    "東京都",
+    "日本語",
+    "中文",
+    "한국어",
+    "नमस्ते",
+    "مرحبا",
+    "می\u200cخواهم",
+    "שלום",
+    "ไทย",
+    "പോലൊരാള്\u200d",
+    "word",
+    "I'm",
+    "e-mail",
+    "3.14",
+    "50%",
+    "a/b",
+    "x@y",
 ]
 URLS = [
-    "https://example.org/café", "https://ru.wikipedia.org/wiki/Москва", "https://ja.wikipedia.org/wiki/東京",
-    "https://example.com/😀/party", "https://bücher.example/über", "www.bücher.de/ä", "http://example.org",
-    "https://en.wikipedia.org/wiki/Foo_(bar)", "https://example.org/a?b=1&c=2", "https://fa.wikipedia.org/wiki/می\u200cخواهم",
-    "http://", "www.", "https://exa\u202emple.com", "https://example.org/a\u200bb",
+    "https://example.org/café",
+    "https://ru.wikipedia.org/wiki/Москва",
+    "https://ja.wikipedia.org/wiki/東京",
+    "https://example.com/😀/party",
+    "https://bücher.example/über",
+    "www.bücher.de/ä",
+    "http://example.org",
+    "https://en.wikipedia.org/wiki/Foo_(bar)",
+    "https://example.org/a?b=1&c=2",
+    "https://fa.wikipedia.org/wiki/می\u200cخواهم",
+    "http://",
+    "www.",
+    "https://exa\u202emple.com",
+    "https://example.org/a\u200bb",
 ]
 EMOJI = ["😀", "👍🏽", "👨\u200d👩\u200d👧", "🇫🇷", "❤️", "✪"]
 #: punctuation that may touch a URL or word on either side
-PUNCT = [".", ",", ":", ";", "!", "?", "'", '"', "(", ")", "‘", "’", "“", "”", "«", "»", "、", "。", "（", "）", "「", "」", "/"]
-SPECIAL = {"html": ["<", "& ", "&amp;", "<3", "a<b", "<p", ">", "-", "*", "~~", "_"], "text": ["<", "& ", "&amp;", "<3", "a<b", ">", "*", "~~", "_"]}
+PUNCT = [
+    ".",
+    ",",
+    ":",
+    ";",
+    "!",
+    "?",
+    "'",
+    '"',
+    "(",
+    ")",
+    "‘",
+    "’",
+    "“",
+    "”",
+    "«",
+    "»",
+    "、",
+    "。",
+    "（",
+    "）",
+    "「",
+    "」",
+    "/",
+]
+SPECIAL = {
+    "html": ["<", "& ", "&amp;", "<3", "a<b", "<p", ">", "-", "*", "~~", "_"],
+    "text": ["<", "& ", "&amp;", "<3", "a<b", ">", "*", "~~", "_"],
+}
 SPECIAL["markdown"] = ["< ", "& ", "<3", "a<b"]
 
 SEPARATORS = ["", " ", " ", " ", "\n"]

@@ -62,6 +62,10 @@ def _linkify_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _as_typed(text: str) -> str:
+    return text
+
+
 def _markdown() -> MarkdownIt:
     # js-default: raw HTML is never passed through; breaks: a newline is a line break, as
     # forum users expect; linkify with the same URL grammar as the other formats, and link
@@ -69,7 +73,7 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("js-default", {"linkify": True, "breaks": True}).enable("linkify")
     md.linkify = LinkFinder()
     md.inline.ruler.at("linkify", _linkify_rule)
-    md.normalizeLinkText = str  # type: ignore[method-assign]
+    md.normalizeLinkText = _as_typed  # type: ignore[method-assign,assignment]
     normalize = md.normalizeLink
 
     def normalize_link(url: str) -> str:

@@ -44,6 +44,14 @@ TEXT = st.sampled_from(
         "<br>",
         "<!-- c -->",
         "`",
+        '<abbr title="a>b https://a.co/x">T</abbr>',  # a ">" in a quoted value ends no tag
+        "<!-- a > https://b.co -->",
+        "‘",
+        "’",
+        "（",
+        "）",
+        "、",
+        "~~",
     ]
 )
 

@@ -46,6 +46,17 @@ _QUOTE_OPENS = re.compile(r"""=[\t\n\f\r ]*(["'])""")
 _TAG_NAME = re.compile(r"[a-z][^\s/>]*")
 
 
+#: a ">" inside a quoted attribute value: the one shape the look-backs misread as text
+_QUOTED_GT = re.compile(r"""=[\t\n\f\r ]*(?:"[^"]*>|'[^']*>)""")
+
+
+def _needs_walk(source: str, lower: str) -> bool:
+    """Whether the look-backs of :func:`_context` may take a place for text that is not:
+    a quoted ">" in an attribute, a comment or another ``<!``/``<?`` construct. Most posts
+    have none, and skip :class:`_Markup`'s walk over every tag."""
+    return "<!" in lower or "<?" in lower or _QUOTED_GT.search(source) is not None
+
+
 class _Markup:
     """Reads markup forward, as a browser's tokenizer does, far enough to tell whether a
     position is in text: not in a tag (a ">" inside a quoted attribute value does not end
@@ -162,7 +173,7 @@ def _splice(doc: Document) -> bool:
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
             return False  # swallowed by a tag with no ">": parsers differ, the tree decides
-    markup = _Markup(source, lower)
+    markup = _Markup(source, lower) if _needs_walk(source, lower) else None
     depth: dict[str, int] = {}
     seen = 0
     out: list[str] = []
@@ -175,7 +186,7 @@ def _splice(doc: Document) -> bool:
         if at < consumed or _glued(source, at):
             continue
         context = _context(source, at)
-        if context == "tag" or depth.get("a") or not markup.in_text(at):
+        if context == "tag" or depth.get("a") or (markup is not None and not markup.in_text(at)):
             continue  # an attribute value, or link text: never linked (again)
         if context != "text":
             return False  # after a stray "<", or too far from any tag to tell: the tree knows

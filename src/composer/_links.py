@@ -28,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
-#: where a URL may start, before :func:`glued` judges what precedes it
+#: a URL start at the beginning of a text, before :func:`glued` judges what precedes it
 _MARKER = re.compile(r"https?://|www\.", re.IGNORECASE)
 #: "user:pass@" before a host (linkify-it caps it at 50 characters)
 _AUTH = re.compile(r"[^\s\x00-\x1f\x7f-\x9f@/\[\]()<>\uff5c`]{1,50}@")
@@ -87,6 +87,12 @@ class Link:
     text: str
     url: str
     schema: str
+
+
+def lower_in_place(text: str) -> str:
+    """``text`` lower-cased with every character at its index: ``str.lower`` turns "İ"
+    (U+0130, the one such character) into two, which would shift every position after it."""
+    return (text.replace("\u0130", "i") if "\u0130" in text else text).lower()
 
 
 def url_starts(lower: str) -> list[int]:
@@ -259,10 +265,7 @@ def refused_end(text: str, start: int) -> int:
 def _starts(text: str) -> list[int]:
     """Where a scheme or ``www.`` stands in ``text``, by C-speed ``str.find`` (a regex
     over the whole post cost more than all the rest of the linking)."""
-    lower = text.lower()
-    if len(lower) != len(text):  # a character whose lower case is longer: positions shift
-        return [m.start() for m in _MARKER.finditer(text)]
-    return sorted(url_starts(lower))
+    return sorted(url_starts(lower_in_place(text)))
 
 
 def find_links(text: str) -> list[Link]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _RAW
-from composer._links import find_links, glued, has_hidden, link_at, refused_end, url_starts
+from composer._links import find_links, glued, has_hidden, link_at, lower_in_place, refused_end, url_starts
 from composer.document import Document
 
 #: besides raw text: links, code, and foreign content (whose text the sanitizer removes)
@@ -168,7 +168,7 @@ def _splice(doc: Document) -> bool:
     plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
-    lower = source.lower()
+    lower = lower_in_place(source)
     events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):

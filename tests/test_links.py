@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import html
 import re
 
+import lxml.html
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composer import Document, Policy
+from composer import Document, Pipeline, Policy, Submission
 from composer._text import html_to_text
 from composer.stages.links import Links, _linkify
 from composer.stages.sanitize import Sanitize
+from test_pathological import watchdog
+
+PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 
 TEXT = st.sampled_from(
     [
@@ -25,6 +31,7 @@ TEXT = st.sampled_from(
         ":",
         "a",
         "é",
+        "İ",  # lower-cases to two characters: positions after it must not shift
         "😀",
         "&amp;",
         "?a=1&amp;b=2",
@@ -38,6 +45,14 @@ TEXT = st.sampled_from(
         "<br>",
         "<!-- c -->",
         "`",
+        '<abbr title="a>b https://a.co/x">T</abbr>',  # a ">" in a quoted value ends no tag
+        "<!-- a > https://b.co -->",
+        "‘",
+        "’",
+        "（",
+        "）",
+        "、",
+        "~~",
     ]
 )
 
@@ -91,3 +106,42 @@ def test_a_url_in_code_goes_to_the_tree_and_stays_text() -> None:
     Links()(doc)
     assert doc.has_tree
     assert doc.html.startswith("<code>https://example.com</code>")
+
+
+#: many URL starts, refused or not: each used to cost a rescan of the pending text (markdown's
+#: linkify rule searched it for a scheme at every "://": "a:// " * 10000 took 8.5 s)
+STARTS = {
+    "bare schemes": "a:// " * 20_000,
+    "empty http schemes": "http:// " * 12_000,
+    "glued schemes": "https://" * 12_000,
+    "refused URLs in one word": "(http://a" * 10_000 + "\u200b",
+    "www starts in one word": "(www.a.b" * 8_000 + "\u200b",
+    "unclosed parentheses in a path": "http://a.b/" + "(x" * 40_000,
+}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "html"])
+@pytest.mark.parametrize("name", sorted(STARTS))
+def test_many_url_starts_cost_linear_time(name: str, fmt: str) -> None:
+    source = STARTS[name]
+    outcome = watchdog(lambda: PIPE.run(Submission(source, fmt)), timeout=20)  # type: ignore[arg-type]
+    assert set(outcome.problems) <= {"too_long"}
+
+
+ATTRIBUTE_TEXT = st.lists(
+    st.sampled_from(["a", " ", ">", "<", "<b>", "=", "&amp;", "https://a.example/x", "www.b.example", "-->"]),
+    max_size=6,
+).map("".join)
+
+
+def _titles(markup: str) -> list[str | None]:
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    return [el.get("title") for el in root.iter("abbr")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(ATTRIBUTE_TEXT, st.sampled_from(['"', "'"]), ATTRIBUTE_TEXT.filter(lambda t: "<" not in t))
+def test_links_never_go_into_attribute_values(value: str, quote: str, text: str) -> None:
+    source = f"<abbr title={quote}{value}{quote}>T</abbr> {html.escape(text)}"
+    out = PIPE.run(Submission(source, "html")).html
+    assert _titles(out) == _titles(source)

@@ -12,7 +12,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from composer import _tree
-from composer._links import url_starts
+from composer._links import lower_in_place, url_starts
 from composer.inputs import Format
 from composer.messages import render
 from composer.policy import Policy
@@ -66,7 +66,7 @@ class Document:
         """``source`` lower-cased, computed once per run for the stages' prefilters."""
         cached = self._lower
         if cached is None or cached[0] is not self.source:
-            cached = self._lower = (self.source, self.source.lower())
+            cached = self._lower = (self.source, lower_in_place(self.source))  # positions kept
         return cached[1]
 
     @property

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._limits import _RAW
-from composer._links import _HIDDEN, find_links, has_hidden, url_starts
+from composer._links import find_links, glued, has_hidden, link_at, lower_in_place, refused_end, url_starts
 from composer.document import Document
 
-_NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object"})
+#: besides raw text: links, code, and foreign content (whose text the sanitizer removes)
+_NO_LINKS_EXTRA = frozenset({"a", "code", "pre", "kbd", "samp", "template", "object", "svg", "math"})
 _NO_LINKS_INSIDE = _RAW | _NO_LINKS_EXTRA
 
 
@@ -26,17 +27,94 @@ _WINDOW = 4096
 
 def _glued(source: str, start: int) -> bool:
     """Whether a URL at ``start`` is glued to what precedes it (the rule of find_links)."""
-    return bool(start) and (source[start - 1] in "@/.+-_" or source[start - 1].isalnum())
+    return glued(source[start - 1 : start], www=source.startswith(("w", "W"), start))
 
 
 def _context(source: str, start: int) -> str:
     """``"text"``, ``"tag"`` (an attribute value), ``"stray"`` (after a lone "<") or
-    ``"unknown"`` (no "<" or ">" within the window), read with two bounded ``rfind`` calls."""
+    ``"unknown"`` (no "<" or ">" within the window), read with two bounded ``rfind`` calls;
+    :class:`_Markup` corrects a ``"text"`` that stands in a quoted value or a comment."""
     low = max(start - _WINDOW, 0)
     lt, gt = source.rfind("<", low, start), source.rfind(">", low, start)
     if lt > gt:
         return "tag" if _tag_start(source, lt) else "stray"
     return "unknown" if lt == gt == -1 and low > 0 else "text"
+
+
+#: where a quoted attribute value opens (HTML5 opens one only right after "=")
+_QUOTE_OPENS = re.compile(r"""=[\t\n\f\r ]*(["'])""")
+_TAG_NAME = re.compile(r"[a-z][^\s/>]*")
+
+
+#: a ">" inside a quoted attribute value: the one shape the look-backs misread as text
+_QUOTED_GT = re.compile(r"""=[\t\n\f\r ]*(?:"[^"]*>|'[^']*>)""")
+
+
+def _needs_walk(source: str, lower: str) -> bool:
+    """Whether the look-backs of :func:`_context` may take a place for text that is not:
+    a quoted ">" in an attribute, a comment or another ``<!``/``<?`` construct. Most posts
+    have none, and skip :class:`_Markup`'s walk over every tag."""
+    return "<!" in lower or "<?" in lower or _QUOTED_GT.search(source) is not None
+
+
+class _Markup:
+    """Reads markup forward, as a browser's tokenizer does, far enough to tell whether a
+    position is in text: not in a tag (a ">" inside a quoted attribute value does not end
+    it), a comment, a ``<!``/``<?`` construct or a raw-text element. Each query starts where
+    the last one stopped, so all of a post's queries together cost one pass."""
+
+    def __init__(self, source: str, lower: str) -> None:
+        self.source = source
+        self.lower = lower
+        self.at = 0  # everything before is read: it is text here
+        self.tag = (-1, -1)  # the last construct read past a query: (start, end)
+
+    def in_text(self, pos: int) -> bool:
+        start, end = self.tag
+        if start <= pos < end:
+            return False
+        while (lt := self.lower.find("<", self.at, pos)) >= 0:
+            end = self._end(lt)
+            self.tag = (lt, end)
+            if end > pos:
+                return False
+            self.at = end
+        return True
+
+    def _end(self, lt: int) -> int:
+        """Where the construct opened by the "<" at ``lt`` ends (its text, for raw text)."""
+        lower = self.lower
+        size = len(lower)
+        if lower.startswith("<!--", lt):
+            close = lower.find("-->", lt + 4)
+            return close + 3 if close >= 0 else size
+        following = lower[lt + 1 : lt + 2]
+        if following in ("!", "?"):
+            close = lower.find(">", lt + 2)
+            return close + 1 if close >= 0 else size
+        name = _TAG_NAME.match(lower, lt + 2 if following == "/" else lt + 1)
+        if name is None:
+            return lt + 1  # a "<" that opens nothing is text
+        end = self._tag_end(name.end())
+        if following != "/" and name.group() in _RAW and end < size:
+            close = lower.find("</" + name.group(), end)
+            return close if close >= 0 else size
+        return end
+
+    def _tag_end(self, at: int) -> int:
+        """Just past the ">" that ends a tag whose attributes start at ``at``."""
+        source = self.source
+        while True:
+            gt = source.find(">", at)
+            if gt < 0:
+                return len(source)
+            opens = _QUOTE_OPENS.search(source, at, gt)
+            if opens is None:
+                return gt + 1
+            close = source.find(opens.group(1), opens.end())
+            if close < 0:
+                return len(source)
+            at = close + 1
 
 
 def _in_text_at(source: str, start: int) -> bool:
@@ -73,7 +151,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 
 
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
-_TOKEN_END = re.compile(r"[\s<>\"'`]")
+_TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
 _SKIP_TAG = re.compile(
@@ -90,11 +168,12 @@ def _splice(doc: Document) -> bool:
     plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
-    lower = source.lower()
+    lower = lower_in_place(source)
     events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
             return False  # swallowed by a tag with no ">": parsers differ, the tree decides
+    markup = _Markup(source, lower) if _needs_walk(source, lower) else None
     depth: dict[str, int] = {}
     seen = 0
     out: list[str] = []
@@ -107,7 +186,7 @@ def _splice(doc: Document) -> bool:
         if at < consumed or _glued(source, at):
             continue
         context = _context(source, at)
-        if context == "tag" or depth.get("a"):
+        if context == "tag" or depth.get("a") or (markup is not None and not markup.in_text(at)):
             continue  # an attribute value, or link text: never linked (again)
         if context != "text":
             return False  # after a stray "<", or too far from any tag to tell: the tree knows
@@ -118,15 +197,17 @@ def _splice(doc: Document) -> bool:
         stop = _TOKEN_END.search(source, at)
         end = stop.start() if stop else len(source)
         token = source[at:end]
-        consumed = end  # as find_links does: a URL candidate runs to the end of its token
         text = html.unescape(token) if "&" in token else token  # what a reader sees
-        links = find_links(text)
-        if not links or links[0].index != 0:
+        link = link_at(text, 0)
+        if link is None:
+            if text is not token:
+                return False  # entities in a refused candidate: let the tree map its reach
+            consumed = at + refused_end(text, 0)  # as find_links does: no start inside it
             continue
-        link = links[0]
         cut = len(text) - link.last_index  # trailing punctuation left out of the link
         if cut and not token.endswith(text[link.last_index :]):
             return False  # the left-out tail is spelled with entities: let the tree map it
+        consumed = at + len(token) - cut
         out.append(source[done:at])
         out.append(f'<a href="{html.escape(link.url)}">{token[: len(token) - cut]}</a>')
         done = at + len(token) - cut
@@ -200,6 +281,6 @@ class Links:
         if doc.has_tree or _suspect_href(doc.html):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
-                if href and _HIDDEN.search(href):
+                if href and has_hidden(href):
                     a.drop_tag()
                     doc.remove("links", "hidden characters")

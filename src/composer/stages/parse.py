@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
 
 from composer._limits import clean_controls, too_deep
-from composer._links import LinkFinder, find_links
+from composer._links import LinkFinder, find_links, glued, link_at, refused_end
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
@@ -25,11 +26,54 @@ _PASTED = ("data:", "blob:", "file:", "cid:", "filesystem:")
 _URL_SAFE = ";/?:@&=+$,-_.!~*'()#%[]"
 
 
+def _linkify_rule(state: StateInline, silent: bool) -> bool:
+    """markdown-it's inline linkify rule, rewritten for two reasons. It advanced by the
+    length of the *address* the finder returned, which a percent-encoded non-ASCII URL makes
+    longer than the text typed, so text after such a URL was skipped; and it searched the
+    whole pending text for a scheme at every "://", quadratic on "a:// " repeated. Here the
+    scheme is read from the last six characters and the text advances by the typed span."""
+    pos = state.pos
+    src = state.src
+    if state.linkLevel > 0 or not src.startswith("://", pos):
+        return False
+    tail = state.pending[-6:].lower()
+    size = 5 if tail.endswith("https") else 4 if tail.endswith("http") else 0
+    start = pos - size
+    if not size or src[start:pos].lower() != tail[-size:] or glued(tail[-size - 1 : -size], www=False):
+        return False
+    if start < getattr(state, "_composer_refused", -1):
+        return False  # inside a URL already refused: rescanning it at each "://" is quadratic
+    link = link_at(src, start)
+    if link is None:
+        state._composer_refused = refused_end(src, start)  # type: ignore[attr-defined]
+        return False
+    if not silent:
+        state.pending = state.pending[:-size]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": link.url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = link.text
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos = link.last_index
+    return True
+
+
+def _as_typed(text: str) -> str:
+    return text
+
+
 def _markdown() -> MarkdownIt:
     # js-default: raw HTML is never passed through; breaks: a newline is a line break, as
-    # forum users expect; linkify with the same URL grammar as the other formats.
+    # forum users expect; linkify with the same URL grammar as the other formats, and link
+    # text exactly as typed (markdown-it would decode escapes and punycode in it).
     md = MarkdownIt("js-default", {"linkify": True, "breaks": True}).enable("linkify")
     md.linkify = LinkFinder()
+    md.inline.ruler.at("linkify", _linkify_rule)
+    md.normalizeLinkText = _as_typed  # type: ignore[method-assign,assignment]
     normalize = md.normalizeLink
 
     def normalize_link(url: str) -> str:

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import nh3
 
 from composer._iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
+from composer._links import is_own_link
 from composer._text import html_to_text
 from composer.allowlist import Allowlist
 from composer.document import Document
@@ -247,8 +248,10 @@ def _may_be_own(out: str, policy: Policy) -> bool:
     """A cheap test before the per-link work: a relative link, or a mention of an own host."""
     if "nofollow" not in policy.link_rel:
         return False
-    if any(host in out for host in policy.own_hosts):
-        return True
+    if policy.own_hosts:
+        lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own
+        if any(host in lower for host in policy.own_hosts):
+            return True
     at = out.find(' href="')
     while at >= 0:
         if _SCHEME_AT.match(out, at + 7) is None:
@@ -269,12 +272,7 @@ def _own_links(out: str, policy: Policy) -> str:
         href = _HREF.search(tag)
         if href is None:
             return tag
-        url = htmllib.unescape(href.group(1))
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            return tag
-        if (host is None and not url.startswith("//")) or (host and host.rstrip(".") in policy.own_hosts):
+        if is_own_link(htmllib.unescape(href.group(1)), policy.own_hosts):  # as a browser reads it
             return tag.replace(rel_attr, f'rel="{own_rel}"' if own_rel else "")
         return tag
 

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from markupever import dom
 
 from composer import Clipboard, Document, Pipeline, Policy, Result, Submission, _tree
+from composer._html5 import differs
 from composer._links import has_hidden
 from fixture_files import FIXTURES, read_cases
 
@@ -262,3 +263,13 @@ def test_image_alias_is_an_image() -> None:
     policy = Policy(embed_mode="cache_only", allow_remote_images=False)
     out = Pipeline(policy=policy).run(Submission('<image src="https://tracker.example/p.png">')).html
     assert "<img" not in out
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<p>x</p>", "<SVG>", "<Math\n>", "<noScript/>", "<IMAGE src=x>", "a</BR>", "<svgx>", "<br>", "</b>"],
+)
+def test_prefilter_reads_any_case_without_a_lower_cased_copy(markup: str) -> None:
+    """Big sources are searched in place: both forms of the prefilter agree."""
+    assert differs(markup) == differs(markup, markup.lower())
+    assert differs(markup) is (markup.lower() not in ("<p>x</p>", "<svgx>", "<br>", "</b>"))

@@ -32,13 +32,20 @@ import markupever
 from lxml import etree
 from markupever import dom
 
-__all__ = ["differs", "html5_reading", "is_document"]
+__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document"]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
 
 #: starts of the constructs libxml2 (2.14) and HTML5 read differently, on lower-cased text
 #: (one regex search, ~8 us on a 5 KB post: cheaper than five ``in`` tests on a wide string)
 _DIFFERS = re.compile(r"<(?:svg|math|noscript|image)[\s/>]|</br[\s/>]")
+#: the same on text of any case, for sources too big to copy lower-cased (a pasted Word file)
+_DIFFERS_ANY_CASE = re.compile(
+    r"<(?:[sS][vV][gG]|[mM][aA][tT][hH]|[nN][oO][sS][cC][rR][iI][pP][tT]|[iI][mM][aA][gG][eE])[\s/>]"
+    r"|</[bB][rR][\s/>]"
+)
+#: above this many characters the source is searched in place rather than lower-cased
+LOWER_AT_MOST = 8 << 20
 
 #: names libxml2 reads as raw text or RCDATA whatever the namespace; HTML5 does so only for
 #: HTML elements (and for noscript only with scripting on)
@@ -52,11 +59,17 @@ _FRAGMENT = markupever.HtmlOptions(fragment_context=dom.QualName("div", _HTML_NS
 _DOCUMENT = markupever.HtmlOptions()
 
 
-def differs(lower: str) -> bool:
-    """Whether ``lower`` (lower-cased HTML) may read differently to libxml2 and to HTML5."""
+def differs(markup: str, lower: str | None = None) -> bool:
+    """Whether ``markup`` may read differently to libxml2 and to HTML5.
+
+    ``lower``: ``markup`` lower-cased, when the caller has it (one search of it is the
+    cheapest); without it the markup is searched in place, never copied.
+    """
     if not _HTML5_TOKENIZER:
-        return "<" in lower or "&" in lower
-    return _DIFFERS.search(lower) is not None
+        return "<" in markup or "&" in markup
+    if lower is not None:
+        return _DIFFERS.search(lower) is not None
+    return _DIFFERS_ANY_CASE.search(markup) is not None
 
 
 def is_document(markup: str) -> bool:
@@ -73,7 +86,7 @@ def html5_reading(markup: str, lower: str | None = None) -> tuple[str, Counter[s
     stays a document. The caller checks the nesting depth first: html5ever's cost grows
     with the square of it.
     """
-    if not differs(markup.lower() if lower is None else lower):
+    if not differs(markup, lower):
         return markup, Counter()
     document = is_document(markup)
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from composer._html5 import html5_reading
+from composer._html5 import LOWER_AT_MOST, html5_reading
 from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links
 from composer.document import Document
@@ -123,7 +123,8 @@ class Parse:
             return
         if doc.format == "html":
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
-            markup, taken_out = html5_reading(markup, doc.lower_source)
+            lower = doc.lower_source if len(markup) <= LOWER_AT_MOST else None
+            markup, taken_out = html5_reading(markup, lower)
             for name, count in sorted(taken_out.items()):
                 doc.remove("elements", name, count)
             doc.source = markup

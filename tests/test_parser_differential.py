@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from markupever import dom
 
 from composer import Clipboard, Document, Pipeline, Policy, Result, Submission, _tree
-from composer._html5 import differs
+from composer._html5 import differs, html5_reading, is_document
 from composer._links import has_hidden
 from fixture_files import FIXTURES, read_cases
 
@@ -273,3 +273,15 @@ def test_prefilter_reads_any_case_without_a_lower_cased_copy(markup: str) -> Non
     """Big sources are searched in place: both forms of the prefilter agree."""
     assert differs(markup) == differs(markup, markup.lower())
     assert differs(markup) is (markup.lower() not in ("<p>x</p>", "<svgx>", "<br>", "</b>"))
+
+
+@pytest.mark.parametrize("head", ['<?xml version="1.0"?>\n', "<!DOCTYPE html>", ""])
+def test_a_clipboard_document_stays_a_document(head: str) -> None:
+    """A Word clipboard read as HTML5 keeps its ``<head>`` out of the body."""
+    page = "<html><head><style>p{}</style></head><body><svg></svg>x</body></html>"
+    markup, removed = html5_reading(head + page)
+    assert is_document(markup)
+    assert not removed
+    body = _tree.parse(markup)
+    assert body.text_content() == "x"
+    assert body.find(".//style") is None

@@ -90,7 +90,11 @@ def html5_reading(markup: str, lower: str | None = None) -> tuple[str, Counter[s
         return markup, Counter()
     document = is_document(markup)
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)
-    removed = _take_out_raw(tree.root())
+    root = tree.root()
+    removed = _take_out_raw(root)
+    if document:  # "<?xml ...?>" is a comment to HTML5: left first, the text is no document
+        for node in [child for child in root.children() if isinstance(child, dom.Comment)]:
+            node.detach()
     return tree.serialize(), removed
 
 

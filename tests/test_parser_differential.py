@@ -6,7 +6,9 @@ emoji, link and iframe rules were bypassed. Two kinds of test guard the class:
 
 - the differential property: for generated malformed and foreign-content markup, every
   element the output contains was in the tree the stages saw (counted by tag), on the path
-  where a stage parses the tree and on the path where none does;
+  where a stage parses the tree and on the path where none does (and the same over the
+  mXSS grammar of tests/test_fuzz_grammar.py); what HTML5's tree builder adds on its own
+  (an empty ``<p>``, implied table wrappers, adoption-agency clones) is named and allowed;
 - the shapes of ``fixtures/parser-differential.txt`` crossed with one payload per bypass
   kind (remote image, emoji over the limit, images over ``max_images``, a link with hidden
   characters, a user-written player iframe with its own ``allow``), through every entry
@@ -31,6 +33,7 @@ from composer import Clipboard, Document, Pipeline, Policy, Result, Submission, 
 from composer._html5 import differs, html5_reading, is_document
 from composer._links import has_hidden
 from fixture_files import FIXTURES, read_cases
+from test_fuzz_grammar import dangerous_html
 
 EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -162,6 +165,13 @@ def test_every_output_element_was_seen_in_the_tree(source: str) -> None:
 @given(differential_html())
 def test_every_output_element_was_seen_without_a_tree(source: str) -> None:
     _check_seen(source, force=False)
+
+
+@SETTINGS
+@given(dangerous_html(), st.booleans())
+def test_every_output_element_of_the_fuzz_grammar_was_seen(source: str, force: bool) -> None:
+    """The mXSS and malformed-markup grammar of tests/test_fuzz_grammar.py, both paths."""
+    _check_seen(source, force=force)
 
 
 # -- the named shapes against each bypass kind -----------------------------------------------------

@@ -161,8 +161,6 @@ _FOREIGN = (
 KNOWN: dict[str, str] = {
     "xss/dompurify-82/html": _FOREIGN,
     "xss/dompurify-85/html": _FOREIGN,
-    "xss/dompurify-179/html": _FOREIGN,
-    "xss/dompurify-179/paste": _FOREIGN,
     "xss/dompurify-103/html": "parse/sanitize: text after </body></html> of a full document is dropped "
     "(browsers move it into the body); no notice",
     "xss/dompurify-103/paste": "paste: text after </body></html> of a full document is dropped; no notice",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lxml import etree, html
 
+from composer._html5 import is_document
+
 _PARSER = html.HTMLParser(huge_tree=True, remove_blank_text=False, default_doctype=False)  # type: ignore[call-arg]
 
 #: Tags that make a new line in the reader's view (used by text projections).
@@ -21,9 +23,10 @@ def parse(source: str) -> html.HtmlElement:
     A fragment is wrapped in ``<html><body>`` first, so libxml2 does not wrap leading text in
     a ``<p>``; a full document (a Word clipboard) is parsed as it is. Callers guarantee the
     nesting depth was checked, because libxml2 silently drops content below ~255 levels.
+    The parse stage gives HTML5's reading of a post to libxml2 (see :mod:`composer._html5`),
+    so this tree holds what the sanitizer and the browser will see.
     """
-    head = source[:1024].lstrip().lower()
-    if not (head.startswith("<html") or head.startswith("<!doctype") or head.startswith("<?xml")):
+    if not is_document(source):
         source = "<html><body>" + source + "</body></html>"
     try:
         root = html.document_fromstring(source, parser=_PARSER)

@@ -22,9 +22,11 @@ from composer.result import Action, Notice, Problem, Result
 class Document:
     """State shared by the stages of one run.
 
-    ``source`` is the input in its own format (html, markdown or text) and stays as it
-    arrived, so stages can run cheap prefilters on it. ``html`` is the working HTML; ``tree``
-    is the same content as an lxml ``<body>`` element, parsed when a stage first asks.
+    ``source`` is the input in its own format (html, markdown or text), so stages can run
+    cheap prefilters on it; the parse stage only takes control characters out and, for
+    HTML, brings it to its HTML5 reading (the one the sanitizer and browsers make). ``html``
+    is the working HTML; ``tree`` is the same content as an lxml ``<body>`` element, parsed
+    when a stage first asks.
     """
 
     def __init__(
@@ -94,7 +96,11 @@ class Document:
 
     @property
     def tree(self) -> HtmlElement:
-        """The ``<body>`` element of the working tree, parsed from :attr:`html` on first use."""
+        """The ``<body>`` element of the working tree, parsed from :attr:`html` on first use.
+
+        libxml2 builds it; the parse stage has already brought HTML to its HTML5 reading
+        (:mod:`composer._html5`), so it holds the elements the sanitizer and browsers see.
+        """
         if self._tree is None:
             self._tree = _tree.parse(self._html)
         return self._tree

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from composer import _checks, _limits
+from composer._html5 import html5_reading
 from composer._text import html_to_text
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -204,7 +205,7 @@ class Pipeline:
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()
-                text = html_to_text(html)
+                text = html_to_text(html5_reading(html)[0])  # the text a browser shows
             doc = Document(text or "", "text", self._policy, paste=True, plain=True, files=clipboard.files)
         return self._run(doc)
 

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+from composer._html5 import LOWER_AT_MOST, html5_reading
 from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links, glued, link_at, refused_end
 from composer.document import Document
@@ -143,7 +144,8 @@ def _shift_headings(markup: str) -> str:
 
 @dataclass(frozen=True)
 class Parse:
-    """Input to HTML: control characters out, markdown rendered, text paragraphed, depth checked."""
+    """Input to HTML: control characters out, markdown rendered, text paragraphed, depth checked,
+    HTML brought to its HTML5 reading (:mod:`composer._html5`)."""
 
     name: str = "parse"
 
@@ -163,4 +165,11 @@ class Parse:
         if too_deep(markup, doc.policy.max_depth):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return
+        if doc.format == "html":
+            # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
+            lower = doc.lower_source if len(markup) <= LOWER_AT_MOST else None
+            markup, taken_out = html5_reading(markup, lower)
+            for name, count in sorted(taken_out.items()):
+                doc.remove("elements", name, count)
+            doc.source = markup
         doc.html = markup

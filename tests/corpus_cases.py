@@ -4,7 +4,7 @@ backends against each other, and processes with different hash seeds.
 Entries: ``html``, ``markdown``, ``text`` (``Pipeline.run`` in that format), ``paste``
 (``Pipeline.paste`` of the input as the clipboard's HTML) and ``plain`` (the same with
 ``plain=True``). Sources: every input of ``tests/fixtures`` (fixture files and pasted pages),
-the paste clipboards, XSS payloads and captured link-preview pages of the shared corpora, and
+the paste clipboards, XSS payloads and captured link-preview pages of tests/corpora, and
 the site-table URLs alone on a line (player embeds, made with no network).
 """
 
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from composer import Clipboard, Pipeline, Policy, Submission
 from composer.result import Result
-from conftest import CORPORA, FIXTURES
+from conftest import FIXTURES
+from corpus_paths import CORPORA
 
 Case = tuple[str, str, str]
 

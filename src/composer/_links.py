@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -351,7 +352,7 @@ def link_host(href: str) -> str | None:
     return host.rstrip(".") or None  # no host at all: a browser refuses the URL
 
 
-def is_own_link(href: str, own_hosts: frozenset[str]) -> bool:
+def is_own_link(href: str, own_hosts: AbstractSet[str]) -> bool:
     """Whether ``href`` stays on the forum: relative, or to one of ``own_hosts``."""
     host = link_host(href)
     if host is None:

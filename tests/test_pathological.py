@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -190,3 +191,68 @@ def test_control_characters_are_counted_not_kept() -> None:
     assert result.ok
     assert not any(chr(c) in result.html for c in range(0x20) if chr(c) not in "\t\n\r")
     assert any(n.code == "content_removed" for n in result.notices)
+
+
+# -- lists the paste stage rebuilds (issue 11.1): each item one level deeper than the last --
+
+
+def _word_items(count: int) -> str:
+    return "".join(
+        f'<p style="mso-list:l0 level{i + 1} lfo1"><span style="mso-list:Ignore">·</span>x</p>'
+        for i in range(count)
+    )
+
+
+LIST_CASES: dict[str, Callable[[int], str]] = {
+    "margin-left": lambda n: (
+        "<ul>" + "".join(f'<li style="margin-left:{i}px">x</li>' for i in range(n)) + "</ul>"
+    ),
+    "mso-list": _word_items,
+    "aria-level": lambda n: (
+        "<ul>" + "".join(f'<li aria-level="{i % 99 + 1}">x</li>' for i in range(n)) + "</ul>"
+    ),
+    "gdocs-margin-pt": lambda n: (
+        "<ol>" + "".join(f'<li dir="ltr" style="margin-left:{i * 0.75}pt">x</li>' for i in range(n)) + "</ol>"
+    ),
+}
+
+
+@pytest.mark.parametrize("count", [500, 30_000])
+@pytest.mark.parametrize("shape", list(LIST_CASES))
+def test_rebuilt_lists_are_bounded(shape: str, count: int) -> None:
+    source = LIST_CASES[shape](count)
+    for label, work in (
+        ("run", lambda: PIPE.run(Submission(source))),
+        ("paste", lambda: PIPE.paste(Clipboard(html=source))),
+    ):
+        outcome = settled(watchdog(work), f"{shape}-{count}/{label}")
+        assert outcome.problems == () or outcome.problems == ("too_long",)
+
+
+def _in_small_thread(work: Callable[[], Result]) -> Callable[[], Result]:
+    """``work`` run in a thread with a 1 MiB stack (common in servers), its result handed back."""
+
+    def run() -> Result:
+        box: list[Result | BaseException] = []
+
+        def target() -> None:
+            try:
+                box.append(work())
+            except BaseException as exc:
+                box.append(exc)
+
+        threading.stack_size(MiB)
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    return run
+
+
+@pytest.mark.parametrize("shape", list(LIST_CASES))
+def test_rebuilt_lists_in_a_small_stack_thread(shape: str) -> None:
+    source = LIST_CASES[shape](4_000)
+    settled(watchdog(_in_small_thread(lambda: PIPE.paste(Clipboard(html=source)))), f"{shape}/1MiB-stack")

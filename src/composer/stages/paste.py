@@ -92,10 +92,10 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     source = doc.source
     _drop_junk(doc, body, paste)
     if "mso-list" in source:
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body)
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth)
         drop_list_markers(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
-        fix_list_nesting(body)
+        fix_list_nesting(body, doc.policy.max_depth)
     _unwrap_normal_wrappers(body)
     _semantics(body, frozenset(), frozenset(), in_link=False)
     _tidy(doc, body, paste)

@@ -27,6 +27,9 @@ class Policy:
     # input limits (checked before any parser runs)
     max_input_bytes: int = 32 * MiB
     """Hard cap on the UTF-8 size of what is read; over it: problem ``too_large``."""
+    max_markup_bytes: int = 512 * 1024
+    """UTF-8 size of what is parsed: a post's source, or a paste once its embedded images
+    (long ``data:`` URLs) are cut out; over it: problem ``too_large``, before any parser."""
     max_length: int = 100_000
     """Characters of visible text in the result; over it: problem ``too_long``."""
     max_depth: int = 100
@@ -67,7 +70,15 @@ class Policy:
     """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_input_bytes", "max_length", "max_depth", "max_emoji", "max_images", "max_embeds"):
+        for name in (
+            "max_input_bytes",
+            "max_markup_bytes",
+            "max_length",
+            "max_depth",
+            "max_emoji",
+            "max_images",
+            "max_embeds",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ConfigError(f"Policy.{name} must be a non-negative int, not {value!r}")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from composer._limits import clean_controls, too_deep
+from composer._limits import clean_controls, refuse_early, too_deep, too_many_elements
 from composer._links import LinkFinder, find_links
 from composer.document import Document
 
@@ -107,7 +107,11 @@ class Parse:
         source, dropped = clean_controls(doc.source)
         if dropped:
             doc.remove("characters", "control", dropped)
-            doc.source = source
+        checked = refuse_early(doc, source)
+        if checked is None:
+            return
+        if checked is not doc.source:
+            source = doc.source = checked
         if doc.format == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
@@ -116,6 +120,8 @@ class Parse:
             markup = text_to_html(source)
         else:
             markup = source
+        if doc.format != "html" and too_many_elements(doc, markup):
+            return
         if too_deep(markup, doc.policy.max_depth):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return

@@ -201,8 +201,8 @@ MAX_ATTRIBUTES = 256
 #: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
 #: failing match 2^n retries
 _MANY_ATTRIBUTES = re.compile(
-    r"<[a-zA-Z][^\s/>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1){%d}"
-    % (MAX_ATTRIBUTES + 1)
+    r"<[a-zA-Z][^\s/>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1)"
+    + f"{{{MAX_ATTRIBUTES + 1}}}"
 )
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Clipboard, InputError, Pipeline, Policy, Submission
-from composer._limits import too_deep
+from composer._limits import text_floor, too_deep
 from composer._office import MAX_LIST_LEVELS
 from fixture_files import FIXTURES, read_cases
 
@@ -157,3 +158,72 @@ def test_built_lists_never_pass_the_depth_limit(shape: str, levels: list[int], w
         assert list_nesting(result.html) <= levels_out
         assert not too_deep(result.html, 100)
         assert re.findall(r"i\d+", result.text) == [f"i{i}" for i in range(len(levels))]
+
+
+# -- the early too_long never refuses what the full run would accept (issue 11.7) -------------
+
+FLOOR_EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))
+_PIECES = [
+    "word",
+    " ",
+    "\n",
+    "\n\n",
+    "<b>",
+    "</b>",
+    "<p>",
+    "</p>",
+    "<br>",
+    "<!-- hidden -->",
+    "<script>x</script>",
+    "<style>p{}</style>",
+    "<textarea>t</textarea>",
+    "<svg><desc>d</desc></svg>",
+    "&amp;",
+    "&#128512;",
+    "&nbsp;",
+    "😀",
+    "👩\u200d👧",
+    "1\ufe0f\u20e3",
+    ":smile:",
+    "https://example.com/a/long/path",
+    "www.example.org",
+    '[text](https://x.example/y "title")',
+    "![alt text](https://x.example/i.png)",
+    "[ref]: https://x.example",
+    "*em*",
+    "_u_",
+    "`code`",
+    "```py\n",
+    "> ",
+    "- ",
+    "1. ",
+    "# ",
+    "<img src=x alt=hidden>",
+    "<",
+    ">",
+    "\\*",
+    '<a href="https://youtu.be/abc">https://youtu.be/abc</a>',
+    "\u200b",
+    "<title>t</title>",
+    "<xml>w</xml>",
+    "<head><title>h</title></head>",
+    "<plaintext>",
+    "<v:shape>vml</v:shape>",
+]
+
+
+@settings(max_examples=FLOOR_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(st.sampled_from(_PIECES), max_size=40),
+    fmt=st.sampled_from(["html", "markdown", "text"]),
+    trim=st.booleans(),
+)
+def test_text_floor_is_never_above_the_visible_text(parts: list[str], fmt: str, trim: bool) -> None:
+    """The floor under the visible text errs low: a source it calls too long always is."""
+    source = "".join(parts)
+    policy = Policy(
+        embed_mode="cache_only", max_length=10**9, emoji_over_limit="trim" if trim else "reject", max_emoji=1
+    )
+    result = Pipeline(policy=policy).run(Submission(source, fmt))  # type: ignore[arg-type]
+    if result.html or not result.problems:
+        assert text_floor(source, fmt, policy.max_embeds) <= len(result.text.replace("\n", "")), result.text

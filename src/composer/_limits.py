@@ -299,8 +299,8 @@ _URL_TOKEN = re.compile(r"(?<!\S)\S*?(?:://|www\.)\S*", re.IGNORECASE)
 #: definitions, image descriptions, fence info strings, line-start markers
 _HIDDEN_MARKDOWN = re.compile(
     r"!\[[^\[\]]*\](?:\((?:[^()]|\([^()]*\))*\))?|\]\((?:[^()]|\([^()]*\))*\)|\]\[[^\[\]]*\]"
-    r"|^[ \t]{0,3}\[[^\]\n]*\]:.*$"
-    r"|^[ \t]*(?:`{3,}|~{3,}).*$|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)]|#{1,6})[ \t]*)+|#+[ \t]*$",
+    r"|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)])[ \t]*)*(?:\[[^\]\n]*\]:|`{3,}|~{3,}).*$"
+    r"|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)]|#{1,6})[ \t]*)+|#+[ \t]*$",
     re.MULTILINE,
 )
 _MARKDOWN_INVISIBLE = str.maketrans("", "", _MARKS)

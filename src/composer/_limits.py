@@ -181,8 +181,9 @@ def _close(stack: list[str], tag: str) -> None:
 # costs markdown-it-py a token) and on bracket nesting, and a cap on attributes per tag.
 
 #: a ``data:`` URL long enough to be a pasted image (or any file): cut to its scheme and type
-#: before the size check, as the images stage rejects pasted images whatever their payload
-_DATA_URL = re.compile(r"(data:[\w.+/-]{0,64})[;,][^\s\"'<>)]{200,}", re.IGNORECASE)
+#: before the size check, in html and markdown, as the images stage rejects pasted images
+#: whatever their payload (4 000 characters: shorter ones are cheap, and may be prose)
+_DATA_URL = re.compile(r"(data:[\w.+/-]{0,64})[;,][^\s\"'<>)]{4000,}", re.IGNORECASE)
 #: markdown characters markdown-it-py makes a token (or a delimiter) of, each costing ~50 us
 #: in the worst shapes: 20 000 of them stay near 1 s
 MAX_MARKDOWN_MARKS = 20_000
@@ -332,12 +333,12 @@ def text_floor(source: str, fmt: str, max_embeds: int) -> int:
 
 def refuse_early(doc: Document, source: str) -> str | None:
     """Apply the pre-parse limits to ``source`` (controls already out); return the source to
-    parse (long ``data:`` URLs cut from a paste, attributes capped), or None when the run is
+    parse (long ``data:`` URLs cut, attributes capped), or None when the run is
     refused: ``too_large`` over ``Policy.max_markup_bytes``, ``too_long`` when
     :func:`text_floor` proves it, ``too_complex`` for markdown past :data:`MAX_MARKDOWN_MARKS`
     or :data:`MAX_BRACKET_NESTING`."""
     policy = doc.policy
-    if doc.paste:
+    if doc.format != "text":
         source = cut_data_urls(source)
     size = utf8_size(source)
     if size > policy.max_markup_bytes:

@@ -201,26 +201,34 @@ def _contains_link(el: HtmlElement) -> bool:
     return next(el.iter("a"), None) is not None
 
 
-def _semantics(el: HtmlElement, want: frozenset[str], have: frozenset[str], *, in_link: bool) -> None:
-    """Wrap text whose effective style says bold/italic/... in the tag that says it."""
-    tag = el.tag
-    style = el.get("style")
-    if style:
-        on, off = _style_flags(style)
-        if "u" in on and (in_link or tag == "a" or _contains_link(el)):
-            on.discard("u")  # the underline of a link is not emphasis
-        want = (want - off) | on
-    meaning = _TAG_MEANS.get(tag)
-    if meaning:
-        have = have | {meaning}
-    in_link = in_link or tag == "a"
-    missing = [name for name in _STYLE_TAGS if name in want and name not in have]
-    children = [child for child in el if isinstance(child.tag, str)]
-    wrapped: set[HtmlElement] = set()
-    if missing and tag not in _NO_INLINE:
-        wrapped = _wrap_runs(el, missing)
-    for child in children:
-        _semantics(child, want, have | set(missing) if child in wrapped else have, in_link=in_link)
+def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *, in_link: bool) -> None:
+    """Wrap text whose effective style says bold/italic/... in the tag that says it.
+
+    Iterative (a work stack in document order), so the tree's depth costs no call stack.
+    """
+    work = [(root, want, have, in_link)]
+    while work:
+        el, want, have, in_link = work.pop()
+        tag = el.tag
+        style = el.get("style")
+        if style:
+            on, off = _style_flags(style)
+            if "u" in on and (in_link or tag == "a" or _contains_link(el)):
+                on.discard("u")  # the underline of a link is not emphasis
+            want = (want - off) | on
+        meaning = _TAG_MEANS.get(tag)
+        if meaning:
+            have = have | {meaning}
+        in_link = in_link or tag == "a"
+        missing = [name for name in _STYLE_TAGS if name in want and name not in have]
+        children = [child for child in el if isinstance(child.tag, str)]
+        wrapped: set[HtmlElement] = set()
+        if missing and tag not in _NO_INLINE:
+            wrapped = _wrap_runs(el, missing)
+        with_missing = have | set(missing)
+        work.extend(
+            (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
+        )
 
 
 def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:

@@ -33,6 +33,8 @@ MiB = 1024 * 1024
 #: the largest post or paste (after its images) the default policy parses, less a margin
 MARKUP = Policy().max_markup_bytes - 64
 ELEMENTS = MAX_ELEMENTS - 10
+#: the most that is read at all
+READ = Policy().max_input_bytes - 64
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,10 @@ MARKUP_FAMILIES: dict[str, Callable[[], str]] = {
     "emoji-zwj": lambda: "👩\u200d👩\u200d👧\u200d👦" * (MARKUP // 25),
     "attributes-one-tag": lambda: "<p " + " ".join(f"a{i}=x" for i in range(MARKUP // 10)) + ">x</p>",
     "attributes-256-per-tag": lambda: fill("<p " + " ".join(f"a{i}=x" for i in range(256)) + ">x</p>"),
+    # at max_input_bytes: read, then refused before any parser (controls are not even cleaned)
+    "text-32MiB": lambda: "a" * READ,
+    "controls-32MiB": lambda: "a\x01" * (READ // 2),
+    "tags-32MiB": lambda: fill("<b>", READ),
     # elements: up to MAX_ELEMENTS
     "span-x": lambda: elements("<span>x</span>", 1),
     "span-empty": lambda: elements("<span></span>", 1),
@@ -155,7 +161,7 @@ MARKDOWN_FAMILIES: dict[str, Callable[[], str]] = {
         "[" * MAX_BRACKET_NESTING + "a" + "](http://x)" * MAX_BRACKET_NESTING + "\n",
         MAX_MARKDOWN_MARKS * 3,
     ),
-    "md-backticks": lambda: "`" * MAX_MARKDOWN_MARKS + fill(" a", MARKUP - MAX_MARKDOWN_MARKS),
+    "md-backticks": lambda: "a" + "`" * (MAX_MARKDOWN_MARKS - 1) + fill(" a", MARKUP - MAX_MARKDOWN_MARKS),
     "md-lines": lambda: fill("> - x\n", MAX_MARKDOWN_LINES * 6),
     "md-empty-items": lambda: "-\n" * MAX_MARKDOWN_LINES,
     "md-quotes": lambda: fill("> "),

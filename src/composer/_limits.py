@@ -331,19 +331,25 @@ def text_floor(source: str, fmt: str, max_embeds: int) -> int:
     return len("".join(text.split())) - sum(urls[:max_embeds])
 
 
-def refuse_early(doc: Document, source: str) -> str | None:
-    """Apply the pre-parse limits to ``source`` (controls already out); return the source to
-    parse (long ``data:`` URLs cut, attributes capped), or None when the run is
-    refused: ``too_large`` over ``Policy.max_markup_bytes``, ``too_long`` when
-    :func:`text_floor` proves it, ``too_complex`` for markdown past :data:`MAX_MARKDOWN_MARKS`
-    or :data:`MAX_BRACKET_NESTING`."""
-    policy = doc.policy
+def refuse_oversize(doc: Document, source: str) -> str | None:
+    """``source`` with its long ``data:`` URLs cut (html and markdown), or None when what is
+    left is over ``Policy.max_markup_bytes`` (problem ``too_large``). First of all, so that not
+    even the control-character pass reads a source that will not be parsed."""
     if doc.format != "text":
         source = cut_data_urls(source)
     size = utf8_size(source)
-    if size > policy.max_markup_bytes:
-        doc.problem("too_large", stop=True, size=size, limit=policy.max_markup_bytes)
+    if size > doc.policy.max_markup_bytes:
+        doc.problem("too_large", stop=True, size=size, limit=doc.policy.max_markup_bytes)
         return None
+    return source
+
+
+def refuse_early(doc: Document, source: str) -> str | None:
+    """Apply the other pre-parse limits to ``source`` (size checked, controls out); return the
+    source to parse (attributes capped), or None when the run is refused: ``too_long`` when
+    :func:`text_floor` proves it, ``too_complex`` past :data:`MAX_ELEMENTS`, or for markdown
+    past :data:`MAX_MARKDOWN_MARKS`, :data:`MAX_MARKDOWN_LINES` or :data:`MAX_BRACKET_NESTING`."""
+    policy = doc.policy
     if len(source) > policy.max_length:
         floor = text_floor(source, doc.format, policy.max_embeds)
         if floor > policy.max_length:

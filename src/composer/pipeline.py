@@ -145,13 +145,12 @@ class Pipeline:
             doc = Document(html, "html", self._policy, paste=True, files=clipboard.files)
         else:
             if text is None and html is not None:
-                html = _limits.cut_data_urls(_limits.clean_controls(html)[0])
-                size = _limits.utf8_size(html)
-                if size > self._policy.max_markup_bytes:  # before the parse html_to_text needs
-                    doc = Document("", "text", self._policy)
-                    doc.problem("too_large", stop=True, size=size, limit=self._policy.max_markup_bytes)
+                # the pre-parse limits, before the parse html_to_text needs
+                doc = Document("", "html", self._policy)
+                cut = _limits.refuse_oversize(doc, html)
+                if cut is None:
                     return doc.result()
-                html = _limits.cap_attributes(html)[0]
+                html = _limits.cap_attributes(_limits.clean_controls(cut)[0])[0]
                 if _limits.too_deep(html, self._policy.max_depth):
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)

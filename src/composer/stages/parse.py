@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from composer._limits import clean_controls, refuse_early, too_deep, too_many_elements
+from composer._limits import clean_controls, refuse_early, refuse_oversize, too_deep, too_many_elements
 from composer._links import LinkFinder, find_links
 from composer.document import Document
 
@@ -104,7 +104,10 @@ class Parse:
     name: str = "parse"
 
     def __call__(self, doc: Document) -> None:
-        source, dropped = clean_controls(doc.source)
+        cut = refuse_oversize(doc, doc.source)
+        if cut is None:
+            return
+        source, dropped = clean_controls(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
         checked = refuse_early(doc, source)

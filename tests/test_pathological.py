@@ -195,7 +195,7 @@ def _work(entry: str, build: Callable[[], str]) -> Callable[[], Result]:
 @pytest.mark.parametrize(
     ("family", "entry"),
     [(f, e) for f in MARKUP_FAMILIES for e in ENTRIES]
-    + [(f, "markdown") for f in MARKDOWN_FAMILIES]
+    + [(f, "markdown") for f in (*MARKDOWN_FAMILIES, "text-32MiB", "controls-32MiB", "lt")]
     + [(f, e) for f in PASTE_FAMILIES for e in ("paste", "paste-plain")],
 )
 def test_worst_case_at_the_accepted_maximum(family: str, entry: str) -> None:

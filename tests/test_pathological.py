@@ -328,3 +328,24 @@ def _in_small_thread(work: Callable[[], Result]) -> Callable[[], Result]:
 def test_rebuilt_lists_in_a_small_stack_thread(shape: str) -> None:
     source = LIST_CASES[shape](4_000)
     settled(watchdog(_in_small_thread(lambda: PIPE.paste(Clipboard(html=source)))), f"{shape}/1MiB-stack")
+
+
+ISSUE_EXAMPLES: dict[str, Callable[[], Result]] = {
+    "nested markdown links (60 KB, was 8 s)": lambda: PIPE.run(
+        Submission("[" * 5000 + "a" + "](http://x)" * 5000, "markdown")
+    ),
+    "70 000 spans (980 KB, was 15 s)": lambda: PIPE.run(Submission("<span>x</span>" * 70_000)),
+    "100 000 attributes pasted (was 15 s)": lambda: PIPE.paste(
+        Clipboard(html="<p " + " ".join(f"a{i}=x" for i in range(100_000)) + ">x</p>")
+    ),
+    "500 indented items (was RecursionError)": lambda: PIPE.run(
+        Submission("<ul>" + "".join(f'<li style="margin-left:{i}px">x</li>' for i in range(500)) + "</ul>")
+    ),
+}
+
+
+@pytest.mark.parametrize("example", list(ISSUE_EXAMPLES))
+def test_issue_11_examples(example: str) -> None:
+    """The inputs issue 11 named end in a result or an early problem (refused: too_large or
+    too_complex), each well inside the budget."""
+    settled(watchdog(ISSUE_EXAMPLES[example]), example)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Clipboard, InputError, Pipeline, Policy, Submission
-from composer._limits import text_floor, too_deep
+from composer._budget import text_floor
+from composer._limits import too_deep
 from composer._office import MAX_LIST_LEVELS
 from fixture_files import FIXTURES, read_cases
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from composer import _limits
+from composer import _budget, _limits
 from composer._text import html_to_text
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -147,10 +147,10 @@ class Pipeline:
             if text is None and html is not None:
                 # the pre-parse limits, before the parse html_to_text needs
                 doc = Document("", "html", self._policy)
-                cut = _limits.refuse_oversize(doc, html)
+                cut = _budget.refuse_oversize(doc, html)
                 if cut is None:
                     return doc.result()
-                html = _limits.cap_attributes(_limits.clean_controls(cut)[0])[0]
+                html = _budget.cap_attributes(_limits.clean_controls(cut)[0])[0]
                 if _limits.too_deep(html, self._policy.max_depth):
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)

@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 
-from composer._limits import clean_controls, refuse_early, refuse_oversize, too_deep, too_many_elements
+from composer._budget import refuse_early, refuse_oversize, too_many_elements
+from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links
 from composer.document import Document
 

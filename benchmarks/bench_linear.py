@@ -11,12 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from composer import Clipboard, Pipeline, Policy, Submission
+from composer import Clipboard, Pipeline, Policy, Submission, _budget
 
 KB = 1000
 BUDGET = 12.0
 #: max_length raised so 1 MB is processed to the end instead of stopping at too_long
-PIPE = Pipeline(policy=Policy(embed_mode="cache_only", max_length=10_000_000, max_emoji=10**9))
+#: the pre-parse caps (max_markup_bytes, and _budget's element, mark and line caps) are lifted
+#: too: this measures how the pipeline's cost grows, not where the default policy refuses
+PIPE = Pipeline(
+    policy=Policy(
+        embed_mode="cache_only", max_length=10_000_000, max_emoji=10**9, max_markup_bytes=10 * 1024 * 1024
+    )
+)
+_budget.MAX_ELEMENTS = _budget.MAX_MARKDOWN_MARKS = _budget.MAX_MARKDOWN_LINES = 10**9
 
 
 def _post(i: int) -> str:
@@ -55,6 +62,12 @@ SHAPES: dict[str, tuple[str, Callable[[int], str]]] = {
     "entities html": ("html", repeat("&amp;")),
     "urls html": ("html", repeat("https://example.com/p ")),
     "urls markdown": ("markdown", repeat("https://example.com/p ")),
+    "spans html": ("html", repeat("<span>x</span>")),
+    "spans paste": ("paste", repeat("<span>x</span>")),
+    "margin-left list paste": (
+        "paste",
+        repeat('<li style="margin-left:1px">x</li><li style="margin-left:9px">y</li>'),
+    ),
 }
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from composer import Clipboard, InputError, Pipeline, Policy, Submission
+from composer._budget import text_floor
 from composer._limits import too_deep
+from composer._office import MAX_LIST_LEVELS
+from fixture_files import FIXTURES, read_cases
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 
@@ -90,3 +98,133 @@ def test_too_long_counts_visible_text() -> None:
     result = pipe.run(Submission("<p>" + "x" * 101 + "</p>"))
     assert [p.code for p in result.problems] == ["too_long"]
     assert result.problems[0].params == {"length": 101, "limit": 100}
+
+
+# -- lists the paste stage builds stay within the depth limit (issue 11.1) --------------------
+
+LIST_CASES = read_cases(FIXTURES / "list-depth.txt", blocks=3)
+_LIST_TAG = re.compile(r"<(/?)(?:ul|ol)\b")
+
+
+def list_nesting(html: str) -> int:
+    """The deepest list nesting in serialized HTML."""
+    depth = best = 0
+    for match in _LIST_TAG.finditer(html):
+        depth += -1 if match.group(1) else 1
+        best = max(best, depth)
+    return best
+
+
+@pytest.mark.parametrize(("title", "source", "run", "paste"), LIST_CASES, ids=[c[0][:50] for c in LIST_CASES])
+def test_list_depth_fixture(title: str, source: str, run: str, paste: str) -> None:
+    assert PIPE.run(Submission(source)).html == run
+    assert PIPE.paste(Clipboard(html=source)).html == paste
+    plain = PIPE.paste(Clipboard(html=source), plain=True)
+    assert plain.ok and re.findall(r"\d+", plain.text) == re.findall(r"\d+", run)
+
+
+def _list_source(shape: str, levels: list[int], wrap: int) -> str:
+    if shape == "word":
+        items = "".join(
+            f'<p style="mso-list:l0 level{n} lfo1"><span style="mso-list:Ignore">·</span>i{i}</p>'
+            for i, n in enumerate(levels)
+        )
+    elif shape == "gdocs":  # a sub-list directly in its list, n levels below the top
+        items = "<ul>" + "".join(
+            f"{'<ul>' * (n - 1)}<li>i{i}</li>{'</ul>' * (n - 1)}" for i, n in enumerate(levels)
+        )
+        items += "</ul>"
+    else:
+        attr = 'aria-level="{n}"' if shape == "aria" else 'style="margin-left:{n}0px"'
+        items = "<ul>" + "".join(f"<li {attr.format(n=n)}>i{i}</li>" for i, n in enumerate(levels)) + "</ul>"
+    return "<div>" * wrap + items + "</div>" * wrap
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    shape=st.sampled_from(["word", "gdocs", "aria", "margin"]),
+    levels=st.lists(st.integers(1, 40), min_size=2, max_size=60),
+    wrap=st.integers(0, 97),
+)
+def test_built_lists_never_pass_the_depth_limit(shape: str, levels: list[int], wrap: int) -> None:
+    """Whatever levels the source claims: at most nine list levels, the output passes the
+    depth scan again (a re-render works), and every item's text is there, in order."""
+    source = _list_source(shape, levels, wrap)
+    if too_deep(source, 100):
+        return  # refused up front; not this property's business
+    # a submitted post with no style has nothing rebuilt: its own nesting stands
+    run, paste = PIPE.run(Submission(source)), PIPE.paste(Clipboard(html=source))
+    for result, levels_out in ((run, max(MAX_LIST_LEVELS, list_nesting(source))), (paste, MAX_LIST_LEVELS)):
+        assert result.ok, result.problems
+        assert list_nesting(result.html) <= levels_out
+        assert not too_deep(result.html, 100)
+        assert re.findall(r"i\d+", result.text) == [f"i{i}" for i in range(len(levels))]
+
+
+# -- the early too_long never refuses what the full run would accept (issue 11.7) -------------
+
+FLOOR_EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))
+_PIECES = [
+    "word",
+    " ",
+    "\n",
+    "\n\n",
+    "<b>",
+    "</b>",
+    "<p>",
+    "</p>",
+    "<br>",
+    "<!-- hidden -->",
+    "<script>x</script>",
+    "<style>p{}</style>",
+    "<textarea>t</textarea>",
+    "<svg><desc>d</desc></svg>",
+    "&amp;",
+    "&#128512;",
+    "&nbsp;",
+    "😀",
+    "👩\u200d👧",
+    "1\ufe0f\u20e3",
+    ":smile:",
+    "https://example.com/a/long/path",
+    "www.example.org",
+    '[text](https://x.example/y "title")',
+    "![alt text](https://x.example/i.png)",
+    "[ref]: https://x.example",
+    "*em*",
+    "_u_",
+    "`code`",
+    "```py\n",
+    "> ",
+    "- ",
+    "1. ",
+    "# ",
+    "<img src=x alt=hidden>",
+    "<",
+    ">",
+    "\\*",
+    '<a href="https://youtu.be/abc">https://youtu.be/abc</a>',
+    "\u200b",
+    "<title>t</title>",
+    "<xml>w</xml>",
+    "<head><title>h</title></head>",
+    "<plaintext>",
+    "<v:shape>vml</v:shape>",
+]
+
+
+@settings(max_examples=FLOOR_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    parts=st.lists(st.sampled_from(_PIECES), max_size=40),
+    fmt=st.sampled_from(["html", "markdown", "text"]),
+    trim=st.booleans(),
+)
+def test_text_floor_is_never_above_the_visible_text(parts: list[str], fmt: str, trim: bool) -> None:
+    """The floor under the visible text errs low: a source it calls too long always is."""
+    source = "".join(parts)
+    policy = Policy(
+        embed_mode="cache_only", max_length=10**9, emoji_over_limit="trim" if trim else "reject", max_emoji=1
+    )
+    result = Pipeline(policy=policy).run(Submission(source, fmt))  # type: ignore[arg-type]
+    if result.html or not result.problems:
+        assert text_floor(source, fmt, policy.max_embeds) <= len(result.text.replace("\n", "")), result.text

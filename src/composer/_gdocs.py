@@ -13,7 +13,7 @@ import re
 
 from lxml.html import Element, HtmlElement
 
-from composer._office import Item, build_lists, declarations
+from composer._office import Item, build_lists, declarations, depth_of, height, list_levels
 
 _LISTS = ("ul", "ol")
 _LENGTH = re.compile(r"^(-?\d+(?:\.\d+)?)(pt|px|em|rem|cm|mm|in)?$")
@@ -35,47 +35,77 @@ def _margin(li: HtmlElement) -> float | None:
     return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
 
 
-def _flatten(lst: HtmlElement, depth: int, out: list[Item]) -> None:
-    """The items of a misnested list, in order, with their depth (or their stated aria-level)."""
-    if (lst.text or "").strip():
-        li: HtmlElement = Element("li")
-        li.text = lst.text
-        out.append(Item(depth, str(lst.tag), None, li))
-    lst.text = None
-    for child in list(lst):
-        tail = child.tail
-        child.tail = None  # re-attached below, to whatever now precedes it
-        if not isinstance(child.tag, str):
-            lst.remove(child)
-        elif child.tag in _LISTS:
-            _flatten(child, depth + 1, out)
-        elif child.tag == "li":
-            lst.remove(child)
-            level = _aria_level(child) or depth
-            out.append(Item(level, str(lst.tag), None, child))
-        else:  # a stray block or inline element: it belongs to the item before it
-            lst.remove(child)
-            if out:
-                out[-1].li.append(child)
-            else:
-                wrapper: HtmlElement = Element("li")
-                wrapper.append(child)
-                out.append(Item(depth, str(lst.tag), None, wrapper))
-        if tail and tail.strip():
-            if not out:
-                out.append(Item(depth, str(lst.tag), None, Element("li")))
-            last = out[-1].li
-            if len(last):
-                last[-1].tail = (last[-1].tail or "") + tail
-            else:
-                last.text = (last.text or "") + tail
+def _flatten(outer: HtmlElement) -> list[Item]:
+    """The items of a misnested list, in order, with their depth (or their stated aria-level).
+
+    Iterative: a work stack stands in for recursion, so the input's nesting costs no call
+    stack (the depth scan bounds it, but a server thread's stack may be small).
+    """
+    out: list[Item] = []
+    # (kind, element, depth, text): "list" to open, "child" to place, "tail" after a sub-list
+    work: list[tuple[str, HtmlElement, int, str]] = [("list", outer, 1, "")]
+    while work:
+        kind, el, depth, tail = work.pop()
+        if kind == "tail":
+            _add_tail(el, tail, depth, out)
+        elif kind == "list":
+            if (el.text or "").strip():
+                li: HtmlElement = Element("li")
+                li.text = el.text
+                out.append(Item(depth, str(el.tag), None, li))
+            el.text = None
+            work.extend(("child", child, depth, "") for child in reversed(el))
+        else:
+            lst = el.getparent()
+            assert lst is not None
+            text = el.tail or ""
+            el.tail = None  # re-attached below, to whatever now precedes it
+            if isinstance(el.tag, str) and el.tag in _LISTS:
+                work.append(("tail", lst, depth, text))
+                work.append(("list", el, depth + 1, ""))
+                continue
+            _take(lst, el, depth, out)
+            _add_tail(lst, text, depth, out)
+    return out
 
 
-def _replace(lst: HtmlElement, items: list[Item]) -> None:
+def _take(lst: HtmlElement, child: HtmlElement, depth: int, out: list[Item]) -> None:
+    """One non-list child of a list: an item, or content of the item before it."""
+    lst.remove(child)
+    if not isinstance(child.tag, str):
+        return
+    if child.tag == "li":
+        level = _aria_level(child) or depth
+        out.append(Item(level, str(lst.tag), None, child))
+    elif out:  # a stray block or inline element: it belongs to the item before it
+        out[-1].li.append(child)
+    else:
+        wrapper: HtmlElement = Element("li")
+        wrapper.append(child)
+        out.append(Item(depth, str(lst.tag), None, wrapper))
+
+
+def _add_tail(lst: HtmlElement, tail: str, depth: int, out: list[Item]) -> None:
+    if not tail.strip():
+        return
+    if not out:
+        out.append(Item(depth, str(lst.tag), None, Element("li")))
+    last = out[-1].li
+    if len(last):
+        last[-1].tail = (last[-1].tail or "") + tail
+    else:
+        last.text = (last.text or "") + tail
+
+
+def _replace(lst: HtmlElement, items: list[Item], max_depth: int) -> None:
+    """Put the rebuilt lists where ``lst`` stood, with as many levels as ``max_depth`` leaves."""
     parent = lst.getparent()
     if parent is None:
         return
-    for top in build_lists(items):
+    # the deepest li at depth + 2L - 1 holds its content: the tallest item must fit
+    tallest = max((height(item.li) for item in items), default=1)
+    levels = max(list_levels(max_depth - depth_of(lst) - tallest + 2), 1)
+    for top in build_lists(items, levels):
         lst.addprevious(top)
     lst.drop_tree()  # the list is empty by now; drop_tree keeps its tail text
 
@@ -95,24 +125,25 @@ def _indent_levels(lst: HtmlElement) -> list[int] | None:
     return None
 
 
-def fix_list_nesting(body: HtmlElement) -> int:
-    """Move sub-lists into items and nest flat indented lists; return how many lists were rebuilt."""
+def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
+    """Move sub-lists into items and nest flat indented lists; return how many lists were rebuilt.
+
+    Levels are capped as in :func:`composer._office.build_lists`, and so that no item's
+    content ends up deeper than ``max_depth``; a list with no room to nest stays flat.
+    """
     fixed = 0
     for lst in list(body.iter(*_LISTS)):
         parent = lst.getparent()
         if parent is None or parent.tag in _LISTS:
             continue  # an inner list: handled with its outermost list
         if any(isinstance(child.tag, str) and child.tag in _LISTS for child in lst):
-            items: list[Item] = []
-            _flatten(lst, 1, items)
-            _replace(lst, items)
+            _replace(lst, _flatten(lst), max_depth)
             fixed += 1
         elif (levels := _indent_levels(lst)) is not None:
             lis = [child for child in lst if isinstance(child.tag, str)]
             for li in lis:
                 lst.remove(li)
-            _replace(
-                lst, [Item(level, str(lst.tag), None, li) for level, li in zip(levels, lis, strict=True)]
-            )
+            items = [Item(level, str(lst.tag), None, li) for level, li in zip(levels, lis, strict=True)]
+            _replace(lst, items, max_depth)
             fixed += 1
     return fixed

@@ -3,6 +3,10 @@
 Word does not put lists on the clipboard: it puts paragraphs styled ``mso-list:l0 level2 lfo1``
 whose first span (``mso-list:Ignore``) holds the bullet glyph or number as text. Such runs are
 rebuilt into real ``ul``/``ol`` nesting here, and the glyph text goes (the list renders it).
+
+Nesting is bounded by what the stages build, not only by what the input says: at most
+:data:`MAX_LIST_LEVELS` list levels (Word's own maximum), and never so deep that an item's
+content would end up past ``Policy.max_depth`` (the output must parse again on a re-render).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from lxml import etree
 from lxml.html import Element, HtmlElement
 
 #: ``mso-list:l0 level2 lfo1``: list l0 (the definition), level 2, list instance lfo1
@@ -20,6 +25,8 @@ _ORDERED = re.compile(r"^\(?(?:\d+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)]$|^\d+$|^(?:\d
 _DECIMAL = re.compile(r"^\(?(\d+)[.)]?$")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _SPACE = " \t\r\n\xa0"
+#: Word offers nine list levels; a source claiming more joins the deepest one built
+MAX_LIST_LEVELS = 9
 
 
 def declarations(style: str) -> dict[str, str]:
@@ -51,12 +58,15 @@ class _Open:
     el: HtmlElement
 
 
-def build_lists(items: Iterable[Item]) -> list[HtmlElement]:
+def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> list[HtmlElement]:
     """Nest ``items`` into real lists; return the top-level lists in order.
 
     Levels are relative: a first item at level 5 is a top item, a jump of two levels makes one
-    nested list, and a later item shallower than everything open joins the top list.
+    nested list, and a later item shallower than everything open joins the top list. At most
+    ``max_levels`` lists are ever open (clamped to 1..:data:`MAX_LIST_LEVELS`): a deeper item
+    joins the deepest list. One pass; each item costs O(1) amortized.
     """
+    max_levels = min(max(max_levels, 1), MAX_LIST_LEVELS)
     tops: list[HtmlElement] = []
     stack: list[_Open] = []
     for item in items:
@@ -81,7 +91,9 @@ def build_lists(items: Iterable[Item]) -> list[HtmlElement]:
             tops.append(fresh)
             stack.append(_Open(item.level, item.kind, item.key, fresh))
         elif top.level < item.level:
-            if popped is not None and popped.kind == item.kind:
+            if len(stack) >= max_levels:
+                top.level = item.level  # as deep as lists go: the item joins the deepest one
+            elif popped is not None and popped.kind == item.kind:
                 popped.level = item.level  # rejoin the deeper list we just left
                 stack.append(popped)
             else:
@@ -92,6 +104,29 @@ def build_lists(items: Iterable[Item]) -> list[HtmlElement]:
         item.li.tail = None
         stack[-1].el.append(item.li)
     return tops
+
+
+def depth_of(el: HtmlElement) -> int:
+    """Element levels from the root down to ``el``, both included: O(depth)."""
+    return 1 + sum(1 for _ in el.iterancestors())
+
+
+def height(el: HtmlElement) -> int:
+    """Element levels in the subtree of ``el``, ``el`` included; iterative (no recursion on
+    the input's depth), O(size)."""
+    depth = best = 0
+    for event, _ in etree.iterwalk(el, events=("start", "end")):
+        if event == "start":
+            depth += 1
+            best = max(best, depth)
+        else:
+            depth -= 1
+    return best
+
+
+def list_levels(room: int) -> int:
+    """How many list levels fit in ``room`` element levels (each level is ``ul`` + ``li``)."""
+    return min(room // 2, MAX_LIST_LEVELS)
 
 
 def _new_list(item: Item) -> HtmlElement:
@@ -185,13 +220,22 @@ def _item(par: HtmlElement) -> Item:
     return Item(level, "ol" if ordered else "ul", (list_id, instance), li, start)
 
 
-def rebuild_word_lists(body: HtmlElement) -> int:
-    """Turn Word's list paragraphs into nested ``ul``/``ol``; return how many items were built."""
+def rebuild_word_lists(body: HtmlElement, max_depth: int) -> int:
+    """Turn Word's list paragraphs into nested ``ul``/``ol``; return how many items were built.
+
+    A list item sits ``2 * level - 1`` elements below where its paragraph stood; levels are
+    capped so that no content goes deeper than ``max_depth``, and a run with no room even for
+    a flat list stays paragraphs.
+    """
     built = 0
     for run in list(_runs(body)):
         first = run[0]
         parent = first.getparent()
         if parent is None:
+            continue
+        # the deepest li at depth + 2L - 1, holding the paragraph's content (or the heading)
+        levels = list_levels(max_depth - depth_of(first) - max(height(par) for par in run) + 1)
+        if levels < 1:
             continue
         anchor: HtmlElement = Element("span")  # placeholder keeping the run's position
         first.addprevious(anchor)
@@ -201,7 +245,7 @@ def rebuild_word_lists(body: HtmlElement) -> int:
             par.tail = None
             parent.remove(par)
             items.append(_item(par))
-        for top in build_lists(items):
+        for top in build_lists(items, levels):
             anchor.addprevious(top)
         built += len(items)
         previous = anchor.getprevious()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
@@ -49,8 +50,26 @@ class _Writer:
             self.breaks = max(self.breaks, count)
 
 
-def _walk(el: HtmlElement, out: _Writer, pre: bool) -> None:
-    for child in el:
+def _walk(root: HtmlElement, out: _Writer, pre: bool) -> None:
+    """Write the text under ``root``; iterative, so the tree's depth costs no call stack."""
+    # a frame: the children still to visit, whether they are in a <pre>, and what to do when
+    # they are done (the element's own closing: its break, a cell's space, its tail)
+    Exit = tuple[int, str, str | None, bool]
+    stack: list[tuple[Iterator[HtmlElement], bool, Exit | None]] = [(iter(root), pre, None)]
+    while stack:
+        children, inside_pre, _ = stack[-1]
+        child = next(children, None)
+        if child is None:
+            exit_ = stack.pop()[2]
+            if exit_ is not None:
+                block, tag, tail, outer_pre = exit_
+                if block:
+                    out.newline(block)
+                elif tag in ("td", "th"):
+                    out.text(" ", False)
+                if tail:
+                    out.text(tail, outer_pre)
+            continue
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag and tag not in _HIDDEN_TAGS:
             block = 2 if tag in _PARAGRAPH_TAGS else 1 if tag in BLOCK_TAGS else 0
@@ -58,16 +77,12 @@ def _walk(el: HtmlElement, out: _Writer, pre: bool) -> None:
                 out.newline(1, forced=True)
             if block:
                 out.newline(block)
-            inner_pre = pre or tag == "pre"
+            inner_pre = inside_pre or tag == "pre"
             if child.text:
                 out.text(child.text, inner_pre)
-            _walk(child, out, inner_pre)
-            if block:
-                out.newline(block)
-            elif tag in ("td", "th"):
-                out.text(" ", False)
-        if child.tail:
-            out.text(child.tail, pre)
+            stack.append((iter(child), inner_pre, (block, tag, child.tail, inside_pre)))
+        elif child.tail:
+            out.text(child.tail, inside_pre)
 
 
 def element_text(el: HtmlElement) -> str:

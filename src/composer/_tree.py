@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lxml import etree, html
 
 from composer._html5 import is_document
@@ -61,3 +63,51 @@ def remove_keeping_tail(node: etree._Element, text: str = "") -> None:
         else:
             parent.text = (parent.text or "") + rest
     parent.remove(node)
+
+
+def splice(unwrap: Iterable[etree._Element] = (), remove: Iterable[etree._Element] = ()) -> None:
+    """Unwrap the elements of ``unwrap`` (their text and children stay where they stood) and
+    take out the nodes of ``remove`` with their content (their tail text stays), all at once.
+
+    O(children of the parents touched): lxml's ``drop_tag`` looks up the element's index among
+    its siblings and appending to a growing text re-encodes it, so unwrapping or removing n
+    siblings one at a time costs O(n²) (70 000 spans took 15 s). Each parent is rebuilt once,
+    deepest first, so an element unwrapped inside another one is flat by the time its parent
+    is.
+    """
+    action: dict[etree._Element, bool] = {el: True for el in unwrap}
+    action.update((node, False) for node in remove)
+    parents: dict[etree._Element, int] = {}
+    for node in action:
+        parent = node.getparent()
+        if parent is not None and parent not in parents:
+            parents[parent] = sum(1 for _ in parent.iterancestors())
+    for parent in sorted(parents, key=parents.__getitem__, reverse=True):
+        _rebuild(parent, action)
+
+
+def _rebuild(parent: etree._Element, action: dict[etree._Element, bool]) -> None:
+    kept: list[etree._Element] = []
+    texts: list[str] = []  # texts[i]: the text before kept[i]; the last one closes the parent
+    current = [parent.text or ""]
+    for child in list(parent):
+        todo = action.get(child)
+        tail = child.tail or ""
+        if todo is None:
+            texts.append("".join(current))
+            kept.append(child)
+            current = [tail]
+        else:
+            if todo:
+                current.append(child.text or "")
+                for grandchild in list(child):
+                    texts.append("".join(current))
+                    kept.append(grandchild)
+                    current = [grandchild.tail or ""]
+            current.append(tail)
+        parent.remove(child)
+    texts.append("".join(current))
+    parent.text = texts[0] or None
+    for el, tail in zip(kept, texts[1:], strict=True):
+        parent.append(el)
+        el.tail = tail or None

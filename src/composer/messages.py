@@ -28,6 +28,12 @@ MESSAGES: Mapping[str, str] = {
     "too_large": "The post is too large ({size} bytes; the limit is {limit}).",
     "too_long": "The post is too long ({length} characters; the limit is {limit}).",
     "too_deep": "The post is nested too deeply (more than {limit} levels).",
+    "too_complex": (
+        "The post has too much formatting to process ({count} formatting characters; the limit is {limit})."
+    ),
+    "too_complex_nesting": "The post nests brackets too deeply (more than {limit} levels).",
+    "too_complex_elements": "The post has too many elements ({count}; the limit is {limit}).",
+    "too_complex_lines": "The post has too many lines ({count}; the limit is {limit}).",
     "too_many_images": "Only {limit} images are allowed.",
     # action labels
     "paste_as_plain": "Paste as plain text instead",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from composer import _checks, _limits
+from composer import _budget, _checks, _limits
 from composer._html5 import html5_reading
 from composer._text import html_to_text
 from composer.document import Document
@@ -200,7 +200,12 @@ class Pipeline:
             doc = Document(html, "html", self._policy, paste=True, files=clipboard.files)
         else:
             if text is None and html is not None:
-                html = _limits.clean_controls(html)[0]
+                # the pre-parse limits, before the parse html_to_text needs
+                doc = Document("", "html", self._policy)
+                cut = _budget.refuse_oversize(doc, html)
+                if cut is None:
+                    return doc.result()
+                html = _budget.cap_attributes(_limits.clean_controls(cut)[0])[0]
                 if _limits.too_deep(html, self._policy.max_depth):
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)

@@ -36,6 +36,9 @@ class Policy:
     # input limits (checked before any parser runs)
     max_input_bytes: int = 32 * MiB
     """Hard cap on the UTF-8 size of what is read; over it: problem ``too_large``."""
+    max_markup_bytes: int = 512 * 1024
+    """UTF-8 size of what is parsed: a post's source, or a paste once its embedded images
+    (long ``data:`` URLs) are cut out; over it: problem ``too_large``, before any parser."""
     max_length: int = 100_000
     """Characters of visible text in the result; over it: problem ``too_long``."""
     max_depth: int = 100
@@ -77,7 +80,7 @@ class Policy:
     """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_input_bytes", "max_length", "max_emoji", "max_images", "max_embeds"):
+        for name in ("max_input_bytes", "max_markup_bytes", "max_length", "max_emoji", "max_images", "max_embeds"):
             _checks.count(f"Policy.{name}", getattr(self, name), ConfigError)
         _checks.count("Policy.max_depth", self.max_depth, ConfigError, minimum=2)
         _checks.choice("Policy.emoji_over_limit", self.emoji_over_limit, ("reject", "trim"), ConfigError)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -82,21 +83,42 @@ class _Walk:
         self.removed = 0
         self.drop: list[HtmlElement] = []
 
-    def element(self, el: HtmlElement, code: bool) -> None:
+    def element(self, root: HtmlElement, code: bool) -> None:
+        """Text, then each child's subtree, then its tail, in document order; iterative (a
+        stack of child iterators), so the tree's depth costs no call stack."""
+        self.own_text(root, code)
+        # a frame: the children still to visit, whether they are in code, and the element
+        # whose tail comes once they are done (with the code flag of its parent)
+        stack: list[tuple[Iterator[HtmlElement], bool, HtmlElement | None, bool]] = [
+            (iter(root), code, None, code)
+        ]
+        while stack:
+            children, inside, _, _ = stack[-1]
+            child = next(children, None)
+            if child is None:
+                _, _, owner, outer = stack.pop()
+                if owner is not None:
+                    self.tail(owner, outer)
+                continue
+            tag = child.tag
+            if isinstance(tag, str) and tag not in self.hidden:
+                inner = inside or tag in _CODE
+                if tag != "img":
+                    self.own_text(child, inner)
+                    stack.append((iter(child), inner, child, inside))
+                    continue
+                self.image(child, inner)
+            self.tail(child, inside)
+
+    def own_text(self, el: HtmlElement, code: bool) -> None:
         text = el.text
         if text and (new := self.text(text, code)) is not text:
             el.text = new  # only when changed: lxml re-encodes on every assignment
-        for child in el:
-            tag = child.tag
-            if isinstance(tag, str) and tag not in self.hidden:
-                inner = code or tag in _CODE
-                if tag == "img":
-                    self.image(child, inner)
-                else:
-                    self.element(child, inner)
-            tail = child.tail
-            if tail and (new := self.text(tail, code)) is not tail:
-                child.tail = new
+
+    def tail(self, el: HtmlElement, code: bool) -> None:
+        tail = el.tail
+        if tail and (new := self.text(tail, code)) is not tail:
+            el.tail = new
 
     def image(self, img: HtmlElement, code: bool) -> None:
         if (code and not self.in_code) or self.css_class not in (img.get("class") or "").split():

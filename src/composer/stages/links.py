@@ -238,17 +238,23 @@ def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
     return text[: links[0].index], anchors
 
 
-def _linkify(el: HtmlElement) -> None:
-    for child in list(el):
-        if isinstance(child.tag, str) and child.tag not in _NO_LINKS_INSIDE:
-            _linkify(child)
-        if child.tail and (parts := _split(child.tail)):
-            child.tail = parts[0] or None
-            _chain(child, parts[1])
-    if el.text and (parts := _split(el.text)):
-        el.text = parts[0] or None
-        el.insert(0, parts[1][0])
-        _chain(parts[1][0], parts[1][1:])
+def _linkify(root: HtmlElement) -> None:
+    """Link the URLs in every text node under ``root``. Iterative (a work stack), so the
+    tree's depth costs no call stack; each text node is split on its own, so the order of
+    visits does not matter, and the anchors made are never visited again."""
+    work = [root]
+    while work:
+        el = work.pop()
+        for child in list(el):
+            if isinstance(child.tag, str) and child.tag not in _NO_LINKS_INSIDE:
+                work.append(child)
+            if child.tail and (parts := _split(child.tail)):
+                child.tail = parts[0] or None
+                _chain(child, parts[1])
+        if el.text and (parts := _split(el.text)):
+            el.text = parts[0] or None
+            el.insert(0, parts[1][0])
+            _chain(parts[1][0], parts[1][1:])
 
 
 def _chain(after: HtmlElement, anchors: list[HtmlElement]) -> None:

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from composer._html5 import LOWER_AT_MOST, html5_reading
+from composer._budget import refuse_early, refuse_oversize, too_many_elements
 from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links, glued, link_at, refused_end
 from composer.document import Document
@@ -150,10 +151,17 @@ class Parse:
     name: str = "parse"
 
     def __call__(self, doc: Document) -> None:
-        source, dropped = clean_controls(doc.source)
+        cut = refuse_oversize(doc, doc.source)
+        if cut is None:
+            return
+        source, dropped = clean_controls(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
-            doc.source = source
+        checked = refuse_early(doc, source)
+        if checked is None:
+            return
+        if checked is not doc.source:
+            source = doc.source = checked
         if doc.format == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
@@ -162,6 +170,8 @@ class Parse:
             markup = text_to_html(source)
         else:
             markup = source
+        if doc.format != "html" and too_many_elements(doc, markup):
+            return
         if too_deep(markup, doc.policy.max_depth):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return

@@ -21,7 +21,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._gdocs import fix_list_nesting
 from composer._office import declarations, drop_list_markers, rebuild_word_lists
-from composer._tree import BLOCK_TAGS, remove_keeping_tail
+from composer._tree import BLOCK_TAGS, splice
 from composer.document import Document
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
@@ -92,10 +92,10 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     source = doc.source
     _drop_junk(doc, body, paste)
     if "mso-list" in source:
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body)
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth)
         drop_list_markers(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
-        fix_list_nesting(body)
+        fix_list_nesting(body, doc.policy.max_depth)
     _unwrap_normal_wrappers(body)
     _semantics(body, frozenset(), frozenset(), in_link=False)
     _tidy(doc, body, paste)
@@ -106,30 +106,33 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
 
 def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
     junk = _JUNK | _JUNK_PASTE if paste else _JUNK
-    for node in list(body.iter(etree.Comment, etree.ProcessingInstruction)):
+    drop: list[etree._Element] = []
+    unwrap: list[HtmlElement] = []
+    for node in body.iter(etree.Comment, etree.ProcessingInstruction):
         text = node.text or ""
         if "v:textbox" in text:  # a Word text box lives only in the VML branch: its text is lost
             doc.remove("elements", "text box", text.count("<v:textbox"))
-        remove_keeping_tail(node)
-    for el in list(body.iter()):
+        drop.append(node)
+    for el in body.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
         if tag in junk:
             if tag in _JUNK_PASTE:
                 doc.remove("elements", tag)  # hidden text, but the person's: counted
-            remove_keeping_tail(el)
+            drop.append(el)
         elif ":" in tag:  # Word's o:p, w:sdt, st1:*, v:* (VML) ...
             prefix = tag.split(":", 1)[0]
             if prefix == "v" or tag in ("w:sdtpr", "o:shapelayout", "o:shapedefaults"):
                 text = el.text_content().strip(_SPACE)
                 if text:
                     doc.remove("elements", "drawing text" if prefix == "v" else tag)
-                remove_keeping_tail(el)
+                drop.append(el)
             else:
-                el.drop_tag()
+                unwrap.append(el)
         elif tag == "br" and "Apple-interchange-newline" in (el.get("class") or ""):
-            remove_keeping_tail(el)
+            drop.append(el)
+    splice(unwrap, drop)
 
 
 # -- styles to meaning ----------------------------------------------------------------------
@@ -179,7 +182,8 @@ def _style_flags(style: str) -> tuple[set[str], set[str]]:
 
 def _unwrap_normal_wrappers(body: HtmlElement) -> None:
     """``<b style="font-weight:normal">`` (Google Docs' wrapper) is not bold; same for ``<i>``."""
-    for el in list(body.iter("b", "strong", "i", "em")):
+    unwrap = []
+    for el in body.iter("b", "strong", "i", "em"):
         style = el.get("style")
         if not style:
             continue
@@ -189,33 +193,42 @@ def _unwrap_normal_wrappers(body: HtmlElement) -> None:
         else:
             normal = props.get("font-style", "").lower() == "normal"
         if normal:
-            el.drop_tag()
+            unwrap.append(el)
+    splice(unwrap)
 
 
 def _contains_link(el: HtmlElement) -> bool:
     return next(el.iter("a"), None) is not None
 
 
-def _semantics(el: HtmlElement, want: frozenset[str], have: frozenset[str], *, in_link: bool) -> None:
-    """Wrap text whose effective style says bold/italic/... in the tag that says it."""
-    tag = el.tag
-    style = el.get("style")
-    if style:
-        on, off = _style_flags(style)
-        if "u" in on and (in_link or tag == "a" or _contains_link(el)):
-            on.discard("u")  # the underline of a link is not emphasis
-        want = (want - off) | on
-    meaning = _TAG_MEANS.get(tag)
-    if meaning:
-        have = have | {meaning}
-    in_link = in_link or tag == "a"
-    missing = [name for name in _STYLE_TAGS if name in want and name not in have]
-    children = [child for child in el if isinstance(child.tag, str)]
-    wrapped: set[HtmlElement] = set()
-    if missing and tag not in _NO_INLINE:
-        wrapped = _wrap_runs(el, missing)
-    for child in children:
-        _semantics(child, want, have | set(missing) if child in wrapped else have, in_link=in_link)
+def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *, in_link: bool) -> None:
+    """Wrap text whose effective style says bold/italic/... in the tag that says it.
+
+    Iterative (a work stack in document order), so the tree's depth costs no call stack.
+    """
+    work = [(root, want, have, in_link)]
+    while work:
+        el, want, have, in_link = work.pop()
+        tag = el.tag
+        style = el.get("style")
+        if style:
+            on, off = _style_flags(style)
+            if "u" in on and (in_link or tag == "a" or _contains_link(el)):
+                on.discard("u")  # the underline of a link is not emphasis
+            want = (want - off) | on
+        meaning = _TAG_MEANS.get(tag)
+        if meaning:
+            have = have | {meaning}
+        in_link = in_link or tag == "a"
+        missing = [name for name in _STYLE_TAGS if name in want and name not in have]
+        children = [child for child in el if isinstance(child.tag, str)]
+        wrapped: set[HtmlElement] = set()
+        if missing and tag not in _NO_INLINE:
+            wrapped = _wrap_runs(el, missing)
+        with_missing = have | set(missing)
+        work.extend(
+            (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
+        )
 
 
 def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
@@ -278,15 +291,17 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     allow = doc.policy.allowlist
     if paste:
         _layout_tables(body)
-    for el in list(body.iter()):
+    drop: list[HtmlElement] = []
+    unwrap: list[HtmlElement] = []
+    for el in body.iter():
         tag = el.tag
         if not isinstance(tag, str) or el is body:
             continue
         if tag == "br" and "page-break" in (el.get("style") or ""):
-            remove_keeping_tail(el)
+            drop.append(el)
             continue
         if tag == "div" and (el.get("class") or "").startswith("WordSection"):
-            el.drop_tag()
+            unwrap.append(el)
             continue
         _strip_attributes(el, allow.allowed_attributes(tag), allow.classes.get(tag))
         if tag in _HEADING_MAP and paste:
@@ -294,14 +309,15 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
         elif tag == "strike":
             el.tag = "s"
         elif tag in _UNWRAP or (tag == "a" and not el.get("href")):
-            el.drop_tag()
+            unwrap.append(el)
         elif paste and tag not in allow.tags and tag not in allow.clean_content_tags and tag not in _LEAVE:
             # the sanitizer would unwrap it and list it in its notice; a clipboard's
             # <section>, <time> or <google-sheets-html-origin> is no news to the person
             if tag in BLOCK_TAGS or tag in ("dd", "dt", "caption", "center"):
                 el.tag = "div"
             else:
-                el.drop_tag()
+                unwrap.append(el)
+    splice(unwrap, drop)
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
     if paste:
@@ -316,13 +332,15 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
 
 def _unwrap_bare_divs(body: HtmlElement) -> None:
     """A div left without attributes that only groups blocks (Google Docs' ``dir`` wrapper) goes."""
-    for div in list(body.iter("div")):
+    unwrap = []
+    for div in body.iter("div"):
         if div.attrib or (div.text or "").strip(_SPACE):
             continue
         if all(
             isinstance(c.tag, str) and c.tag in BLOCK_TAGS and not (c.tail or "").strip(_SPACE) for c in div
         ):
-            div.drop_tag()
+            unwrap.append(div)
+    splice(unwrap)
 
 
 def _strip_attributes(el: HtmlElement, allowed: frozenset[str], classes: frozenset[str] | None) -> None:
@@ -380,18 +398,20 @@ def _layout_tables(body: HtmlElement) -> None:
             continue  # nested tables: not safe to guess which one is data
         for cell in cells:
             cell.tag = "div"
-        for part in list(table.iter("tr", "tbody", "thead", "tfoot", "caption")):
-            part.drop_tag()
+        splice(list(table.iter("tr", "tbody", "thead", "tfoot", "caption")))
         table.tag = "div"
 
 
 def _drop_empty_blocks(body: HtmlElement) -> None:
     """Word's spacer paragraphs (``<p>&nbsp;</p>``) and line breaks standing between blocks."""
-    for el in list(body.iter("p", "div", "h2", "h3", "h4")):
+    empty = []
+    for el in body.iter("p", "div", "h2", "h3", "h4"):
         if (el.text_content() or "").strip(_SPACE) or (len(el) and _has_content(el)):
             continue
-        remove_keeping_tail(el)
-    for br in list(body.iter("br")):
+        empty.append(el)
+    splice(remove=empty)
+    breaks = []
+    for br in body.iter("br"):
         parent = br.getparent()
         if parent is None or parent.tag == "li" or (br.tail or "").strip(_SPACE):
             continue
@@ -401,7 +421,8 @@ def _drop_empty_blocks(body: HtmlElement) -> None:
         if (before or "").strip(_SPACE):
             continue
         if _is_block(previous) and _is_block(nxt) and (previous is not None or nxt is not None):
-            remove_keeping_tail(br)
+            breaks.append(br)
+    splice(remove=breaks)
 
 
 def _has_content(el: HtmlElement) -> bool:

@@ -30,7 +30,6 @@ from composer.document import Document
 _TAG_MARKERS = re.compile(r"<(?:font|span|strike|xml|o:)")
 
 _SPACE = " \t\r\n\xa0"
-_HEADING_MAP = {"h1": "h2", "h5": "h4", "h6": "h4"}
 #: clipboard-document elements with no visible text: they go whole, uncounted
 _JUNK = frozenset({"meta", "link", "style", "title", "xml", "colgroup", "col", "base", "head"})
 _JUNK_PASTE = frozenset({"script", "template"})
@@ -289,9 +288,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
             el.drop_tag()
             continue
         _strip_attributes(el, allow.allowed_attributes(tag), allow.classes.get(tag))
-        if tag in _HEADING_MAP and paste:
-            el.tag = _HEADING_MAP[tag]  # settled point 4: from pastes only
-        elif tag == "strike":
+        if tag == "strike":  # headings: the parse stage shifted them (composer._blocks)
             el.tag = "s"
         elif tag in _UNWRAP or (tag == "a" and not el.get("href")):
             el.drop_tag()

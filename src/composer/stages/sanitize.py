@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import nh3
 
+from composer._empty import drop_empty, may_have_empty
+from composer._limits import drop_direction_controls
 from composer._text import html_to_text
 from composer.allowlist import Allowlist
 from composer.document import Document
@@ -300,6 +302,8 @@ class Sanitize:
         policy = doc.policy
         name = self.backend or policy.sanitizer
         backend = _backend(policy, name)
+        if doc.has_tree or may_have_empty(doc.html):
+            drop_empty(doc.tree)
         if name == "bleach":
             _drop_content_tags(doc)
         source = doc.html
@@ -310,6 +314,8 @@ class Sanitize:
             out = _EMPTY_CLASS.sub(r"\1", out)
         if "<" in source and not _unchanged(source, out, policy.link_rel):
             report_removed(doc, source, out, policy.allowlist, policy.link_rel)
+        out, direction = drop_direction_controls(out)
+        doc.remove("characters", "direction control", direction)
         if "<a" in out and _may_be_own(out, policy):
             out = _own_links(out, policy)
         doc.html = out

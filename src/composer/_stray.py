@@ -1,0 +1,143 @@
+"""A ``<`` in HTML source that starts no element is text: escape it before any parser runs.
+
+HTML bodies come from API clients, e-mail-in and imports, where ``I think a<b is true``,
+``x<5``, ``<3`` and ``<jo@example.org>`` are prose. An HTML tokenizer reads some of them as
+text already (``<`` before a digit, a space, ``-`` or ``=``), but others silently eat what
+follows: ``<b is true`` at the end of input is a tag cut by the end (dropped with its
+"attributes"), ``</ b`` and ``</>`` are bogus comments, ``<jo@example.org>`` is an unknown
+element the sanitizer unwraps. The two backends do not even agree on them.
+
+The rule (:func:`escape_stray_lt`): a ``<`` stays markup only when it starts
+
+- a comment, doctype, CDATA or processing instruction (``<!``, ``<?``), counted by the
+  sanitizer when it removes them;
+- a complete tag (it has its ``>``) whose name is a known HTML, SVG or MathML element, or
+  that is self-closing (``<o:p/>``), or has an attribute value (``=``), or whose name also
+  appears as the other half (``<x-card>`` ... ``</x-card>``);
+- a bogus comment ``</ ...>`` that hides another ``<``.
+
+Every other ``<`` becomes ``&lt;``: the reader sees exactly what was typed. Inside comments
+and raw-text elements (``script``, ``style``, ``textarea``, ...) nothing is changed. The two
+exceptions keep what a tokenizer reads as markup from turning into other markup once its
+``<`` is text (``<x a="<iframe ...">`` must not become an iframe).
+
+What this leaves: a known element's start tag with prose for attributes (``if a<b and c>d``
+reads as ``<b and c>``) is markup to every parser; the sanitizer drops the attributes and
+reports them (``content_removed``, ``attributes``), so the loss is not silent.
+"""
+
+from __future__ import annotations
+
+import re
+
+from composer._limits import _RAW
+
+__all__ = ["escape_stray_lt"]
+
+#: element names of HTML (current and obsolete), SVG and MathML, lower-cased
+KNOWN_ELEMENTS = frozenset(
+    (
+        # HTML
+        "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big "
+        "blink blockquote body br button canvas caption center cite code col colgroup data datalist dd "
+        "del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form "
+        "frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins "
+        "isindex kbd keygen label legend li link listing main map mark marquee menu menuitem meta "
+        "meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option output p "
+        "param picture plaintext pre progress q rb rp rt rtc ruby s samp script search section select "
+        "slot small source spacer span strike strong style sub summary sup table tbody td template "
+        "textarea tfoot th thead time title tr track tt u ul var video wbr xmp "
+        # SVG
+        "svg animate animatemotion animatetransform circle clippath defs desc ellipse feblend "
+        "fecolormatrix fecomponenttransfer fecomposite feconvolvematrix fediffuselighting "
+        "fedisplacementmap fedistantlight fedropshadow feflood fefunca fefuncb fefuncg fefuncr "
+        "fegaussianblur feimage femerge femergenode femorphology feoffset fepointlight "
+        "fespecularlighting fespotlight fetile feturbulence filter foreignobject g line "
+        "lineargradient marker mask metadata mpath path pattern polygon polyline radialgradient rect "
+        "set stop switch symbol text textpath tspan use view "
+        # MathML
+        "math annotation annotation-xml maction menclose merror mfenced mfrac mglyph mi mlabeledtr "
+        "mmultiscripts mn mo mover mpadded mphantom mprescripts mroot mrow ms mspace msqrt mstyle msub "
+        "msubsup msup mtable mtd mtext mtr munder munderover none semantics"
+    ).split()
+)
+
+#: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
+_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|</(?![a-zA-Z])")
+#: the name after each "<" or "</" that starts a tag, and whether it is an end tag
+_NAMES = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)")
+_NAME = re.compile(r"</?([a-zA-Z][^\s/>]*)")
+
+
+def escape_stray_lt(source: str, lower: str | None = None) -> str:
+    """``source`` with each ``<`` that starts no element written as ``&lt;``.
+
+    ``lower``: ``source.lower()`` when the caller has it. Returns ``source`` itself (the same
+    object) when every ``<`` is markup, which a few C-speed scans decide for an ordinary
+    post. Linear in the length of ``source``. Inside a quoted attribute value a needless
+    ``&lt;`` is harmless: the parser decodes it back to ``<``.
+    """
+    if "<" not in source:
+        return source
+    lower = source.lower() if lower is None else lower
+    names = _NAMES.findall(lower)
+    starts = {name for slash, name in names if not slash}
+    ends = {name for slash, name in names if slash}
+    # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
+    if not _ALWAYS_TEXT.search(source) and source.rfind(">") > source.rfind("<"):
+        unknown = (starts | ends) - KNOWN_ELEMENTS
+        if not unknown or unknown <= (starts & ends):
+            return source
+    return _escape(source, lower, starts, ends)
+
+
+def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
+    out: list[str] = []
+    last = 0
+    size = len(source)
+    gt = -1  # the first ">" after the current "<"; size when there is none
+    at = source.find("<")
+    while at >= 0:
+        nxt = source.find("<", at + 1)
+        if source.startswith(("<!", "<?"), at):
+            resume = _skip_declaration(source, at)
+            at = source.find("<", resume) if resume < size else -1
+            continue
+        if gt < at:
+            found = source.find(">", at + 1)
+            gt = size if found < 0 else found
+        name = _NAME.match(source, at)
+        if name is None:
+            # "<3" is text to every tokenizer; "</ x>" a bogus comment, text when it hides no "<"
+            stray = not source.startswith("</", at) or gt == size or not 0 <= nxt < gt
+        else:
+            stray = gt == size or not _is_markup(source, at, gt, name.group(1).lower(), starts, ends)
+        if stray:
+            out.append(source[last:at])
+            out.append("&lt;")
+            last = at + 1
+        elif source[at + 1] != "/" and name.group(1).lower() in _RAW:
+            end = lower.find("</" + name.group(1).lower(), gt)
+            nxt = -1 if end < 0 else end
+        at = nxt
+    out.append(source[last:])
+    return "".join(out)
+
+
+def _skip_declaration(source: str, at: int) -> int:
+    """Where scanning resumes after ``<!...>``, ``<!--...-->`` or ``<?...>`` at ``at``."""
+    if source.startswith("<!--", at):
+        end = source.find("-->", at + 4)
+        return len(source) if end < 0 else end + 3
+    end = source.find(">", at + 2)
+    return len(source) if end < 0 else end + 1
+
+
+def _is_markup(source: str, at: int, gt: int, name: str, starts: set[str], ends: set[str]) -> bool:
+    """Whether the tag starting at ``at`` (its first ">" at ``gt``) is markup."""
+    if name in KNOWN_ELEMENTS:
+        return True
+    if source[at + 1] == "/":
+        return name in starts
+    # an attribute value means markup: escaping it would turn what the value hides into tags
+    return source[gt - 1] == "/" or name in ends or "=" in source[at:gt]

@@ -9,16 +9,15 @@ element the sanitizer unwraps. The two backends do not even agree on them.
 
 The rule (:func:`escape_stray_lt`): a ``<`` stays markup only when it starts
 
-- a comment, doctype, CDATA or processing instruction (``<!``, ``<?``), counted by the
-  sanitizer when it removes them;
+- a comment, doctype, CDATA or processing instruction (``<!``, ``<?``) with a ``>`` after
+  it, counted by the sanitizer when it removes them;
 - a complete tag (it has its ``>``) whose name is a known HTML, SVG or MathML element, or
-  that is self-closing (``<o:p/>``), or has an attribute value (``=``), or whose name also
+  that is self-closing (``<o:p/>``), or has an attribute with a value (``a=...``), or whose name also
   appears as the other half (``<x-card>`` ... ``</x-card>``);
-- a bogus comment ``</ ...>`` that hides another ``<``.
 
 Every other ``<`` becomes ``&lt;``: the reader sees exactly what was typed. Inside comments
-and raw-text elements (``script``, ``style``, ``textarea``, ...) nothing is changed. The two
-exceptions keep what a tokenizer reads as markup from turning into other markup once its
+and raw-text elements (``script``, ``style``, ``textarea``, ...) nothing is changed. The attribute
+rule keeps what a tokenizer reads as markup from turning into other markup once its
 ``<`` is text (``<x a="<iframe ...">`` must not become an iframe).
 
 What this leaves: a known element's start tag with prose for attributes (``if a<b and c>d``
@@ -63,10 +62,12 @@ KNOWN_ELEMENTS = frozenset(
 )
 
 #: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
-_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|</(?![a-zA-Z])")
+_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|<(?=/(?![a-zA-Z]))")
 #: the name after each "<" or "</" that starts a tag, and whether it is an end tag
 _NAMES = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)")
-_NAME = re.compile(r"</?([a-zA-Z][^\s/>]*)")
+_NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
+#: an attribute with a value, its name free of "<" (``<x a="1">``, not ``<x <=y``)
+_ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 
 
 def escape_stray_lt(source: str, lower: str | None = None) -> str:
@@ -85,9 +86,13 @@ def escape_stray_lt(source: str, lower: str | None = None) -> str:
     ends = {name for slash, name in names if slash}
     # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
     if not _ALWAYS_TEXT.search(source) and source.rfind(">") > source.rfind("<"):
+        # every "<" has a ">" after it: only names can make one prose
         unknown = (starts | ends) - KNOWN_ELEMENTS
         if not unknown or unknown <= (starts & ends):
             return source
+    if _ALWAYS_TEXT.search(source):  # in C first: inside comments and raw text it changes nothing seen
+        source = _ALWAYS_TEXT.sub("&lt;", source)
+        lower = source.lower()
     return _escape(source, lower, starts, ends)
 
 
@@ -99,26 +104,24 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
     at = source.find("<")
     while at >= 0:
         nxt = source.find("<", at + 1)
-        if source.startswith(("<!", "<?"), at):
-            resume = _skip_declaration(source, at)
-            at = source.find("<", resume) if resume < size else -1
-            continue
         if gt < at:
             found = source.find(">", at + 1)
             gt = size if found < 0 else found
-        name = _NAME.match(source, at)
-        if name is None:
-            # "<3" is text to every tokenizer; "</ x>" a bogus comment, text when it hides no "<"
-            stray = not source.startswith("</", at) or gt == size or not 0 <= nxt < gt
-        else:
-            stray = gt == size or not _is_markup(source, at, gt, name.group(1).lower(), starts, ends)
-        if stray:
+        if source.startswith(("<!", "<?"), at) and gt < size:
+            resume = _skip_declaration(source, at)
+            at = source.find("<", resume) if resume < size else -1
+            continue
+        match = _NAME.match(source, at)
+        name = match.group(1).lower() if match is not None else ""
+        end = gt if nxt < 0 else min(gt, nxt)  # bounds each look: linear in all
+        # no name: "<3" is text to every tokenizer, "</ x>" a bogus comment that hides text
+        if not name or gt == size or not _is_markup(source, at, end, name, starts, ends):
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
-        elif source[at + 1] != "/" and name.group(1).lower() in _RAW:
-            end = lower.find("</" + name.group(1).lower(), gt)
-            nxt = -1 if end < 0 else end
+        elif source[at + 1] != "/" and name in _RAW:
+            raw_end = lower.find("</" + name, gt)
+            nxt = -1 if raw_end < 0 else raw_end
         at = nxt
     out.append(source[last:])
     return "".join(out)
@@ -133,11 +136,13 @@ def _skip_declaration(source: str, at: int) -> int:
     return len(source) if end < 0 else end + 1
 
 
-def _is_markup(source: str, at: int, gt: int, name: str, starts: set[str], ends: set[str]) -> bool:
-    """Whether the tag starting at ``at`` (its first ">" at ``gt``) is markup."""
+def _is_markup(source: str, at: int, end: int, name: str, starts: set[str], ends: set[str]) -> bool:
+    """Whether the tag starting at ``at`` is markup; ``end``: its first ">" or the next "<"."""
     if name in KNOWN_ELEMENTS:
         return True
     if source[at + 1] == "/":
         return name in starts
     # an attribute value means markup: escaping it would turn what the value hides into tags
-    return source[gt - 1] == "/" or name in ends or "=" in source[at:gt]
+    if name in ends or (source[end] == ">" and source[end - 1] == "/"):
+        return True
+    return _ATTRIBUTE.search(source, at + 1 + len(name), end) is not None

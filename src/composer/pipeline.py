@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from composer import _limits
+from composer._stray import escape_stray_lt
 from composer._text import html_to_text
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -150,7 +151,7 @@ class Pipeline:
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()
-                text = html_to_text(html)
+                text = html_to_text(escape_stray_lt(html))  # "a<b is true" is text
             doc = Document(text or "", "text", self._policy, paste=True, plain=True, files=clipboard.files)
         return self._run(doc)
 

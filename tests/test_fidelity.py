@@ -73,7 +73,9 @@ def test_bleach_shows_the_same_text(kind: str, title: str, source: str, html: st
 
 # -- properties ---------------------------------------------------------------------------
 
-_WORDS = st.text(alphabet="abcxyzABC0123456789<=-@.,:/!?() ", min_size=1, max_size=40)
+_WORDS = st.text(
+    alphabet="abcxyzABC0123456789<=-@.,/!?() ", min_size=1, max_size=40
+)  # no ":": :a: is a shortcode
 
 
 def _visible(result: Result) -> list[str]:

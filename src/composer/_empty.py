@@ -9,14 +9,15 @@ whitespace (no-break spaces too) and ``<br>``:
 - an empty inline element (:data:`INLINES`) is unwrapped: its whitespace and line breaks stay.
 
 Nothing here holds text, so nothing is reported. The pass runs on the working tree, before the
-sanitizer (which stays last); a post with no candidate in its HTML is not parsed for it.
+sanitizer (which stays last); a post with no candidate in its HTML is not parsed for it. When
+the sanitizer itself empties an element (``<p><script>x()</script></p>``), the sanitize stage
+runs the pass on its output and sanitizes once more.
 """
 
 from __future__ import annotations
 
 import re
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from composer._tree import BLOCK_TAGS, remove_keeping_tail
@@ -31,34 +32,61 @@ _CANDIDATE = re.compile(
     r"(?:\s|&nbsp;|&#160;|&#xa0;|\xa0|<br\s*/?>)*</",
     re.IGNORECASE,
 )
+#: the same in a sanitizer's output: lower-case names, quoted attributes
+_CANONICAL = re.compile(
+    r"<(p|div|h[2-4]|blockquote|b|strong|i|em|u|s|del|ins|strike|sub|sup|q|mark|small)(?: [^>]*)?>"
+    r"(?:\s|&nbsp;|\xa0|<br>)*</\1>"
+)
 
 
-def may_have_empty(markup: str) -> bool:
-    """Whether ``markup`` may hold an empty element (a cheap C-speed scan; may err towards yes)."""
-    return _CANDIDATE.search(markup) is not None
+def may_have_empty(markup: str, *, canonical: bool = False) -> bool:
+    """Whether ``markup`` may hold an empty element: a C-speed scan that may err towards yes.
+
+    ``canonical``: ``markup`` is a sanitizer's output, where the scan can be exact.
+    """
+    return (_CANONICAL if canonical else _CANDIDATE).search(markup) is not None
 
 
-def _is_empty(el: HtmlElement) -> bool:
+def _invisible(child: HtmlElement, keeps: frozenset[str], hidden: frozenset[str]) -> bool:
+    """A child that shows nothing once sanitized: a comment, a ``<br>``, an element removed
+    with its content (``script``; the sanitizer counts it), or one it unwraps to nothing."""
+    tag = child.tag
+    if not isinstance(tag, str) or tag == "br" or tag in hidden:
+        return True
+    if tag in keeps or child.text_content().strip(_SPACE):
+        return False
+    return not any(
+        isinstance(d.tag, str) and (d.tag in keeps or d.tag in hidden) for d in child.iterdescendants()
+    )
+
+
+def _is_empty(el: HtmlElement, keeps: frozenset[str], hidden: frozenset[str]) -> bool:
     if (el.text or "").strip(_SPACE):
         return False
-    for child in el:
-        if child.tag != "br" and child.tag is not etree.Comment:
-            return False
-        if (child.tail or "").strip(_SPACE):
-            return False
-    return True
+    return all(_invisible(c, keeps, hidden) and not (c.tail or "").strip(_SPACE) for c in el)
 
 
-def drop_empty(body: HtmlElement) -> None:
-    """Remove empty blocks and unwrap empty inline elements in ``body``, innermost first."""
+def drop_empty(body: HtmlElement, keeps: frozenset[str], hidden: frozenset[str]) -> None:
+    """Remove empty blocks and unwrap empty inline elements in ``body``, innermost first.
+
+    ``keeps``: the tags the sanitizer keeps; ``hidden``: those it removes with their content.
+    What an empty element still holds (a ``script``, a comment) is left in its place for the
+    sanitizer to remove and count; line breaks in an empty block go with it.
+    """
     for el in reversed(list(body.iter(*BLOCKS, *INLINES))):
-        if not _is_empty(el):
+        if not _is_empty(el, keeps, hidden):
             continue
         if el.tag in INLINES:
             el.drop_tag()
             continue
-        between = _inline_before(el) and _inline_after(el)
-        remove_keeping_tail(el, "\n" if between else "")
+        space = "\n" if _inline_before(el) and _inline_after(el) else ""
+        for br in [c for c in el if c.tag == "br"]:
+            remove_keeping_tail(br)
+        if len(el):
+            el.text = space + (el.text or "")
+            el.drop_tag()
+        else:
+            remove_keeping_tail(el, space)
 
 
 def _inline(node: HtmlElement | None) -> bool:

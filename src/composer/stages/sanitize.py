@@ -298,22 +298,33 @@ class Sanitize:
     name: str = "sanitize"
     sanitizes: bool = True
 
-    def __call__(self, doc: Document) -> None:
-        policy = doc.policy
-        name = self.backend or policy.sanitizer
-        backend = _backend(policy, name)
-        if doc.has_tree or may_have_empty(doc.html):
-            drop_empty(doc.tree)
-        if name == "bleach":
-            _drop_content_tags(doc)
-        source = doc.html
+    @staticmethod
+    def _clean(doc: Document, backend: _Nh3 | _Bleach, source: str) -> str:
         out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
         if "<pre>\n" in out:  # html5ever's serializer drops the newline a parser eats there
             out = out.replace("<pre>\n", "<pre>\n\n")
         if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out
             out = _EMPTY_CLASS.sub(r"\1", out)
+        return out
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        name = self.backend or policy.sanitizer
+        backend = _backend(policy, name)
+        if doc.has_tree or may_have_empty(doc.html):
+            _drop_empty(doc)
+        if name == "bleach":
+            _drop_content_tags(doc)
+        source = doc.html
+        out = self._clean(doc, backend, source)
         if "<" in source and not _unchanged(source, out, policy.link_rel):
             report_removed(doc, source, out, policy.allowlist, policy.link_rel)
+        if may_have_empty(out, canonical=True):
+            # the sanitizer emptied something (``<p><script>..</script></p>``): out of the
+            # tree, then through the sanitizer again, which stays last and finds nothing more
+            doc.html = out
+            _drop_empty(doc)
+            out = self._clean(doc, backend, doc.html)
         out, direction = drop_direction_controls(out)
         doc.remove("characters", "direction control", direction)
         if "<a" in out and _may_be_own(out, policy):
@@ -323,6 +334,12 @@ class Sanitize:
             length = len(html_to_text(out))
             if length > policy.max_length:
                 doc.problem("too_long", length=length, limit=policy.max_length)
+
+
+def _drop_empty(doc: Document) -> None:
+    allow = doc.policy.allowlist
+    iframes = {"iframe"} if doc.allow_iframes else set()
+    drop_empty(doc.tree, allow.tags | iframes, allow.clean_content_tags - iframes)
 
 
 def _drop_content_tags(doc: Document) -> None:

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from composer.allowlist import Allowlist
 
-__all__ = ["HEADINGS", "shift_headings", "unflatten_blocks"]
+__all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
 
 #: the one heading rule, for every format and entry point
 HEADINGS = {"h1": "h2", "h5": "h4", "h6": "h4"}
@@ -53,22 +53,28 @@ def shift_headings(markup: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _renamer(tags: frozenset[str], table_parts: bool) -> re.Pattern[str] | None:
-    names = sorted(_BLOCKS - tags - {"hr"})
-    if table_parts:
-        names += _TABLE_PARTS
-    if "div" not in tags or not names:
-        return None
-    return re.compile(r"<(/?)(" + "|".join(names) + r")(?=[\s/>])", re.IGNORECASE)
+def _renamed(tags: frozenset[str]) -> frozenset[str]:
+    return frozenset() if "div" not in tags else _BLOCKS - tags - {"hr"}
 
 
-def unflatten_blocks(markup: str, lower: str, allow: Allowlist) -> tuple[str, dict[str, int]]:
-    """``markup`` with the blocks the allowlist drops renamed ``div``; and the counted ones.
+@lru_cache(maxsize=16)
+def _renamer(names: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"<(/?)(" + "|".join(sorted(names)) + r")(?=[\s/>])", re.IGNORECASE)
 
-    ``lower`` is ``markup.lower()``. Returns ``markup`` itself when there is nothing to rename.
+
+def unflatten(markup: str, starts: frozenset[str], allow: Allowlist) -> tuple[str, dict[str, int]]:
+    """``markup`` with its headings shifted and the blocks the allowlist drops renamed ``div``;
+    and how many of the :data:`COUNTED` ones there were.
+
+    ``starts``: the start-tag names in ``markup`` (:func:`composer._stray.start_tags`), so a
+    post with nothing to do costs two set operations. Returns ``markup`` itself then.
     """
-    pattern = _renamer(allow.tags, "<table" not in lower)
-    if pattern is None or pattern.search(markup) is None:
+    if not starts.isdisjoint(HEADINGS):
+        markup = shift_headings(markup)
+    names = starts & _renamed(allow.tags)
+    if "div" in allow.tags and "table" not in starts:
+        names |= starts.intersection(_TABLE_PARTS)
+    if not names:
         return markup, {}
     counted: dict[str, int] = {}
 
@@ -78,4 +84,4 @@ def unflatten_blocks(markup: str, lower: str, allow: Allowlist) -> tuple[str, di
             counted[name] = counted.get(name, 0) + 1
         return f"<{match.group(1)}div"
 
-    return pattern.sub(rename, markup), counted
+    return _renamer(frozenset(names)).sub(rename, markup), counted

@@ -114,7 +114,7 @@ def drop_direction_controls(text: str) -> tuple[str, int]:
     Run on the sanitizer's output, after the link finders have refused any URL holding one
     (it stays text, design point 3); a control's removal cannot form markup.
     """
-    if text.isascii():
+    if text.isascii() or _DIRECTION.search(text) is None:
         return text, 0
     return _DIRECTION.subn("", text)
 

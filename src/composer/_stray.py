@@ -11,7 +11,8 @@ The rule (:func:`escape_stray_lt`): a ``<`` stays markup only when it starts
 
 - a comment, doctype, CDATA or processing instruction (``<!``, ``<?``) with a ``>`` after
   it, counted by the sanitizer when it removes them;
-- a complete tag (it has its ``>``) whose name is a known HTML, SVG or MathML element, or
+- a complete tag (it has its ``>``) whose name is a known HTML, SVG or MathML element or a
+  prefixed XML name (``o:p``, as Office writes them), or
   that is self-closing (``<o:p/>``), or has an attribute with a value (``a=...``), or whose name also
   appears as the other half (``<x-card>`` ... ``</x-card>``);
 
@@ -29,9 +30,11 @@ from __future__ import annotations
 
 import re
 
-from composer._limits import _RAW
+__all__ = ["KNOWN_ELEMENTS", "escape_stray_lt", "start_tags"]
 
-__all__ = ["escape_stray_lt"]
+#: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
+#: toolkit module cannot import: it sits below the document model)
+_RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
 
 #: element names of HTML (current and obsolete), SVG and MathML, lower-cased
 KNOWN_ELEMENTS = frozenset(
@@ -63,37 +66,45 @@ KNOWN_ELEMENTS = frozenset(
 
 #: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
 _ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|<(?=/(?![a-zA-Z]))")
-#: the name after each "<" or "</" that starts a tag, and whether it is an end tag
-_NAMES = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)")
+#: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
+#: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
+_BOGUS_END = re.compile(r"</[^a-zA-Z]")
+#: start-tag and end-tag names in lower-cased HTML
+_STARTS = re.compile(r"<([a-z][^\s/>]*)")
+_ENDS = re.compile(r"</([a-z][^\s/>]*)")
 _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
+#: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup
+_NAMESPACED = re.compile(r"[a-z][a-z0-9]*:[a-z]")
 #: an attribute with a value, its name free of "<" (``<x a="1">``, not ``<x <=y``)
 _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 
 
-def escape_stray_lt(source: str, lower: str | None = None) -> str:
+def start_tags(lower: str) -> frozenset[str]:
+    """The names of the start tags in lower-cased HTML (one C-speed scan; shared by callers)."""
+    return frozenset(_STARTS.findall(lower)) if "<" in lower else frozenset()
+
+
+def escape_stray_lt(source: str, lower: str | None = None, starts: frozenset[str] | None = None) -> str:
     """``source`` with each ``<`` that starts no element written as ``&lt;``.
 
-    ``lower``: ``source.lower()`` when the caller has it. Returns ``source`` itself (the same
-    object) when every ``<`` is markup, which a few C-speed scans decide for an ordinary
-    post. Linear in the length of ``source``. Inside a quoted attribute value a needless
-    ``&lt;`` is harmless: the parser decodes it back to ``<``.
+    ``lower``: ``source.lower()`` and ``starts``: :func:`start_tags` of it, when the caller has
+    them. Returns ``source`` itself (the same object) when every ``<`` is markup, which a few
+    C-speed scans decide for an ordinary post. Linear in the length of ``source``. Inside a
+    quoted attribute value a needless ``&lt;`` is harmless: the parser decodes it back to ``<``.
     """
     if "<" not in source:
         return source
     lower = source.lower() if lower is None else lower
-    names = _NAMES.findall(lower)
-    starts = {name for slash, name in names if not slash}
-    ends = {name for slash, name in names if slash}
+    starts = start_tags(lower) if starts is None else starts
     # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
-    if not _ALWAYS_TEXT.search(source) and source.rfind(">") > source.rfind("<"):
-        # every "<" has a ">" after it: only names can make one prose
-        unknown = (starts | ends) - KNOWN_ELEMENTS
-        if not unknown or unknown <= (starts & ends):
+    if source.rfind(">") > source.rfind("<") and not _BOGUS_END.search(source):
+        unknown = [name for name in starts - KNOWN_ELEMENTS if not _NAMESPACED.match(name)]
+        if not unknown or set(unknown) <= set(_ENDS.findall(lower)):
             return source
     if _ALWAYS_TEXT.search(source):  # in C first: inside comments and raw text it changes nothing seen
         source = _ALWAYS_TEXT.sub("&lt;", source)
         lower = source.lower()
-    return _escape(source, lower, starts, ends)
+    return _escape(source, lower, set(starts), set(_ENDS.findall(lower)))
 
 
 def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
@@ -138,7 +149,7 @@ def _skip_declaration(source: str, at: int) -> int:
 
 def _is_markup(source: str, at: int, end: int, name: str, starts: set[str], ends: set[str]) -> bool:
     """Whether the tag starting at ``at`` is markup; ``end``: its first ">" or the next "<"."""
-    if name in KNOWN_ELEMENTS:
+    if name in KNOWN_ELEMENTS or _NAMESPACED.match(name):
         return True
     if source[at + 1] == "/":
         return name in starts

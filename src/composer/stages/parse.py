@@ -14,14 +14,13 @@ from urllib.parse import quote
 from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import validateLink
 
-from composer._blocks import shift_headings, unflatten_blocks
+from composer._blocks import shift_headings, unflatten
 from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links
-from composer._stray import escape_stray_lt
+from composer._stray import escape_stray_lt, start_tags
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
-_HEADING = re.compile(r"</?h[156][\s/>]")
 
 
 _PASTED = ("data:", "blob:", "file:", "cid:", "filesystem:")
@@ -100,13 +99,11 @@ def text_to_html(text: str) -> str:
 def _html(doc: Document, source: str) -> str:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
     blocks the allowlist drops renamed so no words merge (see :mod:`composer._blocks`)."""
-    lower = doc.lower_source
-    markup = escape_stray_lt(source, lower)
+    starts = doc.start_tags
+    markup = escape_stray_lt(source, doc.lower_source, starts)
     if markup is not source:
-        lower = markup.lower()
-    if _HEADING.search(lower):
-        markup = shift_headings(markup)
-    markup, counted = unflatten_blocks(markup, lower, doc.policy.allowlist)
+        starts = start_tags(markup.lower())
+    markup, counted = unflatten(markup, starts, doc.policy.allowlist)
     for name, count in counted.items():
         doc.remove("tags", name, count)
     return markup

@@ -311,17 +311,15 @@ class Sanitize:
         policy = doc.policy
         name = self.backend or policy.sanitizer
         backend = _backend(policy, name)
-        if doc.has_tree or may_have_empty(doc.html):
-            _drop_empty(doc)
         if name == "bleach":
             _drop_content_tags(doc)
         source = doc.html
         out = self._clean(doc, backend, source)
         if "<" in source and not _unchanged(source, out, policy.link_rel):
             report_removed(doc, source, out, policy.allowlist, policy.link_rel)
-        if may_have_empty(out, canonical=True):
-            # the sanitizer emptied something (``<p><script>..</script></p>``): out of the
-            # tree, then through the sanitizer again, which stays last and finds nothing more
+        if may_have_empty(out):
+            # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
+            # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
             doc.html = out
             _drop_empty(doc)
             out = self._clean(doc, backend, doc.html)

@@ -111,14 +111,18 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
     out: list[str] = []
     last = 0
     size = len(source)
-    gt = -1  # the first ">" after the current "<"; size when there is none
+    gt = -1  # the first ">" after the current "<"
     at = source.find("<")
     while at >= 0:
         nxt = source.find("<", at + 1)
         if gt < at:
             found = source.find(">", at + 1)
-            gt = size if found < 0 else found
-        if source.startswith(("<!", "<?"), at) and gt < size:
+            if found < 0:  # no ">" from here on: no tag, comment or declaration can end
+                out.append(source[last:at])
+                out.append(source[at:].replace("<", "&lt;"))
+                return "".join(out)
+            gt = found
+        if source.startswith(("<!", "<?"), at):
             resume = _skip_declaration(source, at)
             at = source.find("<", resume) if resume < size else -1
             continue
@@ -126,7 +130,7 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
         name = match.group(1).lower() if match is not None else ""
         end = gt if nxt < 0 else min(gt, nxt)  # bounds each look: linear in all
         # no name: "<3" is text to every tokenizer, "</ x>" a bogus comment that hides text
-        if not name or gt == size or not _is_markup(source, at, end, name, starts, ends):
+        if not name or not _is_markup(source, at, end, name, starts, ends):
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1

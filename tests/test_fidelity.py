@@ -7,7 +7,6 @@ point; and hypothesis properties that guard each kind beyond the listed inputs.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -175,5 +174,26 @@ def test_no_empty_element_is_left(parts: list[str]) -> None:
         assert _visible(result) == ["w"] * parts.count("<p>w</p>")
 
 
-def test_fixture_directory() -> None:
-    assert Path(FIXTURES / "fidelity").is_dir()
+_PASTED_URLS = st.one_of(
+    st.builds(
+        "data:image/{}{}".format,
+        st.sampled_from(["png", "svg+xml", "avif", "heic", "x-icon"]),
+        st.just(";base64,AAAA"),
+    ),
+    st.builds("file:///{}.png".format, st.text("abc/", min_size=1, max_size=12)),
+    st.sampled_from(
+        ["blob:https://example.com/1", "cid:part1@example.com", "filesystem:https://e.com/t/x.png"]
+    ),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_PASTED_URLS, st.booleans())
+def test_markdown_images_by_pasted_address_are_refused(url: str, reference: bool) -> None:
+    """Kind 4: whatever the scheme and image type, inline or by reference, nothing of the
+    address is published and the image is refused like any pasted one."""
+    source = f"a ![x][r] b\n\n[r]: {url}" if reference else f"a ![x]({url}) b"
+    result = PIPE.run(Submission(source, "markdown"))
+    assert _visible(result) == ["a", "b"]
+    assert [n.code for n in result.notices if n.code == "image_paste_rejected"] == ["image_paste_rejected"]
+    assert "images" in _removed(result)

@@ -38,6 +38,7 @@ class Document:
         plain: bool = False,
         display_as_link: frozenset[str] = frozenset(),
         files: tuple[tuple[str, bytes], ...] = (),
+        clipboard_html: str | None = None,
     ) -> None:
         self.source = source
         self.format = format
@@ -46,6 +47,9 @@ class Document:
         self.plain = plain
         self.display_as_link = display_as_link
         self.files = files
+        #: a plain paste made from a clipboard's HTML alone: that HTML, for what it held
+        #: that plain text cannot (pasted images are still refused and counted)
+        self.clipboard_html = clipboard_html
         self.notices: list[Notice] = []
         self.problems: list[Problem] = []
         self.stats: dict[str, Any] = {}

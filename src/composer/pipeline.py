@@ -152,7 +152,15 @@ class Pipeline:
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()
                 text = html_to_text(escape_stray_lt(html))  # "a<b is true" is text
-            doc = Document(text or "", "text", self._policy, paste=True, plain=True, files=clipboard.files)
+            doc = Document(
+                text or "",
+                "text",
+                self._policy,
+                paste=True,
+                plain=True,
+                files=clipboard.files,
+                clipboard_html=html if clipboard.text is None else None,
+            )
         return self._run(doc)
 
     def prefetch(self, urls: Iterable[str]) -> None:

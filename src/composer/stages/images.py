@@ -218,6 +218,8 @@ class Images:
             if doc.format == "html":  # what an earlier stage dropped uncounted still counts
                 for scheme, count in scan(doc.source).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
+        if doc.clipboard_html:  # a plain paste from HTML: its pictures are refused all the same
+            run.rejected.update(scan(doc.clipboard_html))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())
         for scheme, count in run.rejected.items():

@@ -15,6 +15,11 @@ from composer.result import Result
 #: C0 controls except tab/newline/carriage return, DEL, lone surrogates and the two
 #: non-characters: no parser keeps them and lxml refuses them.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+#: the bidi embeddings, overrides and isolates: they reorder what a reader sees
+#: (``evil\u202egnp.exe`` reads as ``evilexe.png``). Joiners (U+200C, U+200D) and the marks
+#: LRM/RLM stay: words and emoji need them.
+_DIRECTION_CHARS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_DIRECTION = re.compile(f"[{_DIRECTION_CHARS}]")
 
 #: the printable ASCII characters and tab, newline, carriage return
 _ASCII_OK = bytes([9, 10, 13, *range(32, 127)])
@@ -102,6 +107,17 @@ def clean_controls(text: str) -> tuple[str, int]:
         text = text.replace("\x00", "\ufffd")
     cleaned, count = _CONTROLS.subn("", text)
     return cleaned, count + nuls
+
+
+def drop_direction_controls(text: str) -> tuple[str, int]:
+    """``text`` without U+202A-U+202E and U+2066-U+2069, and how many went.
+
+    Run on the sanitizer's output, after the link finders have refused any URL holding one
+    (it stays text, design point 3); a control's removal cannot form markup.
+    """
+    if text.isascii() or not any(char in text for char in _DIRECTION_CHARS):  # str.find beats a charset
+        return text, 0
+    return _DIRECTION.subn("", text)
 
 
 def too_deep(source: str, limit: int) -> bool:

@@ -13,6 +13,7 @@ from lxml.html import HtmlElement
 
 from composer import _tree
 from composer._links import lower_in_place, url_starts
+from composer._stray import start_tags
 from composer.inputs import Format
 from composer.messages import render
 from composer.policy import Policy
@@ -39,6 +40,7 @@ class Document:
         plain: bool = False,
         display_as_link: frozenset[str] = frozenset(),
         files: tuple[tuple[str, bytes], ...] = (),
+        clipboard_html: str | None = None,
     ) -> None:
         self.source = source
         self.format = format
@@ -47,6 +49,9 @@ class Document:
         self.plain = plain
         self.display_as_link = display_as_link
         self.files = files
+        #: a plain paste made from a clipboard's HTML alone: that HTML, for what it held
+        #: that plain text cannot (pasted images are still refused and counted)
+        self.clipboard_html = clipboard_html
         self.notices: list[Notice] = []
         self.problems: list[Problem] = []
         self.stats: dict[str, Any] = {}
@@ -60,6 +65,7 @@ class Document:
         self._tree: HtmlElement | None = None
         self._lower: tuple[str, str] | None = None
         self._url_starts: tuple[str, list[int]] | None = None
+        self._start_tags: tuple[str, frozenset[str]] | None = None
 
     # -- the content ---------------------------------------------------------------------
 
@@ -79,6 +85,16 @@ class Document:
         cached = self._url_starts
         if cached is None or cached[0] is not lower:
             cached = self._url_starts = (lower, sorted(url_starts(lower)))
+        return cached[1]
+
+    @property
+    def start_tags(self) -> frozenset[str]:
+        """The start-tag names in ``source`` (lower-cased), found once per run for the stages'
+        prefilters (see :func:`composer._stray.start_tags`)."""
+        lower = self.lower_source
+        cached = self._start_tags
+        if cached is None or cached[0] is not lower:
+            cached = self._start_tags = (lower, start_tags(lower))
         return cached[1]
 
     @property

@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from composer import _budget, _checks, _limits
 from composer._html5 import html5_reading
+from composer._stray import escape_stray_lt
 from composer._text import html_to_text
 from composer.document import Document
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -210,8 +211,17 @@ class Pipeline:
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()
-                text = html_to_text(html5_reading(html)[0])  # the text a browser shows
-            doc = Document(text or "", "text", self._policy, paste=True, plain=True, files=clipboard.files)
+                # the text a browser shows: "a<b" is text, svg/noscript read as HTML5 does
+                text = html_to_text(html5_reading(escape_stray_lt(html))[0])
+            doc = Document(
+                text or "",
+                "text",
+                self._policy,
+                paste=True,
+                plain=True,
+                files=clipboard.files,
+                clipboard_html=html if clipboard.text is None else None,
+            )
         return self._run(doc)
 
     def prefetch(self, urls: Iterable[str]) -> None:

@@ -80,7 +80,14 @@ class Policy:
     """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`)."""
 
     def __post_init__(self) -> None:
-        for name in ("max_input_bytes", "max_markup_bytes", "max_length", "max_emoji", "max_images", "max_embeds"):
+        for name in (
+            "max_input_bytes",
+            "max_markup_bytes",
+            "max_length",
+            "max_emoji",
+            "max_images",
+            "max_embeds",
+        ):
             _checks.count(f"Policy.{name}", getattr(self, name), ConfigError)
         _checks.count("Policy.max_depth", self.max_depth, ConfigError, minimum=2)
         _checks.choice("Policy.emoji_over_limit", self.emoji_over_limit, ("reject", "trim"), ConfigError)

@@ -47,9 +47,9 @@ from composer.document import Document
 
 #: above this size the prefilter scans the source in place rather than lower-casing a copy
 _LOWER_AT_MOST = 8 << 20
-#: substrings that any image carrier needs (C-speed ``in`` tests on the lower-cased source);
-#: the regex below runs only for the rarer CSS forms
-_TAG_MARKERS = re.compile(r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)")
+#: start tags that can carry an image (``Document.start_tags``, shared with the parse stage),
+#: then substrings of the rarer CSS forms; the regex below is for sources too long to lower
+_CARRIER_TAGS = frozenset((*_CARRIERS, "svg", "picture"))
 _HTML_MARKERS = ("image-set", "background", "poster")
 _HTML_PREFILTER = re.compile(
     r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)|url\s*\(|image-set"
@@ -183,7 +183,7 @@ def _has_work(doc: Document) -> bool:
         if len(doc.source) > _LOWER_AT_MOST:  # a pasted 20 MB image: scan, do not copy
             return _HTML_PREFILTER.search(doc.source) is not None
         lower = doc.lower_source
-        if _TAG_MARKERS.search(lower) or any(marker in lower for marker in _HTML_MARKERS):
+        if not doc.start_tags.isdisjoint(_CARRIER_TAGS) or any(marker in lower for marker in _HTML_MARKERS):
             return True
         return _css_url(lower) or ("\\" in lower and _HTML_PREFILTER.search(lower) is not None)
     return False
@@ -218,6 +218,8 @@ class Images:
             if doc.format == "html":  # what an earlier stage dropped uncounted still counts
                 for scheme, count in scan(doc.source).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
+        if doc.clipboard_html:  # a plain paste from HTML: its pictures are refused all the same
+            run.rejected.update(scan(doc.clipboard_html))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())
         for scheme, count in run.rejected.items():

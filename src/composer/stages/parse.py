@@ -12,12 +12,15 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.rules_inline import StateInline
 
-from composer._html5 import LOWER_AT_MOST, html5_reading
+from composer._blocks import shift_headings, unflatten
 from composer._budget import refuse_early, refuse_oversize, too_many_elements
+from composer._html5 import LOWER_AT_MOST, html5_reading
 from composer._limits import clean_controls, too_deep
 from composer._links import LinkFinder, find_links, glued, link_at, refused_end
+from composer._stray import escape_stray_lt, start_tags
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
@@ -92,7 +95,22 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-_MD = _markdown()
+def _validate_link(url: str) -> bool:
+    """markdown-it refuses ``file:`` and most ``data:`` URLs, leaving ``![x](file:///home/...)``
+    in the post as text: the local path published. Pasted-image schemes are let through so
+    the images stage refuses them like any pasted image (and the sanitizer drops such a link's
+    ``href``, counted); ``javascript:`` and ``vbscript:`` stay refused."""
+    if url.lstrip().lower().startswith(_PASTED):
+        return True
+    return validateLink(url)
+
+
+def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:
+    md.validateLink = _validate_link  # type: ignore[method-assign]
+    return md
+
+
+_MD = _pasted_images_through(_markdown())
 
 
 def linkify_text(text: str) -> str:
@@ -124,29 +142,24 @@ def text_to_html(text: str) -> str:
     )
 
 
-#: posts live under the topic's title: h1 is the page's, and the allowlist keeps h2-h4
-_HEADINGS = {
-    "<h1>": "<h2>",
-    "</h1>": "</h2>",
-    "<h5>": "<h4>",
-    "</h5>": "</h4>",
-    "<h6>": "<h4>",
-    "</h6>": "</h4>",
-}
-
-
-def _shift_headings(markup: str) -> str:
-    """``# Title`` renders as h2 (and h5/h6 as h4) rather than losing its heading to the
-    sanitizer; with raw HTML off, these tags in markdown-it's output are all headings."""
-    for old, new in _HEADINGS.items():
-        markup = markup.replace(old, new)
+def _html(doc: Document, source: str) -> str:
+    """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
+    blocks the allowlist drops renamed so no words merge (see :mod:`composer._blocks`)."""
+    starts = doc.start_tags
+    markup = escape_stray_lt(source, doc.lower_source, starts)
+    if markup is not source:
+        starts = start_tags(markup.lower())
+    markup, counted = unflatten(markup, starts, doc.policy.allowlist)
+    for name, count in counted.items():
+        doc.remove("tags", name, count)
     return markup
 
 
 @dataclass(frozen=True)
 class Parse:
-    """Input to HTML: control characters out, markdown rendered, text paragraphed, depth checked,
-    HTML brought to its HTML5 reading (:mod:`composer._html5`)."""
+    """Input to HTML: control characters out, markdown rendered, text paragraphed, stray ``<``
+    in HTML escaped, headings shifted and flattened blocks renamed, depth checked, HTML
+    brought to its HTML5 reading (:mod:`composer._html5`)."""
 
     name: str = "parse"
 
@@ -165,11 +178,11 @@ class Parse:
         if doc.format == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
-                markup = _shift_headings(markup)
+                markup = shift_headings(markup)  # with raw HTML off, these are all headings
         elif doc.format == "text":
             markup = text_to_html(source)
         else:
-            markup = source
+            markup = _html(doc, source)
         if doc.format != "html" and too_many_elements(doc, markup):
             return
         if too_deep(markup, doc.policy.max_depth):

@@ -13,7 +13,6 @@ is never parsed here. Nothing with visible text goes uncounted (``doc.remove``).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -25,12 +24,11 @@ from composer._tree import BLOCK_TAGS, splice
 from composer.document import Document
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
-#: carries every Word ``mso-`` rule and every Google Docs span): searched in the lower-cased
-#: source. One ``in`` and one anchored regex: ~17 us on a 5 KB post, 5% of its nh3.clean.
-_TAG_MARKERS = re.compile(r"<(?:font|span|strike|xml|o:)")
+#: carries every Word ``mso-`` rule and every Google Docs span): these start tags, or a prefixed
+#: one (``o:p``), in ``Document.start_tags`` (found once per run, shared with other stages).
+_TAG_NAMES = frozenset({"font", "span", "strike", "xml"})
 
 _SPACE = " \t\r\n\xa0"
-_HEADING_MAP = {"h1": "h2", "h5": "h4", "h6": "h4"}
 #: clipboard-document elements with no visible text: they go whole, uncounted
 _JUNK = frozenset({"meta", "link", "style", "title", "xml", "colgroup", "col", "base", "head"})
 _JUNK_PASTE = frozenset({"script", "template"})
@@ -66,8 +64,10 @@ _PRESENTATION_NAMES = (
 _PRESENTATION = frozenset(_PRESENTATION_NAMES.split())
 
 
-def _needs_work(lower: str) -> bool:
-    return "style" in lower or _TAG_MARKERS.search(lower) is not None
+def _needs_work(lower: str, starts: frozenset[str]) -> bool:
+    return (
+        "style" in lower or not starts.isdisjoint(_TAG_NAMES) or any(name.startswith("o:") for name in starts)
+    )
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Paste:
         rich_paste = doc.paste and not doc.plain
         if rich_paste:
             doc.notice("pasted_as_rich", action="paste_as_plain")
-        elif not _needs_work(doc.lower_source):
+        elif not _needs_work(doc.lower_source, doc.start_tags):
             return
         clean(doc, doc.tree, paste=rich_paste)
 
@@ -304,9 +304,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
             unwrap.append(el)
             continue
         _strip_attributes(el, allow.allowed_attributes(tag), allow.classes.get(tag))
-        if tag in _HEADING_MAP and paste:
-            el.tag = _HEADING_MAP[tag]  # settled point 4: from pastes only
-        elif tag == "strike":
+        if tag == "strike":  # headings: the parse stage shifted them (composer._blocks)
             el.tag = "s"
         elif tag in _UNWRAP or (tag == "a" and not el.get("href")):
             unwrap.append(el)

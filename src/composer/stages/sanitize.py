@@ -20,7 +20,9 @@ from typing import Any, Literal
 
 import nh3
 
+from composer._empty import drop_empty, may_have_empty
 from composer._iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
+from composer._limits import drop_direction_controls
 from composer._links import is_own_link
 from composer._text import html_to_text
 from composer.allowlist import Allowlist
@@ -29,6 +31,8 @@ from composer.errors import ConfigError
 from composer.policy import Policy
 
 Clean = Callable[[str], str]
+
+_PRE_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
 
 _TAG_PARTS = re.compile(r"<([a-z][^\s/<>]*)([^<>]*)>")
 #: attribute names; quoted and unquoted values match with an empty name and are dropped
@@ -291,6 +295,17 @@ class Sanitize:
         """Build the backend for ``policy`` now (the Pipeline calls this when it is built)."""
         _backend(policy, self.backend or policy.sanitizer)
 
+    @staticmethod
+    def _clean(doc: Document, backend: _Nh3 | _Bleach, source: str) -> str:
+        out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
+        if doc.allow_iframes:
+            out = harden_iframes(out)
+        if "<pre" in out:  # html5ever's serializer drops the newline a parser eats there
+            out = _PRE_NEWLINE.sub("\\1\n\n", out)
+        if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out
+            out = _EMPTY_CLASS.sub(r"\1", out)
+        return out
+
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
         name = self.backend or policy.sanitizer
@@ -298,15 +313,17 @@ class Sanitize:
         if name == "bleach":
             _drop_content_tags(doc)
         source = doc.html
-        out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
-        if doc.allow_iframes:
-            out = harden_iframes(out)
-        if "<pre>\n" in out:  # html5ever's serializer drops the newline a parser eats there
-            out = out.replace("<pre>\n", "<pre>\n\n")
-        if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out
-            out = _EMPTY_CLASS.sub(r"\1", out)
+        out = self._clean(doc, backend, source)
         if "<" in source and not _unchanged(source, out, policy.link_rel):
             report_removed(doc, source, out, policy.allowlist, policy.link_rel)
+        if may_have_empty(out):
+            # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
+            # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
+            doc.html = out
+            _drop_empty(doc)
+            out = self._clean(doc, backend, doc.html)
+        out, direction = drop_direction_controls(out)
+        doc.remove("characters", "direction control", direction)
         if "<a" in out and _may_be_own(out, policy):
             out = _own_links(out, policy)
         doc.html = out
@@ -314,6 +331,12 @@ class Sanitize:
             length = len(html_to_text(out))
             if length > policy.max_length:
                 doc.problem("too_long", length=length, limit=policy.max_length)
+
+
+def _drop_empty(doc: Document) -> None:
+    allow = doc.policy.allowlist
+    iframes = {"iframe"} if doc.allow_iframes else set()
+    drop_empty(doc.tree, allow.tags | iframes, allow.clean_content_tags - iframes)
 
 
 def _drop_content_tags(doc: Document) -> None:

@@ -1,0 +1,163 @@
+"""A ``<`` in HTML source that starts no element is text: escape it before any parser runs.
+
+HTML bodies come from API clients, e-mail-in and imports, where ``I think a<b is true``,
+``x<5``, ``<3`` and ``<jo@example.org>`` are prose. An HTML tokenizer reads some of them as
+text already (``<`` before a digit, a space, ``-`` or ``=``), but others silently eat what
+follows: ``<b is true`` at the end of input is a tag cut by the end (dropped with its
+"attributes"), ``</ b`` and ``</>`` are bogus comments, ``<jo@example.org>`` is an unknown
+element the sanitizer unwraps. The two backends do not even agree on them.
+
+The rule (:func:`escape_stray_lt`): a ``<`` stays markup only when it starts
+
+- a comment, doctype, CDATA or processing instruction (``<!``, ``<?``) with a ``>`` after
+  it, counted by the sanitizer when it removes them;
+- a complete tag (it has its ``>``) whose name is a known HTML, SVG or MathML element or a
+  prefixed XML name (``o:p``, as Office writes them), or
+  that is self-closing (``<o:p/>``), or has an attribute with a value (``a=...``), or whose name also
+  appears as the other half (``<x-card>`` ... ``</x-card>``);
+
+Every other ``<`` becomes ``&lt;``: the reader sees exactly what was typed. Inside comments
+and raw-text elements (``script``, ``style``, ``textarea``, ...) nothing is changed. The attribute
+rule keeps what a tokenizer reads as markup from turning into other markup once its
+``<`` is text (``<x a="<iframe ...">`` must not become an iframe).
+
+What this leaves: a known element's start tag with prose for attributes (``if a<b and c>d``
+reads as ``<b and c>``) is markup to every parser; the sanitizer drops the attributes and
+reports them (``content_removed``, ``attributes``), so the loss is not silent.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["KNOWN_ELEMENTS", "escape_stray_lt", "start_tags"]
+
+#: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
+#: toolkit module cannot import: it sits below the document model)
+_RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
+
+#: element names of HTML (current and obsolete), SVG and MathML, lower-cased
+KNOWN_ELEMENTS = frozenset(
+    (
+        # HTML
+        "a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound big "
+        "blink blockquote body br button canvas caption center cite code col colgroup data datalist dd "
+        "del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form "
+        "frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe image img input ins "
+        "isindex kbd keygen label legend li link listing main map mark marquee menu menuitem meta "
+        "meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option output p "
+        "param picture plaintext pre progress q rb rp rt rtc ruby s samp script search section select "
+        "slot small source spacer span strike strong style sub summary sup table tbody td template "
+        "textarea tfoot th thead time title tr track tt u ul var video wbr xmp "
+        # SVG
+        "svg animate animatemotion animatetransform circle clippath defs desc ellipse feblend "
+        "fecolormatrix fecomponenttransfer fecomposite feconvolvematrix fediffuselighting "
+        "fedisplacementmap fedistantlight fedropshadow feflood fefunca fefuncb fefuncg fefuncr "
+        "fegaussianblur feimage femerge femergenode femorphology feoffset fepointlight "
+        "fespecularlighting fespotlight fetile feturbulence filter foreignobject g line "
+        "lineargradient marker mask metadata mpath path pattern polygon polyline radialgradient rect "
+        "set stop switch symbol text textpath tspan use view "
+        # MathML
+        "math annotation annotation-xml maction menclose merror mfenced mfrac mglyph mi mlabeledtr "
+        "mmultiscripts mn mo mover mpadded mphantom mprescripts mroot mrow ms mspace msqrt mstyle msub "
+        "msubsup msup mtable mtd mtext mtr munder munderover none semantics"
+    ).split()
+)
+
+#: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
+_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|<(?=/(?![a-zA-Z]))")
+#: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
+#: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
+_BOGUS_END = re.compile(r"</[^a-zA-Z]")
+#: start-tag and end-tag names in lower-cased HTML
+_STARTS = re.compile(r"<([a-z][^\s/>]*)")
+_ENDS = re.compile(r"</([a-z][^\s/>]*)")
+_NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
+#: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup
+_NAMESPACED = re.compile(r"[a-z][a-z0-9]*:[a-z]")
+#: an attribute with a value, its name free of "<" (``<x a="1">``, not ``<x <=y``)
+_ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
+
+
+def start_tags(lower: str) -> frozenset[str]:
+    """The names of the start tags in lower-cased HTML (one C-speed scan; shared by callers)."""
+    return frozenset(_STARTS.findall(lower)) if "<" in lower else frozenset()
+
+
+def escape_stray_lt(source: str, lower: str | None = None, starts: frozenset[str] | None = None) -> str:
+    """``source`` with each ``<`` that starts no element written as ``&lt;``.
+
+    ``lower``: ``source.lower()`` and ``starts``: :func:`start_tags` of it, when the caller has
+    them. Returns ``source`` itself (the same object) when every ``<`` is markup, which a few
+    C-speed scans decide for an ordinary post. Linear in the length of ``source``. Inside a
+    quoted attribute value a needless ``&lt;`` is harmless: the parser decodes it back to ``<``.
+    """
+    if "<" not in source:
+        return source
+    lower = source.lower() if lower is None else lower
+    starts = start_tags(lower) if starts is None else starts
+    # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
+    if source.rfind(">") > source.rfind("<") and not _BOGUS_END.search(source):
+        unknown = [name for name in starts - KNOWN_ELEMENTS if not _NAMESPACED.match(name)]
+        if not unknown or set(unknown) <= set(_ENDS.findall(lower)):
+            return source
+    if _ALWAYS_TEXT.search(source):  # in C first: inside comments and raw text it changes nothing seen
+        source = _ALWAYS_TEXT.sub("&lt;", source)
+        lower = source.lower()
+    return _escape(source, lower, set(starts), set(_ENDS.findall(lower)))
+
+
+def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
+    out: list[str] = []
+    last = 0
+    size = len(source)
+    gt = -1  # the first ">" after the current "<"
+    at = source.find("<")
+    while at >= 0:
+        nxt = source.find("<", at + 1)
+        if gt < at:
+            found = source.find(">", at + 1)
+            if found < 0:  # no ">" from here on: no tag, comment or declaration can end
+                out.append(source[last:at])
+                out.append(source[at:].replace("<", "&lt;"))
+                return "".join(out)
+            gt = found
+        if source.startswith(("<!", "<?"), at):
+            resume = _skip_declaration(source, at)
+            at = source.find("<", resume) if resume < size else -1
+            continue
+        match = _NAME.match(source, at)
+        name = match.group(1).lower() if match is not None else ""
+        end = gt if nxt < 0 else min(gt, nxt)  # bounds each look: linear in all
+        # no name: "<3" is text to every tokenizer, "</ x>" a bogus comment that hides text
+        if not name or not _is_markup(source, at, end, name, starts, ends):
+            out.append(source[last:at])
+            out.append("&lt;")
+            last = at + 1
+        elif source[at + 1] != "/" and name in _RAW:
+            raw_end = lower.find("</" + name, gt)
+            nxt = -1 if raw_end < 0 else raw_end
+        at = nxt
+    out.append(source[last:])
+    return "".join(out)
+
+
+def _skip_declaration(source: str, at: int) -> int:
+    """Where scanning resumes after ``<!...>``, ``<!--...-->`` or ``<?...>`` at ``at``."""
+    if source.startswith("<!--", at):
+        end = source.find("-->", at + 4)
+        return len(source) if end < 0 else end + 3
+    end = source.find(">", at + 2)
+    return len(source) if end < 0 else end + 1
+
+
+def _is_markup(source: str, at: int, end: int, name: str, starts: set[str], ends: set[str]) -> bool:
+    """Whether the tag starting at ``at`` is markup; ``end``: its first ">" or the next "<"."""
+    if name in KNOWN_ELEMENTS or _NAMESPACED.match(name):
+        return True
+    if source[at + 1] == "/":
+        return name in starts
+    # an attribute value means markup: escaping it would turn what the value hides into tags
+    if name in ends or (source[end] == ">" and source[end - 1] == "/"):
+        return True
+    return _ATTRIBUTE.search(source, at + 1 + len(name), end) is not None

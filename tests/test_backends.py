@@ -65,30 +65,22 @@ CASES = cases()
 #: differences between the backends that are known, explained in docs/policy.md, and safe both ways
 _FOREIGN = "foreign content: nh3 removes svg/math with all inside, bleach strips their tags and keeps text"
 _BACKTICKS = "mXSS soup with backtick-quoted attributes: the two tokenizers end the tag in different places"
-_IMAGE = (
-    "<image>: html5ever makes it <img>; bleach strips the unknown tag at its tokenizer, before tree building"
-)
-_NOSCRIPT = "noscript: html5ever reads its content as markup (scripting off), bleach as text it then drops"
 _GRAVE = "src=`...`: nh3 keeps the backtick-quoted value as a relative URL, bleach drops it"
-_BLOCK = "a stripped block tag (h1, form, search): bleach writes a line break there, nh3 joins the words"
 _ENTITY = (
     "&<wbr>#114;: bleach strips the tag and so joins a character reference, nh3 keeps the text as it was"
 )
 KNOWN: dict[tuple[str, str], str] = {
     **{
         (f"xss/dompurify-{n}", "html"): _FOREIGN
-        for n in (5, 6, 46, 143, 149, 178, 181, 187, 201, 202, 206, 207, 208, 209, 210, 213)
+        for n in (5, 6, 46, 143, 149, 178, 181, 187, 206, 207, 209, 210, 213)
     },
+    ("xss/dompurify-213", "paste"): _FOREIGN,
+    ("fixtures/parser-differential.txt#12", "html"): _FOREIGN,
     ("xss/dompurify-82", "html"): _BACKTICKS,
     ("xss/dompurify-85", "html"): _BACKTICKS,
-    **{(f"xss/dompurify-{n}", "html"): _IMAGE for n in (47, 49, 50, 122)},
-    ("xss/html5lib-allow_html5_image_tag", "html"): _IMAGE,
-    ("xss/dompurify-37", "html"): _NOSCRIPT,
     ("xss/html5lib-grave_accents", "html"): _GRAVE,
     ("xss/html5lib-grave_accents", "paste"): _GRAVE,
-    ("xss/dompurify-218", "html"): _BLOCK,
-    ("pages/reddit_image.response", "html"): _BLOCK,
-    ("xss/bleach-15.test", "html"): _ENTITY,
+    **{(f"xss/bleach-{n}.test", "html"): _ENTITY for n in (14, 15, 16, 17)},
 }
 
 

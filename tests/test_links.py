@@ -125,7 +125,7 @@ STARTS = {
 def test_many_url_starts_cost_linear_time(name: str, fmt: str) -> None:
     source = STARTS[name]
     outcome = watchdog(lambda: PIPE.run(Submission(source, fmt)), timeout=20)  # type: ignore[arg-type]
-    assert set(outcome.problems) <= {"too_long"}
+    assert set(outcome.problems) <= {"too_long", "too_complex"}  # refused early, or rendered in time
 
 
 ATTRIBUTE_TEXT = st.lists(

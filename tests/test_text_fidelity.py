@@ -119,8 +119,13 @@ def _visible(markup: str) -> str:
     return "".join("".join(body.itertext()).split())
 
 
+#: bidi embeddings, overrides and isolates: removed from every output and counted (issue 10 kind 6)
+_DIRECTION = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def _typed(text: str) -> str:
-    return "".join(text.split())
+    """What a reader must see of ``text``: all of it, whitespace and direction controls aside."""
+    return "".join(text.translate(_DIRECTION).split())
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

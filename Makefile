@@ -27,6 +27,7 @@ demo: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks examples scripts fuzz
 	$(BIN)/ruff format --check src tests benchmarks examples scripts fuzz
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

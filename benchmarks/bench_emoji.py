@@ -1,6 +1,6 @@
 """What counting emoji costs on a 5 KB post: composer's counter and stage against ``emoji.emoji_count``.
 
-Printed, in µs per 5 KB post: the counter (``composer._emoji.count``) on ASCII-only text, on
+Printed, in µs per 5 KB post: the counter (``composer.stages.emoji.counter.count``) on ASCII-only text, on
 text with a few emoji, and on typographic text with none (curly quotes, dashes, accents); the
 same texts through ``emoji.emoji_count``; then the ``emoji`` stage on the same post as HTML:
 ASCII (the prefilter returns before any tree exists), with a few emoji walking a tree another
@@ -29,9 +29,10 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/bench_emoji.
 
 import emoji
 
-from composer import Policy, _emoji
+from composer import Policy
 from composer.document import Document
 from composer.stages.emoji import Emoji
+from composer.stages.emoji import counter as _emoji
 
 SIZE = 5000
 _PROSE = (

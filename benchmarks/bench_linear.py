@@ -11,19 +11,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from composer import Clipboard, Pipeline, Policy, Submission, _budget
+from composer import Clipboard, Pipeline, Policy, Submission, _limits
 
 KB = 1000
 BUDGET = 12.0
 #: max_length raised so 1 MB is processed to the end instead of stopping at too_long
-#: the pre-parse caps (max_markup_bytes, and _budget's element, mark and line caps) are lifted
+#: the pre-parse caps (max_markup_bytes, and _limits' element, mark and line caps) are lifted
 #: too: this measures how the pipeline's cost grows, not where the default policy refuses
 PIPE = Pipeline(
     policy=Policy(
         embed_mode="cache_only", max_length=10_000_000, max_emoji=10**9, max_markup_bytes=10 * 1024 * 1024
     )
 )
-_budget.MAX_ELEMENTS = _budget.MAX_MARKDOWN_MARKS = _budget.MAX_MARKDOWN_LINES = 10**9
+_limits.MAX_ELEMENTS = _limits.MAX_MARKDOWN_MARKS = _limits.MAX_MARKDOWN_LINES = 10**9
 
 
 def _post(i: int) -> str:

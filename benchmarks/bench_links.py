@@ -4,7 +4,7 @@ Printed: how many of linkify-it's own scheme and ``www.`` fixture cases
 (``tests/corpora/linkify-it/links.txt``) each finder links exactly; a few inputs where the two
 differ by design (closing punctuation, hidden characters); then µs per 5 KB post (benchmark
 corpus, 200 posts a format) for ``LinkifyIt().test`` + ``match`` and for
-``composer._links.find_links``.
+``composer._html.urls.find_links``.
 
     python -m benchmarks.bench_links [--repeat 5]
 
@@ -30,7 +30,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/bench_links.
 from linkify_it import LinkifyIt
 
 from benchmarks import corpus
-from composer._links import find_links
+from composer._html.urls import find_links
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "corpora" / "linkify-it" / "links.txt"
 DIFFER = [

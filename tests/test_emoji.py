@@ -1,4 +1,4 @@
-"""The emoji counter (composer._emoji) and the emoji stage (composer.stages.emoji).
+"""The emoji counter (composer.stages.emoji.counter) and the emoji stage (composer.stages.emoji).
 
 The counter is checked against Unicode's emoji-test.txt line by line, against a slow
 brute-force reference on random text, and against ``emoji.emoji_list`` where that library is
@@ -17,10 +17,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composer import Clipboard, Pipeline, Policy, Submission, _emoji
+from composer import Clipboard, Pipeline, Policy, Submission
 from composer.cli import main as cli_main
 from composer.document import Document
-from composer.stages.emoji import Emoji, _Walk
+from composer.stages.emoji import Emoji
+from composer.stages.emoji import counter as _emoji
+from composer.stages.emoji.stage import _Walk
 from composer.stages.parse import Parse
 from composer.stages.sanitize import Sanitize
 from corpus_paths import CORPORA

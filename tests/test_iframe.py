@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
-from composer._iframe import IFRAME_ATTRIBUTES, IFRAME_FIXED, harden_iframes
+from composer._html.iframe import IFRAME_ATTRIBUTES, IFRAME_FIXED, harden_iframes
 from composer.document import Document
 from composer.stages.sanitize import Sanitize
 

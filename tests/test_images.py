@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from composer import Clipboard, Pipeline, Policy, Submission
-from composer._image_urls import scan, scheme_at, shrink_payloads, srcset_spans
 from composer.document import Document
 from composer.errors import ConfigError
 from composer.image_proxy import CamoProxy
 from composer.result import Result
 from composer.stages.images import Images
+from composer.stages.images.urls import scan, scheme_at, shrink_payloads, srcset_spans
 from fixture_files import read_cases
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

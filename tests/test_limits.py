@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Clipboard, InputError, Pipeline, Policy, Submission
-from composer._budget import text_floor
-from composer._limits import too_deep
-from composer._office import MAX_LIST_LEVELS
+from composer._html.scan import too_deep
+from composer._limits import text_floor
+from composer.stages.paste.word import MAX_LIST_LEVELS
 from fixture_files import FIXTURES, read_cases
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))

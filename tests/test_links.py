@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Pipeline, Policy, Submission
-from composer._text import html_to_text
+from composer._html.text import html_to_text
 from composer.stages.links import Links, _linkify
 from composer.stages.sanitize import Sanitize
 from test_pathological import watchdog

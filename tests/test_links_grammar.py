@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from composer import Pipeline, Policy, Submission
-from composer._links import find_links
+from composer._html.urls import find_links
 
 CORPUS = Path(__file__).resolve().parent / "corpora" / "linkify-it" / "links.txt"
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))

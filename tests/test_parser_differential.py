@@ -29,9 +29,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupever import dom
 
-from composer import Clipboard, Document, Pipeline, Policy, Result, Submission, _tree
-from composer._html5 import differs, html5_reading, is_document
-from composer._links import has_hidden
+from composer import Clipboard, Document, Pipeline, Policy, Result, Submission
+from composer._html import tree as _tree
+from composer._html.html5 import differs, html5_reading, is_document
+from composer._html.urls import has_hidden
 from fixture_files import FIXTURES, read_cases
 from test_fuzz_grammar import dangerous_html
 

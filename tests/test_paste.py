@@ -9,7 +9,7 @@ import pytest
 from lxml import html as lxml_html
 
 from composer import Clipboard, Pipeline, Submission
-from composer._text import html_to_text
+from composer._html.text import html_to_text
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.paste import Paste

@@ -21,8 +21,8 @@ from multiprocessing.connection import Connection
 
 import pytest
 
-from composer import Clipboard, InputError, Pipeline, Policy, Result, Submission, _budget
-from composer._budget import MAX_BRACKET_NESTING, MAX_ELEMENTS, MAX_MARKDOWN_LINES, MAX_MARKDOWN_MARKS
+from composer import Clipboard, InputError, Pipeline, Policy, Result, Submission, _limits
+from composer._limits import MAX_BRACKET_NESTING, MAX_ELEMENTS, MAX_MARKDOWN_LINES, MAX_MARKDOWN_MARKS
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 TIMEOUT = float(os.environ.get("COMPOSER_PATHOLOGICAL_TIMEOUT", "20"))
@@ -294,7 +294,7 @@ UNCAPPED = Pipeline(policy=Policy(embed_mode="cache_only", max_markup_bytes=8 * 
 
 def _uncapped(work: Callable[[], Result]) -> Callable[[], Result]:
     def run() -> Result:
-        _budget.MAX_ELEMENTS = 10**9  # the child's own copy of the module
+        _limits.MAX_ELEMENTS = 10**9  # the child's own copy of the module
         return work()
 
     return run

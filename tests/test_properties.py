@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
-from composer._limits import clean_controls
+from composer._html.scan import clean_controls
 from safety import dangers
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from composer._tree import parse, remove_keeping_tail, serialize, splice
+from composer._html.tree import parse, remove_keeping_tail, serialize, splice
 
 _PIECES = ["a", " b ", "<span>", "</span>", "<i>", "</i>", "<p>", "</p>", "<br>", "<!--c-->", "<b>x</b>"]
 

@@ -9,13 +9,14 @@ shows (each with its undo) out. Everything public is importable from here::
 
 from composer.__about__ import __version__
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
-from composer.document import Document
+from composer.document import Document, Stage
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.image_proxy import CamoProxy
 from composer.inputs import Clipboard, Format, Submission
-from composer.pipeline import Pipeline, Stage, default_stages
+from composer.pipeline import Pipeline
 from composer.policy import Policy
 from composer.result import Action, Notice, Problem, Result
+from composer.stages import default_stages
 
 __all__ = [
     "DEFAULT_ALLOWLIST",

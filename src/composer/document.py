@@ -7,13 +7,13 @@ for is never parsed at all (most posts: the sanitizer alone handles them).
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from lxml.html import HtmlElement
 
-from composer import _tree
-from composer._links import lower_in_place, url_starts
-from composer._stray import start_tags
+from composer._html import tree as _tree
+from composer._html.stray import start_tags
+from composer._html.urls import lower_in_place, url_starts
 from composer.inputs import Format
 from composer.messages import render
 from composer.policy import Policy
@@ -79,7 +79,7 @@ class Document:
 
     @property
     def url_starts(self) -> list[int]:
-        """Where a URL may start in ``source`` (see :func:`composer._links.url_starts`), found
+        """Where a URL may start in ``source`` (see :func:`composer._html.urls.url_starts`), found
         once per run for the stages that look for links."""
         lower = self.lower_source
         cached = self._url_starts
@@ -90,7 +90,7 @@ class Document:
     @property
     def start_tags(self) -> frozenset[str]:
         """The start-tag names in ``source`` (lower-cased), found once per run for the stages'
-        prefilters (see :func:`composer._stray.start_tags`)."""
+        prefilters (see :func:`composer._html.stray.start_tags`)."""
         lower = self.lower_source
         cached = self._start_tags
         if cached is None or cached[0] is not lower:
@@ -115,7 +115,7 @@ class Document:
         """The ``<body>`` element of the working tree, parsed from :attr:`html` on first use.
 
         libxml2 builds it; the parse stage has already brought HTML to its HTML5 reading
-        (:mod:`composer._html5`), so it holds the elements the sanitizer and browsers see.
+        (:mod:`composer._html.html5`), so it holds the elements the sanitizer and browsers see.
         """
         if self._tree is None:
             self._tree = _tree.parse(self._html)
@@ -172,3 +172,20 @@ def _summary(removed: dict[str, dict[str, int]]) -> str:
         label = kind if total != 1 else kind.rstrip("s")
         parts.append(f"{total} {label} ({', '.join(names)})")
     return "; ".join(parts)
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """A step of the chain: a ``name`` and a call that edits the document in place.
+
+    Stages are frozen dataclasses whose fields are their settings; they do no I/O of their
+    own (the embed stage reaches the network only through the resolver it is given). The
+    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True. A stage
+    may also have ``check(policy) -> None``: the Pipeline calls it once when built, so a
+    policy the stage cannot work with fails there (raise :class:`~composer.ConfigError`).
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    def __call__(self, doc: Document) -> None: ...

@@ -9,41 +9,18 @@ built per process and shared between threads.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
 
-from composer import _budget, _checks, _limits
-from composer._html5 import html5_reading
-from composer._stray import escape_stray_lt
-from composer._text import html_to_text
-from composer.document import Document
+from composer import _checks, _limits
+from composer._html import scan
+from composer._html.html5 import html5_reading
+from composer._html.stray import escape_stray_lt
+from composer._html.text import html_to_text
+from composer.document import Document, Stage
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.inputs import Clipboard, Submission, as_text
 from composer.policy import Policy
 from composer.result import Result
-
-
-@runtime_checkable
-class Stage(Protocol):
-    """A step of the chain: a ``name`` and a call that edits the document in place.
-
-    Stages are frozen dataclasses whose fields are their settings; they do no I/O of their
-    own (the embed stage reaches the network only through the resolver it is given). The
-    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True. A stage
-    may also have ``check(policy) -> None``: the Pipeline calls it once when built, so a
-    policy the stage cannot work with fails there (raise :class:`~composer.ConfigError`).
-    """
-
-    @property
-    def name(self) -> str: ...
-
-    def __call__(self, doc: Document) -> None: ...
-
-
-def default_stages() -> list[Stage]:
-    """The standard chain: parse, paste, images, emoji, links, embed, sanitize."""
-    from composer.stages import default_stages as stages
-
-    return stages()
+from composer.stages import default_stages
 
 
 def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
@@ -203,11 +180,11 @@ class Pipeline:
             if text is None and html is not None:
                 # the pre-parse limits, before the parse html_to_text needs
                 doc = Document("", "html", self._policy)
-                cut = _budget.refuse_oversize(doc, html)
+                cut = _limits.refuse_oversize(doc, html)
                 if cut is None:
                     return doc.result()
-                html = _budget.cap_attributes(_limits.clean_controls(cut)[0])[0]
-                if _limits.too_deep(html, self._policy.max_depth):
+                html = _limits.cap_attributes(scan.clean_controls(cut)[0])[0]
+                if scan.too_deep(html, self._policy.max_depth):
                     doc = Document("", "text", self._policy)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from composer._text import html_to_text
+from composer._html.text import html_to_text
 
 
 @dataclass(frozen=True)

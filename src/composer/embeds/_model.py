@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from composer._limits import clean_controls
+from composer._html.scan import clean_controls
 
 __all__ = ["MAX_SIZE", "MAX_TEXT", "MAX_URL", "MISS", "Embed", "EmbedType", "Miss"]
 

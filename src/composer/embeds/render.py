@@ -2,7 +2,7 @@
 
 What is built is only ever from the allowlist: a ``figure.composer-embed`` around an iframe
 whose ``src`` host is in :attr:`~composer.allowlist.Allowlist.iframe_hosts` (the sanitizer adds
-``sandbox``, ``loading`` and ``referrerpolicy`` itself, see :mod:`composer._iframe`), a
+``sandbox``, ``loading`` and ``referrerpolicy`` itself, see :mod:`composer._html.iframe`), a
 ``figure.composer-photo`` around an image, or an ``aside.composer-card``. Whatever fails those
 checks falls back to the card, and a card with nothing to show falls back to None (the plain
 link stays). Images follow the image
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lxml.html import Element, HtmlElement
 
-from composer._iframe import iframe_src_allowed
+from composer._html.iframe import iframe_src_allowed
 from composer.embeds.resolver import Embed
 from composer.policy import Policy
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from composer.document import Stage
 from composer.stages.embed import Embeds
 from composer.stages.emoji import Emoji
 from composer.stages.images import Images
@@ -11,9 +10,6 @@ from composer.stages.links import Links
 from composer.stages.parse import Parse
 from composer.stages.paste import Paste
 from composer.stages.sanitize import Sanitize
-
-if TYPE_CHECKING:
-    from composer.pipeline import Stage
 
 __all__ = ["Embeds", "Emoji", "Images", "Links", "Parse", "Paste", "Sanitize", "default_stages"]
 

@@ -28,8 +28,8 @@ from functools import cache
 
 from lxml.html import Element, HtmlElement
 
-from composer._links import find_links
-from composer._tree import BLOCK_TAGS
+from composer._html.tree import BLOCK_TAGS
+from composer._html.urls import find_links
 from composer.document import Document
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver

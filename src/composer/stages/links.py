@@ -12,8 +12,16 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
-from composer._limits import _RAW
-from composer._links import find_links, glued, has_hidden, link_at, lower_in_place, refused_end, url_starts
+from composer._html.scan import _RAW
+from composer._html.urls import (
+    find_links,
+    glued,
+    has_hidden,
+    link_at,
+    lower_in_place,
+    refused_end,
+    url_starts,
+)
 from composer.document import Document
 
 #: besides raw text: links, code, and foreign content (whose text the sanitizer removes)

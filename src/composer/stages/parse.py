@@ -15,12 +15,12 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import validateLink
 from markdown_it.rules_inline import StateInline
 
-from composer._blocks import shift_headings, unflatten
-from composer._budget import refuse_early, refuse_oversize, too_many_elements
-from composer._html5 import LOWER_AT_MOST, html5_reading
-from composer._limits import clean_controls, too_deep
-from composer._links import LinkFinder, find_links, glued, link_at, refused_end
-from composer._stray import escape_stray_lt, start_tags
+from composer._html.blocks import shift_headings, unflatten
+from composer._html.html5 import LOWER_AT_MOST, html5_reading
+from composer._html.scan import clean_controls, too_deep
+from composer._html.stray import escape_stray_lt, start_tags
+from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end
+from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
@@ -144,12 +144,12 @@ def text_to_html(text: str) -> str:
 
 def _html(doc: Document, source: str) -> str:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
-    blocks the allowlist drops renamed so no words merge (see :mod:`composer._blocks`)."""
+    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`)."""
     starts = doc.start_tags
     markup = escape_stray_lt(source, doc.lower_source, starts)
     if markup is not source:
         starts = start_tags(markup.lower())
-    markup, counted = unflatten(markup, starts, doc.policy.allowlist)
+    markup, counted = unflatten(markup, starts, doc.policy.allowlist.tags)
     for name, count in counted.items():
         doc.remove("tags", name, count)
     return markup
@@ -159,7 +159,7 @@ def _html(doc: Document, source: str) -> str:
 class Parse:
     """Input to HTML: control characters out, markdown rendered, text paragraphed, stray ``<``
     in HTML escaped, headings shifted and flattened blocks renamed, depth checked, HTML
-    brought to its HTML5 reading (:mod:`composer._html5`)."""
+    brought to its HTML5 reading (:mod:`composer._html.html5`)."""
 
     name: str = "parse"
 

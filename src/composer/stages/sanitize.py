@@ -20,11 +20,11 @@ from typing import Any, Literal
 
 import nh3
 
-from composer._empty import drop_empty, may_have_empty
-from composer._iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
-from composer._limits import drop_direction_controls
-from composer._links import is_own_link
-from composer._text import html_to_text
+from composer._html.empty import drop_empty, may_have_empty
+from composer._html.iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
+from composer._html.scan import drop_direction_controls
+from composer._html.text import html_to_text
+from composer._html.urls import is_own_link
 from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.errors import ConfigError

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
-from composer._image_urls import (
+from composer._html.tree import remove_keeping_tail
+from composer.document import Document
+from composer.stages.images.urls import (
     _ANYWHERE,
     _CARRIERS,
     _JUNK_CHARS,
@@ -42,8 +44,6 @@ from composer._image_urls import (
     shrink_payloads,
     srcset_spans,
 )
-from composer._tree import remove_keeping_tail
-from composer.document import Document
 
 #: above this size the prefilter scans the source in place rather than lower-casing a copy
 _LOWER_AT_MOST = 8 << 20

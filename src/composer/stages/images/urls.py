@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 
-from composer._limits import _MARKUP, _RAW, _TAG
+from composer._html.scan import _MARKUP, _RAW, _TAG
 
 #: where pasted bytes live: the browser's memory, the person's disk, a mail part
 PASTED_SCHEMES = frozenset({"data", "blob", "file", "cid", "filesystem"})

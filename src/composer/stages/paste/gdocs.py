@@ -4,7 +4,7 @@ Google Docs nests a sub-list directly inside its parent list (``<ol><li>1</li><o
 not inside the parent item, and may skip levels (``<ol><ol><ol><li>``); newer versions also
 state the depth as ``aria-level``, and some editors only indent flat items by ``margin-left``.
 Such lists are flattened into items with a level and nested again by
-:func:`composer._office.build_lists`, so every sub-list ends up inside an item.
+:func:`composer.stages.paste.word.build_lists`, so every sub-list ends up inside an item.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 
 from lxml.html import Element, HtmlElement
 
-from composer._office import Item, build_lists, declarations, depth_of, height, list_levels
+from composer.stages.paste.word import Item, build_lists, declarations, depth_of, height, list_levels
 
 _LISTS = ("ul", "ol")
 _LENGTH = re.compile(r"^(-?\d+(?:\.\d+)?)(pt|px|em|rem|cm|mm|in)?$")
@@ -128,7 +128,7 @@ def _indent_levels(lst: HtmlElement) -> list[int] | None:
 def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
     """Move sub-lists into items and nest flat indented lists; return how many lists were rebuilt.
 
-    Levels are capped as in :func:`composer._office.build_lists`, and so that no item's
+    Levels are capped as in :func:`composer.stages.paste.word.build_lists`, and so that no item's
     content ends up deeper than ``max_depth``; a list with no room to nest stays flat.
     """
     fixed = 0

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from lxml import etree, html
 
-from composer._html5 import is_document
+from composer._html.html5 import is_document
 
 _PARSER = html.HTMLParser(huge_tree=True, remove_blank_text=False, default_doctype=False)  # type: ignore[call-arg]
 
@@ -25,7 +25,7 @@ def parse(source: str) -> html.HtmlElement:
     A fragment is wrapped in ``<html><body>`` first, so libxml2 does not wrap leading text in
     a ``<p>``; a full document (a Word clipboard) is parsed as it is. Callers guarantee the
     nesting depth was checked, because libxml2 silently drops content below ~255 levels.
-    The parse stage gives HTML5's reading of a post to libxml2 (see :mod:`composer._html5`),
+    The parse stage gives HTML5's reading of a post to libxml2 (see :mod:`composer._html.html5`),
     so this tree holds what the sanitizer and the browser will see.
     """
     if not is_document(source):

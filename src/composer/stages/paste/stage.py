@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml.html import Element, HtmlElement
 
-from composer._gdocs import fix_list_nesting
-from composer._office import declarations, drop_list_markers, rebuild_word_lists
-from composer._tree import BLOCK_TAGS, splice
+from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import Document
+from composer.stages.paste.gdocs import fix_list_nesting
+from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
 #: carries every Word ``mso-`` rule and every Google Docs span): these start tags, or a prefixed
@@ -304,7 +304,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
             unwrap.append(el)
             continue
         _strip_attributes(el, allow.allowed_attributes(tag), allow.classes.get(tag))
-        if tag == "strike":  # headings: the parse stage shifted them (composer._blocks)
+        if tag == "strike":  # headings: the parse stage shifted them (composer._html.blocks)
             el.tag = "s"
         elif tag in _UNWRAP or (tag == "a" and not el.get("href")):
             unwrap.append(el)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from lxml.html import HtmlElement
 
-from composer._tree import BLOCK_TAGS, parse
+from composer._html.tree import BLOCK_TAGS, parse
 
 _SPACES = re.compile(r"\s+")
 #: blocks set off by a blank line; other blocks by a line break

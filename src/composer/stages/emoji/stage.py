@@ -2,7 +2,7 @@
 
 What counts is the text a reader sees, in document order:
 
-* Unicode emoji in text, counted grapheme-exact by :mod:`composer._emoji` (its docstring lists
+* Unicode emoji in text, counted grapheme-exact by :mod:`composer.stages.emoji.counter` (its docstring lists
   the rules: text-default characters without VS16 are text, non-RGI ZWJ joins count per piece);
 * ``:shortcode:`` names (the ``emoji`` package's alias names), converted to the emoji when
   ``Policy.convert_shortcodes`` is on, and then counted like any emoji;
@@ -36,10 +36,10 @@ from functools import cache
 
 from lxml.html import HtmlElement
 
-from composer import _emoji
-from composer._links import find_links
+from composer._html.urls import find_links
 from composer.document import Document
 from composer.policy import Policy
+from composer.stages.emoji import counter as _emoji
 
 _CODE = frozenset({"code", "pre"})
 #: never shown, whatever the allowlist says

@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from composer.allowlist import Allowlist
-
 __all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
 
 #: the one heading rule, for every format and entry point
@@ -62,17 +60,17 @@ def _renamer(names: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"<(/?)(" + "|".join(sorted(names)) + r")(?=[\s/>])", re.IGNORECASE)
 
 
-def unflatten(markup: str, starts: frozenset[str], allow: Allowlist) -> tuple[str, dict[str, int]]:
+def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tuple[str, dict[str, int]]:
     """``markup`` with its headings shifted and the blocks the allowlist drops renamed ``div``;
     and how many of the :data:`COUNTED` ones there were.
 
-    ``starts``: the start-tag names in ``markup`` (:func:`composer._stray.start_tags`), so a
+    ``starts``: the start-tag names in ``markup`` (:func:`composer._html.stray.start_tags`), so a
     post with nothing to do costs two set operations. Returns ``markup`` itself then.
     """
     if not starts.isdisjoint(HEADINGS):
         markup = shift_headings(markup)
-    names = starts & _renamed(allow.tags)
-    if "div" in allow.tags and "table" not in starts:
+    names = starts & _renamed(kept)
+    if "div" in kept and "table" not in starts:
         names |= starts.intersection(_TABLE_PARTS)
     if not names:
         return markup, {}

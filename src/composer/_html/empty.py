@@ -21,7 +21,7 @@ import re
 
 from lxml.html import HtmlElement
 
-from composer._tree import BLOCK_TAGS, remove_keeping_tail
+from composer._html.tree import BLOCK_TAGS, remove_keeping_tail
 
 __all__ = ["BLOCKS", "INLINES", "drop_empty", "may_have_empty"]
 

@@ -17,9 +17,11 @@ from composer.pipeline import Pipeline
 from composer.policy import Policy
 from composer.result import Action, Notice, Problem, Result
 from composer.stages import default_stages
+from composer.text_nodes import SKIPPED_TAGS, TextNode, splice, visible_text
 
 __all__ = [
     "DEFAULT_ALLOWLIST",
+    "SKIPPED_TAGS",
     "Action",
     "Allowlist",
     "CamoProxy",
@@ -37,6 +39,9 @@ __all__ = [
     "Stage",
     "StageError",
     "Submission",
+    "TextNode",
     "__version__",
     "default_stages",
+    "splice",
+    "visible_text",
 ]

@@ -7,6 +7,7 @@ for is never parsed at all (most posts: the sanitizer alone handles them).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from lxml.html import HtmlElement
@@ -15,7 +16,7 @@ from composer._html import tree as _tree
 from composer._html.stray import start_tags
 from composer._html.urls import lower_in_place, url_starts
 from composer.inputs import Format
-from composer.messages import render
+from composer.messages import MESSAGES
 from composer.policy import Policy
 from composer.result import Action, Notice, Problem, Result
 
@@ -41,6 +42,7 @@ class Document:
         display_as_link: frozenset[str] = frozenset(),
         files: tuple[tuple[str, bytes], ...] = (),
         clipboard_html: str | None = None,
+        messages: Mapping[str, str] | None = None,
     ) -> None:
         self.source = source
         self.format = format
@@ -52,6 +54,11 @@ class Document:
         #: a plain paste made from a clipboard's HTML alone: that HTML, for what it held
         #: that plain text cannot (pasted images are still refused and counted)
         self.clipboard_html = clipboard_html
+        #: code -> template for notices and problems: the Pipeline's catalogue (built-ins, the
+        #: stages' ``messages``, the policy's translations); by default the built-ins translated
+        if messages is None:
+            messages = {**MESSAGES, **{code: text for code, text in policy.messages.items() if text}}
+        self._messages: Mapping[str, str] = messages
         self.notices: list[Notice] = []
         self.problems: list[Problem] = []
         self.stats: dict[str, Any] = {}
@@ -131,13 +138,13 @@ class Document:
         self, code: str, *, action: str | None = None, target: str | None = None, **params: Any
     ) -> None:
         """Tell the person what a stage did (``action`` names the undo it offers)."""
-        overrides = self.policy.messages
-        act = Action(action, render(action, {}, overrides), target) if action else None
-        self.notices.append(Notice(code, render(code, params, overrides), act, params))
+        messages = self._messages
+        act = Action(action, messages[action].format(), target) if action else None
+        self.notices.append(Notice(code, messages[code].format(**params), act, params))
 
     def problem(self, code: str, *, template: str | None = None, stop: bool = False, **params: Any) -> None:
         """Refuse the post for a reason; ``stop`` ends the run (nothing safe can be made)."""
-        message = render(template or code, params, self.policy.messages)
+        message = self._messages[template or code].format(**params)
         self.problems.append(Problem(code, message, params))
         if stop:
             self.stopped = True
@@ -179,10 +186,29 @@ class Stage(Protocol):
     """A step of the chain: a ``name`` and a call that edits the document in place.
 
     Stages are frozen dataclasses whose fields are their settings; they do no I/O of their
-    own (the embed stage reaches the network only through the resolver it is given). The
-    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True. A stage
-    may also have ``check(policy) -> None``: the Pipeline calls it once when built, so a
-    policy the stage cannot work with fails there (raise :class:`~composer.ConfigError`).
+    own (the embed stage reaches the network only through the resolver it is given). Only
+    ``name`` and ``__call__`` are required; the :class:`~composer.Pipeline` looks for these
+    optional members once, when it is built (a protocol cannot declare optional members, so
+    they are listed here, not below):
+
+    - ``sanitizes: bool``: True on the sanitizer; the last stage of a chain must be one.
+    - ``messages: Mapping[str, str]``: the stage's own notice codes with their default English
+      templates (``{"mention_linked": "{count} people were mentioned."}``); merged into the
+      catalogue, so ``doc.notice("mention_linked", count=2)`` renders and
+      ``Policy.messages`` may translate it (with the fields the default uses). A code another
+      stage or the built-in catalogue declares with a different template is a ConfigError.
+    - ``allows: Allowlist``: what the sanitizer must keep for the stage's output, built with
+      ``Allowlist.of(tags=..., attributes=..., classes=...)``; added to the policy's
+      allowlist, so what the stage made is neither removed nor reported as removed.
+    - ``check(policy) -> None``: refuse a policy the stage cannot work with by raising
+      :class:`~composer.ConfigError` (any other error is turned into one naming the stage).
+    - ``bind(policy) -> Stage | None``: the stage prepared for ``policy`` (compiled tables,
+      a sanitizer backend), returned as a new instance with the same name that the chain
+      runs instead; None keeps the stage as it is. It may raise as ``check`` does. The
+      policy passed to both carries the merged allowlist. Bound state is built once and
+      only read afterwards: a Pipeline is shared between threads.
+    - ``prefetch(urls, policy) -> None`` and ``close() -> None``: see
+      :meth:`~composer.Pipeline.prefetch` and :meth:`~composer.Pipeline.close`.
     """
 
     @property

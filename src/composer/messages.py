@@ -8,10 +8,10 @@ fields named in the catalogue (``{limit}``, ``{removed}``, ...).
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["MESSAGES", "PARAMS", "render", "template_error"]
+__all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error"]
 
 #: code -> default English template.
 MESSAGES: Mapping[str, str] = {
@@ -67,26 +67,40 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
 }
 
 
-def template_error(code: str, template: object) -> str | None:
+def fields(template: str) -> list[str]:
+    """The names of the fields ``template`` fills (``{limit}``, ``{limit:d}`` -> ``limit``).
+
+    Raises ValueError for a template ``str.format`` cannot read.
+    """
+    return [
+        name.split(".", 1)[0].split("[", 1)[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name is not None
+    ]
+
+
+def template_error(code: str, template: object, names: Collection[str] | None = None) -> str | None:
     """Why ``template`` cannot stand for ``code``'s message, or None when it can.
 
     A template is a ``str.format`` string whose fields are among ``PARAMS[code]``: no
     positional fields, no unknown names, no format spec or conversion the example values
-    refuse.
+    refuse. ``names``: for a code a stage declares (no example values), the fields its
+    default template uses; a translation may use those and no others.
     """
     if not isinstance(template, str):
         return f"must be a str template, got {type(template).__name__} {template!r}"
-    params = PARAMS.get(code, {})
+    params: Mapping[str, Any] = PARAMS.get(code, {}) if names is None else dict.fromkeys(names)
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+        used = [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as exc:
         return f"is not a valid template ({exc}); write literal braces as {{{{ and }}}}"
     known = ", ".join(f"{{{name}}}" for name in params) or "no fields"
-    for name in fields:
-        root = name.split(".", 1)[0].split("[", 1)[0]
-        if root not in params:
+    for name in used:
+        if name.split(".", 1)[0].split("[", 1)[0] not in params:
             shown = "{" + name + "}"
             return f"uses {shown}, which {code!r} does not have; it has {known}"
+    if names is not None:
+        return None
     try:
         template.format(**params)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from composer import _checks, _limits
+from composer import _bind, _checks, _limits
 from composer._html import scan
 from composer._html.html5 import html5_reading
 from composer._html.stray import escape_stray_lt
@@ -44,30 +44,6 @@ def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
     return chain
 
 
-def _check_stages(chain: tuple[Stage, ...], policy: Policy) -> None:
-    """Let each stage with a ``check(policy)`` method refuse the policy now, not per post."""
-    for stage in chain:
-        check = getattr(stage, "check", None)
-        if not callable(check):
-            continue
-        try:
-            check(policy)
-        except ComposerError:
-            raise
-        except BaseException as exc:
-            if not _is_error(exc):
-                raise
-            raise ConfigError(
-                f"stage {stage.name!r} cannot work with this policy: {type(exc).__name__}: {exc}"
-            ) from exc
-
-
-def _is_error(exc: BaseException) -> bool:
-    """An error to report, not KeyboardInterrupt and the like; a Rust panic inside nh3
-    (pyo3's ``PanicException``) derives from BaseException but is an error all the same."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
-
-
 class Pipeline:
     """Turns a submission or a paste into safe HTML and editor notices.
 
@@ -77,14 +53,18 @@ class Pipeline:
     """
 
     def __init__(self, stages: Iterable[Stage] | None = None, policy: Policy | None = None) -> None:
-        """Check and freeze the chain, and let its stages check ``policy``.
+        """Check and freeze the chain, and bind it to ``policy`` once.
 
         ``stages``: an iterable of stages (default :func:`default_stages`); ``policy``: a
-        :class:`Policy` (default ``Policy()``). Raises :class:`~composer.ConfigError` when a
-        stage is malformed, two share a name, the last is not a sanitizer, or the sanitizer
-        cannot work with the policy (a stage's optional ``check(policy)`` raises: the
-        sanitizer builds its backend there, so an allowlist the backend refuses or a missing
-        extra fails here, never at the first post).
+        :class:`Policy` (default ``Policy()``). The stages' ``messages`` join the notice
+        catalogue and their ``allows`` the policy's allowlist; each stage's optional
+        ``bind(policy)`` or ``check(policy)`` runs here (the sanitizer builds its backend), and
+        the prepared stages are what runs. Raises :class:`~composer.ConfigError` when a stage is
+        malformed, two share a name, the last is not a sanitizer, two stages declare one
+        message code with different templates, ``Policy.messages`` has a code no one declares,
+        a stage's ``allows`` is not an ``Allowlist.of(...)`` the policy can take, or a stage
+        cannot work with the policy (an allowlist the backend refuses, a missing extra):
+        here, never at the first post.
         """
         if policy is not None and not isinstance(policy, Policy):
             raise ConfigError(
@@ -95,8 +75,9 @@ class Pipeline:
         if not chain or getattr(chain[-1], "sanitizes", False) is not True:
             last = chain[-1].name if chain else "nothing"
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
-        self._stages: tuple[Stage, ...] = chain
-        _check_stages(chain, self._policy)
+        self._messages = _bind.catalogue(chain, self._policy)
+        self._bound = _bind.bound_policy(chain, self._policy)
+        self._stages: tuple[Stage, ...] = _bind.bind_stages(chain, self._bound)
 
     # -- the chain -----------------------------------------------------------------------
 
@@ -107,7 +88,14 @@ class Pipeline:
 
     @property
     def policy(self) -> Policy:
+        """The policy as given (the documents carry it with the stages' ``allows`` added)."""
         return self._policy
+
+    @property
+    def messages(self) -> dict[str, str]:
+        """The notice catalogue this chain renders from: code -> template (a copy), built-in
+        codes and the stages' own, translations from ``Policy.messages`` applied."""
+        return dict(self._messages)
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""
@@ -151,8 +139,9 @@ class Pipeline:
         doc = Document(
             as_text(submission.body, "body"),
             submission.format,
-            self._policy,
+            self._bound,
             display_as_link=submission.display_as_link,
+            messages=self._messages,
         )
         return self._run(doc)
 
@@ -175,17 +164,19 @@ class Pipeline:
         html = as_text(clipboard.html, "clipboard html") if clipboard.html is not None else None
         text = as_text(clipboard.text, "clipboard text") if clipboard.text is not None else None
         if html is not None and html.strip() and not plain:
-            doc = Document(html, "html", self._policy, paste=True, files=clipboard.files)
+            doc = Document(
+                html, "html", self._bound, paste=True, files=clipboard.files, messages=self._messages
+            )
         else:
             if text is None and html is not None:
                 # the pre-parse limits, before the parse html_to_text needs
-                doc = Document("", "html", self._policy)
+                doc = Document("", "html", self._bound, messages=self._messages)
                 cut = _limits.refuse_oversize(doc, html)
                 if cut is None:
                     return doc.result()
                 html = _limits.cap_attributes(scan.clean_controls(cut)[0])[0]
                 if scan.too_deep(html, self._policy.max_depth):
-                    doc = Document("", "text", self._policy)
+                    doc = Document("", "text", self._bound, messages=self._messages)
                     doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
                     return doc.result()
                 # the text a browser shows: "a<b" is text, svg/noscript read as HTML5 does
@@ -193,11 +184,12 @@ class Pipeline:
             doc = Document(
                 text or "",
                 "text",
-                self._policy,
+                self._bound,
                 paste=True,
                 plain=True,
                 files=clipboard.files,
                 clipboard_html=html if clipboard.text is None else None,
+                messages=self._messages,
             )
         return self._run(doc)
 
@@ -212,7 +204,7 @@ class Pipeline:
         for stage in self._stages:
             fill = getattr(stage, "prefetch", None)
             if todo and callable(fill):
-                fill(todo, self._policy)
+                fill(todo, self._bound)
 
     def close(self) -> None:
         """Release what the stages hold (the embed stage's threads, its cache's connections).
@@ -242,7 +234,7 @@ class Pipeline:
             except (RecursionError, MemoryError) as exc:
                 raise StageError(stage.name, f"input too complex ({type(exc).__name__})") from exc
             except BaseException as exc:
-                if not _is_error(exc):
+                if not _bind.is_error(exc):
                     raise
                 raise StageError(stage.name, f"{type(exc).__name__}: {exc}") from exc
         return doc.result()

@@ -14,7 +14,7 @@ from typing import Literal
 from composer import _checks
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
 from composer.errors import ConfigError
-from composer.messages import MESSAGES, template_error
+from composer.messages import MESSAGES, fields, template_error
 
 Backend = Literal["nh3", "bleach"]
 OverLimit = Literal["reject", "trim"]
@@ -77,7 +77,9 @@ class Policy:
     sanitizer: Backend = "nh3"
     allowlist: Allowlist = DEFAULT_ALLOWLIST
     messages: Mapping[str, str] = field(default_factory=dict)
-    """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`)."""
+    """Translations: notice code -> template (see :data:`composer.messages.MESSAGES`). Codes
+    beyond the built-in ones belong to stages (their ``messages``); the Pipeline refuses a
+    code none of its stages declares, when it is built."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -122,22 +124,34 @@ def _set(policy: Policy, name: str, value: object) -> None:
 
 
 def _check_messages(messages: object) -> Mapping[str, str]:
-    """Known codes only, each template filled from its code's params (``messages.PARAMS``)."""
+    """Each template of a built-in code filled from its code's params (``messages.PARAMS``).
+
+    A code the built-in catalogue does not have may belong to a stage (its ``messages``);
+    the :class:`~composer.Pipeline` checks those, and refuses unknown ones, when it is built.
+    """
     if not isinstance(messages, Mapping):
         raise ConfigError(
             f"Policy.messages must be a mapping of notice code to template, got {_checks.got(messages)}; "
             "write messages={'emoji_limit': 'Only {limit} emoji are allowed.'}"
         )
     for code, template in messages.items():
-        if code not in MESSAGES:
-            raise ConfigError(
-                f"Policy.messages has the unknown code {code!r}{_checks.suggest(str(code), MESSAGES)}; "
-                "the codes are listed in composer.messages.MESSAGES"
-            )
-        why = template_error(code, template)
+        if not isinstance(code, str) or not code:
+            raise ConfigError(f"Policy.messages must be keyed by notice codes (str), got {_checks.got(code)}")
+        why = template_error(code, template) if code in MESSAGES else _shape_error(template)
         if why is not None:
             raise ConfigError(f"Policy.messages[{code!r}] {why}")
     return dict(messages)
+
+
+def _shape_error(template: object) -> str | None:
+    """For a stage's code: a readable str template (its fields are checked by the Pipeline)."""
+    if not isinstance(template, str):
+        return f"must be a str template, got {type(template).__name__} {template!r}"
+    try:
+        fields(template)
+    except ValueError as exc:
+        return f"is not a valid template ({exc}); write literal braces as {{{{ and }}}}"
+    return None
 
 
 def _check_allowlist(allow: object) -> None:

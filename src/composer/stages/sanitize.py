@@ -15,7 +15,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import nh3
@@ -226,25 +226,26 @@ class _Bleach:
             clean: Clean = bleach_cleaner.clean
             return clean
 
-        self.plain = cleaner(False)
-        self.iframes = cleaner(True)
+        self._make = cleaner
+        self._local = threading.local()  # a bleach Cleaner keeps parser state: one per thread
+        self._cleaners()  # built now, so a bad allowlist fails here
+
+    def _cleaners(self) -> tuple[Clean, Clean]:
+        made: tuple[Clean, Clean] | None = getattr(self._local, "cleaners", None)
+        if made is None:
+            made = self._local.cleaners = (self._make(False), self._make(True))
+        return made
+
+    def plain(self, source: str) -> str:
+        return self._cleaners()[0](source)
+
+    def iframes(self, source: str) -> str:
+        return self._cleaners()[1](source)
 
 
-_CACHE: dict[tuple[int, str], tuple[Policy, _Nh3 | _Bleach]] = {}
-_LOCK = threading.Lock()
-
-
-def _backend(policy: Policy, name: str) -> _Nh3 | _Bleach:
-    key = (id(policy), name)
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is policy:
-        return hit[1]
-    backend = _Nh3(policy) if name == "nh3" else _Bleach(policy)
-    with _LOCK:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = (policy, backend)
-    return backend
+def _build(policy: Policy, name: str) -> _Nh3 | _Bleach:
+    """The backend ``name`` for ``policy``'s allowlist; ConfigError when it refuses it."""
+    return _Nh3(policy) if name == "nh3" else _Bleach(policy)
 
 
 def _may_be_own(out: str, policy: Policy) -> bool:
@@ -290,10 +291,26 @@ class Sanitize:
     """None: the policy's ``sanitizer``."""
     name: str = "sanitize"
     sanitizes: bool = True
+    #: the policy this copy was bound to and its backend (see :meth:`bind`)
+    _bound: tuple[Policy, _Nh3 | _Bleach] | None = field(default=None, init=False, repr=False, compare=False)
 
     def check(self, policy: Policy) -> None:
-        """Build the backend for ``policy`` now (the Pipeline calls this when it is built)."""
-        _backend(policy, self.backend or policy.sanitizer)
+        """Raise :class:`~composer.ConfigError` when the backend refuses ``policy``'s
+        allowlist or its extra is not installed."""
+        _build(policy, self.backend or policy.sanitizer)
+
+    def bind(self, policy: Policy) -> Sanitize:
+        """A copy holding the backend built for ``policy`` (the Pipeline calls this once, when
+        it is built, and runs the copy). Raises as :meth:`check` does."""
+        bound = replace(self)
+        object.__setattr__(bound, "_bound", (policy, _build(policy, self.backend or policy.sanitizer)))
+        return bound
+
+    def _backend(self, policy: Policy) -> _Nh3 | _Bleach:
+        bound = self._bound
+        if bound is not None and bound[0] is policy:
+            return bound[1]
+        return _build(policy, self.backend or policy.sanitizer)  # called outside a Pipeline
 
     @staticmethod
     def _clean(doc: Document, backend: _Nh3 | _Bleach, source: str) -> str:
@@ -308,9 +325,8 @@ class Sanitize:
 
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
-        name = self.backend or policy.sanitizer
-        backend = _backend(policy, name)
-        if name == "bleach":
+        backend = self._backend(policy)
+        if isinstance(backend, _Bleach):
             _drop_content_tags(doc)
         source = doc.html
         out = self._clean(doc, backend, source)

@@ -1,0 +1,162 @@
+"""Binding a chain to its policy, once, when a :class:`~composer.Pipeline` is built.
+
+Three things are settled here so that no post pays for them and no module keeps them:
+
+1. the notice catalogue: the built-in templates, each stage's ``messages`` and the policy's
+   translations, merged into one ``code -> template`` table (a code two stages declare with
+   different templates, or a translation for a code nobody declares, is a ConfigError);
+2. the allowlist: the policy's, plus each stage's ``allows`` (what the sanitizer must keep for
+   that stage's output), merged into the allowlist of the policy the documents carry;
+3. the stages themselves: a stage with ``bind(policy)`` returns a copy prepared for the policy
+   (the sanitizer builds its backend there); one with only ``check(policy)`` may refuse it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+from composer import _checks
+from composer.allowlist import Allowlist
+from composer.document import Stage
+from composer.errors import ComposerError, ConfigError
+from composer.messages import MESSAGES, fields, template_error
+from composer.policy import Policy
+
+__all__ = ["bind_stages", "bound_policy", "catalogue"]
+
+BUILT_IN = "the built-in catalogue"
+
+
+def catalogue(chain: tuple[Stage, ...], policy: Policy) -> dict[str, str]:
+    """Every notice code's template: built-ins, then the stages' ``messages``, then the
+    policy's translations over both. Raises ConfigError naming the stages in a conflict."""
+    templates: dict[str, str] = dict(MESSAGES)
+    owner: dict[str, str] = dict.fromkeys(MESSAGES, BUILT_IN)
+    for stage in chain:
+        declared = getattr(stage, "messages", None)
+        if declared is None:
+            continue
+        where = f"stage {stage.name!r}"
+        if not isinstance(declared, Mapping):
+            raise ConfigError(
+                f"{where} declares messages as {_checks.got(declared)}; write "
+                "messages={'my_code': 'Default English text with {fields}.'}"
+            )
+        for code, template in declared.items():
+            if not isinstance(code, str) or not code or not isinstance(template, str):
+                raise ConfigError(
+                    f"{where} declares messages[{code!r}] = {template!r}; codes and templates are str"
+                )
+            try:
+                fields(template)
+            except ValueError as exc:
+                raise ConfigError(
+                    f"{where} declares messages[{code!r}], which is not a valid template: {exc}"
+                ) from exc
+            if code in templates and templates[code] != template:
+                raise ConfigError(
+                    f"{where} and {owner[code]} both declare the message code {code!r}, with different "
+                    f"templates ({template!r} and {templates[code]!r}); give one of them another code"
+                )
+            templates.setdefault(code, template)
+            owner.setdefault(code, where)
+    for code, translation in policy.messages.items():
+        if code not in templates:
+            raise ConfigError(
+                f"Policy.messages has the unknown code {code!r}{_checks.suggest(code, templates)}; "
+                "the codes are listed in composer.messages.MESSAGES and in the stages' messages"
+            )
+        if code not in MESSAGES:  # built-in codes were checked when the Policy was built
+            why = template_error(code, translation, fields(templates[code]))
+            if why is not None:
+                raise ConfigError(f"Policy.messages[{code!r}] {why} (declared by {owner[code]})")
+        if translation:  # an empty translation keeps the default, as it always has
+            templates[code] = translation
+    return templates
+
+
+def bound_policy(chain: tuple[Stage, ...], policy: Policy) -> Policy:
+    """``policy`` with the stages' ``allows`` added to its allowlist (``policy`` itself when
+    no stage declares any)."""
+    merged = policy.allowlist
+    for stage in chain:
+        allows = getattr(stage, "allows", None)
+        if allows is None:
+            continue
+        _check_allows(stage.name, allows, policy.allowlist)
+        merged = merged.union(allows)
+    return policy if merged is policy.allowlist else dataclasses.replace(policy, allowlist=merged)
+
+
+def _check_allows(name: str, allows: object, base: Allowlist) -> None:
+    where = f"stage {name!r}"
+    if not isinstance(allows, Allowlist):
+        raise ConfigError(
+            f"{where} declares allows as {_checks.got(allows)}; write "
+            "allows=Allowlist.of(tags=..., attributes=..., classes=...)"
+        )
+    extra = sorted(
+        [f"url scheme {s!r}" for s in allows.url_schemes - base.url_schemes]
+        + [f"iframe host {h!r}" for h in allows.iframe_hosts - base.iframe_hosts]
+    )
+    if extra:
+        raise ConfigError(
+            f"{where} allows {', '.join(extra)}; a stage may add tags, attributes and classes only "
+            "(build its allows with Allowlist.of); URL schemes and iframe hosts belong to the Policy"
+        )
+    named = allows.tags | allows.attributes.keys() | allows.classes.keys()
+    removed = sorted(named & base.clean_content_tags)
+    if removed:
+        raise ConfigError(
+            f"{where} allows {removed}, which Policy.allowlist removes with their content; "
+            "take them out of Policy.allowlist.clean_content_tags or out of the stage's allows"
+        )
+    handlers = sorted(n for names in allows.attributes.values() for n in names if n.lower().startswith("on"))
+    if handlers:
+        raise ConfigError(f"{where} allows the event handlers {handlers}; scripts are never kept")
+
+
+def bind_stages(chain: tuple[Stage, ...], policy: Policy) -> tuple[Stage, ...]:
+    """Each stage prepared for ``policy`` (its ``bind``) or allowed to refuse it (its ``check``).
+
+    An error a hook raises becomes a ConfigError naming the stage.
+    """
+    bound: list[Stage] = []
+    for stage in chain:
+        hook: Callable[[Policy], object] | None = getattr(stage, "bind", None)
+        if not callable(hook):
+            hook = getattr(stage, "check", None)
+            if not callable(hook):
+                bound.append(stage)
+                continue
+        made = _call(stage.name, hook, policy)
+        if made is None:  # a check, or a bind that needs nothing: the stage as it is
+            bound.append(stage)
+            continue
+        if getattr(made, "name", None) != stage.name or not callable(made):
+            raise ConfigError(
+                f"stage {stage.name!r}: bind(policy) returned {_checks.got(made)}; it must return "
+                "the stage prepared for the policy (same name), or None"
+            )
+        bound.append(made)  # type: ignore[arg-type]  # checked above: a named callable
+    return tuple(bound)
+
+
+def _call(name: str, hook: Callable[[Policy], object], policy: Policy) -> object:
+    try:
+        return hook(policy)
+    except ComposerError:
+        raise
+    except BaseException as exc:
+        if not is_error(exc):
+            raise
+        raise ConfigError(
+            f"stage {name!r} cannot work with this policy: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def is_error(exc: BaseException) -> bool:
+    """An error to report, not KeyboardInterrupt and the like; a Rust panic inside nh3
+    (pyo3's ``PanicException``) derives from BaseException but is an error all the same."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"

@@ -109,7 +109,7 @@ class Allowlist:
         handler (``on*``), ``class`` among the attributes (class names go in ``classes``),
         or a tag the sanitizer removes with its content (``script``, ``iframe``, ...).
         """
-        kept = _checks.str_set("Allowlist.of(tags)", tags, ConfigError, example="span")
+        kept = _checks.str_set("Allowlist.of.tags", tags, ConfigError, example="span")
         attrs = _table("attributes", attributes, "href")
         named = _table("classes", classes, "mention")
         handlers = sorted(
@@ -166,7 +166,7 @@ def _table(name: str, table: Mapping[str, Iterable[str]] | None, example: str) -
     for tag, names in table.items():
         if not isinstance(tag, str) or not tag:
             raise ConfigError(f"Allowlist.of({name}) must be keyed by tag names, got {_checks.got(tag)}")
-        out[tag] = _checks.str_set(f"Allowlist.of({name})[{tag!r}]", names, ConfigError, example=example)
+        out[tag] = _checks.str_set(f"Allowlist.of.{name}[{tag!r}]", names, ConfigError, example=example)
     return out
 
 

@@ -1,0 +1,346 @@
+"""Stages written outside the package (issue 13.4) and the policy bound once (issue 13.5).
+
+A stage declares ``messages`` (its notice codes) and ``allows`` (what the sanitizer keeps for
+its output); the Pipeline merges both when it is built, and binds each stage to the policy
+there (``bind``/``check``), holding what it built: no module cache, nothing per post. The
+@mention stage of docs/api.md runs here as it is written.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml.html import Element, HtmlElement
+
+import composer.stages.sanitize as sanitize_module
+from composer import (
+    Allowlist,
+    Clipboard,
+    ComposerError,
+    ConfigError,
+    Document,
+    Pipeline,
+    Policy,
+    StageError,
+    Submission,
+    default_stages,
+    splice,
+    visible_text,
+)
+from composer._html.tree import parse, serialize
+from fixture_files import FIXTURES, read_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def _api_blocks() -> list[str]:
+    return list(PYTHON_BLOCK.findall((ROOT / "docs" / "api.md").read_text(encoding="utf-8")))
+
+
+def _mentions_class() -> type:
+    (block,) = [b for b in _api_blocks() if "class Mentions" in b]
+    scope: dict[str, Any] = {"__name__": "docs_api_mentions"}
+    exec(compile(block, "docs/api.md", "exec", dont_inherit=True), scope)  # as a reader runs it
+    mentions: type = scope["Mentions"]
+    return mentions
+
+
+Mentions = _mentions_class()
+
+
+# -- the doc's @mention stage -----------------------------------------------------------------
+
+
+def _entries(pipe: Pipeline, body: str) -> dict[str, Any]:
+    """The same words through every entry point: run (html, markdown, text), paste, plain paste."""
+    return {
+        "run html": pipe.run(Submission(f"<p>{body}</p>", "html")),
+        "run markdown": pipe.run(Submission(body, "markdown")),
+        "run text": pipe.run(Submission(body, "text")),
+        "paste": pipe.paste(Clipboard(html=f"<p>{body}</p>")),
+        "paste plain": pipe.paste(Clipboard(html=f"<p>{body}</p>"), plain=True),
+    }
+
+
+@pytest.mark.parametrize("backend", ["nh3", "bleach"])
+def test_the_mention_stage_of_the_docs_works_from_outside(backend: Literal["nh3", "bleach"]) -> None:
+    pipe = Pipeline(policy=Policy(sanitizer=backend)).insert_before("links", Mentions())
+    for entry, result in _entries(pipe, "thanks @Alice and @bob_2, not me@example.com").items():
+        assert result.html.count('class="mention"') == 2, (entry, result.html)
+        assert '<a class="mention" href="/u/alice"' in result.html or 'href="/u/alice"' in result.html
+        codes = [n.code for n in result.notices]
+        assert "mention_notified" in codes, (entry, codes)
+        assert "content_removed" not in codes, (entry, result.notices)  # nothing the person wrote went
+        (notice,) = [n for n in result.notices if n.code == "mention_notified"]
+        assert notice.message == "@alice, @bob_2 will be notified."
+
+
+def test_the_docs_example_shows_true_values() -> None:
+    (block,) = [b for b in _api_blocks() if 'insert_before("links", Mentions())' in b]
+    scope: dict[str, Any] = {
+        "Mentions": Mentions,
+        "Pipeline": Pipeline,
+        "Submission": Submission,
+        "Policy": Policy,
+        "default_stages": default_stages,
+    }
+    exec(block, scope)
+    shown = re.search(r"^result\.html\s+# (.*)$", block, flags=re.MULTILINE)
+    assert shown is not None
+    assert scope["result"].html == eval(shown.group(1))
+    notices = scope["result"].notices
+    assert [(n.code, n.message) for n in notices] == [("mention_notified", "@alice, @bob will be notified.")]
+
+
+def test_without_allows_the_sanitizer_takes_the_class_out() -> None:
+    """``allows`` is what keeps the stage's markup: the same stage without it loses the class."""
+
+    class Bare(Mentions):  # type: ignore[misc,valid-type]
+        allows = None
+
+    html = Pipeline().insert_before("links", Bare()).run(Submission("<p>hi @ann</p>")).html
+    assert 'href="/u/ann"' in html and "mention" not in html.replace("/u/", "")
+
+
+def test_a_stage_code_can_be_translated() -> None:
+    policy = Policy(messages={"mention_notified": "{names} werden benachrichtigt."})
+    pipe = Pipeline([Mentions(), *default_stages()], policy)
+    (notice,) = pipe.run(Submission("hi @ann")).notices
+    assert notice.message == "@ann werden benachrichtigt."
+    assert pipe.messages["mention_notified"] == "{names} werden benachrichtigt."
+    assert pipe.messages["emoji_limit"] == "Only {limit} emoji are allowed."
+    # the chain is what declares the code: without the stage, the translation has no code
+    with pytest.raises(ConfigError, match="unknown code 'mention_notified'"):
+        pipe.remove("mentions")
+    with pytest.raises(ConfigError, match="unknown code 'mention_notified'"):
+        Pipeline().with_policy(policy)
+
+
+def test_an_undeclared_code_fails_the_run_as_a_stage_error() -> None:
+    @dataclass(frozen=True)
+    class Chatty:
+        name: str = "chatty"
+
+        def __call__(self, doc: Document) -> None:
+            doc.notice("never_declared")
+
+    with pytest.raises(StageError, match="chatty"):
+        Pipeline([Chatty(), *default_stages()]).run(Submission("hi"))
+
+
+def test_one_code_declared_twice_with_one_template_is_fine() -> None:
+    one = Declares("one", messages={"hi": "Hi."})
+    two = Declares("two", messages={"hi": "Hi."})
+    assert Pipeline(chain(one, two)).messages["hi"] == "Hi."
+
+
+# -- mistakes fail at construction, naming the stage (fixture file) ---------------------------
+
+
+@dataclass(frozen=True)
+class Declares:
+    """A stage that only declares."""
+
+    name: str
+    messages: object = None
+    allows: object = None
+
+    def __call__(self, doc: Document) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class BadBind:
+    name: str = "bad_bind"
+
+    def bind(self, policy: Policy) -> object:
+        return 3
+
+    def __call__(self, doc: Document) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class BadCheck:
+    name: str = "bad_check"
+
+    def check(self, policy: Policy) -> None:
+        raise ValueError("no emoji here")
+
+    def __call__(self, doc: Document) -> None:
+        return None
+
+
+def chain(*stages: Any) -> list[Any]:
+    return [*stages, *default_stages()]
+
+
+SCOPE: dict[str, Any] = {
+    "Pipeline": Pipeline,
+    "Policy": Policy,
+    "Allowlist": Allowlist,
+    "Declares": Declares,
+    "BadBind": BadBind,
+    "BadCheck": BadCheck,
+    "chain": chain,
+}
+ERRORS = read_cases(FIXTURES / "open-stages-errors.txt")
+
+
+@pytest.mark.parametrize(("title", "source", "expected"), ERRORS, ids=[c[0][:50] for c in ERRORS])
+def test_a_stage_declaration_mistake_fails_at_construction(title: str, source: str, expected: str) -> None:
+    kind, _, message = expected.partition(": ")
+    with pytest.raises(ComposerError) as info:
+        eval(source, dict(SCOPE))
+    assert type(info.value).__name__ == kind
+    assert str(info.value) == message
+
+
+# -- the helpers: visible text and splicing (fixture file + property) -------------------------
+
+WORD = re.compile(r"(?<![\w@])@\w+")
+
+
+def _mark(match: re.Match[str]) -> HtmlElement:
+    m = Element("m")
+    m.text = match.group(0)
+    return m
+
+
+def _splice_all(html: str) -> tuple[str, int]:
+    root = parse(html)
+    made = sum(splice(node, WORD, _mark) for node in visible_text(root))
+    return serialize(root), made
+
+
+NODES = read_cases(FIXTURES / "text-nodes.txt")
+
+
+@pytest.mark.parametrize(("title", "source", "expected"), NODES, ids=[c[0][:50] for c in NODES])
+def test_visible_text_and_splice(title: str, source: str, expected: str) -> None:
+    assert _splice_all(source)[0] == expected
+
+
+SEGMENT = st.one_of(
+    st.text(st.sampled_from("ab @.é ")).map(lambda t: ("text", t)),
+    st.from_regex(r"@[a-z]{1,6}", fullmatch=True).map(lambda t: ("text", t + " ")),
+    st.from_regex(r"@[a-z]{1,6}", fullmatch=True).map(lambda t: ("code", t)),
+    st.from_regex(r"@[a-z]{1,6}", fullmatch=True).map(lambda t: ("b", t + " ")),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(segments=st.lists(SEGMENT, max_size=12))
+def test_splicing_keeps_every_character_and_finds_every_visible_match(
+    segments: list[tuple[str, str]],
+) -> None:
+    html = "".join(f"<{tag}>{text}</{tag}>" if tag != "text" else text for tag, text in segments)
+    html = f"<p>{html.replace('<code>', ' <code>')}</p>"
+    before = parse(html)
+    out, made = _splice_all(html)
+    after = parse(out)
+    assert after.text_content() == before.text_content()  # nothing lost, nothing added
+    expected = sum(len(WORD.findall(node.text)) for node in visible_text(before))
+    assert made == expected == len(after.findall(".//m"))
+    assert all(m.getparent() is not None and m.getparent().tag != "code" for m in after.iter("m"))
+
+
+def test_a_built_element_already_in_a_tree_is_refused() -> None:
+    root = parse("<p>@a</p><i>x</i>")
+    used = root.find("i")
+    assert used is not None
+    with pytest.raises(ValueError, match="already in a tree"):
+        splice(visible_text(root)[0], WORD, lambda m: used)
+
+
+# -- the policy bound once ---------------------------------------------------------------------
+
+
+def test_no_module_cache_keeps_a_policy_alive() -> None:
+    """What a Pipeline built for its policy is held by the Pipeline: dropping both frees them."""
+    assert not hasattr(sanitize_module, "_CACHE")
+    backends: tuple[Literal["nh3", "bleach"], ...] = ("nh3", "bleach")
+    for backend in backends:
+        policy = Policy(sanitizer=backend, max_emoji=7)
+        ref = weakref.ref(policy)
+        pipe = Pipeline(policy=policy).insert_before("links", Mentions())
+        pipe.run(Submission("<p>hi @ann <b>x</b><script>y</script></p>"))
+        del pipe, policy
+        gc.collect()
+        assert ref() is None, f"{backend}: something outside the Pipeline still holds its policy"
+
+
+def test_the_sanitizer_is_built_once_per_pipeline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import nh3
+
+    built: list[object] = []
+    real = nh3.Cleaner
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(kwargs.get("tags"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nh3, "Cleaner", counting)
+    pipe = Pipeline().insert_before("links", Mentions())
+    at_construction = len(built)
+    assert at_construction > 0
+    for body in ("<p>a <b>b</b></p>", "hi @ann", "<p>x<script>y</script></p>"):
+        pipe.run(Submission(body))
+    assert len(built) == at_construction  # no post builds a backend
+
+
+def test_a_stage_is_bound_to_the_policy_with_the_merged_allowlist() -> None:
+    seen: list[Policy] = []
+
+    @dataclass(frozen=True)
+    class Records:
+        name: str = "records"
+
+        def bind(self, policy: Policy) -> None:
+            seen.append(policy)
+
+        def __call__(self, doc: Document) -> None:
+            seen.append(doc.policy)
+
+    pipe = Pipeline([Mentions(), Records(), *default_stages()])
+    pipe.run(Submission("hi"))
+    assert len(seen) == 2 and seen[0] is seen[1]  # one bound policy, the one posts run with
+    assert "mention" in seen[0].allowlist.classes["a"]
+    assert "mention" not in pipe.policy.allowlist.classes.get("a", frozenset())  # as given
+
+
+@pytest.mark.parametrize("backend", ["nh3", "bleach"])
+def test_one_pipeline_shared_between_threads(backend: Literal["nh3", "bleach"]) -> None:
+    pipe = Pipeline(policy=Policy(sanitizer=backend)).insert_before("links", Mentions())
+    bodies = [f"<p>@u{i} <b>bold</b><script>x</script> <i>{'é' * i}</i></p>" for i in range(24)]
+    expected = [pipe.run(Submission(body)).html for body in bodies]
+    got: dict[int, str] = {}
+    errors: list[BaseException] = []
+
+    def work(offset: int) -> None:
+        try:
+            for i in range(len(bodies)):
+                j = (i + offset) % len(bodies)
+                html = pipe.run(Submission(bodies[j])).html
+                if got.setdefault(j, html) != html:
+                    errors.append(AssertionError(f"two results for body {j}"))
+        except BaseException as exc:  # reported below, with the thread's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n * 5,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert [got[i] for i in range(len(bodies))] == expected

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml.html import Element, HtmlElement
 
@@ -206,6 +206,70 @@ def test_a_stage_declaration_mistake_fails_at_construction(title: str, source: s
     assert str(info.value) == message
 
 
+NAMES = st.sampled_from(["hi", "mention_notified", "emoji_limit", "content_removed", "spoiler", ""])
+TEMPLATES = st.one_of(
+    st.sampled_from(["Hi.", "{names} will be notified.", "Only {limit} emoji are allowed.", "{", "{0}"]),
+    st.text(max_size=12),
+)
+TAGS = st.sampled_from(["span", "details", "summary", "mark", "script", "iframe", "a", "p"])
+ATTRS = st.sampled_from(["title", "data-x", "onclick", "class", "href", "OnLoad"])
+
+
+@st.composite
+def allows(draw: st.DrawFn) -> Any:
+    kind = draw(st.sampled_from(["of", "raw", "none"]))
+    tags = draw(st.frozensets(TAGS, max_size=3))
+    attrs = draw(st.dictionaries(TAGS, st.frozensets(ATTRS, max_size=2), max_size=2))
+    classes = draw(
+        st.dictionaries(TAGS, st.frozensets(st.sampled_from(["mention", "x"]), max_size=2), max_size=2)
+    )
+    if kind == "of":
+        try:
+            return Allowlist.of(tags=tags, attributes=attrs, classes=classes)
+        except ConfigError:
+            return None
+    return Allowlist(tags=tags, attributes=attrs, classes=classes) if kind == "raw" else None
+
+
+@dataclass(frozen=True)
+class Speaks:
+    """Declares, then sends a notice with each code it declared (every field filled)."""
+
+    name: str
+    messages: Any = None
+    allows: Any = None
+
+    def __call__(self, doc: Document) -> None:
+        params: dict[str, Any] = {"names": "@ann", "limit": 3, "summary": "x", "removed": {}}
+        for code, template in (self.messages or {}).items():
+            doc.notice(code, **params)
+            shown = doc.policy.messages.get(code) or template
+            assert doc.notices[-1].message == shown.format(**params)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    one=st.dictionaries(NAMES, TEMPLATES, max_size=3),
+    two=st.dictionaries(NAMES, TEMPLATES, max_size=2),
+    translations=st.dictionaries(NAMES, TEMPLATES, max_size=2),
+    first=allows(),
+    second=allows(),
+)
+@example(one={"hi": "{0}"}, two={}, translations={}, first=None, second=None)  # was a StageError per post
+@example(one={"hi": "Hi {names}."}, two={}, translations={"hi": "{names}!"}, first=None, second=None)
+def test_any_declaration_is_refused_at_construction_or_works(
+    one: dict[str, str], two: dict[str, str], translations: dict[str, str], first: Any, second: Any
+) -> None:
+    try:
+        policy = Policy(messages=translations)
+        pipe = Pipeline(chain(Speaks("one", one, first), Speaks("two", two, second)), policy)
+    except ConfigError:
+        return
+    result = pipe.run(Submission("<p>hi <span title=t class=mention>@ann</span></p>"))
+    assert isinstance(result.html, str)
+    assert "onclick" not in result.html.lower() and "<script" not in result.html
+
+
 # -- the helpers: visible text and splicing (fixture file + property) -------------------------
 
 WORD = re.compile(r"(?<![\w@])@\w+")
@@ -229,6 +293,11 @@ NODES = read_cases(FIXTURES / "text-nodes.txt")
 @pytest.mark.parametrize(("title", "source", "expected"), NODES, ids=[c[0][:50] for c in NODES])
 def test_visible_text_and_splice(title: str, source: str, expected: str) -> None:
     assert _splice_all(source)[0] == expected
+
+
+def test_foreign_content_is_left_alone() -> None:
+    source = "<p><svg><text>@ann</text></svg><math><mi>@bob</mi></math>@cy</p>"
+    assert _splice_all(source) == (source.replace("@cy", "<m>@cy</m>"), 1)
 
 
 SEGMENT = st.one_of(

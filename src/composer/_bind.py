@@ -49,11 +49,17 @@ def catalogue(chain: tuple[Stage, ...], policy: Policy) -> dict[str, str]:
                     f"{where} declares messages[{code!r}] = {template!r}; codes and templates are str"
                 )
             try:
-                fields(template)
+                names = fields(template)
             except ValueError as exc:
                 raise ConfigError(
                     f"{where} declares messages[{code!r}], which is not a valid template: {exc}"
                 ) from exc
+            unnamed = [name for name in names if not name.isidentifier()]
+            if unnamed:
+                raise ConfigError(
+                    f"{where} declares messages[{code!r}] = {template!r}, with the unnamed field "
+                    f"{{{unnamed[0]}}}; notices fill fields by name: write e.g. {{count}}"
+                )
             if code in templates and templates[code] != template:
                 raise ConfigError(
                     f"{where} and {owner[code]} both declare the message code {code!r}, with different "

@@ -206,7 +206,10 @@ class Stage(Protocol):
       a sanitizer backend), returned as a new instance with the same name that the chain
       runs instead; None keeps the stage as it is. It may raise as ``check`` does. The
       policy passed to both carries the merged allowlist. Bound state is built once and
-      only read afterwards: a Pipeline is shared between threads.
+      only read afterwards: a Pipeline is shared between threads. A pipeline derived with
+      ``insert_*``, ``replace``, ``remove`` or ``with_policy`` binds what it was given
+      anew, so ``bind`` must also accept a stage it returned before. ``check`` runs only
+      for a stage without ``bind``.
     - ``prefetch(urls, policy) -> None`` and ``close() -> None``: see
       :meth:`~composer.Pipeline.prefetch` and :meth:`~composer.Pipeline.close`.
     """

@@ -302,6 +302,8 @@ class Sanitize:
     def bind(self, policy: Policy) -> Sanitize:
         """A copy holding the backend built for ``policy`` (the Pipeline calls this once, when
         it is built, and runs the copy). Raises as :meth:`check` does."""
+        if self._bound is not None and self._bound[0] is policy:
+            return self  # a pipeline derived from this one with the same policy: nothing to build
         bound = replace(self)
         object.__setattr__(bound, "_bound", (policy, _build(policy, self.backend or policy.sanitizer)))
         return bound

@@ -374,7 +374,10 @@ def test_sqlite_threads_leave_no_descriptors(tmp_path: Path) -> None:
         for thread in threads:
             thread.join()
     assert not errors
-    assert _open_files() <= before + 2 * 2  # at most pool_size idle connections, 2 files each
+    # at most pool_size idle connections of 3 files each (database, WAL, shared memory), and a
+    # few SQLite keeps open a moment while another connection holds a lock on the file; a
+    # connection per thread would be 80 connections here
+    assert _open_files() <= before + 2 * 3 + 6
     drafts.close()
     assert _open_files() <= before
 

@@ -3,6 +3,7 @@ across threads and processes, with an injected clock for expiry; and Pipeline.re
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import multiprocessing
 import os
@@ -559,3 +560,30 @@ def test_restore_is_run_plus_the_notice(body: str, fmt: Format) -> None:
     assert restored.problems == ran.problems
     assert restored.notices[1:] == ran.notices
     assert restored.notices[0].code == "content_restored"
+
+
+def test_the_docs_example_shows_true_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/drafts.md: the example runs, and each ``expr  # 'value'`` comment is what expr gives."""
+    doc = (FIXTURES.parent.parent / "docs" / "drafts.md").read_text(encoding="utf-8")
+    found = re.search(r"^```python\n(.*?)^```", doc, flags=re.MULTILINE | re.DOTALL)
+    assert found is not None
+    monkeypatch.chdir(tmp_path)  # the example's drafts.sqlite3 lands here
+    scope: dict[str, object] = {}
+    checked = 0
+    for line in found.group(1).splitlines():
+        code, _, comment = line.partition("  # ")
+        if comment.strip().startswith("'"):
+            assert eval(code.strip(), scope) == ast.literal_eval(comment.strip()), line
+            checked += 1
+        else:
+            exec(line, scope)
+    assert checked == 3
+
+
+def test_make_demo_shows_a_restored_draft() -> None:
+    demo = FIXTURES.parent.parent / "examples" / "demo.py"
+    done = subprocess.run([sys.executable, str(demo)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    restored = done.stdout.split("== draft restored", 1)[1]
+    assert "content_restored: Your previous content has been restored.   [Clear editor]" in restored
+    assert "<script" not in restored

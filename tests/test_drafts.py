@@ -33,6 +33,7 @@ from composer import (
     Submission,
 )
 from composer.drafts import MAX_KEY_LENGTH
+from composer.drafts._sqlite import PURGE_BATCH
 from conftest import require_binary
 from fixture_files import FIXTURES, read_cases
 
@@ -294,9 +295,10 @@ def test_sqlite_purges_expired_drafts_on_write(tmp_path: Path) -> None:
     assert backend.count() == 100  # expired, not yet purged: never loaded though
     assert drafts.load("old:0") is None
     drafts.save("new:0", "fresh")  # one write purges a bounded batch
-    assert backend.count() == 100 - 64 + 1
-    drafts.save("new:1", "fresh")
-    assert backend.count() == 2
+    assert backend.count() == 100 - PURGE_BATCH + 1
+    for n in range(1, 100 // PURGE_BATCH + 1):
+        drafts.save(f"new:{n}", "fresh")
+    assert backend.count() == 100 // PURGE_BATCH + 1  # the new ones only
     drafts.close()
 
 
@@ -381,6 +383,28 @@ def test_sqlite_threads_leave_no_descriptors(tmp_path: Path) -> None:
     assert _open_files() <= before + 2 * 3 + 6
     drafts.close()
     assert _open_files() <= before
+
+
+def _save_after_fork(drafts: DraftStore) -> None:
+    loaded = drafts.load("before")
+    assert loaded is not None and loaded.body == "made by the parent"
+    drafts.save("after", "made by the child")
+    drafts.close()
+
+
+def test_sqlite_store_made_before_a_fork(tmp_path: Path) -> None:
+    """A pre-forking server builds the store once; each child opens its own connections."""
+    if sys.platform == "win32":
+        pytest.skip("fork is POSIX")
+    drafts = DraftStore.sqlite(tmp_path / "forked.sqlite3")
+    drafts.save("before", "made by the parent")
+    process = multiprocessing.get_context("fork").Process(target=_save_after_fork, args=(drafts,))
+    process.start()
+    process.join(timeout=60)
+    assert process.exitcode == 0
+    loaded = drafts.load("after")  # the parent's pooled connection still works
+    assert loaded is not None and loaded.body == "made by the child"
+    drafts.close()
 
 
 def _body(worker: int, n: int) -> str:

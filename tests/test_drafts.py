@@ -424,14 +424,18 @@ def _store_for(where: str) -> DraftStore:
     return DraftStore.sqlite(where)
 
 
-def _save_loop(where: str, worker: int, rounds: int) -> None:
+def _save_loop(where: str, worker: int, rounds: int, start: Any, overlaps: Any) -> None:
     """Runs in a separate process: save the shared key and its own, reading the shared one back."""
     with _store_for(where) as drafts:
+        drafts.load("shared")  # connected (and on SQLite the table made) before the race starts
+        start.wait(timeout=60)
         for n in range(rounds):
             drafts.save("shared", _body(worker, n))
             drafts.save(f"own:{worker}", _body(worker, n), "text")
             got = drafts.load("shared")
             assert got is not None and _whole(got.body), n
+            if not got.body.startswith(f"worker {worker} "):
+                overlaps[worker] += 1  # the other process wrote in between: they did run at once
 
 
 def _where(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
@@ -443,14 +447,19 @@ def _where(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 @pytest.mark.parametrize("backend", SHARED)
 def test_two_processes_saving_at_once(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     where = _where(backend, tmp_path, request)
-    _store_for(where).close()  # the file and its table exist before the race (both would do it, too)
+    # no store is made first: on SQLite both workers create the file and its table at once
     context = multiprocessing.get_context("spawn")  # fresh interpreters: nothing shared but the store
-    workers = [context.Process(target=_save_loop, args=(where, worker, 60)) for worker in (0, 1)]
+    start = context.Barrier(2)
+    overlaps = context.Array("i", 2)
+    workers = [
+        context.Process(target=_save_loop, args=(where, worker, 60, start, overlaps)) for worker in (0, 1)
+    ]
     for process in workers:
         process.start()
     for process in workers:
         process.join(timeout=120)
     assert [process.exitcode for process in workers] == [0, 0]
+    assert sum(overlaps) > 0, "the two processes never saved at the same time"
     with _store_for(where) as drafts:
         shared = drafts.load("shared")
         assert shared is not None and _whole(shared.body)

@@ -341,6 +341,20 @@ def test_redis_accepts_a_client_and_ignores_garbage(redis_url: str) -> None:
     client.close()
 
 
+def test_sqlite_ignores_an_unreadable_row(tmp_path: Path) -> None:
+    import sqlite3
+
+    drafts = DraftStore.sqlite(tmp_path / "d.sqlite3")
+    drafts.save("k", "x")
+    with sqlite3.connect(tmp_path / "d.sqlite3") as raw:
+        raw.execute("UPDATE composer_drafts SET format = 'rtf'")
+    raw.close()
+    assert drafts.load("k") is None
+    drafts.save("k", "y")
+    assert drafts.load("k") is not None
+    drafts.close()
+
+
 def test_redis_missing_client_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)
     with pytest.raises(ConfigError, match=r"pip install 'forum-composer\[redis\]'"):

@@ -10,6 +10,7 @@ needed and no save pays for a backlog.
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -18,9 +19,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from composer.drafts._model import Draft
-from composer.errors import ConfigError
+from composer.errors import ConfigError, InputError
 
 __all__ = ["PURGE_BATCH", "SqliteDrafts"]
+
+_log = logging.getLogger("composer.drafts")
 
 #: expired drafts one save deletes (about 40 us each): a save adds at most one draft to expire
 #: later, so 16 clear any backlog quickly and bound what one save pays for it
@@ -112,7 +115,11 @@ class SqliteDrafts:
         if row is None:
             return None
         body, format, saved_at = row
-        return Draft(body, format, datetime.fromtimestamp(saved_at, timezone.utc))
+        try:
+            return Draft(body, format, datetime.fromtimestamp(saved_at, timezone.utc))
+        except (InputError, TypeError, ValueError, OverflowError, OSError) as exc:
+            _log.warning("composer drafts %s: ignoring an unreadable draft at %r (%s)", self.path, key, exc)
+            return None
 
     def delete(self, key: str) -> None:
         with self._borrow() as connection:

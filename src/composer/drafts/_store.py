@@ -130,7 +130,9 @@ class DraftStore:
         Returns the :class:`Draft` stored. Raises :class:`~composer.InputError`, storing
         nothing, when the key is not a non-empty printable str of at most 256 characters,
         ``format`` is not ``"html"``, ``"markdown"`` or ``"text"``, or the body is not text
-        or is over ``max_bytes`` UTF-8 bytes (a draft is never truncated).
+        or is over ``max_bytes`` UTF-8 bytes (a draft is never truncated). The backend's own
+        errors (``sqlite3.Error`` such as a lock held past the busy timeout, or
+        ``redis.RedisError``) propagate unchanged, and the previous draft stays.
         """
         check_key(key)
         _checks.choice("draft format", format, FORMATS, InputError)

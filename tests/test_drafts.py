@@ -1,17 +1,11 @@
-"""Drafts: one suite for every DraftStore backend (memory, a real SQLite file, a real redis-server),
-across threads and processes, with an injected clock for expiry; and Pipeline.restore."""
+"""DraftStore: one suite for every backend (memory, a real SQLite file, a real redis-server), with an
+injected clock for expiry. Threads and processes: test_drafts_concurrency.py; Pipeline.restore:
+test_restore.py."""
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import multiprocessing
-import os
 import re
-import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -22,20 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from composer import (
-    ConfigError,
-    Draft,
-    DraftStore,
-    Format,
-    InputError,
-    Pipeline,
-    Policy,
-    Submission,
-)
+from composer import ConfigError, Draft, DraftStore, Format, InputError, Policy
 from composer.drafts import MAX_KEY_LENGTH
 from composer.drafts._sqlite import PURGE_BATCH
-from conftest import require_binary
-from fixture_files import FIXTURES, read_cases
+from redis_server import serve_redis
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -53,47 +37,12 @@ class Clock:
         self.at += delta
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A throwaway redis-server on its own port and directory, no persistence, stopped after the module."""
-    binary = require_binary("redis-server", "DraftStore.redis is tested against a real server")
-    pytest.importorskip("redis", reason="the redis client is in the dev extra")
-    import redis
-
-    port = _free_port()
-    folder = tmp_path_factory.mktemp("redis-drafts")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-         str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read() if process.stderr else b""
-                    pytest.fail(f"redis-server did not start: {stderr.decode(errors='replace')}")
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+    yield from serve_redis(tmp_path_factory, "DraftStore.redis is tested against a real server")
 
 
 BACKENDS = ["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]
-SHARED = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
 
 MakeStore = Callable[..., DraftStore]
 
@@ -361,162 +310,6 @@ def test_redis_missing_client_says_how_to_install(monkeypatch: pytest.MonkeyPatc
         DraftStore.redis("redis://127.0.0.1:1/0")
 
 
-# -- threads and processes -------------------------------------------------------------------
-
-
-def _open_files() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors through /proc")
-def test_sqlite_threads_leave_no_descriptors(tmp_path: Path) -> None:
-    """Short-lived threads (a server's) borrow pooled connections; none stays open per thread."""
-    drafts = DraftStore.sqlite(tmp_path / "d.sqlite3", pool_size=2)
-    drafts.save("warm", "x")
-    before = _open_files()
-    errors: list[BaseException] = []
-
-    def work(n: int) -> None:
-        try:
-            drafts.save(f"t:{n}", f"draft {n}")
-            loaded = drafts.load(f"t:{n}")
-            assert loaded is not None and loaded.body == f"draft {n}"
-        except BaseException as exc:
-            errors.append(exc)
-
-    for batch in range(10):
-        threads = [threading.Thread(target=work, args=(batch * 8 + i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert not errors
-    # at most pool_size idle connections of 3 files each (database, WAL, shared memory), and a
-    # few SQLite keeps open a moment while another connection holds a lock on the file; a
-    # connection per thread would be 80 connections here
-    assert _open_files() <= before + 2 * 3 + 6
-    drafts.close()
-    assert _open_files() <= before
-
-
-def _save_after_fork(drafts: DraftStore) -> None:
-    loaded = drafts.load("before")
-    assert loaded is not None and loaded.body == "made by the parent"
-    drafts.save("after", "made by the child")
-    drafts.close()
-
-
-def test_sqlite_store_made_before_a_fork(tmp_path: Path) -> None:
-    """A pre-forking server builds the store once; each child opens its own connections."""
-    if sys.platform == "win32":
-        pytest.skip("fork is POSIX")
-    drafts = DraftStore.sqlite(tmp_path / "forked.sqlite3")
-    drafts.save("before", "made by the parent")
-    process = multiprocessing.get_context("fork").Process(target=_save_after_fork, args=(drafts,))
-    process.start()
-    process.join(timeout=60)
-    assert process.exitcode == 0
-    loaded = drafts.load("after")  # the parent's pooled connection still works
-    assert loaded is not None and loaded.body == "made by the child"
-    drafts.close()
-
-
-def _body(worker: int, n: int) -> str:
-    """A body that proves itself whole: its own digest at the end (about 64 KiB)."""
-    text = f"worker {worker} save {n} " + chr(ord("a") + worker) * 65_536
-    return text + ":" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def _whole(body: str) -> bool:
-    text, _, digest = body.rpartition(":")
-    return hashlib.sha256(text.encode()).hexdigest() == digest
-
-
-def _store_for(where: str) -> DraftStore:
-    if where.startswith("redis://"):
-        return DraftStore.redis(where, prefix="procs:")
-    return DraftStore.sqlite(where)
-
-
-def _save_loop(where: str, worker: int, rounds: int, start: Any, overlaps: Any) -> None:
-    """Runs in a separate process: save the shared key and its own, reading the shared one back."""
-    with _store_for(where) as drafts:
-        drafts.load("shared")  # connected (and on SQLite the table made) before the race starts
-        start.wait(timeout=60)
-        for n in range(rounds):
-            drafts.save("shared", _body(worker, n))
-            drafts.save(f"own:{worker}", _body(worker, n), "text")
-            got = drafts.load("shared")
-            assert got is not None and _whole(got.body), n
-            if not got.body.startswith(f"worker {worker} "):
-                overlaps[worker] += 1  # the other process wrote in between: they did run at once
-
-
-def _where(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if backend == "redis":
-        return str(request.getfixturevalue("redis_url"))
-    return str(tmp_path / "shared.sqlite3")
-
-
-@pytest.mark.parametrize("backend", SHARED)
-def test_two_processes_saving_at_once(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    where = _where(backend, tmp_path, request)
-    # no store is made first: on SQLite both workers create the file and its table at once
-    context = multiprocessing.get_context("spawn")  # fresh interpreters: nothing shared but the store
-    start = context.Barrier(2)
-    overlaps = context.Array("i", 2)
-    workers = [
-        context.Process(target=_save_loop, args=(where, worker, 60, start, overlaps)) for worker in (0, 1)
-    ]
-    for process in workers:
-        process.start()
-    for process in workers:
-        process.join(timeout=120)
-    assert [process.exitcode for process in workers] == [0, 0]
-    assert overlaps[0] + overlaps[1] > 0, "the two processes never saved at the same time"
-    with _store_for(where) as drafts:
-        shared = drafts.load("shared")
-        assert shared is not None and _whole(shared.body)
-        assert shared.body in (_body(0, 59), _body(1, 59))  # the last write of one of them
-        for worker in (0, 1):
-            own = drafts.load(f"own:{worker}")
-            assert own is not None and own == Draft(_body(worker, 59), "text", own.saved_at)
-
-
-def _save_forever(where: str, started: Any) -> None:
-    with _store_for(where) as drafts:
-        n = 0
-        while True:
-            drafts.save("killed", _body(n % 2, n))
-            n += 1
-            if n == 1:
-                started.set()
-
-
-@pytest.mark.parametrize("backend", SHARED)
-def test_a_process_killed_mid_save_leaves_a_whole_draft(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    where = _where(backend, tmp_path, request)
-    _store_for(where).close()
-    if sys.platform == "win32":
-        pytest.skip("SIGKILL is POSIX")
-    context = multiprocessing.get_context("fork")
-    for attempt in range(5):
-        started = context.Event()
-        process = context.Process(target=_save_forever, args=(where, started))
-        process.start()
-        assert started.wait(timeout=60), "the saving process never saved"
-        time.sleep(0.01 + 0.013 * attempt)  # land the kill at different points of a save
-        process.kill()  # SIGKILL: no cleanup, no rollback by the process itself
-        process.join(timeout=30)
-        with _store_for(where) as drafts:
-            loaded = drafts.load("killed")
-            assert loaded is not None and _whole(loaded.body), attempt
-            drafts.save("killed", "the store still takes saves")
-            assert drafts.load("killed") is not None
-
-
 # -- the property: what goes in comes out --------------------------------------------------
 
 
@@ -531,106 +324,3 @@ def test_any_text_round_trips(tmp_path: Path, body: str, fmt: Format, key: str) 
         drafts.save(key, body, fmt)
         loaded = drafts.load(key)
     assert loaded is not None and (loaded.body, loaded.format) == (body, fmt)
-
-
-# -- Pipeline.restore ------------------------------------------------------------------------
-
-PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
-
-
-@pytest.mark.parametrize(
-    ("title", "source", "expected"), read_cases(FIXTURES / "drafts-restore.txt"), ids=lambda x: x[:40]
-)
-def test_restore_sanitizes_every_format(title: str, source: str, expected: str) -> None:
-    fmt: Any = title.split(":", 1)[0]
-    result = PIPE.restore(Draft(source, fmt))
-    assert result.html.strip() == expected.strip()
-    assert result.notices[0].code == "content_restored"
-
-
-def test_restore_carries_the_notice_and_its_action() -> None:
-    result = PIPE.restore(Draft("<p>Half a reply</p>"))
-    assert result.ok and result.html == "<p>Half a reply</p>"
-    notice = result.notices[0]
-    assert notice.code == "content_restored"
-    assert notice.message == "Your previous content has been restored."
-    assert notice.action is not None
-    assert (notice.action.code, notice.action.label, notice.action.target) == (
-        "clear_editor",
-        "Clear editor",
-        None,
-    )
-    assert result.to_dict()["notices"][0]["action"]["code"] == "clear_editor"
-
-
-def test_restore_is_translatable() -> None:
-    pipe = Pipeline(
-        policy=Policy(
-            messages={
-                "content_restored": "Dein vorheriger Inhalt wurde wiederhergestellt.",
-                "clear_editor": "Editor leeren",
-            }
-        )
-    )
-    notice = pipe.restore(Draft("x", "text")).notices[0]
-    assert notice.message == "Dein vorheriger Inhalt wurde wiederhergestellt."
-    assert notice.action is not None and notice.action.label == "Editor leeren"
-
-
-def test_restore_keeps_the_other_notices_and_problems() -> None:
-    result = PIPE.restore(Draft("😀" * 80, "text"))
-    assert [n.code for n in result.notices] == ["content_restored"]
-    assert [p.code for p in result.problems] == ["emoji_limit"]
-
-
-def test_restore_of_a_refused_draft_claims_nothing() -> None:
-    """Too large or too deep: nothing was restored, so no content_restored notice."""
-    small = Pipeline(policy=Policy(max_input_bytes=10))
-    result = small.restore(Draft("x" * 11, "text"))
-    assert [p.code for p in result.problems] == ["too_large"] and not result.notices
-    deep = PIPE.restore(Draft("<div>" * 200 + "x"))
-    assert [p.code for p in deep.problems] == ["too_deep"] and not deep.notices and deep.html == ""
-
-
-def test_restore_takes_a_draft() -> None:
-    with pytest.raises(InputError, match="restore\\(\\) takes a Draft, not Submission"):
-        PIPE.restore(Submission("x"))  # type: ignore[arg-type]
-
-
-@settings(max_examples=60, deadline=None)
-@given(body=st.text(max_size=300), fmt=st.sampled_from(["html", "markdown", "text"]))
-def test_restore_is_run_plus_the_notice(body: str, fmt: Format) -> None:
-    """The restored HTML is exactly what run() makes of the same post: always sanitized."""
-    restored = PIPE.restore(Draft(body, fmt))
-    ran = PIPE.run(Submission(body, fmt))
-    assert restored.html == ran.html
-    assert restored.problems == ran.problems
-    assert restored.notices[1:] == ran.notices
-    assert restored.notices[0].code == "content_restored"
-
-
-def test_the_docs_example_shows_true_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """docs/drafts.md: the example runs, and each ``expr  # 'value'`` comment is what expr gives."""
-    doc = (FIXTURES.parent.parent / "docs" / "drafts.md").read_text(encoding="utf-8")
-    found = re.search(r"^```python\n(.*?)^```", doc, flags=re.MULTILINE | re.DOTALL)
-    assert found is not None
-    monkeypatch.chdir(tmp_path)  # the example's drafts.sqlite3 lands here
-    scope: dict[str, object] = {}
-    checked = 0
-    for line in found.group(1).splitlines():
-        code, _, comment = line.partition("  # ")
-        if comment.strip().startswith("'"):
-            assert eval(code.strip(), scope) == ast.literal_eval(comment.strip()), line
-            checked += 1
-        else:
-            exec(line, scope)
-    assert checked == 3
-
-
-def test_make_demo_shows_a_restored_draft() -> None:
-    demo = FIXTURES.parent.parent / "examples" / "demo.py"
-    done = subprocess.run([sys.executable, str(demo)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-2000:]
-    restored = done.stdout.split("== draft restored", 1)[1]
-    assert "content_restored: Your previous content has been restored.   [Clear editor]" in restored
-    assert "<script" not in restored

@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from composer import _checks
-from composer._html.scan import utf8_size
 from composer.drafts._memory import MemoryDrafts
 from composer.drafts._model import Clock, Draft, DraftBackend, check_clock, check_key, check_ttl, utc_now
 from composer.drafts._redis import RedisDrafts
@@ -23,6 +22,25 @@ __all__ = ["DEFAULT_TTL", "DraftStore"]
 
 #: how long a draft is kept after its last save
 DEFAULT_TTL = timedelta(days=7)
+
+
+def _size(body: object) -> int:
+    """The UTF-8 size of a draft body (one encoding pass), or :class:`~composer.InputError`."""
+    if isinstance(body, str):
+        if body.isascii():
+            return len(body)
+        try:
+            return len(body.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"draft body has a lone surrogate at character {exc.start}; it is not text "
+                "(decode the editor's bytes as UTF-8)"
+            ) from None
+    if isinstance(body, (bytes, bytearray)):
+        return len(body)
+    if isinstance(body, memoryview):
+        return body.nbytes
+    raise InputError(f"draft body must be str or UTF-8 bytes, got {_checks.got(body)}")
 
 
 class DraftStore:
@@ -136,17 +154,7 @@ class DraftStore:
         """
         check_key(key)
         _checks.choice("draft format", format, FORMATS, InputError)
-        if not isinstance(body, (str, bytes, bytearray, memoryview)):
-            raise InputError(f"draft body must be str or UTF-8 bytes, got {_checks.got(body)}")
-        if isinstance(body, str) and not body.isascii():
-            try:
-                body.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise InputError(
-                    f"draft body has a lone surrogate at character {exc.start}; it is not text "
-                    "(decode the editor's bytes as UTF-8)"
-                ) from None
-        size = utf8_size(body)
+        size = _size(body)
         if size > self.max_bytes:
             raise InputError(
                 f"draft body is {size} bytes; the limit is {self.max_bytes} (nothing was stored)"

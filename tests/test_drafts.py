@@ -215,6 +215,10 @@ def test_settings_are_checked() -> None:
         DraftStore.memory(now=datetime.now)  # naive
     with pytest.raises(ConfigError, match="callable"):
         DraftStore.memory(now=START)  # type: ignore[arg-type]
+    answers = iter([START, datetime(2026, 1, 1)])  # aware when built, naive later
+    drifting = DraftStore.memory(now=lambda: next(answers))
+    with pytest.raises(ConfigError, match="aware datetime"):
+        drifting.save("k", "x")
 
 
 # -- expiry, with a clock the test moves -----------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from composer import _checks
@@ -159,8 +159,7 @@ class DraftStore:
             raise InputError(
                 f"draft body is {size} bytes; the limit is {self.max_bytes} (nothing was stored)"
             )
-        saved_at = self._now()
-        draft = Draft(as_text(body, "draft body"), format, saved_at)
+        draft = Draft(as_text(body, "draft body"), format, self._clock())
         expires = (draft.saved_at + self.ttl).timestamp()
         self.backend.put(key, draft, expires, self.ttl.total_seconds())
         return draft
@@ -168,11 +167,18 @@ class DraftStore:
     def load(self, key: str) -> Draft | None:
         """``key``'s draft, or None when there is none or it expired. Raises
         :class:`~composer.InputError` for a malformed key."""
-        return self.backend.get(check_key(key), self._now().timestamp())
+        return self.backend.get(check_key(key), self._clock().timestamp())
 
     def clear(self, key: str) -> None:
         """Forget ``key``'s draft (after the post is submitted, or on "Clear editor")."""
         self.backend.delete(check_key(key))
+
+    def _clock(self) -> datetime:
+        """The time now, from the store's clock; a clock that turns naive is a ConfigError."""
+        at = self._now()
+        if not isinstance(at, datetime) or at.utcoffset() is None:
+            raise ConfigError(f"DraftStore now() must return an aware datetime, got {_checks.got(at)}")
+        return at
 
     def close(self) -> None:
         """Release the backend's connections; the store reopens them if used again."""

@@ -1,15 +1,17 @@
 """Run the pipeline over the example replies and print what the editor would show.
 
 Each example is handled the way a forum backend would: clipboard HTML through
-``Pipeline.paste``, submitted posts through ``Pipeline.run``. Embeds are offline here
+``Pipeline.paste``, submitted posts through ``Pipeline.run``, a draft kept while its author
+was away through ``DraftStore`` and ``Pipeline.restore``. Embeds are offline here
 (``embed_mode="cache_only"``): site-table embeds such as YouTube need no network.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
-from composer import Clipboard, Pipeline, Policy, Result, Submission
+from composer import Clipboard, DraftStore, Pipeline, Policy, Result, Submission
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,6 +43,19 @@ def main() -> None:
     )
     show("80 emoji", pipe.run(Submission((HERE / "emoji-80.txt").read_text(), "text")))
     show("pasted data: image", pipe.paste(Clipboard(html=(HERE / "pasted-image.html").read_text())))
+    show("draft restored after a restart", restored_draft(pipe))
+
+
+def restored_draft(pipe: Pipeline) -> Result:
+    """Save a draft raw, open the store again as a restarted server would, restore it."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "drafts.sqlite3"
+        with DraftStore.sqlite(path, policy=pipe.policy) as drafts:
+            drafts.save("user:42:topic:7", (HERE / "draft.html").read_text())
+        with DraftStore.sqlite(path, policy=pipe.policy) as drafts:
+            draft = drafts.load("user:42:topic:7")
+            assert draft is not None, "the draft was saved a moment ago"
+            return pipe.restore(draft)
 
 
 if __name__ == "__main__":

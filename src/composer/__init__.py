@@ -10,6 +10,7 @@ shows (each with its undo) out. Everything public is importable from here::
 from composer.__about__ import __version__
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
 from composer.document import Document, Stage
+from composer.drafts import Draft, DraftStore
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.image_proxy import CamoProxy
 from composer.inputs import Clipboard, Format, Submission
@@ -29,6 +30,8 @@ __all__ = [
     "ComposerError",
     "ConfigError",
     "Document",
+    "Draft",
+    "DraftStore",
     "Format",
     "InputError",
     "Notice",

@@ -4,8 +4,9 @@ A bad post is not an exception: it comes back as a :class:`~composer.Problem` in
 :class:`~composer.Result`. Exceptions are for the caller's mistakes and for bugs::
 
     ComposerError             base of everything composer raises
-    ├── ConfigError           a Pipeline or Policy was built wrong (raised at construction)
-    ├── InputError            a Submission or Clipboard was built wrong, or bytes are not UTF-8
+    ├── ConfigError           a Pipeline, Policy or DraftStore was built wrong (at construction)
+    ├── InputError            a Submission, Clipboard or Draft was built wrong, bytes are not
+    │                         UTF-8, or a DraftStore refused a key or a draft (too large)
     └── StageError            a stage crashed; names the stage, chains the original error
 """
 
@@ -21,8 +22,10 @@ class ConfigError(ComposerError, ValueError):
 
 
 class InputError(ComposerError, ValueError):
-    """The input is unusable: a Submission/Clipboard field of the wrong type or value (raised
-    when it is built), or bytes that are not UTF-8 (raised when the post is run)."""
+    """The input is unusable: a Submission/Clipboard/Draft field of the wrong type or value
+    (raised when it is built), bytes that are not UTF-8 (raised when the post is run), or a
+    draft key or body a :class:`~composer.DraftStore` refuses (raised by the call, nothing
+    stored)."""
 
 
 class StageError(ComposerError):

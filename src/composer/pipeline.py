@@ -8,6 +8,7 @@ built per process and shared between threads.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from composer import _bind, _checks, _limits
@@ -16,6 +17,7 @@ from composer._html.html5 import html5_reading
 from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
 from composer.document import Document, Stage
+from composer.drafts import Draft
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.inputs import Clipboard, Submission, as_text
 from composer.policy import Policy
@@ -192,6 +194,28 @@ class Pipeline:
                 messages=self._messages,
             )
         return self._run(doc)
+
+    def restore(self, draft: Draft) -> Result:
+        """Render a saved :class:`~composer.Draft` for the editor, as :meth:`run` renders a post.
+
+        The draft goes through the whole chain (sanitizer last: drafts are stored raw), and the
+        result leads with the ``content_restored`` notice and its ``clear_editor`` action, both
+        translatable through ``Policy.messages``. A draft the policy refuses before any stage
+        runs (``too_large``, ``too_deep``) comes back with that problem, empty ``html`` and no
+        ``content_restored`` notice, since nothing was restored. Raises
+        :class:`~composer.InputError` when ``draft`` is not a ``Draft``.
+        """
+        if not isinstance(draft, Draft):
+            raise InputError(f"restore() takes a Draft, not {type(draft).__name__}")
+        too_big = _limits.oversize(draft.body, self._policy)
+        if too_big:
+            return too_big
+        doc = Document(draft.body, draft.format, self._policy)
+        doc.notice("content_restored", action="clear_editor")
+        result = self._run(doc)
+        if doc.stopped:
+            return dataclasses.replace(result, notices=result.notices[1:])
+        return result
 
     def prefetch(self, urls: Iterable[str]) -> None:
         """Resolve ``urls`` into the embed cache, for a background worker.

@@ -1,0 +1,140 @@
+"""Drafts in one SQLite file: the embedded default, shared by every process and thread of a host.
+
+Each write is one ``INSERT OR REPLACE`` in autocommit mode, so a draft is replaced whole or
+not at all (last write wins), and a process killed mid-save leaves the previous draft. WAL
+mode lets readers run beside a writer; ``synchronous = NORMAL`` survives a killed process
+(only a power cut may lose the last saves). Expired drafts are never returned, and each save
+deletes at most :data:`PURGE_BATCH` of them through an index on ``expires``, so no job is
+needed and no save pays for a backlog.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from composer.drafts._model import Draft
+from composer.errors import ConfigError, InputError
+
+__all__ = ["PURGE_BATCH", "SqliteDrafts"]
+
+_log = logging.getLogger("composer.drafts")
+
+#: expired drafts one save deletes (about 40 us each): a save adds at most one draft to expire
+#: later, so 16 clear any backlog quickly and bound what one save pays for it
+PURGE_BATCH = 16
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS composer_drafts ("
+    "key TEXT PRIMARY KEY, body TEXT NOT NULL, format TEXT NOT NULL, "
+    "saved_at REAL NOT NULL, expires REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS composer_drafts_expires ON composer_drafts (expires)",
+)
+_PUT = "INSERT OR REPLACE INTO composer_drafts (key, body, format, saved_at, expires) VALUES (?, ?, ?, ?, ?)"
+_PURGE = (
+    "DELETE FROM composer_drafts WHERE key IN "
+    f"(SELECT key FROM composer_drafts WHERE expires <= ? ORDER BY expires LIMIT {PURGE_BATCH})"
+)
+_GET = "SELECT body, format, saved_at FROM composer_drafts WHERE key = ? AND expires > ?"
+
+
+class SqliteDrafts:
+    """Drafts in the SQLite file at ``path`` (created with its table when missing).
+
+    Connections belong to the store, not to threads: each call borrows one from a pool of
+    at most ``pool_size`` idle connections and gives it back, so short-lived threads leave
+    no open file behind; after a fork the child opens its own. Raises
+    :class:`~composer.ConfigError` for a bad ``pool_size``, and ``sqlite3.Error`` when the
+    file cannot be opened.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, pool_size: int = 4
+    ) -> None:
+        if not isinstance(pool_size, int) or isinstance(pool_size, bool) or pool_size <= 0:
+            raise ConfigError(f"DraftStore.sqlite pool_size must be a positive int, got {pool_size!r}")
+        self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
+        self.pool_size = pool_size
+        self._idle: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        with self._borrow() as connection:  # a bad path fails here, not at the first save
+            for statement in _SCHEMA:
+                connection.execute(statement)
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @contextmanager
+    def _borrow(self) -> Iterator[sqlite3.Connection]:
+        connection = None
+        with self._lock:
+            if self._pid != os.getpid():  # the parent's handles are the parent's: never used nor closed
+                self._idle, self._pid = [], os.getpid()
+            if self._idle:
+                connection = self._idle.pop()
+        if connection is None:
+            connection = self._open()
+        try:
+            yield connection
+        except BaseException:
+            connection.close()  # its state is unknown: not handed to the next caller
+            raise
+        with self._lock:
+            if self._pid == os.getpid() and len(self._idle) < self.pool_size:
+                self._idle.append(connection)
+                connection = None
+        if connection is not None:
+            connection.close()
+
+    def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None:
+        now = draft.saved_at.timestamp()
+        with self._borrow() as connection:
+            connection.execute(_PUT, (key, draft.body, draft.format, now, expires))
+            connection.execute(_PURGE, (now,))
+
+    def get(self, key: str, now: float) -> Draft | None:
+        with self._borrow() as connection:
+            row = connection.execute(_GET, (key, now)).fetchone()
+        if row is None:
+            return None
+        body, format, saved_at = row
+        try:
+            return Draft(body, format, datetime.fromtimestamp(saved_at, timezone.utc))
+        except (InputError, TypeError, ValueError, OverflowError, OSError) as exc:
+            _log.warning("composer drafts %s: ignoring an unreadable draft at %r (%s)", self.path, key, exc)
+            return None
+
+    def delete(self, key: str) -> None:
+        with self._borrow() as connection:
+            connection.execute("DELETE FROM composer_drafts WHERE key = ?", (key,))
+
+    def count(self) -> int:
+        """Rows in the table, expired ones included (for tests and monitoring)."""
+        with self._borrow() as connection:
+            return int(connection.execute("SELECT count(*) FROM composer_drafts").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the idle connections this process opened; a later call opens new ones."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            mine = self._pid == os.getpid()
+        if mine:
+            for connection in idle:
+                connection.close()

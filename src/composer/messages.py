@@ -67,7 +67,7 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "too_complex_elements": {"count": 40_001, "limit": 40_000},
     "too_complex_lines": {"count": 10_001, "limit": 10_000},
     "too_many_images": {"limit": 50, "count": 51},
-    "too_many_links": {"limit": 100, "count": 101, "role": "member"},
+    "too_many_links": {"limit": 1000, "count": 1001, "role": "member"},
     "too_many_links_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_links_new": {"limit": 2, "count": 3, "role": "new"},
     "too_many_mentions": {"limit": 10, "count": 11, "role": "member"},

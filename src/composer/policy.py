@@ -54,7 +54,7 @@ class Policy:
     own_links_follow: bool = True
     """Whether links to the forum itself (relative, or ``own_hosts``) lose ``nofollow``;
     False keeps ``nofollow`` on every link (the ``guest`` preset)."""
-    max_links: int = 100
+    max_links: int = 1000
     """Links a post may carry: followable ``<a href>`` (not mentions) plus embeds; over it:
     problem ``too_many_links`` (see ``docs/policy.md``)."""
     max_mentions: int = 10
@@ -164,7 +164,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
     },
     "new": {"max_links": 2, "max_embeds": 1, "max_images": 1, "max_mentions": 2},
     "member": {},
-    "staff": {"max_links": 500, "max_embeds": 50, "max_images": 100, "max_mentions": 50},
+    "staff": {"max_links": 5000, "max_embeds": 50, "max_images": 100, "max_mentions": 50},
 }
 
 

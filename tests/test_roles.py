@@ -34,7 +34,7 @@ from composer import (
 )
 from composer.cli import main
 from composer.policy import PRESETS
-from composer.stages.limits import count
+from composer.stages.limits import _may_mention, _may_pass, count
 from fixture_files import FIXTURES, read_cases
 
 ROLES = ("guest", "new", "member", "staff")
@@ -243,6 +243,33 @@ def test_mentions_the_allowlist_keeps_count_in_submitted_html() -> None:
     assert [p.message for p in result.problems] == ["New members can mention at most 2 people."]
 
 
+@pytest.mark.parametrize(
+    "tag",
+    [
+        '<a class="mention" href="/u/x">@x</a>',
+        '<a CLASS="mention" href="/u/x">@x</a>',
+        '<a class="&#109;ention" href="/u/x">@x</a>',
+        '<a class="&#x6D;&#x65;ntion" href="/u/x">@x</a>',
+        '<a class="' + "x " * 400 + 'mention" href="/u/x">@x</a>',
+        '<a class="a>b mention" href="/u/x">@x</a>',
+        '<a class="<b mention" href="/u/x">@x</a>',
+        "<a class=mention href=/u/x>@x</a>",
+    ],
+)
+def test_a_mention_however_written_is_counted(tag: str) -> None:
+    classes = {**DEFAULT_ALLOWLIST.classes, "a": frozenset({"mention"})}
+    pipe = offline("new", allowlist=dataclasses.replace(DEFAULT_ALLOWLIST, classes=classes))
+    html = " ".join(tag.replace("/u/x", f"/u/{name}") for name in "abc")
+    result = pipe.run(Submission(f"<p>{html}</p>", "html"))
+    assert [p.code for p in result.problems] == ["too_many_mentions"]
+    assert result.html.count('class="mention"') == 3  # what the reader sees: three mentions
+
+
+def test_the_same_mention_twice_is_one() -> None:
+    result = mention_pipe("new").run(Submission("@ann @ann @ann @bob", "text"))
+    assert result.ok, result.problems
+
+
 def test_the_word_mention_in_prose_is_no_mention() -> None:
     result = mention_pipe("new").run(
         Submission("as I mentioned, <b class=x>the mention</b> class=mention", "html")
@@ -265,6 +292,82 @@ def test_count_skips_inside_embeds_and_mentions() -> None:
     mention.append(inner)
     root.append(mention)
     assert count(root) == (1, 1)
+
+
+_MARKUP = st.lists(
+    st.sampled_from(
+        [
+            "text ",
+            "<p>",
+            "</p>",
+            '<a href="https://a.example/">a</a>',
+            "<a href=x>",
+            "<A HREF=/t/1>b</A>",
+            '<a href="javascript:x">j</a>',
+            "<a>no href</a>",
+            "<abbr>c</abbr>",
+            '<span class="mention">@s</span>',
+            '<a class="x mention" href="/u/m">@m</a>',
+            "<b class=&#109;ention>e</b>",
+            '<figure class="composer-embed"><a href="https://v.example/">v</a></figure>',
+            '<aside class="composer-card"><a href="https://c.example/">c</a></aside>',
+            "mention ",
+            "&amp; ",
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MARKUP, st.integers(min_value=0, max_value=8))
+def test_the_prefilter_never_skips_a_post_over_a_limit(html: str, limit: int) -> None:
+    from composer._html import tree
+
+    skipped = not (_may_pass(html, limit) or _may_mention(html))
+    if skipped:
+        links, mentions = count(tree.parse(html))
+        assert links <= limit and mentions == 0
+
+
+_MISNESTED = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "</p>",
+            "<b>",
+            "</b>",
+            "<div>",
+            "</div>",
+            "<table>",
+            "<td>",
+            "</a>",
+            "x",
+            "<a href=https://a.example/>",
+            "<a href=https://b.example/>",
+            "<a href=https://c.example/>",
+            "<a href=/t/1>",
+            "<li>",
+            "<i>",
+            "</i>",
+        ]
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MISNESTED, st.integers(min_value=0, max_value=3))
+def test_an_accepted_post_shows_no_more_link_targets_than_the_limit(html: str, limit: int) -> None:
+    """What the reader gets (the sanitizer's HTML5 reading, clones of misnested anchors and
+    all) holds no more distinct targets than the limit whenever the post is accepted."""
+    from lxml.html import fragment_fromstring
+
+    pipe = Pipeline(policy=Policy(max_links=limit, embed_mode="cache_only"))
+    result = pipe.run(Submission(html, "html"))
+    shown = {a.get("href") for a in fragment_fromstring(result.html, create_parent="div").iter("a")}
+    if result.ok:
+        assert len(shown) <= limit, (shown, result.html)
 
 
 # -- guests' links always carry nofollow --------------------------------------------------
@@ -294,8 +397,8 @@ def test_refused_exactly_over_the_limit(limit: int, parts: list[tuple[str, int]]
     body = " ".join(f"{filler} https://h{n}.example/p" for filler, n in parts)
     pipe = Pipeline(policy=Policy(max_links=limit, max_embeds=0, embed_mode="cache_only"))
     result = pipe.run(Submission(body, fmt))  # type: ignore[arg-type]
-    links = result.html.count("<a ")
-    assert links == len(parts)
+    assert result.html.count("<a ") == len(parts)
+    links = len({n for _, n in parts})  # distinct targets
     assert [p.code for p in result.problems] == (["too_many_links"] if links > limit else [])
 
 

@@ -55,10 +55,10 @@ class Policy:
     """Whether links to the forum itself (relative, or ``own_hosts``) lose ``nofollow``;
     False keeps ``nofollow`` on every link (the ``guest`` preset)."""
     max_links: int = 1000
-    """Links a post may carry: followable ``<a href>`` (not mentions) plus embeds; over it:
-    problem ``too_many_links`` (see ``docs/policy.md``)."""
+    """Links a post may carry: distinct targets of followable ``<a href>`` (not mentions)
+    and embeds; over it: problem ``too_many_links`` (see ``docs/policy.md``)."""
     max_mentions: int = 10
-    """``@name`` mentions a post may carry: elements with the class ``mention``; over it:
+    """``@name`` mentions a post may carry: distinct elements with the class ``mention``; over it:
     problem ``too_many_mentions``."""
 
     # emoji

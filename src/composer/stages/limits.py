@@ -3,21 +3,26 @@
 It runs after the links and embed stages (so bare URLs are links and line-long ones embeds
 by then) and before the sanitizer. What counts:
 
-- a **link** is an ``<a>`` with an ``href`` a reader can follow (relative, ``http``,
-  ``https``, ``mailto``, ...: any scheme but ``javascript``, ``vbscript`` and ``data``,
-  which the sanitizer drops anyway), or an embed (a ``composer-embed``, ``composer-photo``
-  or ``composer-card`` element, counted once however many links its card holds). Links to
-  the forum itself count too; mentions do not.
+- a **link** is a distinct target: the ``href`` of an ``<a>`` a reader can follow
+  (relative, ``http``, ``https``, ``mailto``, ...: any scheme but ``javascript``,
+  ``vbscript`` and ``data``, which the sanitizer drops anyway), or an embed (a
+  ``composer-embed``, ``composer-photo`` or ``composer-card`` element, counted once however
+  many links its card holds, as its first link's target). The same target twice is one
+  link: HTML5 clones a misnested ``<a>`` (``<p><a href=x>1</p><p>2</p>`` shows two links
+  to ``x``), so counting anchors would let the reader see more than was counted, while each
+  distinct target needs its own ``<a`` in the markup. Links to the forum itself count too;
+  mentions do not.
 - a **mention** is any element whose ``class`` holds ``mention`` (``<a class="mention"
-  href="/u/ann">@ann</a>``, as Discourse and a later mention stage write them).
+  href="/u/ann">@ann</a>``, as Discourse and a later mention stage write them), distinct by
+  ``href`` (else by its text).
 
 Over ``Policy.max_links``: problem ``too_many_links``; over ``Policy.max_mentions``: problem
 ``too_many_mentions``; both with ``limit``, ``count`` and ``role`` params. When the policy
 names its role (a :meth:`~composer.Policy.preset`), the role's own template says so
 ("New members can post at most 2 links."), unless the forum translated the plain code alone.
 
-Most posts hold fewer ``<a`` than the limit: one ``str.count`` proves it and the tree is
-never touched.
+Most posts are too short to hold more links than the limit, or hold fewer ``<a`` than it
+(one ``str.count`` proves it), and no ``mention`` class: the tree is never touched.
 """
 
 from __future__ import annotations
@@ -38,24 +43,30 @@ MENTION_CLASS = "mention"
 #: schemes no reader follows (the sanitizer removes them): such an anchor is not a link
 _DEAD_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
-#: how far back from a "mention" the prefilter looks for the tag it may be a class of
-_WINDOW = 512
+#: the fewest characters of markup one link takes (``<a href=x>``, less one for safety)
+_LINK_CHARS = 9
+_CLASS = re.compile("class", re.IGNORECASE)
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 
 
-def _may_mention(lower: str) -> bool:
-    """Whether ``mention`` may stand in a tag's ``class``: each occurrence looks back at most
-    :data:`_WINDOW` characters (linear; prose saying "as I mentioned" costs a few finds)."""
-    at = lower.find(MENTION_CLASS)
-    while at >= 0:
-        low = max(at - _WINDOW, 0)
-        lt, gt = lower.rfind("<", low, at), lower.rfind(">", low, at)
-        if lt == gt == -1 and low > 0:
-            return True  # no tag edge in the window: the tree decides
-        if lt > gt and "class" in lower[lt:at]:
-            return True
-        at = lower.find(MENTION_CLASS, at + len(MENTION_CLASS))
-    return False
+def _may_pass(html: str, limit: int) -> bool:
+    """Whether ``html`` may hold more than ``limit`` links. A link takes at least
+    :data:`_LINK_CHARS` characters, so a short post cannot (no scan at all); else an upper
+    bound: every ``<a`` (``<abbr`` too) and every embed class."""
+    if len(html) < _LINK_CHARS * (limit + 1):
+        return False
+    lower = html.lower()
+    return lower.count("<a") + sum(lower.count(cls) for cls in EMBED_CLASSES) > limit
+
+
+def _may_mention(html: str) -> bool:
+    """Whether an element may carry the class ``mention``: the word (or a character reference
+    that may spell it) and a ``class`` attribute somewhere. Coarse on purpose: any finer
+    look at the markup (a long or odd class value, ``&#109;ention``) could be fooled, and a
+    post with both costs one parse."""
+    if MENTION_CLASS not in html and ("&" not in html or "&#" not in html):  # memchr first
+        return False
+    return _CLASS.search(html) is not None
 
 
 def _classes(el: HtmlElement) -> list[str]:
@@ -70,11 +81,16 @@ def _followable(href: str | None) -> bool:
 
 
 def count(root: HtmlElement) -> tuple[int, int]:
-    """``(links, mentions)`` under ``root``, as the module docstring defines them.
+    """``(links, mentions)`` under ``root``, as the module docstring defines them: distinct
+    link targets (an embed is one, keyed by its first link) and distinct mentions (keyed by
+    ``href``, else by text).
 
-    Iterative (a work stack), so depth costs no call stack; an embed's subtree is not entered.
+    Iterative (a work stack), so depth costs no call stack; an embed's or a mention's subtree
+    is not entered.
     """
-    links = mentions = 0
+    targets: set[str] = set()
+    mentions: set[str] = set()
+    bare_embeds = 0
     work = [root]
     while work:
         el = work.pop()
@@ -83,15 +99,18 @@ def count(root: HtmlElement) -> tuple[int, int]:
                 continue
             classes = _classes(child)
             if MENTION_CLASS in classes:
-                mentions += 1
-                continue
-            if EMBED_CLASSES.intersection(classes):
-                links += 1
-                continue
-            if child.tag == "a" and _followable(child.get("href")):
-                links += 1
-            work.append(child)
-    return links, mentions
+                mentions.add(child.get("href") or "text:" + child.text_content().strip())
+            elif EMBED_CLASSES.intersection(classes):
+                href = next((h for a in child.iter("a") if _followable(h := a.get("href"))), None)
+                if href is None:
+                    bare_embeds += 1
+                else:
+                    targets.add(href.strip())
+            else:
+                if child.tag == "a" and _followable(href := child.get("href")):
+                    targets.add((href or "").strip())
+                work.append(child)
+    return len(targets) + bare_embeds, len(mentions)
 
 
 def template(code: str, role: str | None, overrides: Mapping[str, str]) -> str:
@@ -116,11 +135,8 @@ class Limits:
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
         html = doc.html
-        lower = html.lower()
-        most = lower.count("<a") + sum(lower.count(cls) for cls in EMBED_CLASSES)
-        mention = _may_mention(lower)
-        if most <= policy.max_links and not mention:
-            return  # fewer candidates than the limit, and no mention: nothing to count
+        if not (_may_pass(html, policy.max_links) or _may_mention(html)):
+            return
         links, mentions = count(doc.tree)
         for code, found, limit in (
             ("too_many_links", links, policy.max_links),

@@ -73,6 +73,9 @@ def test_the_fixture_file_covers_every_role_and_entry() -> None:
     heads = {case[1].partition("\n")[0] for case in CASES}
     assert {h.split()[0] for h in heads} == set(ROLES)
     assert {h.split()[1] for h in heads} == {"run:html", "run:markdown", "run:text", "paste", "paste:plain"}
+    for role in ROLES:  # each role through run and both kinds of paste
+        assert {h.split()[1].split(":")[0] for h in heads if h.startswith(role + " ")} == {"run", "paste"}
+        assert f"{role} paste:plain" in heads
 
 
 # -- the table --------------------------------------------------------------------------

@@ -376,12 +376,14 @@ def test_an_accepted_post_shows_no_more_link_targets_than_the_limit(html: str, l
 # -- guests' links always carry nofollow --------------------------------------------------
 
 
+@pytest.mark.parametrize("sanitizer", ["nh3", "bleach"])
 @pytest.mark.parametrize("href", ["https://forum.example/t/1", "/t/1", "#post-2", "HTTPS://FORUM.EXAMPLE./x"])
-def test_guest_links_to_the_forum_keep_nofollow(href: str) -> None:
+def test_guest_links_to_the_forum_keep_nofollow(href: str, sanitizer: str) -> None:
     html = f'<a href="{href}">x</a>'
-    guest = offline("guest", own_hosts={"forum.example"}).run(Submission(html, "html"))
+    own = {"forum.example"}
+    guest = offline("guest", own_hosts=own, sanitizer=sanitizer).run(Submission(html, "html"))
     assert 'rel="nofollow ugc noopener noreferrer"' in guest.html
-    member = offline("member", own_hosts={"forum.example"}).run(Submission(html, "html"))
+    member = offline("member", own_hosts=own, sanitizer=sanitizer).run(Submission(html, "html"))
     assert "nofollow" not in member.html
 
 

@@ -28,7 +28,16 @@ PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 TIMEOUT = float(os.environ.get("COMPOSER_PATHOLOGICAL_TIMEOUT", "20"))
 MEMORY = int(1.5 * 1024**3)
 #: the problems a pathological post may end in (codes are API: composer.messages)
-DOCUMENTED = {"too_large", "too_long", "too_deep", "too_complex", "emoji_limit", "too_many_images"}
+DOCUMENTED = {
+    "too_large",
+    "too_long",
+    "too_deep",
+    "too_complex",
+    "emoji_limit",
+    "too_many_images",
+    "too_many_links",
+    "too_many_mentions",
+}
 MiB = 1024 * 1024
 #: the largest post or paste (after its images) the default policy parses, less a margin
 MARKUP = Policy().max_markup_bytes - 64

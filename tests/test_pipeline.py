@@ -34,7 +34,7 @@ def test_default_chain_order() -> None:
     stages = Pipeline().stages
     assert stages[0] == "parse"
     assert stages[-1] == "sanitize"
-    known = ["parse", "paste", "images", "emoji", "links", "embed", "sanitize"]
+    known = ["parse", "paste", "images", "emoji", "links", "embed", "limits", "sanitize"]
     assert [s for s in known if s in stages] == list(stages)
 
 

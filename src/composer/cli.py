@@ -1,8 +1,9 @@
 """The ``composer`` command: render a post or a paste from the shell.
 
 Exit status: 0 when the result is ok, 1 when it has problems, 2 for usage, input or
-configuration errors. The policy options (``--offline``, ``--max-emoji``, ...) go before or
-after the subcommand; ``render`` reads the input format from the file's extension unless
+configuration errors. The policy options (``--role``, ``--offline``, ``--max-emoji``, ...) go
+before or after the subcommand; ``--role`` starts from :meth:`Policy.preset` and the other
+options change it; ``render`` reads the input format from the file's extension unless
 ``--from`` is given.
 """
 
@@ -12,14 +13,15 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePath
-from typing import TextIO
+from typing import Any, TextIO
 
 from composer.__about__ import __version__
 from composer.errors import ComposerError
 from composer.inputs import Clipboard, Format, Submission
 from composer.pipeline import Pipeline
-from composer.policy import Policy
+from composer.policy import PRESETS, Policy
 from composer.result import Result
 
 
@@ -81,14 +83,37 @@ def _policy_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
         help="never fetch link previews (embed cache only)",
     )
     parser.add_argument(
-        "--max-emoji", type=int, default=default(75), metavar="N", help="emoji allowed per post"
+        "--role",
+        choices=tuple(PRESETS),
+        default=default(None),
+        help="the poster's role: its preset's limits (default: Policy() as is, a member's)",
+    )
+    parser.add_argument(
+        "--max-emoji",
+        type=int,
+        default=default(None),
+        metavar="N",
+        help="emoji allowed per post (default: the role's, 75)",
     )
     parser.add_argument(
         "--emoji-over-limit",
         choices=("reject", "trim"),
-        default=default("reject"),
-        help="over the limit: refuse or trim",
+        default=default(None),
+        help="over the limit: refuse or trim (default: the role's, reject)",
     )
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    """The ``--role`` preset (or ``Policy()``) with the options given on top of it."""
+    base = Policy.preset(args.role) if args.role is not None else Policy()
+    changes: dict[str, Any] = {
+        "sanitizer": args.sanitizer,
+        "embed_mode": "cache_only" if args.offline else base.embed_mode,
+    }
+    for name in ("max_emoji", "emoji_over_limit"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    return replace(base, **changes)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,12 +155,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        policy = Policy(
-            sanitizer=args.sanitizer,
-            embed_mode="cache_only" if args.offline else "sync",
-            max_emoji=args.max_emoji,
-            emoji_over_limit=args.emoji_over_limit,
-        )
+        policy = _policy(args)
         pipe = Pipeline(policy=policy)
         if args.command == "stages":
             print("\n".join(pipe.stages))

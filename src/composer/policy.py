@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from composer import _checks
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
@@ -19,6 +19,7 @@ from composer.messages import MESSAGES, fields, template_error
 Backend = Literal["nh3", "bleach"]
 OverLimit = Literal["reject", "trim"]
 EmbedMode = Literal["sync", "cache_only"]
+Role = Literal["guest", "new", "member", "staff"]
 
 MiB = 1024 * 1024
 
@@ -50,6 +51,15 @@ class Policy:
     Any set, list or tuple of names; stored as a lower-cased ``frozenset``."""
     link_rel: str = "nofollow ugc noopener noreferrer"
     """``rel`` put on every link the sanitizer keeps."""
+    own_links_follow: bool = True
+    """Whether links to the forum itself (relative, or ``own_hosts``) lose ``nofollow``;
+    False keeps ``nofollow`` on every link (the ``guest`` preset)."""
+    max_links: int = 1000
+    """Links a post may carry: distinct targets of followable ``<a href>`` (not mentions)
+    and embeds; over it: problem ``too_many_links`` (see ``docs/policy.md``)."""
+    max_mentions: int = 10
+    """``@name`` mentions a post may carry: distinct elements with the class ``mention``; over it:
+    problem ``too_many_mentions``."""
 
     # emoji
     max_emoji: int = 75
@@ -81,6 +91,26 @@ class Policy:
     beyond the built-in ones belong to stages (their ``messages``); the Pipeline refuses a
     code none of its stages declares, when it is built."""
 
+    # who posts
+    role: Role | None = None
+    """The role whose preset this is (set by :meth:`preset`); problems over a limit name it
+    ("New members can post at most 2 links."). None: a forum's own policy, messages name no role."""
+
+    @classmethod
+    def preset(cls, role: str) -> Policy:
+        """The policy for ``role``: ``"guest"``, ``"new"``, ``"member"`` or ``"staff"``.
+
+        Each is ``Policy()`` with the changes listed in :data:`PRESETS` (side by side in
+        ``docs/policy.md``); adjust one with ``dataclasses.replace(Policy.preset("new"),
+        max_links=5)``. Raises :class:`~composer.ConfigError` for any other role, naming the roles.
+        """
+        if not isinstance(role, str) or role not in PRESETS:
+            raise ConfigError(
+                f"Policy.preset has no role {role!r}{_checks.suggest(str(role), PRESETS)}; "
+                f"the roles are {', '.join(PRESETS)}"
+            )
+        return replace(cls(), role=role, **PRESETS[role])  # type: ignore[arg-type]
+
     def __post_init__(self) -> None:
         for name in (
             "max_input_bytes",
@@ -89,6 +119,8 @@ class Policy:
             "max_emoji",
             "max_images",
             "max_embeds",
+            "max_links",
+            "max_mentions",
         ):
             _checks.count(f"Policy.{name}", getattr(self, name), ConfigError)
         _checks.count("Policy.max_depth", self.max_depth, ConfigError, minimum=2)
@@ -96,7 +128,9 @@ class Policy:
         _checks.choice("Policy.embed_mode", self.embed_mode, ("sync", "cache_only"), ConfigError)
         _checks.choice("Policy.sanitizer", self.sanitizer, ("nh3", "bleach"), ConfigError)
         _checks.positive_number("Policy.embed_deadline", self.embed_deadline, ConfigError)
-        for name in ("convert_shortcodes", "count_emoji_in_code", "allow_remote_images"):
+        if self.role is not None:
+            _checks.choice("Policy.role", self.role, tuple(PRESETS), ConfigError)
+        for name in ("convert_shortcodes", "count_emoji_in_code", "allow_remote_images", "own_links_follow"):
             _checks.flag(f"Policy.{name}", getattr(self, name), ConfigError)
         _set(self, "own_hosts", _checks.host_set("Policy.own_hosts", self.own_hosts, ConfigError))
         if not isinstance(self.link_rel, str):
@@ -117,6 +151,23 @@ class Policy:
             )
         _check_allowlist(self.allowlist)
         _set(self, "messages", _check_messages(self.messages))
+
+
+#: role -> what its preset changes from ``Policy()``; Discourse-like: guests and new members get
+#: few links, one embed and at most one image, and guests' links always carry ``nofollow``.
+#: ``member`` is the defaults; staff may embed and mention more.
+PRESETS: Mapping[str, Mapping[str, Any]] = {
+    "guest": {
+        "max_links": 2,
+        "max_embeds": 1,
+        "max_images": 0,
+        "max_mentions": 2,
+        "own_links_follow": False,
+    },
+    "new": {"max_links": 2, "max_embeds": 1, "max_images": 1, "max_mentions": 2},
+    "member": {},
+    "staff": {"max_links": 5000, "max_embeds": 50, "max_images": 100, "max_mentions": 50},
+}
 
 
 def _set(policy: Policy, name: str, value: object) -> None:

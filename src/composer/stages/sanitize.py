@@ -5,7 +5,8 @@ so the ``content_removed`` notice cannot drift from the sanitizer; an unchanged 
 common case for editor output) is recognised by one string comparison. Iframes are admitted
 only when the embed stage built them (``doc.allow_iframes``) and only from
 :attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
-forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``.
+forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``, unless
+``Policy.own_links_follow`` is False.
 """
 
 from __future__ import annotations
@@ -250,7 +251,7 @@ def _build(policy: Policy, name: str) -> _Nh3 | _Bleach:
 
 def _may_be_own(out: str, policy: Policy) -> bool:
     """A cheap test before the per-link work: a relative link, or a mention of an own host."""
-    if "nofollow" not in policy.link_rel:
+    if "nofollow" not in policy.link_rel or not policy.own_links_follow:
         return False
     if policy.own_hosts:
         lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own

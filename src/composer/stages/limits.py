@@ -1,0 +1,147 @@
+"""Stage ``limits``: how many links and mentions a post carries, against the policy's limits.
+
+It runs after the links and embed stages (so bare URLs are links and line-long ones embeds
+by then) and before the sanitizer. What counts:
+
+- a **link** is a distinct target: the ``href`` of an ``<a>`` a reader can follow
+  (relative, ``http``, ``https``, ``mailto``, ...: any scheme but ``javascript``,
+  ``vbscript`` and ``data``, which the sanitizer drops anyway), or an embed (a
+  ``composer-embed``, ``composer-photo`` or ``composer-card`` element, counted once however
+  many links its card holds, as its first link's target). The same target twice is one
+  link: HTML5 clones a misnested ``<a>`` (``<p><a href=x>1</p><p>2</p>`` shows two links
+  to ``x``), so counting anchors would let the reader see more than was counted, while each
+  distinct target needs its own ``<a`` in the markup. Links to the forum itself count too;
+  mentions do not.
+- a **mention** is any element whose ``class`` holds ``mention`` (``<a class="mention"
+  href="/u/ann">@ann</a>``, as Discourse and a later mention stage write them), distinct by
+  ``href`` (else by its text).
+
+Over ``Policy.max_links``: problem ``too_many_links``; over ``Policy.max_mentions``: problem
+``too_many_mentions``; both with ``limit``, ``count`` and ``role`` params. When the policy
+names its role (a :meth:`~composer.Policy.preset`), the role's own template says so
+("New members can post at most 2 links."), unless the forum translated the plain code alone.
+
+Most posts are too short to hold more links than the limit, or hold fewer ``<a`` than it
+(one ``str.count`` proves it), and no ``mention`` class: the tree is never touched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+from composer.document import Document
+from composer.messages import MESSAGES
+
+#: the classes the embed stage puts on what it builds in place of a link
+EMBED_CLASSES = frozenset({"composer-embed", "composer-photo", "composer-card"})
+#: the class that marks a mention
+MENTION_CLASS = "mention"
+#: schemes no reader follows (the sanitizer removes them): such an anchor is not a link
+_DEAD_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: the fewest characters of markup one link takes (``<a href=x>``, less one for safety)
+_LINK_CHARS = 9
+_CLASS = re.compile("class", re.IGNORECASE)
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
+
+
+def _may_pass(html: str, limit: int) -> bool:
+    """Whether ``html`` may hold more than ``limit`` links. A link takes at least
+    :data:`_LINK_CHARS` characters, so a short post cannot (no scan at all); else an upper
+    bound: every ``<a`` (``<abbr`` too) and every embed class."""
+    if len(html) < _LINK_CHARS * (limit + 1):
+        return False
+    lower = html.lower()
+    return lower.count("<a") + sum(lower.count(cls) for cls in EMBED_CLASSES) > limit
+
+
+def _may_mention(html: str) -> bool:
+    """Whether an element may carry the class ``mention``: the word (or a character reference
+    that may spell it) and a ``class`` attribute somewhere. Coarse on purpose: any finer
+    look at the markup (a long or odd class value, ``&#109;ention``) could be fooled, and a
+    post with both costs one parse."""
+    if MENTION_CLASS not in html and ("&" not in html or "&#" not in html):  # memchr first
+        return False
+    return _CLASS.search(html) is not None
+
+
+def _classes(el: HtmlElement) -> list[str]:
+    return (el.get("class") or "").split()
+
+
+def _followable(href: str | None) -> bool:
+    if href is None or not href.strip():
+        return False
+    match = _SCHEME.match(_INVISIBLE.sub("", href))
+    return match is None or match.group(1).lower() not in _DEAD_SCHEMES
+
+
+def count(root: HtmlElement) -> tuple[int, int]:
+    """``(links, mentions)`` under ``root``, as the module docstring defines them: distinct
+    link targets (an embed is one, keyed by its first link) and distinct mentions (keyed by
+    ``href``, else by text).
+
+    Iterative (a work stack), so depth costs no call stack; an embed's or a mention's subtree
+    is not entered.
+    """
+    targets: set[str] = set()
+    mentions: set[str] = set()
+    bare_embeds = 0
+    work = [root]
+    while work:
+        el = work.pop()
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            classes = _classes(child)
+            if MENTION_CLASS in classes:
+                mentions.add(child.get("href") or "text:" + child.text_content().strip())
+            elif EMBED_CLASSES.intersection(classes):
+                href = next((h for a in child.iter("a") if _followable(h := a.get("href"))), None)
+                if href is None:
+                    bare_embeds += 1
+                else:
+                    targets.add(href.strip())
+            else:
+                if child.tag == "a" and _followable(href := child.get("href")):
+                    targets.add((href or "").strip())
+                work.append(child)
+    return len(targets) + bare_embeds, len(mentions)
+
+
+def template(code: str, role: str | None, overrides: Mapping[str, str]) -> str:
+    """The template key for ``code`` said to ``role``: ``too_many_links_new`` when the
+    catalogue has one and the forum did not translate only the plain ``code``."""
+    if role is None:
+        return code
+    keyed = f"{code}_{role}"
+    if keyed not in MESSAGES:
+        return code
+    if keyed in overrides or code not in overrides:
+        return keyed
+    return code
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Refuse a post over ``Policy.max_links`` or ``Policy.max_mentions`` (see the module)."""
+
+    name: str = "limits"
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        html = doc.html
+        if not (_may_pass(html, policy.max_links) or _may_mention(html)):
+            return
+        links, mentions = count(doc.tree)
+        for code, found, limit in (
+            ("too_many_links", links, policy.max_links),
+            ("too_many_mentions", mentions, policy.max_mentions),
+        ):
+            if found > limit:
+                key = template(code, policy.role, policy.messages)
+                doc.problem(code, template=key, limit=limit, count=found, role=policy.role)

@@ -15,7 +15,7 @@ from composer._html import scan
 from composer._html.html5 import html5_reading
 from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
-from composer.document import Document, Stage
+from composer.document import CLIPBOARD_HTML, Document, Stage
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.inputs import Clipboard, Submission, as_text
 from composer.policy import Policy
@@ -197,7 +197,7 @@ class Pipeline:
                 paste=True,
                 plain=True,
                 files=clipboard.files,
-                clipboard_html=html if clipboard.text is None else None,
+                env={CLIPBOARD_HTML: html} if clipboard.text is None and html else None,
             )
         return self._run(doc)
 

@@ -30,7 +30,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS
 from composer._html.urls import find_links
-from composer.document import Document
+from composer.document import EMBED_IFRAMES, Document
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
 from composer.policy import Policy
@@ -45,8 +45,9 @@ _LEAD = re.compile(r"[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*")
 def _may_embed(doc: Document) -> bool:
     """The prefilter: a URL at the start of a line or right after a tag, found with C-speed
     ``str.find``/``rfind``; only the few characters before each URL go through a regex."""
-    source = doc.source
-    for at in doc.url_starts:
+    facts = doc.scan
+    source = facts.text
+    for at in facts.url_starts:
         low = max(at - _LEAD_AT_MOST, 0)  # bounded: a long line must not make each look-back O(n)
         line = max(source.rfind("\n", low, at), source.rfind(">", low, at), source.rfind("<", low, at)) + 1
         if (line or not low) and _LEAD.fullmatch(source, line, at):
@@ -276,23 +277,25 @@ class Embeds:
     def _apply(
         self, doc: Document, found: list[tuple[HtmlElement, str]], known: dict[str, Embed | None]
     ) -> None:
-        built_any = iframes = False
+        built_any = False
+        iframes: list[HtmlElement] = []
         noticed: set[str] = set()
         for a, url in found:
             embed = known.get(url)
             built = render(embed, doc.policy) if embed is not None else None
             if built is None:
                 continue
-            if built.find(".//iframe") is not None and not iframes:
+            players = list(built.iter("iframe"))
+            if players and not iframes:
                 _remove_user_iframes(doc)
-                iframes = True
+            iframes.extend(players)
             _place(a, built)
             built_any = True
             if url not in noticed:
                 noticed.add(url)
                 doc.notice("link_embedded", action="display_as_link", target=url, url=url)
         if iframes:
-            doc.allow_iframes = True
+            doc.env.setdefault(EMBED_IFRAMES, []).extend(iframes)
         if built_any:
             doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
 

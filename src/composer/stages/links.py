@@ -12,15 +12,14 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
+from composer._html.facts import Scan
 from composer._html.scan import _RAW
 from composer._html.urls import (
     find_links,
     glued,
     has_hidden,
     link_at,
-    lower_in_place,
     refused_end,
-    url_starts,
 )
 from composer.document import Document
 
@@ -142,9 +141,8 @@ def _bare_url_in_text(doc: Document) -> bool:
     One pass over the anchors' tags tells which URL starts are link text; any <a> counts,
     with or without href: nh3 may strip an unsafe href and keep the <a>, and the next run
     must not link its text either (idempotence)."""
-    source = doc.source
-    lower = doc.lower_source
-    starts = doc.url_starts
+    facts = doc.scan
+    source, lower, starts = facts.text, facts.lower, facts.url_starts
     if not starts:
         return False
     events = [(m.start(), m.group(1) == "/") for m in _ANCHOR_TAG.finditer(lower)]
@@ -161,7 +159,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
 _TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
-_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
+_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
 _SKIP_TAG = re.compile(
     r"<(/?)(" + "|".join(sorted(_RAW | _NO_LINKS_EXTRA, key=len, reverse=True)) + r")(?=[\s/>])"
 )
@@ -176,7 +174,8 @@ def _splice(doc: Document) -> bool:
     plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
-    lower = lower_in_place(source)
+    facts = doc.scan if source is doc.content else Scan(source)
+    lower = facts.lower
     events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
@@ -186,7 +185,7 @@ def _splice(doc: Document) -> bool:
     seen = 0
     out: list[str] = []
     done = consumed = 0
-    for at in doc.url_starts if source is doc.source else sorted(url_starts(lower)):
+    for at in facts.url_starts:
         while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
             _, name, closing = events[seen]
             depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
@@ -221,7 +220,7 @@ def _splice(doc: Document) -> bool:
         done = at + len(token) - cut
     if out:
         out.append(source[done:])
-        doc.html = "".join(out)
+        doc.set_html("".join(out))
     return True
 
 
@@ -277,7 +276,7 @@ def _suspect_href(markup: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
     character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
     a character) costs nothing."""
-    for value in _HREF_VALUE.findall(markup.lower()):  # HREF= too; lower-casing keeps the rest
+    for value in _HREF_VALUE.findall(markup):
         if "&#" in value or not (value.isascii() or not has_hidden(value)):
             return True
     return False

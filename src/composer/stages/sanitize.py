@@ -3,7 +3,7 @@
 What nh3 took out is counted from the difference between what went in and what came out,
 so the ``content_removed`` notice cannot drift from the sanitizer; an unchanged post (the
 common case for editor output) is recognised by one string comparison. Iframes are admitted
-only when the embed stage built them (``doc.allow_iframes``) and only from
+only when the embed stage built them (``env[EMBED_IFRAMES]``) and only from
 :attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
 forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``.
 """
@@ -26,7 +26,7 @@ from composer._html.scan import drop_direction_controls
 from composer._html.text import html_to_text
 from composer._html.urls import is_own_link
 from composer.allowlist import Allowlist
-from composer.document import Document
+from composer.document import EMBED_IFRAMES, Document
 from composer.errors import ConfigError
 from composer.policy import Policy
 
@@ -297,8 +297,8 @@ class Sanitize:
 
     @staticmethod
     def _clean(doc: Document, backend: _Nh3 | _Bleach, source: str) -> str:
-        out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
-        if doc.allow_iframes:
+        out = (backend.iframes if _players(doc) else backend.plain)(source)
+        if _players(doc):
             out = harden_iframes(out)
         if "<pre" in out:  # html5ever's serializer drops the newline a parser eats there
             out = _PRE_NEWLINE.sub("\\1\n\n", out)
@@ -319,30 +319,35 @@ class Sanitize:
         if may_have_empty(out):
             # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
             # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
-            doc.html = out
+            doc.set_html(out)
             _drop_empty(doc)
             out = self._clean(doc, backend, doc.html)
         out, direction = drop_direction_controls(out)
         doc.remove("characters", "direction control", direction)
         if "<a" in out and _may_be_own(out, policy):
             out = _own_links(out, policy)
-        doc.html = out
+        doc.set_html(out)
         if len(out) > policy.max_length:
             length = len(html_to_text(out))
             if length > policy.max_length:
                 doc.problem("too_long", length=length, limit=policy.max_length)
 
 
+def _players(doc: Document) -> bool:
+    """Whether the embed stage built player iframes, which the sanitizer then admits."""
+    return bool(doc.env.get(EMBED_IFRAMES))
+
+
 def _drop_empty(doc: Document) -> None:
     allow = doc.policy.allowlist
-    iframes = {"iframe"} if doc.allow_iframes else set()
+    iframes = {"iframe"} if _players(doc) else set()
     drop_empty(doc.tree, allow.tags | iframes, allow.clean_content_tags - iframes)
 
 
 def _drop_content_tags(doc: Document) -> None:
     """bleach keeps the text of script and style as text; take those elements out first."""
     tags = doc.policy.allowlist.clean_content_tags
-    if doc.allow_iframes:  # the embed stage's players; foreign ones it has removed already
+    if _players(doc):  # the embed stage's players; foreign ones it has removed already
         tags = tags - {"iframe"}
     lower = doc.html.lower()
     if not any(f"<{tag}" in lower for tag in tags):

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
-from markdown_it.common.normalize_url import validateLink
 from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
@@ -20,14 +19,19 @@ from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, html5_reading
 from composer._html.scan import clean_controls, too_deep
 from composer._html.stray import escape_stray_lt
-from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end
+from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 
 
-_PASTED = ("data:", "blob:", "file:", "cid:", "filesystem:")
+#: schemes of links a reader follows: a long URL with one is encoded; any other long URL
+#: carries a payload (a pasted image), and only its scheme is kept for the stages to judge
+_FOLLOWED = ("http", "https", "mailto", "ftp")
+#: the only schemes a markdown link or image is refused for: the rest reach the stages and
+#: the sanitizer, which judge them (markdown-it also refuses ``file:`` and ``data:``)
+_SCRIPT = ("javascript:", "vbscript:")
 #: characters a link destination keeps as they are (mdurl's set, plus "%" for escapes)
 _URL_SAFE = ";/?:@&=+$,-_.!~*'()#%[]"
 
@@ -87,10 +91,11 @@ def _markdown() -> MarkdownIt:
         encoded linearly; a long pasted one is replaced by a stub the images stage rejects."""
         if len(url) <= 2048:
             return normalize(url)
-        head = url[:32].strip().lower()
-        if head.startswith(_PASTED):
-            return "data:image/png;base64," if head.startswith("data:image/") else "data:"
-        return quote(url, safe=_URL_SAFE)
+        scheme = scheme_at(url[:64])
+        if scheme is None or scheme in _FOLLOWED:
+            return quote(url, safe=_URL_SAFE)
+        image = url[:32].strip().lower().startswith("data:image/")
+        return "data:image/png;base64," if image else scheme + ":"
 
     md.normalizeLink = normalize_link  # type: ignore[method-assign]
     return md
@@ -98,12 +103,11 @@ def _markdown() -> MarkdownIt:
 
 def _validate_link(url: str) -> bool:
     """markdown-it refuses ``file:`` and most ``data:`` URLs, leaving ``![x](file:///home/...)``
-    in the post as text: the local path published. Pasted-image schemes are let through so
-    the images stage refuses them like any pasted image (and the sanitizer drops such a link's
-    ``href``, counted); ``javascript:`` and ``vbscript:`` stay refused."""
-    if url.lstrip().lower().startswith(_PASTED):
-        return True
-    return validateLink(url)
+    in the post as text: the local path published. Here only the script schemes are refused:
+    whatever else a link or image names reaches the stages (the images stage refuses a
+    pasted image like any other) and the sanitizer (which drops a link's ``href`` of a
+    scheme it does not allow, counted)."""
+    return not url.strip().lower().startswith(_SCRIPT)
 
 
 def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:

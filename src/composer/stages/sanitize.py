@@ -24,7 +24,7 @@ from composer._html.empty import drop_empty, may_have_empty
 from composer._html.iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
 from composer._html.scan import drop_direction_controls
 from composer._html.text import html_to_text
-from composer._html.urls import is_own_link
+from composer._html.urls import is_own_link, scheme_at
 from composer.allowlist import Allowlist
 from composer.document import EMBED_IFRAMES, Document
 from composer.errors import ConfigError
@@ -40,9 +40,7 @@ _ATTR_NAME = re.compile(r"""=\s*"[^"]*"|=\s*'[^']*'|=\s*[^\s"'>]+|([^\s"'>/=]+)"
 _URL_VALUE = re.compile(
     r"""\s(href|src|cite|action|formaction|poster|background|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"""
 )
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
@@ -55,9 +53,7 @@ def url_scheme(value: str, *, raw: bool = True) -> str | None:
     ``raw``: the value as written in the source, whose character references a parser decodes
     first; False for a value already parsed (decoding twice would see schemes that are not).
     """
-    cleaned = _INVISIBLE.sub("", htmllib.unescape(value) if raw else value)
-    match = _SCHEME.match(cleaned)
-    return match.group(1).lower() if match else None
+    return scheme_at(htmllib.unescape(value) if raw else value)
 
 
 def _relative_url(url: str) -> str | None:

@@ -7,6 +7,7 @@ for is never parsed at all (most posts: the sanitizer alone handles them).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from lxml.html import HtmlElement
@@ -255,13 +256,37 @@ class Stage(Protocol):
     """A step of the chain: a ``name`` and a call that edits the document in place.
 
     Stages are frozen dataclasses whose fields are their settings; they do no I/O of their
-    own (the embed stage reaches the network only through the resolver it is given). The
-    last stage must be a sanitizer: an object whose ``sanitizes`` attribute is True. A stage
-    may also have ``check(policy) -> None``: the Pipeline calls it once when built, so a
-    policy the stage cannot work with fails there (raise :class:`~composer.ConfigError`).
+    own (the embed stage reaches the network only through the resolver it is given).
+
+    Required: ``name`` (str, unique in a chain) and ``__call__(doc) -> None``. Optional
+    members, read through the functions below with their documented defaults (so a stage
+    that has no use for one simply leaves it out):
+
+    - ``sanitizes: bool`` (default False; read by :func:`sanitizes`): the stage is the
+      chain's sanitizer. The last stage must be one, or the Pipeline raises ``ConfigError``.
+    - ``prefetch(urls, policy) -> None`` (default: none; read by :func:`prefetcher`): fill
+      a cache for a background worker (``Pipeline.prefetch``); never raises.
+    - ``check(policy) -> None``: the Pipeline calls it once when built, so a policy the
+      stage cannot work with fails there (raise :class:`~composer.ConfigError`).
+    - ``close() -> None``: release what the stage holds (``Pipeline.close``).
     """
 
     @property
     def name(self) -> str: ...
 
     def __call__(self, doc: Document) -> None: ...
+
+
+#: a stage's ``prefetch``: resolve URLs into a cache under a policy's deadlines
+Prefetch = Callable[[list[str], Policy], None]
+
+
+def sanitizes(stage: Stage) -> bool:
+    """Whether ``stage`` declares itself a sanitizer (``sanitizes`` is True; default False)."""
+    return getattr(stage, "sanitizes", False) is True
+
+
+def prefetcher(stage: Stage) -> Prefetch | None:
+    """``stage.prefetch`` when the stage has one (default: None, nothing to prefetch)."""
+    fill = getattr(stage, "prefetch", None)
+    return fill if callable(fill) else None

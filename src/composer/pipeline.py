@@ -15,7 +15,7 @@ from composer._html import scan
 from composer._html.html5 import html5_reading
 from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
-from composer.document import CLIPBOARD_HTML, Document, Stage
+from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.inputs import Clipboard, Submission, as_text
 from composer.policy import Policy
@@ -92,7 +92,7 @@ class Pipeline:
             )
         self._policy = policy if policy is not None else Policy()
         chain = _chain(stages)
-        if not chain or getattr(chain[-1], "sanitizes", False) is not True:
+        if not chain or not sanitizes(chain[-1]):
             last = chain[-1].name if chain else "nothing"
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
         self._stages: tuple[Stage, ...] = chain
@@ -210,8 +210,8 @@ class Pipeline:
         """
         todo = list(urls)
         for stage in self._stages:
-            fill = getattr(stage, "prefetch", None)
-            if todo and callable(fill):
+            fill = prefetcher(stage)
+            if todo and fill is not None:
                 fill(todo, self._policy)
 
     def close(self) -> None:

@@ -306,6 +306,8 @@ class Sanitize:
         policy = doc.policy
         name = self.backend or policy.sanitizer
         backend = _backend(policy, name)
+        if _players(doc):
+            _drop_user_iframes(doc)
         if name == "bleach":
             _drop_content_tags(doc)
         source = doc.html
@@ -334,6 +336,16 @@ def _players(doc: Document) -> bool:
     return bool(doc.env.get(EMBED_IFRAMES))
 
 
+def _drop_user_iframes(doc: Document) -> None:
+    """Iframes the person wrote go before the embed stage's players are admitted: only the
+    elements it listed in ``env[EMBED_IFRAMES]`` (by identity, in the current tree) pass."""
+    ours = {id(el) for el in doc.env[EMBED_IFRAMES]}
+    for iframe in list(doc.tree.iter("iframe")):
+        if id(iframe) not in ours:
+            doc.remove("elements", "iframe")
+            iframe.drop_tree()
+
+
 def _drop_empty(doc: Document) -> None:
     allow = doc.policy.allowlist
     iframes = {"iframe"} if _players(doc) else set()
@@ -343,7 +355,7 @@ def _drop_empty(doc: Document) -> None:
 def _drop_content_tags(doc: Document) -> None:
     """bleach keeps the text of script and style as text; take those elements out first."""
     tags = doc.policy.allowlist.clean_content_tags
-    if _players(doc):  # the embed stage's players; foreign ones it has removed already
+    if _players(doc):  # the embed stage's players; foreign ones are gone already
         tags = tags - {"iframe"}
     lower = doc.html.lower()
     if not any(f"<{tag}" in lower for tag in tags):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from lxml.html import HtmlElement
 
 from composer import Policy
 from composer.document import Document, Stage, prefetcher, sanitizes
@@ -59,3 +60,22 @@ def test_optional_stage_members_have_defaults() -> None:
     assert isinstance(bare, Stage)
     assert not sanitizes(bare) and prefetcher(bare) is None
     assert sanitizes(Sanitize()) and prefetcher(Embeds()) is not None
+
+
+def test_the_bleach_path_parses_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading ``html`` once dropped the tree, and the next stage to ask parsed it again."""
+    from composer import Pipeline, Submission
+    from composer._html import tree
+
+    parses: list[str] = []
+    parse = tree.parse
+
+    def counting(markup: str) -> HtmlElement:
+        parses.append(markup)
+        return parse(markup)
+
+    monkeypatch.setattr(tree, "parse", counting)
+    pipe = Pipeline(policy=Policy(sanitizer="bleach", embed_mode="cache_only"))
+    result = pipe.run(Submission("<p><b style='font-weight:bold'>x</b> <script>y()</script></p>", "html"))
+    assert result.html == "<p><b>x</b> </p>"
+    assert len(parses) == 1

@@ -357,9 +357,11 @@ def _drop_content_tags(doc: Document) -> None:
     tags = doc.policy.allowlist.clean_content_tags
     if _players(doc):  # the embed stage's players; foreign ones are gone already
         tags = tags - {"iframe"}
-    lower = doc.html.lower()
-    if not any(f"<{tag}" in lower for tag in tags):
-        return
+    if not doc.has_tree:  # the prefilter; with a tree at hand, walking it is cheaper
+        markup = doc.html
+        lower = doc.scan.lower if markup is doc.content else markup.lower()
+        if not any(f"<{tag}" in lower for tag in tags):
+            return
     for el in list(doc.tree.iter(*tags)):
         doc.remove("elements", str(el.tag))
         el.drop_tree()

@@ -19,6 +19,7 @@ from composer._html.urls import (
     glued,
     has_hidden,
     link_at,
+    lower_in_place,
     refused_end,
 )
 from composer.document import Document
@@ -159,7 +160,7 @@ def _bare_url_in_text(doc: Document) -> bool:
 #: elements whose text is never linked, as the tree walk skips them (code, raw text, links)
 _TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
-_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""", re.IGNORECASE)
+_HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
 _SKIP_TAG = re.compile(
     r"<(/?)(" + "|".join(sorted(_RAW | _NO_LINKS_EXTRA, key=len, reverse=True)) + r")(?=[\s/>])"
 )
@@ -272,11 +273,18 @@ def _chain(after: HtmlElement, anchors: list[HtmlElement]) -> None:
         after = a
 
 
-def _suspect_href(markup: str) -> bool:
+def _lower_html(doc: Document) -> str:
+    """The working HTML lower-cased: the document's one copy while it is the prepared content
+    (an IGNORECASE regex on the original costs twice a copy and a plain one)."""
+    markup = doc.html
+    return doc.scan.lower if markup is doc.content else lower_in_place(markup)
+
+
+def _suspect_href(lower: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
     character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
     a character) costs nothing."""
-    for value in _HREF_VALUE.findall(markup):
+    for value in _HREF_VALUE.findall(lower):  # HREF= too; lower-casing keeps the rest
         if "&#" in value or not (value.isascii() or not has_hidden(value)):
             return True
     return False
@@ -291,7 +299,7 @@ class Links:
     def __call__(self, doc: Document) -> None:
         if doc.format == "html" and (doc.has_tree or (_bare_url_in_text(doc) and not _splice(doc))):
             _linkify(doc.tree)
-        if doc.has_tree or _suspect_href(doc.html):
+        if doc.has_tree or _suspect_href(_lower_html(doc)):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
                 if href and has_hidden(href):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from composer import Pipeline, Policy, Submission
-from composer.document import Document
+from composer.document import EMBED_IFRAMES, Document
 from composer.embeds.cache import MemoryCache, SqliteCache
 from composer.embeds.fetcher import SafeFetcher
 from composer.embeds.providers import Provider, ProviderRegistry
@@ -190,6 +190,20 @@ def test_iframes_the_person_wrote_are_removed_and_counted() -> None:
     assert "autoplay=1" not in result.html
     [removed] = [n for n in result.notices if n.code == "content_removed"]
     assert removed.params["removed"]["elements"]["iframe"] == 1
+
+
+def test_each_stage_does_only_its_job() -> None:
+    """The embed stage embeds links: it neither links bare URLs (the links stage does) nor
+    removes the person's iframes (the sanitizer does, admitting only the players it lists)."""
+    body = f'<iframe src="{PLAYER}?autoplay=1"></iframe><p><a href="{YOUTUBE}">{YOUTUBE}</a></p>'
+    doc = Document(body, "html", Policy())
+    Embeds()(doc)
+    players = doc.env[EMBED_IFRAMES]
+    assert len(players) == 1 and len(list(doc.tree.iter("iframe"))) == 2
+    assert not doc.removed
+    bare = Document(f"<p>{YOUTUBE}</p>", "html", Policy())
+    Embeds()(bare)
+    assert EMBED_IFRAMES not in bare.env and "<a" not in bare.html
 
 
 def test_an_iframe_alone_is_never_admitted() -> None:

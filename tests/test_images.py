@@ -325,3 +325,15 @@ def test_the_stage_alone_never_copies_the_payload(big_post: str) -> None:
     assert peak < 1_000_000, f"peak {peak / 1e6:.1f} MB"
     assert len(doc.html) < 100
     assert result.stats == {"images": 0, "images_rejected": 1}
+
+
+_LONG_SCHEMES = ["blob:https://x.example/", "data:image/png;base64,", "cid:", "filesystem:x/"]
+
+
+@pytest.mark.parametrize("scheme", _LONG_SCHEMES)
+def test_a_long_markdown_image_is_counted_by_its_own_scheme(scheme: str) -> None:
+    """The parse stage cuts a long non-web destination to its scheme (it knows no image
+    schemes): the images stage names the scheme it refused (it was always "data:")."""
+    result = PIPE.run(Submission(f"![x]({scheme}{'A' * 3000})", "markdown"))
+    assert result.html.strip() == ""
+    assert _removed_images(result) == {scheme.split(":")[0] + ":": 1}

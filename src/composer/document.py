@@ -7,28 +7,50 @@ for is never parsed at all (most posts: the sanitizer alone handles them).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 from lxml.html import HtmlElement
 
 from composer._html import tree as _tree
-from composer._html.stray import start_tags
-from composer._html.urls import lower_in_place, url_starts
+from composer._html.facts import Scan
 from composer.inputs import Format
 from composer.messages import MESSAGES
 from composer.policy import Policy
 from composer.result import Action, Notice, Problem, Result
 
+#: ``env`` key: the clipboard's HTML of a plain paste made from it alone (str)
+CLIPBOARD_HTML = "clipboard_html"
+#: ``env`` key: the player iframes the embed stage built (list of elements)
+EMBED_IFRAMES = "embed.iframes"
+
 
 class Document:
-    """State shared by the stages of one run.
+    """State shared by the stages of one run, in four parts.
 
-    ``source`` is the input in its own format (html, markdown or text), so stages can run
-    cheap prefilters on it; the parse stage only takes control characters out and, for
-    HTML, brings it to its HTML5 reading (the one the sanitizer and browsers make). ``html``
-    is the working HTML; ``tree`` is the same content as an lxml ``<body>`` element, parsed
-    when a stage first asks.
+    **Input** (read-only, never reassigned): ``source`` as submitted, ``format`` (html,
+    markdown or text), ``policy``, and the person's choices ``paste``, ``plain``,
+    ``display_as_link`` and ``files`` (a clipboard's ``(mime_type, bytes)`` pairs).
+
+    **Content**: ``content`` is the post in its input format as the parse stage prepared it
+    (control characters out and, for HTML, brought to its HTML5 reading, the one the
+    sanitizer and browsers make); ``scan`` holds the facts about it the stages' prefilters
+    share (:class:`composer._html.facts.Scan`). ``html`` is the working HTML and ``tree`` the
+    same content as an lxml ``<body>`` element, parsed when a stage first asks; reading
+    ``html`` serializes the tree without dropping it, ``set_html`` replaces both.
+
+    **Report**: ``notices``, ``problems``, ``stats``, ``removed`` and ``pending`` (URLs left
+    for a background prefetch), filled through :meth:`notice`, :meth:`problem`,
+    :meth:`remove` and by stages directly; ``stopped`` once a problem ended the run.
+
+    **env**: a dict for what a stage keeps for later, like markdown-it's ``state.env``.
+    Keys are namespaced by their writer; the ones composer's own stages use:
+
+    - ``"clipboard_html"`` (str, set by ``Pipeline.paste``): a plain paste made from a
+      clipboard's HTML alone keeps that HTML here, for what it held that plain text cannot
+      (the images stage still refuses and counts its pictures);
+    - ``"embed.iframes"`` (list of elements, set by the embed stage): the player iframes it
+      built; the sanitizer admits these and removes every other iframe.
     """
 
     def __init__(
@@ -41,79 +63,104 @@ class Document:
         plain: bool = False,
         display_as_link: frozenset[str] = frozenset(),
         files: tuple[tuple[str, bytes], ...] = (),
-        clipboard_html: str | None = None,
+        env: dict[str, Any] | None = None,
         messages: Mapping[str, str] | None = None,
     ) -> None:
-        self.source = source
-        self.format = format
-        self.policy = policy
-        self.paste = paste
-        self.plain = plain
-        self.display_as_link = display_as_link
-        self.files = files
-        #: a plain paste made from a clipboard's HTML alone: that HTML, for what it held
-        #: that plain text cannot (pasted images are still refused and counted)
-        self.clipboard_html = clipboard_html
+        self._source = source
+        self._format: Format = format
+        self._policy = policy
+        self._paste = paste
+        self._plain = plain
+        self._display_as_link = display_as_link
+        self._files = files
+        self._notices: list[Notice] = []
+        self._problems: list[Problem] = []
+        self._stats: dict[str, Any] = {}
+        self._pending: list[str] = []
+        self._removed: dict[str, Counter[str]] = {}
+        self._env: dict[str, Any] = {} if env is None else env
+        self._stopped = False
+        self._content = source
+        self._scan: Scan | None = None
         #: code -> template for notices and problems: the Pipeline's catalogue (built-ins, the
         #: stages' ``messages``, the policy's translations); by default the built-ins translated
         if messages is None:
             messages = {**MESSAGES, **{code: text for code, text in policy.messages.items() if text}}
         self._messages: Mapping[str, str] = messages
-        self.notices: list[Notice] = []
-        self.problems: list[Problem] = []
-        self.stats: dict[str, Any] = {}
-        self.pending: list[str] = []
-        #: what stages and the sanitizer took out, by kind ("elements", "attributes", ...) and name
-        self.removed: dict[str, Counter[str]] = {}
-        #: set by the embed stage when it built iframes the sanitizer should admit
-        self.allow_iframes = False
-        self.stopped = False
         self._html: str = source
         self._tree: HtmlElement | None = None
-        self._lower: tuple[str, str] | None = None
-        self._url_starts: tuple[str, list[int]] | None = None
-        self._start_tags: tuple[str, frozenset[str]] | None = None
+
+    # -- the input -----------------------------------------------------------------------
+
+    @property
+    def source(self) -> str:
+        """The post as submitted (or the clipboard's flavour a paste reads), never changed."""
+        return self._source
+
+    @property
+    def format(self) -> Format:
+        """``"html"``, ``"markdown"`` or ``"text"``: the format of ``source``."""
+        return self._format
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def paste(self) -> bool:
+        """True for a paste event (``Pipeline.paste``), False for a post."""
+        return self._paste
+
+    @property
+    def plain(self) -> bool:
+        """True for "paste as plain text": the result carries no formatting."""
+        return self._plain
+
+    @property
+    def display_as_link(self) -> frozenset[str]:
+        """URLs the person chose to keep as links rather than embeds."""
+        return self._display_as_link
+
+    @property
+    def files(self) -> tuple[tuple[str, bytes], ...]:
+        """A clipboard's files as ``(mime_type, bytes)`` pairs; empty for a post."""
+        return self._files
+
+    @property
+    def env(self) -> dict[str, Any]:
+        """Stage-private data for this run (see the class docstring for the keys in use)."""
+        return self._env
 
     # -- the content ---------------------------------------------------------------------
 
     @property
-    def lower_source(self) -> str:
-        """``source`` lower-cased, computed once per run for the stages' prefilters."""
-        cached = self._lower
-        if cached is None or cached[0] is not self.source:
-            cached = self._lower = (self.source, lower_in_place(self.source))  # positions kept
-        return cached[1]
+    def content(self) -> str:
+        """The post in its input format as the parse stage prepared it (``source`` before)."""
+        return self._content
+
+    def set_content(self, value: str, scan: Scan | None = None) -> None:
+        """Replace :attr:`content` (the parse stage's job). Its :attr:`scan` starts afresh,
+        unless ``scan`` is given: facts the caller already gathered about ``value``."""
+        if value is not self._content:
+            self._content = value
+            self._scan = scan if scan is not None and scan.text is value else None
 
     @property
-    def url_starts(self) -> list[int]:
-        """Where a URL may start in ``source`` (see :func:`composer._html.urls.url_starts`), found
-        once per run for the stages that look for links."""
-        lower = self.lower_source
-        cached = self._url_starts
-        if cached is None or cached[0] is not lower:
-            cached = self._url_starts = (lower, sorted(url_starts(lower)))
-        return cached[1]
-
-    @property
-    def start_tags(self) -> frozenset[str]:
-        """The start-tag names in ``source`` (lower-cased), found once per run for the stages'
-        prefilters (see :func:`composer._html.stray.start_tags`)."""
-        lower = self.lower_source
-        cached = self._start_tags
-        if cached is None or cached[0] is not lower:
-            cached = self._start_tags = (lower, start_tags(lower))
-        return cached[1]
+    def scan(self) -> Scan:
+        """Facts about :attr:`content` for the prefilters, each found once and on demand."""
+        if self._scan is None:
+            self._scan = Scan(self._content)
+        return self._scan
 
     @property
     def html(self) -> str:
-        """The working HTML; serializes the tree if a stage parsed it."""
+        """The working HTML; serializes the tree if a stage parsed it (the tree is kept)."""
         if self._tree is not None:
-            self._html = _tree.serialize(self._tree)
-            self._tree = None
+            return _tree.serialize(self._tree)
         return self._html
 
-    @html.setter
-    def html(self, value: str) -> None:
+    def set_html(self, value: str) -> None:
+        """Replace the working HTML; a tree parsed before is dropped."""
         self._tree = None
         self._html = value
 
@@ -130,9 +177,38 @@ class Document:
 
     @property
     def has_tree(self) -> bool:
+        """Whether a stage parsed the tree (reading :attr:`html` then serializes it)."""
         return self._tree is not None
 
-    # -- reporting -----------------------------------------------------------------------
+    # -- the report ----------------------------------------------------------------------
+
+    @property
+    def notices(self) -> list[Notice]:
+        return self._notices
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self._problems
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Counts for ``Result.stats`` (``"emoji"``, ``"images"``, ``"embeds"``, ...)."""
+        return self._stats
+
+    @property
+    def pending(self) -> list[str]:
+        """URLs an embed could not resolve in time, for ``Result.pending``."""
+        return self._pending
+
+    @property
+    def removed(self) -> dict[str, Counter[str]]:
+        """What stages and the sanitizer took out, by kind (``"elements"``, ...) and name."""
+        return self._removed
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a problem ended the run (see :meth:`problem`)."""
+        return self._stopped
 
     def notice(
         self, code: str, *, action: str | None = None, target: str | None = None, **params: Any
@@ -140,35 +216,35 @@ class Document:
         """Tell the person what a stage did (``action`` names the undo it offers)."""
         messages = self._messages
         act = Action(action, messages[action].format(), target) if action else None
-        self.notices.append(Notice(code, messages[code].format(**params), act, params))
+        self._notices.append(Notice(code, messages[code].format(**params), act, params))
 
     def problem(self, code: str, *, template: str | None = None, stop: bool = False, **params: Any) -> None:
         """Refuse the post for a reason; ``stop`` ends the run (nothing safe can be made)."""
         message = self._messages[template or code].format(**params)
-        self.problems.append(Problem(code, message, params))
+        self._problems.append(Problem(code, message, params))
         if stop:
-            self.stopped = True
+            self._stopped = True
             self._tree = None
             self._html = ""
 
     def remove(self, kind: str, name: str, count: int = 1) -> None:
         """Count something taken out of the post, for the ``content_removed`` notice."""
         if count:
-            self.removed.setdefault(kind, Counter())[name] += count
+            self._removed.setdefault(kind, Counter())[name] += count
 
     # -- the end -------------------------------------------------------------------------
 
     def result(self) -> Result:
         """Freeze the document into a :class:`Result`, adding the ``content_removed`` notice."""
-        if self.removed and not self.stopped:
-            removed = {kind: dict(sorted(names.items())) for kind, names in sorted(self.removed.items())}
+        if self._removed and not self._stopped:
+            removed = {kind: dict(sorted(names.items())) for kind, names in sorted(self._removed.items())}
             self.notice("content_removed", summary=_summary(removed), removed=removed)
         return Result(
             html=self._html if self._tree is None else self.html,
-            notices=tuple(self.notices),
-            problems=tuple(self.problems),
-            stats=dict(self.stats),
-            pending=tuple(self.pending),
+            notices=tuple(self._notices),
+            problems=tuple(self._problems),
+            stats=dict(self._stats),
+            pending=tuple(self._pending),
         )
 
 
@@ -189,7 +265,8 @@ class Stage(Protocol):
     own (the embed stage reaches the network only through the resolver it is given). Only
     ``name`` and ``__call__`` are required; the :class:`~composer.Pipeline` looks for these
     optional members once, when it is built (a protocol cannot declare optional members, so
-    they are listed here, not below):
+    they are listed here, not below; :func:`sanitizes` and :func:`prefetcher` read the
+    two the chain itself needs, with their defaults):
 
     - ``sanitizes: bool``: True on the sanitizer; the last stage of a chain must be one.
     - ``messages: Mapping[str, str]``: the stage's own notice codes with their default English
@@ -218,3 +295,18 @@ class Stage(Protocol):
     def name(self) -> str: ...
 
     def __call__(self, doc: Document) -> None: ...
+
+
+#: a stage's ``prefetch``: resolve URLs into a cache under a policy's deadlines
+Prefetch = Callable[[list[str], Policy], None]
+
+
+def sanitizes(stage: Stage) -> bool:
+    """Whether ``stage`` declares itself a sanitizer (``sanitizes`` is True; default False)."""
+    return getattr(stage, "sanitizes", False) is True
+
+
+def prefetcher(stage: Stage) -> Prefetch | None:
+    """``stage.prefetch`` when the stage has one (default: None, nothing to prefetch)."""
+    fill = getattr(stage, "prefetch", None)
+    return fill if callable(fill) else None

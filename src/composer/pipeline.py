@@ -16,7 +16,7 @@ from composer._html import scan
 from composer._html.html5 import html5_reading
 from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
-from composer.document import Document, Stage
+from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.drafts import Draft
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.inputs import Clipboard, Submission, as_text
@@ -74,7 +74,7 @@ class Pipeline:
             )
         self._policy = policy if policy is not None else Policy()
         chain = _chain(stages)
-        if not chain or getattr(chain[-1], "sanitizes", False) is not True:
+        if not chain or not sanitizes(chain[-1]):
             last = chain[-1].name if chain else "nothing"
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
         self._messages = _bind.catalogue(chain, self._policy)
@@ -190,7 +190,7 @@ class Pipeline:
                 paste=True,
                 plain=True,
                 files=clipboard.files,
-                clipboard_html=html if clipboard.text is None else None,
+                env={CLIPBOARD_HTML: html} if clipboard.text is None and html else None,
                 messages=self._messages,
             )
         return self._run(doc)
@@ -210,7 +210,7 @@ class Pipeline:
         too_big = _limits.oversize(draft.body, self._policy)
         if too_big:
             return too_big
-        doc = Document(draft.body, draft.format, self._policy)
+        doc = Document(draft.body, draft.format, self._bound, messages=self._messages)
         doc.notice("content_restored", action="clear_editor")
         result = self._run(doc)
         if doc.stopped:
@@ -226,8 +226,8 @@ class Pipeline:
         """
         todo = list(urls)
         for stage in self._stages:
-            fill = getattr(stage, "prefetch", None)
-            if todo and callable(fill):
+            fill = prefetcher(stage)
+            if todo and fill is not None:
                 fill(todo, self._bound)
 
     def close(self) -> None:

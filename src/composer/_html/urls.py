@@ -64,11 +64,16 @@ _PATH = re.compile(
 _TRAILING = ".,:;!?*"
 #: closing punctuation kept at the end only when the URL holds its opening partner
 _CLOSERS = dict(zip("）」』】〕〉》］｝”’»›", "（「『【〔〈《［｛“‘«‹", strict=True))
-#: control and invisible format characters (Cc, Cf): a URL holding one is not linked
-#: (tab, newline and carriage return are left out: browsers strip them from URLs)
-_HIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+#: THE invisible characters, as a regex class body: controls (Cc) but tab, newline and
+#: carriage return, and the invisible format characters (Cf: soft hyphen, zero-width
+#: spaces and joiners, bidi marks, embeddings, overrides and isolates, word joiner and
+#: invisible operators, BOM, interlinear annotation). A URL holding one is not linked; a
+#: scheme reader skips them (:func:`scheme_at`); every module that asks uses this set.
+INVISIBLE = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
 )
+_HIDDEN = re.compile(f"[{INVISIBLE}]")
 #: a joiner is part of a word after a non-ASCII character that is not a joiner itself
 #: (Malayalam ends words with virama + ZWJ; IDNA drops joiners from hosts)
 _JOINER_IN_WORD = re.compile(r"(?<=[^\x00-\x7f\u200c\u200d])[\u200c\u200d]")
@@ -308,6 +313,26 @@ class LinkFinder:
 _URL_EDGES = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile("[\t\n\r]")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: what a scheme reader passes over: white space and the invisible characters
+SKIPPED = "\t\n\r " + INVISIBLE
+_SKIPPED_RUN = re.compile(f"[{SKIPPED}]+")
+_SCHEME_SKIPPING = re.compile(f"[{SKIPPED}]*([a-zA-Z][a-zA-Z0-9+.\\-{SKIPPED}]*):")
+
+
+def scheme_at(value: str, pos: int = 0) -> str | None:
+    """The scheme of the URL starting at ``value[pos]``, lower-cased, or None (a relative URL).
+
+    Errs towards finding one: white space and :data:`INVISIBLE` characters anywhere before
+    the ``:`` are passed over (``java\u200bscript:`` reads as ``javascript``), where a
+    browser drops only some of them and reads the rest as a relative path. The one scheme
+    reader of the sanitizer and the images stage, so they never disagree on a value.
+    """
+    match = _SCHEME_SKIPPING.match(value, pos)
+    if match is None:
+        return None
+    return _SKIPPED_RUN.sub("", match.group(1)).lower()
+
+
 _SPECIAL = frozenset({"http", "https", "ftp", "ws", "wss"})
 _AUTHORITY_END = re.compile(r"[/\\?#]")
 

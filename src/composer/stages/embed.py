@@ -1,8 +1,10 @@
 """Stage ``embed``: a URL alone on its line becomes an embed; anywhere else it stays a link.
 
-"Alone on its line" means its own paragraph (or list item, cell, quote), or the only content
-of a line between ``<br>``s, either as a link whose text is its URL (the links stage has linked
-bare URLs by now) or as bare URL text. Each embed adds the ``link_embedded`` notice with the
+"Alone on its line" means its own paragraph (or list item, quote), or the only content of a
+line between ``<br>``s, as a link whose text is its URL. The stage embeds links only: bare
+URLs were linked by the parse stage (markdown, text) or the links stage (HTML), which a chain
+runs before this one; user iframes are the sanitizer's to remove (it admits only the players
+this stage lists in ``env[EMBED_IFRAMES]``). Each embed adds the ``link_embedded`` notice with the
 ``display_as_link`` undo for its URL; URLs the person chose to display as links stay links,
 and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
 
@@ -29,8 +31,7 @@ from functools import cache
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS
-from composer._html.urls import find_links
-from composer.document import Document
+from composer.document import EMBED_IFRAMES, Document
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
 from composer.policy import Policy
@@ -45,8 +46,9 @@ _LEAD = re.compile(r"[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*")
 def _may_embed(doc: Document) -> bool:
     """The prefilter: a URL at the start of a line or right after a tag, found with C-speed
     ``str.find``/``rfind``; only the few characters before each URL go through a regex."""
-    source = doc.source
-    for at in doc.url_starts:
+    facts = doc.scan
+    source = facts.text
+    for at in facts.url_starts:
         low = max(at - _LEAD_AT_MOST, 0)  # bounded: a long line must not make each look-back O(n)
         line = max(source.rfind("\n", low, at), source.rfind(">", low, at), source.rfind("<", low, at)) + 1
         if (line or not low) and _LEAD.fullmatch(source, line, at):
@@ -106,46 +108,8 @@ def _url_of(a: HtmlElement) -> str | None:
     return None
 
 
-def _link_bare_lines(body: HtmlElement) -> None:
-    """Turn a bare URL that fills a whole line into a link, so one path handles both."""
-    for parent in list(body.iter(*_FLOW)):
-        if any(ancestor.tag in _NEVER_INSIDE for ancestor in parent.iterancestors()):
-            continue
-        slots: list[tuple[HtmlElement | None, str | None]] = [(None, parent.text)]
-        slots.extend((child, child.tail) for child in parent)
-        for before, text in slots:
-            line = (text or "").strip()
-            if " " in line or not line.lower().startswith(("http://", "https://", "www.")):
-                continue
-            if not _line_edge(before):
-                continue
-            assert text is not None
-            links = find_links(text)
-            if len(links) != 1 or links[0].text != text.strip():
-                continue
-            after = (
-                parent[0]
-                if before is None and len(parent)
-                else (before.getnext() if before is not None else None)
-            )
-            if not _line_edge(after):
-                continue
-            a = Element("a")
-            a.set("href", links[0].url)
-            a.text = links[0].text
-            if before is None:
-                parent.text = None
-                parent.insert(0, a)
-            else:
-                before.tail = None
-                before.addnext(a)
-
-
 def _candidates(doc: Document) -> Iterator[tuple[HtmlElement, str]]:
-    body = doc.tree
-    if doc.format == "html":
-        _link_bare_lines(body)
-    for a in body.iter("a"):
+    for a in doc.tree.iter("a"):
         url = _url_of(a)
         if url and url not in doc.display_as_link and _alone(a):
             yield a, url
@@ -276,23 +240,22 @@ class Embeds:
     def _apply(
         self, doc: Document, found: list[tuple[HtmlElement, str]], known: dict[str, Embed | None]
     ) -> None:
-        built_any = iframes = False
+        built_any = False
+        iframes: list[HtmlElement] = []
         noticed: set[str] = set()
         for a, url in found:
             embed = known.get(url)
             built = render(embed, doc.policy) if embed is not None else None
             if built is None:
                 continue
-            if built.find(".//iframe") is not None and not iframes:
-                _remove_user_iframes(doc)
-                iframes = True
+            iframes.extend(built.iter("iframe"))
             _place(a, built)
             built_any = True
             if url not in noticed:
                 noticed.add(url)
                 doc.notice("link_embedded", action="display_as_link", target=url, url=url)
         if iframes:
-            doc.allow_iframes = True
+            doc.env.setdefault(EMBED_IFRAMES, []).extend(iframes)
         if built_any:
             doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
 
@@ -319,10 +282,3 @@ class Embeds:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _remove_user_iframes(doc: Document) -> None:
-    """Iframes the person wrote go before ours are admitted: only the stage's own may pass."""
-    for iframe in list(doc.tree.iter("iframe")):
-        doc.remove("elements", "iframe")
-        iframe.drop_tree()

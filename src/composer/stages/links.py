@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
+from composer._html.facts import Scan
 from composer._html.scan import _RAW
 from composer._html.urls import (
     find_links,
@@ -20,7 +21,6 @@ from composer._html.urls import (
     link_at,
     lower_in_place,
     refused_end,
-    url_starts,
 )
 from composer.document import Document
 
@@ -142,9 +142,8 @@ def _bare_url_in_text(doc: Document) -> bool:
     One pass over the anchors' tags tells which URL starts are link text; any <a> counts,
     with or without href: nh3 may strip an unsafe href and keep the <a>, and the next run
     must not link its text either (idempotence)."""
-    source = doc.source
-    lower = doc.lower_source
-    starts = doc.url_starts
+    facts = doc.scan
+    source, lower, starts = facts.text, facts.lower, facts.url_starts
     if not starts:
         return False
     events = [(m.start(), m.group(1) == "/") for m in _ANCHOR_TAG.finditer(lower)]
@@ -176,7 +175,8 @@ def _splice(doc: Document) -> bool:
     plain (an entity in it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
-    lower = lower_in_place(source)
+    facts = doc.scan if source is doc.content else Scan(source)
+    lower = facts.lower
     events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
@@ -186,7 +186,7 @@ def _splice(doc: Document) -> bool:
     seen = 0
     out: list[str] = []
     done = consumed = 0
-    for at in doc.url_starts if source is doc.source else sorted(url_starts(lower)):
+    for at in facts.url_starts:
         while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
             _, name, closing = events[seen]
             depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
@@ -221,7 +221,7 @@ def _splice(doc: Document) -> bool:
         done = at + len(token) - cut
     if out:
         out.append(source[done:])
-        doc.html = "".join(out)
+        doc.set_html("".join(out))
     return True
 
 
@@ -273,11 +273,18 @@ def _chain(after: HtmlElement, anchors: list[HtmlElement]) -> None:
         after = a
 
 
-def _suspect_href(markup: str) -> bool:
+def _lower_html(doc: Document) -> str:
+    """The working HTML lower-cased: the document's one copy while it is the prepared content
+    (an IGNORECASE regex on the original costs twice a copy and a plain one)."""
+    markup = doc.html
+    return doc.scan.lower if markup is doc.content else lower_in_place(markup)
+
+
+def _suspect_href(lower: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
     character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
     a character) costs nothing."""
-    for value in _HREF_VALUE.findall(markup.lower()):  # HREF= too; lower-casing keeps the rest
+    for value in _HREF_VALUE.findall(lower):  # HREF= too; lower-casing keeps the rest
         if "&#" in value or not (value.isascii() or not has_hidden(value)):
             return True
     return False
@@ -292,7 +299,7 @@ class Links:
     def __call__(self, doc: Document) -> None:
         if doc.format == "html" and (doc.has_tree or (_bare_url_in_text(doc) and not _splice(doc))):
             _linkify(doc.tree)
-        if doc.has_tree or _suspect_href(doc.html):
+        if doc.has_tree or _suspect_href(_lower_html(doc)):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
                 if href and has_hidden(href):

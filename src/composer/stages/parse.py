@@ -12,21 +12,26 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
-from markdown_it.common.normalize_url import validateLink
 from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
+from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, html5_reading
 from composer._html.scan import clean_controls, too_deep
-from composer._html.stray import escape_stray_lt, start_tags
-from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end
+from composer._html.stray import escape_stray_lt
+from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
 
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 
 
-_PASTED = ("data:", "blob:", "file:", "cid:", "filesystem:")
+#: schemes of links a reader follows: a long URL with one is encoded; any other long URL
+#: carries a payload (a pasted image), and only its scheme is kept for the stages to judge
+_FOLLOWED = ("http", "https", "mailto", "ftp")
+#: the only schemes a markdown link or image is refused for: the rest reach the stages and
+#: the sanitizer, which judge them (markdown-it also refuses ``file:`` and ``data:``)
+_SCRIPT = ("javascript:", "vbscript:")
 #: characters a link destination keeps as they are (mdurl's set, plus "%" for escapes)
 _URL_SAFE = ";/?:@&=+$,-_.!~*'()#%[]"
 
@@ -86,10 +91,11 @@ def _markdown() -> MarkdownIt:
         encoded linearly; a long pasted one is replaced by a stub the images stage rejects."""
         if len(url) <= 2048:
             return normalize(url)
-        head = url[:32].strip().lower()
-        if head.startswith(_PASTED):
-            return "data:image/png;base64," if head.startswith("data:image/") else "data:"
-        return quote(url, safe=_URL_SAFE)
+        scheme = scheme_at(url[:64])
+        if scheme is None or scheme in _FOLLOWED:
+            return quote(url, safe=_URL_SAFE)
+        image = url[:32].strip().lower().startswith("data:image/")
+        return "data:image/png;base64," if image else scheme + ":"
 
     md.normalizeLink = normalize_link  # type: ignore[method-assign]
     return md
@@ -97,12 +103,11 @@ def _markdown() -> MarkdownIt:
 
 def _validate_link(url: str) -> bool:
     """markdown-it refuses ``file:`` and most ``data:`` URLs, leaving ``![x](file:///home/...)``
-    in the post as text: the local path published. Pasted-image schemes are let through so
-    the images stage refuses them like any pasted image (and the sanitizer drops such a link's
-    ``href``, counted); ``javascript:`` and ``vbscript:`` stay refused."""
-    if url.lstrip().lower().startswith(_PASTED):
-        return True
-    return validateLink(url)
+    in the post as text: the local path published. Here only the script schemes are refused:
+    whatever else a link or image names reaches the stages (the images stage refuses a
+    pasted image like any other) and the sanitizer (which drops a link's ``href`` of a
+    scheme it does not allow, counted)."""
+    return not url.strip().lower().startswith(_SCRIPT)
 
 
 def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:
@@ -142,17 +147,20 @@ def text_to_html(text: str) -> str:
     )
 
 
-def _html(doc: Document, source: str) -> str:
+def _html(doc: Document, source: str) -> tuple[str, Scan]:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
-    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`)."""
-    starts = doc.start_tags
-    markup = escape_stray_lt(source, doc.lower_source, starts)
+    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`);
+    and the facts about the markup returned (the document's own scan when nothing changed)."""
+    facts = doc.scan
+    markup = escape_stray_lt(source, facts.lower, facts.start_tags)
     if markup is not source:
-        starts = start_tags(markup.lower())
-    markup, counted = unflatten(markup, starts, doc.policy.allowlist.tags)
+        facts = Scan(markup)
+    markup, counted = unflatten(markup, facts.start_tags, doc.policy.allowlist.tags)
     for name, count in counted.items():
         doc.remove("tags", name, count)
-    return markup
+    if markup is not facts.text:
+        facts = Scan(markup)
+    return markup, facts
 
 
 @dataclass(frozen=True)
@@ -173,8 +181,8 @@ class Parse:
         checked = refuse_early(doc, source)
         if checked is None:
             return
-        if checked is not doc.source:
-            source = doc.source = checked
+        source = checked
+        doc.set_content(source)
         if doc.format == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
@@ -182,7 +190,7 @@ class Parse:
         elif doc.format == "text":
             markup = text_to_html(source)
         else:
-            markup = _html(doc, source)
+            markup, facts = _html(doc, source)
         if doc.format != "html" and too_many_elements(doc, markup):
             return
         if too_deep(markup, doc.policy.max_depth):
@@ -190,9 +198,9 @@ class Parse:
             return
         if doc.format == "html":
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
-            lower = doc.lower_source if len(markup) <= LOWER_AT_MOST else None
+            lower = facts.lower if len(markup) <= LOWER_AT_MOST else None
             markup, taken_out = html5_reading(markup, lower)
             for name, count in sorted(taken_out.items()):
                 doc.remove("elements", name, count)
-            doc.source = markup
-        doc.html = markup
+            doc.set_content(markup, facts if markup is facts.text else None)
+        doc.set_html(markup)

@@ -3,7 +3,7 @@
 What nh3 took out is counted from the difference between what went in and what came out,
 so the ``content_removed`` notice cannot drift from the sanitizer; an unchanged post (the
 common case for editor output) is recognised by one string comparison. Iframes are admitted
-only when the embed stage built them (``doc.allow_iframes``) and only from
+only when the embed stage built them (``env[EMBED_IFRAMES]``) and only from
 :attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
 forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``, unless
 ``Policy.own_links_follow`` is False.
@@ -25,9 +25,9 @@ from composer._html.empty import drop_empty, may_have_empty
 from composer._html.iframe import IFRAME_ATTRIBUTES, harden_iframes, iframe_src_allowed
 from composer._html.scan import drop_direction_controls
 from composer._html.text import html_to_text
-from composer._html.urls import is_own_link
+from composer._html.urls import is_own_link, scheme_at
 from composer.allowlist import Allowlist
-from composer.document import Document
+from composer.document import EMBED_IFRAMES, Document
 from composer.errors import ConfigError
 from composer.policy import Policy
 
@@ -41,9 +41,7 @@ _ATTR_NAME = re.compile(r"""=\s*"[^"]*"|=\s*'[^']*'|=\s*[^\s"'>]+|([^\s"'>/=]+)"
 _URL_VALUE = re.compile(
     r"""\s(href|src|cite|action|formaction|poster|background|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"""
 )
-_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
-_INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+")
 _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
@@ -56,9 +54,7 @@ def url_scheme(value: str, *, raw: bool = True) -> str | None:
     ``raw``: the value as written in the source, whose character references a parser decodes
     first; False for a value already parsed (decoding twice would see schemes that are not).
     """
-    cleaned = _INVISIBLE.sub("", htmllib.unescape(value) if raw else value)
-    match = _SCHEME.match(cleaned)
-    return match.group(1).lower() if match else None
+    return scheme_at(htmllib.unescape(value) if raw else value)
 
 
 def _relative_url(url: str) -> str | None:
@@ -317,8 +313,8 @@ class Sanitize:
 
     @staticmethod
     def _clean(doc: Document, backend: _Nh3 | _Bleach, source: str) -> str:
-        out = (backend.iframes if doc.allow_iframes else backend.plain)(source)
-        if doc.allow_iframes:
+        out = (backend.iframes if _players(doc) else backend.plain)(source)
+        if _players(doc):
             out = harden_iframes(out)
         if "<pre" in out:  # html5ever's serializer drops the newline a parser eats there
             out = _PRE_NEWLINE.sub("\\1\n\n", out)
@@ -329,6 +325,8 @@ class Sanitize:
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
         backend = self._backend(policy)
+        if _players(doc):
+            _drop_user_iframes(doc)
         if isinstance(backend, _Bleach):
             _drop_content_tags(doc)
         source = doc.html
@@ -338,34 +336,51 @@ class Sanitize:
         if may_have_empty(out):
             # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
             # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
-            doc.html = out
+            doc.set_html(out)
             _drop_empty(doc)
             out = self._clean(doc, backend, doc.html)
         out, direction = drop_direction_controls(out)
         doc.remove("characters", "direction control", direction)
         if "<a" in out and _may_be_own(out, policy):
             out = _own_links(out, policy)
-        doc.html = out
+        doc.set_html(out)
         if len(out) > policy.max_length:
             length = len(html_to_text(out))
             if length > policy.max_length:
                 doc.problem("too_long", length=length, limit=policy.max_length)
 
 
+def _players(doc: Document) -> bool:
+    """Whether the embed stage built player iframes, which the sanitizer then admits."""
+    return bool(doc.env.get(EMBED_IFRAMES))
+
+
+def _drop_user_iframes(doc: Document) -> None:
+    """Iframes the person wrote go before the embed stage's players are admitted: only the
+    elements it listed in ``env[EMBED_IFRAMES]`` (by identity, in the current tree) pass."""
+    ours = {id(el) for el in doc.env[EMBED_IFRAMES]}
+    for iframe in list(doc.tree.iter("iframe")):
+        if id(iframe) not in ours:
+            doc.remove("elements", "iframe")
+            iframe.drop_tree()
+
+
 def _drop_empty(doc: Document) -> None:
     allow = doc.policy.allowlist
-    iframes = {"iframe"} if doc.allow_iframes else set()
+    iframes = {"iframe"} if _players(doc) else set()
     drop_empty(doc.tree, allow.tags | iframes, allow.clean_content_tags - iframes)
 
 
 def _drop_content_tags(doc: Document) -> None:
     """bleach keeps the text of script and style as text; take those elements out first."""
     tags = doc.policy.allowlist.clean_content_tags
-    if doc.allow_iframes:  # the embed stage's players; foreign ones it has removed already
+    if _players(doc):  # the embed stage's players; foreign ones are gone already
         tags = tags - {"iframe"}
-    lower = doc.html.lower()
-    if not any(f"<{tag}" in lower for tag in tags):
-        return
+    if not doc.has_tree:  # the prefilter; with a tree at hand, walking it is cheaper
+        markup = doc.html
+        lower = doc.scan.lower if markup is doc.content else markup.lower()
+        if not any(f"<{tag}" in lower for tag in tags):
+            return
     for el in list(doc.tree.iter(*tags)):
         doc.remove("elements", str(el.tag))
         el.drop_tree()

@@ -36,7 +36,7 @@ from functools import cache
 
 from lxml.html import HtmlElement
 
-from composer._html.urls import find_links
+from composer._html.urls import find_links, lower_in_place
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.emoji import counter as _emoji
@@ -181,7 +181,7 @@ class Emoji:
         policy = doc.policy
         limit = policy.max_emoji
         trim = policy.emoji_over_limit == "trim"
-        source = doc.source
+        source = doc.content
         tree_work = (policy.convert_shortcodes and _emoji.has_shortcode(source)) or (
             doc.format == "html" and _has_custom(source, policy.custom_emoji_class)
         )
@@ -213,20 +213,22 @@ def _count_without_tree(doc: Document) -> int | None:
     all) holds none. Plain text: what a reader sees is the source with its URLs linked, so
     the count is the source's, URLs left out.
     """
-    source = doc.source
+    facts = doc.scan
+    source = facts.text
     markup = doc.format != "text"  # only markup spells characters as entities
-    if source.isascii() and not (markup and _emoji.has_entity(source)):
+    if facts.ascii and not (markup and _emoji.has_entity(source)):
         return 0
     if doc.has_tree:
         return None  # serializing it to look would cost more than the walk
     if not markup:
-        return sum(_emoji.count(piece) for piece, is_url in _pieces(source) if not is_url)
+        pieces = _pieces(source) if facts.url_starts else [(source, False)]
+        return sum(_emoji.count(piece) for piece, is_url in pieces if not is_url)
     raw = doc.html
     if _emoji.has_entity(raw):
         return None if _emoji.found_any(htmllib.unescape(raw)) else 0
     if not _emoji.found_any(raw):
         return 0
-    return _count_in_raw_text(raw, doc.policy)
+    return _count_in_raw_text(raw, facts.lower if raw is source else lower_in_place(raw), doc.policy)
 
 
 #: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
@@ -234,7 +236,7 @@ _RAW_LIMIT = 40
 _TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
 
 
-def _count_in_raw_text(raw: str, policy: Policy) -> int | None:
+def _count_in_raw_text(raw: str, lower: str, policy: Policy) -> int | None:
     """The count when every emoji in the raw HTML stands in plain visible text, else None.
 
     Each emoji is placed by looking back a short way with C-speed ``rfind``: not inside a
@@ -244,7 +246,6 @@ def _count_in_raw_text(raw: str, policy: Policy) -> int | None:
     found = _emoji.spans(raw)
     if len(found) > _RAW_LIMIT:
         return None
-    lower = raw.lower()
     hidden = _HIDDEN | policy.allowlist.clean_content_tags
     names = hidden if policy.count_emoji_in_code else hidden | _CODE
     events = [(m.start(), m.group(1) == "/") for m in _tag_pattern(frozenset(names)).finditer(lower)]
@@ -264,7 +265,7 @@ def _count_in_raw_text(raw: str, policy: Policy) -> int | None:
         space = max(window.rfind(end) for end in _TOKEN_ENDS)
         if space < 0 and start > _LOOK_BACK:
             return None
-        token = window[space + 1 :].lower()
+        token = lower[max(start - _LOOK_BACK, 0) + space + 1 : start]
         if "://" in token or "www." in token:
             return None  # perhaps part of a URL: the tree knows
     return len(found)

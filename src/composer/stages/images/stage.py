@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
-from composer.document import Document
+from composer.document import CLIPBOARD_HTML, Document
 from composer.stages.images.urls import (
     _ANYWHERE,
     _CARRIERS,
@@ -177,13 +177,15 @@ def _rewrite_srcset(value: str, rewrite: Callable[[str], str]) -> str:
 
 def _has_work(doc: Document) -> bool:
     """The prefilter: can the source hold an image at all? (text never can)."""
+    content = doc.content
     if doc.format == "markdown":
-        return "![" in doc.source
+        return "![" in content
     if doc.format == "html":
-        if len(doc.source) > _LOWER_AT_MOST:  # a pasted 20 MB image: scan, do not copy
-            return _HTML_PREFILTER.search(doc.source) is not None
-        lower = doc.lower_source
-        if not doc.start_tags.isdisjoint(_CARRIER_TAGS) or any(marker in lower for marker in _HTML_MARKERS):
+        if len(content) > _LOWER_AT_MOST:  # a pasted 20 MB image: scan, do not copy
+            return _HTML_PREFILTER.search(content) is not None
+        facts = doc.scan
+        lower = facts.lower
+        if not facts.start_tags.isdisjoint(_CARRIER_TAGS) or any(marker in lower for marker in _HTML_MARKERS):
             return True
         return _css_url(lower) or ("\\" in lower and _HTML_PREFILTER.search(lower) is not None)
     return False
@@ -213,13 +215,14 @@ class Images:
                 markup = doc.html
                 shrunk = shrink_payloads(markup)
                 if shrunk is not markup:
-                    doc.html = shrunk
+                    doc.set_html(shrunk)
             run.walk(doc.tree)
             if doc.format == "html":  # what an earlier stage dropped uncounted still counts
-                for scheme, count in scan(doc.source).items():
+                for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
-        if doc.clipboard_html:  # a plain paste from HTML: its pictures are refused all the same
-            run.rejected.update(scan(doc.clipboard_html))
+        clipboard_html = doc.env.get(CLIPBOARD_HTML)
+        if clipboard_html:  # a plain paste from HTML: its pictures are refused all the same
+            run.rejected.update(scan(clipboard_html))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())
         for scheme, count in run.rejected.items():

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 
 from composer._html.scan import _MARKUP, _RAW, _TAG
+from composer._html.urls import SKIPPED
+from composer._html.urls import scheme_at as scheme_at  # the one scheme reader, also read from here
 
 #: where pasted bytes live: the browser's memory, the person's disk, a mail part
 PASTED_SCHEMES = frozenset({"data", "blob", "file", "cid", "filesystem"})
@@ -38,9 +40,7 @@ _URL_ATTRS = frozenset(
     {"src", "srcset", "lowsrc", "dynsrc", "href", "xlink:href", "data", "poster", "background"}
 )
 
-_JUNK = "\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028\u2029\u2060\ufeff"
-_SCHEME = re.compile(f"[{_JUNK}]*([a-zA-Z][a-zA-Z0-9+.\\-{_JUNK}]*):")
-_JUNK_RUN = re.compile(f"[{_JUNK}]+")
+_JUNK = SKIPPED
 _JUNK_CHARS = "".join(chr(c) for c in range(0x21)) + "\x7f"
 _NETWORK_PATH = re.compile(f"[{_JUNK}]*[/\\\\][{_JUNK}]*[/\\\\]")
 _CSS_URL = re.compile(r"url\(\s*[\"']?|image-set\(|[\"']", re.IGNORECASE)
@@ -52,14 +52,6 @@ _SRCSET_URL = re.compile(r"[^\s]+")
 
 #: values shorter than this are left to the tree; longer ones are cut before it is built
 _LONG_VALUE = 2048
-
-
-def scheme_at(value: str, pos: int = 0) -> str | None:
-    """The scheme a browser sees in the URL starting at ``pos``, lowercased, or None."""
-    match = _SCHEME.match(value, pos)
-    if match is None:
-        return None
-    return _JUNK_RUN.sub("", match.group(1)).lower()
 
 
 def _kind(value: str, pos: int = 0) -> str:

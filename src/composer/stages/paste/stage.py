@@ -82,14 +82,14 @@ class Paste:
         rich_paste = doc.paste and not doc.plain
         if rich_paste:
             doc.notice("pasted_as_rich", action="paste_as_plain")
-        elif not _needs_work(doc.lower_source, doc.start_tags):
+        elif not _needs_work(doc.scan.lower, doc.scan.start_tags):
             return
         clean(doc, doc.tree, paste=rich_paste)
 
 
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     """The whole clean-up of one tree; ``paste`` adds what only a clipboard justifies."""
-    source = doc.source
+    source = doc.content
     _drop_junk(doc, body, paste)
     if "mso-list" in source:
         doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth)

@@ -1,0 +1,71 @@
+"""The facts the stages' prefilters share about one text, each found once and only if asked.
+
+A post that no stage needs a tree for must cost little more than the sanitizer, so each
+stage first asks cheap questions of the source (does it hold a tag that can carry an image,
+a URL, a character outside ASCII?). Asked of a :class:`Scan`, each question is answered by
+one C-speed pass the first time and remembered for the run: one lower-cased copy, one scan
+of the start tags, one scan of the URL starts, whatever the number of stages asking.
+"""
+
+from __future__ import annotations
+
+from composer._html.stray import start_tags
+from composer._html.urls import lower_in_place, url_starts
+
+__all__ = ["Scan"]
+
+
+class Scan:
+    """Lazily computed facts about ``text`` (a post in its input format).
+
+    Every property is computed on first access and kept: a ``Scan`` belongs to one text and
+    is replaced, never updated, when the text changes (see ``Document.scan``).
+    """
+
+    __slots__ = ("_ascii", "_lower", "_tags", "_urls", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+        self._ascii: bool | None = None
+        self._tags: frozenset[str] | None = None
+        self._urls: list[int] | None = None
+
+    @property
+    def lower(self) -> str:
+        """``text`` lower-cased with every character at its index (one copy per text)."""
+        if self._lower is None:
+            self._lower = lower_in_place(self.text)
+        return self._lower
+
+    @property
+    def ascii(self) -> bool:
+        """Whether ``text`` is all ASCII (emoji, invisible characters and ``İ`` are not)."""
+        if self._ascii is None:
+            self._ascii = self.text.isascii()
+        return self._ascii
+
+    @property
+    def start_tags(self) -> frozenset[str]:
+        """The lower-cased names of the start tags in ``text`` (``<p``, ``<img``, ``<o:p``).
+
+        Found by :func:`composer._html.stray.start_tags`: a name is listed wherever ``<``
+        and a letter start one, even inside a comment or an attribute value, so a prefilter
+        that finds no name can skip; one that finds a name still checks.
+        """
+        if self._tags is None:
+            self._tags = start_tags(self.lower) if "<" in self.text else frozenset()
+        return self._tags
+
+    @property
+    def url_starts(self) -> list[int]:
+        """Sorted indexes where an ``http://``, ``https://`` or ``www.`` URL may start
+        (:func:`composer._html.urls.url_starts`); the callers judge the context."""
+        if self._urls is None:
+            self._urls = sorted(url_starts(self.lower))
+        return self._urls
+
+    @property
+    def entities(self) -> bool:
+        """Whether ``text`` may hold a character reference (it holds ``&``)."""
+        return "&" in self.text

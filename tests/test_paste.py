@@ -24,13 +24,17 @@ PIPE = Pipeline()
 # -- fixture cases (title, ".", input, ".", expected, ".") ----------------------------------
 
 
+#: one file a kind: cases (general), lists, styles (inheritance and class rules), code, hidden, empty
+CASE_FILES = ("cases.txt", "lists.txt", "styles.txt", "code.txt", "hidden.txt", "empty.txt")
+
+
 def _cases() -> list[tuple[str, str, str]]:
-    return [(t, a, b) for t, a, b in read_cases(FIXTURES / "cases.txt")]
+    return [(f"{name[:-4]}: {t}", a, b) for name in CASE_FILES for t, a, b in read_cases(FIXTURES / name)]
 
 
 @pytest.mark.parametrize(("title", "source", "expected"), _cases(), ids=[c[0] for c in _cases()])
 def test_fixture_case(title: str, source: str, expected: str) -> None:
-    if title.startswith("paste:"):
+    if title.split(": ", 1)[1].startswith("paste:"):
         result = PIPE.paste(Clipboard(html=source))
     else:
         result = PIPE.run(Submission(source, "html"))
@@ -160,7 +164,8 @@ def test_word_nested_list_shape() -> None:
     source = (PASTE_CORPUS / "word/list/nested/input.word2016.html").read_text(encoding="utf-8")
     html = PIPE.paste(Clipboard(html=source)).html
     assert html == (
-        "<ol><li>A1</li><li>B1<ol><li>C2<ol><li>D4</li></ol></li><li>E2<ol><li>F3</li></ol></li></ol></li>"
+        '<ol><li>A1</li><li>B1<ol type="a"><li>C2<ol><li>D4</li></ol></li>'
+        '<li>E2<ol type="i"><li>F3</li></ol></li></ol></li>'
         "<li>G1</li></ol>"
     )
 
@@ -309,3 +314,15 @@ def test_markdown_and_text_posts_are_untouched() -> None:
         doc = Document("<span style='font-weight:bold'>x</span>", fmt, Policy())
         Paste()(doc)
         assert not doc.has_tree
+
+
+# -- hidden content is counted ----------------------------------------------------------------
+
+
+def test_hidden_text_is_counted() -> None:
+    source = '<p>a<span style="display:none">b</span></p><p style="mso-hide:all">c</p>'
+    source += '<p style="display:none"> </p>'
+    result = PIPE.paste(Clipboard(html=source))
+    removed = [n for n in result.notices if n.code == "content_removed"]
+    assert result.html == "<p>a</p>"
+    assert removed and removed[0].params["removed"] == {"elements": {"hidden text": 2}}

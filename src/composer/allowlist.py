@@ -43,7 +43,7 @@ class Allowlist:
                 "img": {"src", "alt", "title", "width", "height"},
                 "td": {"colspan", "rowspan"},
                 "th": {"colspan", "rowspan", "scope"},
-                "ol": {"start", "reversed"},
+                "ol": {"start", "reversed", "type"},
                 "abbr": {"title"},
             }
         )

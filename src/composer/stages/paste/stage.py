@@ -20,7 +20,10 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import Document
+from composer.stages.paste.code import code_blocks, inline_code
 from composer.stages.paste.gdocs import fix_list_nesting
+from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
@@ -90,10 +93,17 @@ class Paste:
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     """The whole clean-up of one tree; ``paste`` adds what only a clipboard justifies."""
     source = doc.source
+    sheet = style_text(source) if "<style" in doc.lower_source else ""
     _drop_junk(doc, body, paste)
+    if sheet:
+        apply_class_rules(body.iter(), class_rules(sheet))
+    drop_hidden(doc, body)
     if "mso-list" in source:
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth)
+        formats = list_formats(sheet)
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats)
         drop_list_markers(body)
+    code_blocks(body)
+    inline_code(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
         fix_list_nesting(body, doc.policy.max_depth)
     _unwrap_normal_wrappers(body)
@@ -132,6 +142,8 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
                 unwrap.append(el)
         elif tag == "br" and "Apple-interchange-newline" in (el.get("class") or ""):
             drop.append(el)
+        elif tag == "a" and not el.get("href"):
+            unwrap.append(el)  # Word's bookmarks: left open, they swallow the paragraphs after them
     splice(unwrap, drop)
 
 
@@ -265,8 +277,10 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
     for child in children:
         tail = child.tail
         child.tail = None
-        if isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or child.tag in ("td", "th")):
-            inner = None
+        if isinstance(child.tag, str) and (
+            child.tag in BLOCK_TAGS or child.tag in ("td", "th") or _turns_off(child, tags)
+        ):
+            inner = None  # a block, or a run that says "not bold": outside the wrapper
             el.append(child)
         else:
             if inner is None:
@@ -275,6 +289,15 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
             wrapped.add(child)
         add_text(tail)
     return wrapped
+
+
+def _turns_off(el: HtmlElement, tags: list[str]) -> bool:
+    """Whether ``el`` or an element inside it turns one of ``tags`` off (inner styles win)."""
+    for node in el.iter():
+        style = node.get("style") if isinstance(node.tag, str) else None
+        if style and not _style_flags(style)[1].isdisjoint(tags):
+            return True
+    return False
 
 
 def _append_text(el: HtmlElement, text: str) -> None:

@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from composer import Clipboard, Pipeline, Submission
@@ -39,6 +41,19 @@ def test_fixture_case(title: str, source: str, expected: str) -> None:
     else:
         result = PIPE.run(Submission(source, "html"))
     assert result.html == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    read_cases(FIXTURES / "text.txt"),
+    ids=[c[0] for c in read_cases(FIXTURES / "text.txt")],
+)
+def test_text_case(title: str, source: str, expected: str) -> None:
+    """``paste:``: the rich paste's ``Result.text``; ``plain:``: the plain-paste undo's HTML."""
+    if title.startswith("plain:"):
+        assert PIPE.paste(Clipboard(html=source), plain=True).html == expected
+    else:
+        assert PIPE.paste(Clipboard(html=source)).text == expected
 
 
 # -- the real clipboards ----------------------------------------------------------------------
@@ -148,7 +163,7 @@ def test_clipboard(path: Path) -> None:
         assert junk not in result.html, f"{junk!r} left in the paste"
     # the never-lose-text check: every visible character of the input, list markers aside
     expected = _squash(MARKER.sub("", html_to_text(source)))
-    assert _squash(result.text) == expected
+    assert _squash(MARKER.sub("", result.text)) == expected
     for glyph in ("·", "§", "\uf0b7"):
         assert glyph not in result.text
     case = _case(path)
@@ -264,8 +279,8 @@ def test_plain_paste_derives_text_from_html() -> None:
     result = PIPE.paste(Clipboard(html=source), plain=True)
     assert result.html == (
         "<p>Title</p>\n<p>First *line*<br>\nsecond line</p>\n"
-        '<p>one<br>\ntwo <a href="https://example.com/x" rel="nofollow ugc noopener noreferrer">'
-        "https://example.com/x</a></p>\n<p>a b</p>"
+        '<p>- one<br>\n- two <a href="https://example.com/x" rel="nofollow ugc noopener noreferrer">'
+        "https://example.com/x</a></p>\n<p>a\tb</p>"
     )
     assert not [n for n in result.notices if n.code == "pasted_as_rich"]
 
@@ -326,3 +341,26 @@ def test_hidden_text_is_counted() -> None:
     removed = [n for n in result.notices if n.code == "content_removed"]
     assert result.html == "<p>a</p>"
     assert removed and removed[0].params["removed"] == {"elements": {"hidden text": 2}}
+
+
+# -- the text projection: one marker a list item, indented by its depth --------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=12))
+def test_text_marks_every_item_at_its_depth(levels: list[int]) -> None:
+    """Bullets nested as ``levels`` say (each at most one deeper than the one before)."""
+    depths = [1]
+    for level in levels[1:]:
+        depths.append(min(level, depths[-1] + 1))
+    html, depth = "", 0
+    for i, want in enumerate(depths):
+        if want > depth:
+            html += "<ul><li>"
+        else:
+            html += "</li></ul>" * (depth - want) + "</li><li>"
+        html += f"item{i}"
+        depth = want
+    html += "</li></ul>" * depth
+    lines = html_to_text(html).split("\n")
+    assert lines == [f"{'  ' * (d - 1)}- item{i}" for i, d in enumerate(depths)]

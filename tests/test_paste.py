@@ -17,6 +17,7 @@ from composer.policy import Policy
 from composer.stages.paste import Paste
 from corpus_paths import CORPORA
 from fixture_files import read_cases
+from paste_outline import outline
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "paste"
@@ -173,6 +174,23 @@ def test_clipboard(path: Path) -> None:
         assert tags <= _tags(result.html), f"missing {tags - _tags(result.html)}"
     codes = [n.code for n in result.notices]
     assert codes[0] == "pasted_as_rich"
+
+
+def _outlines() -> list[tuple[str, ...]]:
+    return read_cases(FIXTURES / "clipboards.outline")
+
+
+@pytest.mark.parametrize(("title", "name", "expected"), _outlines(), ids=[c[0] for c in _outlines()])
+def test_clipboard_semantics(title: str, name: str, expected: str) -> None:
+    """Every clipboard of the corpus: lists (nesting, type, start), styles, links, cells, code, text."""
+    source = (PASTE_CORPUS / name).read_text(encoding="utf-8")
+    assert outline(PIPE.paste(Clipboard(html=source)).html) == expected
+
+
+def test_every_clipboard_has_an_outline() -> None:
+    files = {p.relative_to(PASTE_CORPUS).as_posix() for p in _corpus_files()}
+    files |= {f"more/{p.name}" for p in (PASTE_CORPUS / "more").glob("*.html")}
+    assert files == {name for _, name, _ in _outlines()}
 
 
 def test_word_nested_list_shape() -> None:

@@ -21,7 +21,7 @@ from lxml.html import Element, HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.stages.paste.word import declarations
 
-__all__ = ["code_blocks", "inline_code", "is_monospace"]
+__all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent"]
 
 #: families that are monospace whatever the platform (lower case, unquoted)
 _MONOSPACE = frozenset(
@@ -181,16 +181,18 @@ def inline_code(body: HtmlElement) -> int:
     for el in made:
         el.tag = "code"
         el.attrib.pop("style", None)
-    _join_adjacent(made)
+    join_adjacent(made)
     return len(made)
 
 
-def _join_adjacent(codes: list[HtmlElement]) -> None:
-    """``<code>a</code><code>b</code>`` (one run, two colours) becomes one element (one pass)."""
-    into: dict[HtmlElement, HtmlElement] = {}  # a code emptied into an earlier one -> that one
-    for el in codes:
+def join_adjacent(elements: list[HtmlElement]) -> None:
+    """``<code>a</code><code>b</code>`` (one run, two colours) becomes one element; the same for
+    any of ``elements`` (in document order) right after a sibling of its tag, both without
+    attributes. One pass."""
+    into: dict[HtmlElement, HtmlElement] = {}  # an element emptied into an earlier one -> that one
+    for el in elements:
         previous = el.getprevious()
-        if previous is None or previous.tag != "code" or previous.tail:
+        if previous is None or previous.tag != el.tag or previous.tail or previous.attrib or el.attrib:
             continue
         target = into.get(previous, previous)
         if el.text:

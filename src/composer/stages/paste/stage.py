@@ -20,7 +20,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import Document
-from composer.stages.paste.code import code_blocks, inline_code
+from composer.stages.paste.code import code_blocks, inline_code, join_adjacent
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
@@ -341,6 +341,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     splice(unwrap, drop)
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
+    join_adjacent(list(body.iter(*_STYLE_TAGS, "b", "i")))  # a run split by colour or font
     if paste:
         _drop_empty_blocks(body)
         _unwrap_bare_divs(body)

@@ -168,7 +168,8 @@ def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
                     items.append(item)
             for member in group[1:]:
                 joined.add(member)
-                member.drop_tree()  # empty by now; its tail (whitespace) stays
+                member.tail = None  # whitespace between the lists (checked by _deeper_siblings)
+                member.drop_tree()  # empty by now
             _replace(lst, items, max_depth)
             fixed += 1
         elif (levels := _indent_levels(lst)) is not None:

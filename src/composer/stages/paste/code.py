@@ -21,7 +21,7 @@ from lxml.html import Element, HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.stages.paste.word import declarations
 
-__all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent"]
+__all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent", "last_child"]
 
 #: families that are monospace whatever the platform (lower case, unquoted)
 _MONOSPACE = frozenset(
@@ -185,6 +185,14 @@ def inline_code(body: HtmlElement) -> int:
     return len(made)
 
 
+def last_child(el: HtmlElement) -> HtmlElement | None:
+    """The last child of ``el``, or None: O(1) (``len()`` of an lxml element walks its children)."""
+    try:
+        return el[-1]
+    except IndexError:
+        return None
+
+
 def join_adjacent(elements: list[HtmlElement]) -> None:
     """``<code>a</code><code>b</code>`` (one run, two colours) becomes one element; the same for
     any of ``elements`` (in document order) right after a sibling of its tag, both without
@@ -196,13 +204,13 @@ def join_adjacent(elements: list[HtmlElement]) -> None:
             continue
         target = into.get(previous, previous)
         if el.text:
-            if len(target):
-                target[-1].tail = (target[-1].tail or "") + el.text
+            last = last_child(target)  # len() of an lxml element walks its children
+            if last is not None:
+                last.tail = (last.tail or "") + el.text
             else:
                 target.text = (target.text or "") + el.text
             el.text = None
-        for child in list(el):
-            target.append(child)
+        target.extend(list(el))
         target.tail, el.tail = el.tail, None
         into[el] = target
     splice(remove=list(into))

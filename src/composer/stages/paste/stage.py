@@ -20,7 +20,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import Document
-from composer.stages.paste.code import code_blocks, inline_code, join_adjacent
+from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
@@ -32,6 +32,7 @@ from composer.stages.paste.word import declarations, drop_list_markers, rebuild_
 _TAG_NAMES = frozenset({"font", "span", "strike", "xml"})
 
 _SPACE = " \t\r\n\xa0"
+_NONE: frozenset[str] = frozenset()
 #: clipboard-document elements with no visible text: they go whole, uncounted
 _JUNK = frozenset({"meta", "link", "style", "title", "xml", "colgroup", "col", "base", "head"})
 _JUNK_PASTE = frozenset({"script", "template"})
@@ -218,6 +219,7 @@ def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *,
 
     Iterative (a work stack in document order), so the tree's depth costs no call stack.
     """
+    offs = _turned_off(root)
     work = [(root, want, have, in_link)]
     while work:
         el, want, have, in_link = work.pop()
@@ -236,14 +238,14 @@ def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *,
         children = [child for child in el if isinstance(child.tag, str)]
         wrapped: set[HtmlElement] = set()
         if missing and tag not in _NO_INLINE:
-            wrapped = _wrap_runs(el, missing)
+            wrapped = _wrap_runs(el, missing, offs)
         with_missing = have | set(missing)
         work.extend(
             (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
         )
 
 
-def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
+def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozenset[str]]) -> set[HtmlElement]:
     """Put each run of inline content of ``el`` into nested ``tags``; return the wrapped children."""
     lead = el.text
     children = list(el)
@@ -278,7 +280,9 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
         tail = child.tail
         child.tail = None
         if isinstance(child.tag, str) and (
-            child.tag in BLOCK_TAGS or child.tag in ("td", "th") or _turns_off(child, tags)
+            child.tag in BLOCK_TAGS
+            or child.tag in ("td", "th")
+            or not offs.get(child, _NONE).isdisjoint(tags)
         ):
             inner = None  # a block, or a run that says "not bold": outside the wrapper
             el.append(child)
@@ -291,13 +295,18 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
     return wrapped
 
 
-def _turns_off(el: HtmlElement, tags: list[str]) -> bool:
-    """Whether ``el`` or an element inside it turns one of ``tags`` off (inner styles win)."""
-    for node in el.iter():
-        style = node.get("style") if isinstance(node.tag, str) else None
-        if style and not _style_flags(style)[1].isdisjoint(tags):
-            return True
-    return False
+def _turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
+    """For each element that holds one, the style tags it or an element inside it turns off
+    (``font-weight:400`` in a bold paragraph: inner styles win). One post-order pass."""
+    out: dict[HtmlElement, frozenset[str]] = {}
+    for _, el in etree.iterwalk(root, events=("end",)):
+        style = el.get("style") if isinstance(el.tag, str) else None
+        found = set(_style_flags(style)[1]) if style else set()
+        for child in el:
+            found.update(out.get(child, _NONE))
+        if found:
+            out[el] = frozenset(found)
+    return out
 
 
 def _append_text(el: HtmlElement, text: str) -> None:
@@ -341,7 +350,8 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     splice(unwrap, drop)
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
-    join_adjacent(list(body.iter(*_STYLE_TAGS, "b", "i")))  # a run split by colour or font
+    # a run split by colour or font; only leaves, so no subtree moves twice (linear)
+    join_adjacent([el for el in body.iter(*_STYLE_TAGS, "b", "i") if last_child(el) is None])
     if paste:
         _drop_empty_blocks(body)
         _unwrap_bare_divs(body)

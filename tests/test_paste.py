@@ -382,3 +382,44 @@ def test_text_marks_every_item_at_its_depth(levels: list[int]) -> None:
     html += "</li></ul>" * depth
     lines = html_to_text(html).split("\n")
     assert lines == [f"{'  ' * (d - 1)}- item{i}" for i, d in enumerate(depths)]
+
+
+# -- inheritance: the nearest weight wins --------------------------------------------------------
+
+_Node = tuple[str | None, list["_Node"]] | str
+
+
+def _spans() -> st.SearchStrategy[_Node]:
+    words = st.text(alphabet="abcxyz", min_size=1, max_size=3)
+    return st.recursive(
+        words,
+        lambda inner: st.tuples(
+            st.sampled_from(["700", "400", None]), st.lists(inner, min_size=1, max_size=3)
+        ),
+        max_leaves=12,
+    )
+
+
+def _render(node: _Node, bold: bool, out: list[tuple[str, bool]]) -> str:
+    if isinstance(node, str):
+        out.extend((ch, bold) for ch in node)
+        return node + " "
+    weight, children = node
+    inner_bold = bold if weight is None else weight == "700"
+    style = f' style="font-weight:{weight}"' if weight else ""
+    return f"<span{style}>" + "".join(_render(child, inner_bold, out) for child in children) + "</span>"
+
+
+@settings(max_examples=80, deadline=None)
+@given(_spans())
+def test_the_nearest_font_weight_wins(tree: _Node) -> None:
+    expected: list[tuple[str, bool]] = []
+    source = "<p>" + _render(tree, False, expected) + "</p>"
+    body = lxml_html.fragment_fromstring(PIPE.paste(Clipboard(html=source)).html, create_parent="div")
+    got: list[tuple[str, bool]] = []
+    for text in body.xpath(".//text()"):
+        parent = text.getparent()
+        node = parent if text.is_text else parent.getparent()
+        bold = node is not None and any(a.tag in ("strong", "b") for a in [node, *node.iterancestors()])
+        got.extend((ch, bold) for ch in text if not ch.isspace())
+    assert got == expected

@@ -110,8 +110,13 @@ def _mono_paragraph(el: HtmlElement) -> bool:
     return bool(el.text_content().strip(_SPACE))
 
 
-def code_blocks(body: HtmlElement) -> int:
-    """Turn code views under ``body`` into ``<pre><code>``; return how many blocks were made."""
+def code_blocks(body: HtmlElement, *, paste: bool = True) -> int:
+    """Turn code views under ``body`` into ``<pre><code>``; return how many blocks were made.
+
+    A ``pre`` holding a link or an image keeps its markup (flattening would lose them); in a
+    submitted post (``paste=False``) only a styled ``pre`` (an editor's) is flattened: a
+    person's own ``<pre><b>`` is left as written.
+    """
     made = 0
     for el in list(body.iter("pre", "div", "p", "table")):
         if el.getparent() is None or any(a.tag == "pre" for a in el.iterancestors()):
@@ -121,6 +126,8 @@ def code_blocks(body: HtmlElement) -> int:
             kids = [c for c in el if isinstance(c.tag, str)]
             if len(kids) == 1 and kids[0].tag == "code" and not (el.text or "").strip(_SPACE):
                 continue  # already <pre><code>, perhaps with a language class
+            if (not paste and not el.get("style")) or next(el.iter("a", "img"), None) is not None:
+                continue
             _as_code_block(el, code_text(el))
         elif tag == "table":
             if not _is_github_table(el):

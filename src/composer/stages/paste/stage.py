@@ -103,7 +103,7 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
         formats = list_formats(sheet)
         doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats)
         drop_list_markers(body)
-    code_blocks(body)
+    code_blocks(body, paste=paste)
     inline_code(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
         fix_list_nesting(body, doc.policy.max_depth)

@@ -41,6 +41,10 @@ INVISIBLE = frozenset(
 )
 
 
+#: inline styles that hide an element; the paste stage counts what they held as "hidden text"
+_HIDING = ("display:none", "visibility:hidden", "mso-hide:all")
+
+
 def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
@@ -72,7 +76,8 @@ def _walk(el: Any, out: list[str], removed: set[str], inside: list[str]) -> None
             _walk(child, sink, removed, inside)
             out.extend(sink)
             style = "".join((child.get("style") or "").lower().split())
-            if tag in removed or "mso-list:ignore" in style:
+            hidden = "hidden text" in removed and any(h in style for h in _HIDING)
+            if tag in removed or "mso-list:ignore" in style or hidden:
                 inside.extend(sink)
         if child.tail:
             out.append(child.tail)

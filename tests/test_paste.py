@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from composer import Clipboard, Pipeline, Submission
@@ -15,6 +17,7 @@ from composer.policy import Policy
 from composer.stages.paste import Paste
 from corpus_paths import CORPORA
 from fixture_files import read_cases
+from paste_outline import outline
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "paste"
@@ -24,17 +27,34 @@ PIPE = Pipeline()
 # -- fixture cases (title, ".", input, ".", expected, ".") ----------------------------------
 
 
+#: one file a kind: cases (general), lists, styles (inheritance and class rules), code, hidden, empty
+CASE_FILES = ("cases.txt", "lists.txt", "styles.txt", "code.txt", "hidden.txt", "empty.txt")
+
+
 def _cases() -> list[tuple[str, str, str]]:
-    return [(t, a, b) for t, a, b in read_cases(FIXTURES / "cases.txt")]
+    return [(f"{name[:-4]}: {t}", a, b) for name in CASE_FILES for t, a, b in read_cases(FIXTURES / name)]
 
 
 @pytest.mark.parametrize(("title", "source", "expected"), _cases(), ids=[c[0] for c in _cases()])
 def test_fixture_case(title: str, source: str, expected: str) -> None:
-    if title.startswith("paste:"):
+    if title.split(": ", 1)[1].startswith("paste:"):
         result = PIPE.paste(Clipboard(html=source))
     else:
         result = PIPE.run(Submission(source, "html"))
     assert result.html == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    read_cases(FIXTURES / "text.txt"),
+    ids=[c[0] for c in read_cases(FIXTURES / "text.txt")],
+)
+def test_text_case(title: str, source: str, expected: str) -> None:
+    """``paste:``: the rich paste's ``Result.text``; ``plain:``: the plain-paste undo's HTML."""
+    if title.startswith("plain:"):
+        assert PIPE.paste(Clipboard(html=source), plain=True).html == expected
+    else:
+        assert PIPE.paste(Clipboard(html=source)).text == expected
 
 
 # -- the real clipboards ----------------------------------------------------------------------
@@ -144,7 +164,7 @@ def test_clipboard(path: Path) -> None:
         assert junk not in result.html, f"{junk!r} left in the paste"
     # the never-lose-text check: every visible character of the input, list markers aside
     expected = _squash(MARKER.sub("", html_to_text(source)))
-    assert _squash(result.text) == expected
+    assert _squash(MARKER.sub("", result.text)) == expected
     for glyph in ("·", "§", "\uf0b7"):
         assert glyph not in result.text
     case = _case(path)
@@ -156,11 +176,29 @@ def test_clipboard(path: Path) -> None:
     assert codes[0] == "pasted_as_rich"
 
 
+def _outlines() -> list[tuple[str, ...]]:
+    return read_cases(FIXTURES / "clipboards.outline")
+
+
+@pytest.mark.parametrize(("title", "name", "expected"), _outlines(), ids=[c[0] for c in _outlines()])
+def test_clipboard_semantics(title: str, name: str, expected: str) -> None:
+    """Every clipboard of the corpus: lists (nesting, type, start), styles, links, cells, code, text."""
+    source = (PASTE_CORPUS / name).read_text(encoding="utf-8")
+    assert outline(PIPE.paste(Clipboard(html=source)).html) == expected
+
+
+def test_every_clipboard_has_an_outline() -> None:
+    files = {p.relative_to(PASTE_CORPUS).as_posix() for p in _corpus_files()}
+    files |= {f"more/{p.name}" for p in (PASTE_CORPUS / "more").glob("*.html")}
+    assert files == {name for _, name, _ in _outlines()}
+
+
 def test_word_nested_list_shape() -> None:
     source = (PASTE_CORPUS / "word/list/nested/input.word2016.html").read_text(encoding="utf-8")
     html = PIPE.paste(Clipboard(html=source)).html
     assert html == (
-        "<ol><li>A1</li><li>B1<ol><li>C2<ol><li>D4</li></ol></li><li>E2<ol><li>F3</li></ol></li></ol></li>"
+        '<ol><li>A1</li><li>B1<ol type="a"><li>C2<ol><li>D4</li></ol></li>'
+        '<li>E2<ol type="i"><li>F3</li></ol></li></ol></li>'
         "<li>G1</li></ol>"
     )
 
@@ -259,8 +297,8 @@ def test_plain_paste_derives_text_from_html() -> None:
     result = PIPE.paste(Clipboard(html=source), plain=True)
     assert result.html == (
         "<p>Title</p>\n<p>First *line*<br>\nsecond line</p>\n"
-        '<p>one<br>\ntwo <a href="https://example.com/x" rel="nofollow ugc noopener noreferrer">'
-        "https://example.com/x</a></p>\n<p>a b</p>"
+        '<p>- one<br>\n- two <a href="https://example.com/x" rel="nofollow ugc noopener noreferrer">'
+        "https://example.com/x</a></p>\n<p>a\tb</p>"
     )
     assert not [n for n in result.notices if n.code == "pasted_as_rich"]
 
@@ -309,3 +347,79 @@ def test_markdown_and_text_posts_are_untouched() -> None:
         doc = Document("<span style='font-weight:bold'>x</span>", fmt, Policy())
         Paste()(doc)
         assert not doc.has_tree
+
+
+# -- hidden content is counted ----------------------------------------------------------------
+
+
+def test_hidden_text_is_counted() -> None:
+    source = '<p>a<span style="display:none">b</span></p><p style="mso-hide:all">c</p>'
+    source += '<p style="display:none"> </p>'
+    result = PIPE.paste(Clipboard(html=source))
+    removed = [n for n in result.notices if n.code == "content_removed"]
+    assert result.html == "<p>a</p>"
+    assert removed and removed[0].params["removed"] == {"elements": {"hidden text": 2}}
+
+
+# -- the text projection: one marker a list item, indented by its depth --------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=12))
+def test_text_marks_every_item_at_its_depth(levels: list[int]) -> None:
+    """Bullets nested as ``levels`` say (each at most one deeper than the one before)."""
+    depths = [1]
+    for level in levels[1:]:
+        depths.append(min(level, depths[-1] + 1))
+    html, depth = "", 0
+    for i, want in enumerate(depths):
+        if want > depth:
+            html += "<ul><li>"
+        else:
+            html += "</li></ul>" * (depth - want) + "</li><li>"
+        html += f"item{i}"
+        depth = want
+    html += "</li></ul>" * depth
+    lines = html_to_text(html).split("\n")
+    assert lines == [f"{'  ' * (d - 1)}- item{i}" for i, d in enumerate(depths)]
+
+
+# -- inheritance: the nearest weight wins --------------------------------------------------------
+
+_Node = tuple[str | None, list["_Node"]] | str
+
+
+def _spans() -> st.SearchStrategy[_Node]:
+    words = st.text(alphabet="abcxyz", min_size=1, max_size=3)
+    return st.recursive(
+        words,
+        lambda inner: st.tuples(
+            st.sampled_from(["700", "400", None]), st.lists(inner, min_size=1, max_size=3)
+        ),
+        max_leaves=12,
+    )
+
+
+def _render(node: _Node, bold: bool, out: list[tuple[str, bool]]) -> str:
+    if isinstance(node, str):
+        out.extend((ch, bold) for ch in node)
+        return node + " "
+    weight, children = node
+    inner_bold = bold if weight is None else weight == "700"
+    style = f' style="font-weight:{weight}"' if weight else ""
+    return f"<span{style}>" + "".join(_render(child, inner_bold, out) for child in children) + "</span>"
+
+
+@settings(max_examples=80, deadline=None)
+@given(_spans())
+def test_the_nearest_font_weight_wins(tree: _Node) -> None:
+    expected: list[tuple[str, bool]] = []
+    source = "<p>" + _render(tree, False, expected) + "</p>"
+    body = lxml_html.fragment_fromstring(PIPE.paste(Clipboard(html=source)).html, create_parent="div")
+    got: list[tuple[str, bool]] = []
+    for text in body.xpath(".//text()"):
+        parent = text.getparent()
+        node = parent if text.is_text else parent.getparent()
+        bold = node is not None and any(a.tag in ("strong", "b") for a in [node, *node.iterancestors()])
+        got.extend((ch, bold) for ch in text if not ch.isspace())
+    assert got == expected

@@ -52,7 +52,7 @@ class Allowlist:
                 "img": {"src", "alt", "title", "width", "height"},
                 "td": {"colspan", "rowspan"},
                 "th": {"colspan", "rowspan", "scope"},
-                "ol": {"start", "reversed"},
+                "ol": {"start", "reversed", "type"},
                 "abbr": {"title"},
             }
         )

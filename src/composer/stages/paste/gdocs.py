@@ -110,6 +110,28 @@ def _replace(lst: HtmlElement, items: list[Item], max_depth: int) -> None:
     lst.drop_tree()  # the list is empty by now; drop_tree keeps its tail text
 
 
+def _starts_deeper(lst: HtmlElement) -> bool:
+    first = next((child for child in lst if isinstance(child.tag, str)), None)
+    return first is not None and first.tag in _LISTS
+
+
+def _deeper_siblings(lst: HtmlElement) -> list[HtmlElement]:
+    """``lst`` and the lists right after it that start deeper (``<ol><ol><li>``: LibreOffice's
+    sub-list of the item before, written as a list of its own)."""
+    group = [lst]
+    nxt = lst.getnext()
+    while (
+        nxt is not None
+        and not (group[-1].tail or "").strip()
+        and isinstance(nxt.tag, str)
+        and nxt.tag in _LISTS
+        and _starts_deeper(nxt)
+    ):
+        group.append(nxt)
+        nxt = nxt.getnext()
+    return group
+
+
 def _indent_levels(lst: HtmlElement) -> list[int] | None:
     """Levels of a flat list whose items differ only by ``aria-level`` or ``margin-left``."""
     items = [child for child in lst if isinstance(child.tag, str)]
@@ -132,12 +154,23 @@ def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
     content ends up deeper than ``max_depth``; a list with no room to nest stays flat.
     """
     fixed = 0
+    joined: set[HtmlElement] = set()
     for lst in list(body.iter(*_LISTS)):
         parent = lst.getparent()
-        if parent is None or parent.tag in _LISTS:
-            continue  # an inner list: handled with its outermost list
-        if any(isinstance(child.tag, str) and child.tag in _LISTS for child in lst):
-            _replace(lst, _flatten(lst), max_depth)
+        if parent is None or parent.tag in _LISTS or lst in joined:
+            continue  # an inner list: handled with its outermost list; or joined to one before
+        group = _deeper_siblings(lst)
+        if len(group) > 1 or any(isinstance(child.tag, str) and child.tag in _LISTS for child in lst):
+            items: list[Item] = []
+            for key, member in enumerate(group):
+                for item in _flatten(member):
+                    item.key = key  # a list of its own: a sub-list only when it starts deeper
+                    items.append(item)
+            for member in group[1:]:
+                joined.add(member)
+                member.tail = None  # whitespace between the lists (checked by _deeper_siblings)
+                member.drop_tree()  # empty by now
+            _replace(lst, items, max_depth)
             fixed += 1
         elif (levels := _indent_levels(lst)) is not None:
             lis = [child for child in lst if isinstance(child.tag, str)]

@@ -20,7 +20,10 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import Document
+from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
 from composer.stages.paste.gdocs import fix_list_nesting
+from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
@@ -29,6 +32,7 @@ from composer.stages.paste.word import declarations, drop_list_markers, rebuild_
 _TAG_NAMES = frozenset({"font", "span", "strike", "xml"})
 
 _SPACE = " \t\r\n\xa0"
+_NONE: frozenset[str] = frozenset()
 #: clipboard-document elements with no visible text: they go whole, uncounted
 _JUNK = frozenset({"meta", "link", "style", "title", "xml", "colgroup", "col", "base", "head"})
 _JUNK_PASTE = frozenset({"script", "template"})
@@ -90,10 +94,17 @@ class Paste:
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     """The whole clean-up of one tree; ``paste`` adds what only a clipboard justifies."""
     source = doc.content
+    sheet = style_text(source) if "<style" in doc.scan.lower else ""
     _drop_junk(doc, body, paste)
+    if sheet:
+        apply_class_rules(body.iter(), class_rules(sheet))
+    drop_hidden(doc, body)
     if "mso-list" in source:
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth)
+        formats = list_formats(sheet)
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats)
         drop_list_markers(body)
+    code_blocks(body, paste=paste)
+    inline_code(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
         fix_list_nesting(body, doc.policy.max_depth)
     _unwrap_normal_wrappers(body)
@@ -132,6 +143,8 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
                 unwrap.append(el)
         elif tag == "br" and "Apple-interchange-newline" in (el.get("class") or ""):
             drop.append(el)
+        elif tag == "a" and not el.get("href"):
+            unwrap.append(el)  # Word's bookmarks: left open, they swallow the paragraphs after them
     splice(unwrap, drop)
 
 
@@ -206,6 +219,7 @@ def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *,
 
     Iterative (a work stack in document order), so the tree's depth costs no call stack.
     """
+    offs = _turned_off(root)
     work = [(root, want, have, in_link)]
     while work:
         el, want, have, in_link = work.pop()
@@ -224,14 +238,14 @@ def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *,
         children = [child for child in el if isinstance(child.tag, str)]
         wrapped: set[HtmlElement] = set()
         if missing and tag not in _NO_INLINE:
-            wrapped = _wrap_runs(el, missing)
+            wrapped = _wrap_runs(el, missing, offs)
         with_missing = have | set(missing)
         work.extend(
             (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
         )
 
 
-def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
+def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozenset[str]]) -> set[HtmlElement]:
     """Put each run of inline content of ``el`` into nested ``tags``; return the wrapped children."""
     lead = el.text
     children = list(el)
@@ -265,8 +279,12 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
     for child in children:
         tail = child.tail
         child.tail = None
-        if isinstance(child.tag, str) and (child.tag in BLOCK_TAGS or child.tag in ("td", "th")):
-            inner = None
+        if isinstance(child.tag, str) and (
+            child.tag in BLOCK_TAGS
+            or child.tag in ("td", "th")
+            or not offs.get(child, _NONE).isdisjoint(tags)
+        ):
+            inner = None  # a block, or a run that says "not bold": outside the wrapper
             el.append(child)
         else:
             if inner is None:
@@ -275,6 +293,20 @@ def _wrap_runs(el: HtmlElement, tags: list[str]) -> set[HtmlElement]:
             wrapped.add(child)
         add_text(tail)
     return wrapped
+
+
+def _turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
+    """For each element that holds one, the style tags it or an element inside it turns off
+    (``font-weight:400`` in a bold paragraph: inner styles win). One post-order pass."""
+    out: dict[HtmlElement, frozenset[str]] = {}
+    for _, el in etree.iterwalk(root, events=("end",)):
+        style = el.get("style") if isinstance(el.tag, str) else None
+        found = set(_style_flags(style)[1]) if style else set()
+        for child in el:
+            found.update(out.get(child, _NONE))
+        if found:
+            out[el] = frozenset(found)
+    return out
 
 
 def _append_text(el: HtmlElement, text: str) -> None:
@@ -318,6 +350,8 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     splice(unwrap, drop)
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
+    # a run split by colour or font; only leaves, so no subtree moves twice (linear)
+    join_adjacent([el for el in body.iter(*_STYLE_TAGS, "b", "i") if last_child(el) is None])
     if paste:
         _drop_empty_blocks(body)
         _unwrap_bare_divs(body)

@@ -18,13 +18,22 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml.html import Element, HtmlElement
 
+from composer._html.tree import splice
+
 #: ``mso-list:l0 level2 lfo1``: list l0 (the definition), level 2, list instance lfo1
 _MSO_LIST = re.compile(r"\b(l\d+)\s+level(\d+)\s+(lfo\d+)", re.IGNORECASE)
 #: a number marker: "1.", "2)", "a.", "iv.", "A)", "(3)", "1.2.1"
 _ORDERED = re.compile(r"^\(?(?:\d+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)]$|^\d+$|^(?:\d+\.)+\d*$")
-_DECIMAL = re.compile(r"^\(?(\d+)[.)]?$")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_PARAGRAPHS = ("p", "div", "pre", *_HEADINGS)
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+#: an item Word wrote as a real ``li`` (no marker text): "ol a" is its list's kind and type
+LIST_OF = "data-composer-list"
+#: a lettered marker without a dot ("A"); "o" is Word's second-level bullet glyph
+_BARE_LETTER = re.compile(r"^[A-Za-np-z]$")
 _SPACE = " \t\r\n\xa0"
+#: a list level's format: ``(kind, ol type, start)``, kind "ul" or "ol", type None for decimal
+ListFormat = tuple[str, str | None, int]
 #: Word offers nine list levels; a source claiming more joins the deepest one built
 MAX_LIST_LEVELS = 9
 
@@ -48,6 +57,7 @@ class Item:
     key: object  # items of one source list share a key; a new key starts a new list
     li: HtmlElement
     start: int | None = None
+    type: str | None = None  # an ``ol`` type: "a", "A", "i", "I" ("1" or None: decimal)
 
 
 @dataclass
@@ -70,8 +80,8 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
     tops: list[HtmlElement] = []
     stack: list[_Open] = []
     for item in items:
-        if stack and item.key != stack[0].key:
-            stack = []
+        if stack and item.key != stack[0].key and item.level <= stack[0].level:
+            stack = []  # another list (a deeper one with its own id is a sub-list)
         popped: _Open | None = None
         while len(stack) > 1 and stack[-1].level > item.level:
             popped = stack.pop()
@@ -131,6 +141,8 @@ def list_levels(room: int) -> int:
 
 def _new_list(item: Item) -> HtmlElement:
     el: HtmlElement = Element(item.kind)
+    if item.kind == "ol" and item.type not in (None, "1"):
+        el.set("type", str(item.type))
     if item.kind == "ol" and item.start is not None and item.start != 1:
         el.set("start", str(item.start))
     return el
@@ -151,7 +163,16 @@ def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
 
 
 def _is_list_paragraph(el: HtmlElement) -> bool:
-    return isinstance(el.tag, str) and el.tag in ("p", "div", *_HEADINGS) and _list_style(el) is not None
+    return isinstance(el.tag, str) and el.tag in _PARAGRAPHS and _list_style(el) is not None
+
+
+def _is_continuation(el: HtmlElement) -> bool:
+    """A paragraph Word styles as part of a list item without a marker of its own."""
+    return (
+        el.tag == "p"
+        and (el.get("class") or "").startswith("MsoListParagraph")
+        and "mso-list" not in (el.get("style") or "")
+    )
 
 
 def _is_marker(text: str) -> bool:
@@ -187,26 +208,81 @@ def _take_marker(el: HtmlElement) -> str:
 def _runs(body: HtmlElement) -> Iterator[list[HtmlElement]]:
     """Groups of consecutive list paragraphs (only whitespace between; comments are gone by now)."""
     seen: set[HtmlElement] = set()
-    for el in body.iter("p", "div", *_HEADINGS):
+    for el in body.iter(*_PARAGRAPHS):
         if el in seen or not _is_list_paragraph(el):
             continue
         run = [el]
         seen.add(el)
-        nxt = el.getnext()
-        while nxt is not None and not (run[-1].tail or "").strip(_SPACE) and _is_list_paragraph(nxt):
+        nxt = _next_block(el)
+        while nxt is not None and (_is_list_paragraph(nxt) or _is_continuation(nxt)):
             run.append(nxt)
             seen.add(nxt)
-            nxt = nxt.getnext()
+            nxt = _next_block(nxt)
         yield run
 
 
-def _item(par: HtmlElement) -> Item:
+def _next_block(el: HtmlElement) -> HtmlElement | None:
+    """The element after ``el`` past whitespace and empty inline leftovers (Word's bookmark spans)."""
+    nxt = el.getnext()
+    if (el.tail or "").strip(_SPACE):
+        return None
+    while nxt is not None and nxt.tag in ("span", "a") and not nxt.text_content().strip(_SPACE):
+        if (nxt.tail or "").strip(_SPACE):
+            return None
+        nxt = nxt.getnext()
+    return nxt
+
+
+def _roman(text: str) -> int | None:
+    values = [_ROMAN.get(ch) for ch in text.lower()]
+    if not values or None in values:
+        return None
+    total = 0
+    for i, value in enumerate(values):
+        assert value is not None
+        nxt = values[i + 1] if i + 1 < len(values) else None
+        total += -value if nxt is not None and nxt > value else value
+    return total
+
+
+def marker_number(marker: str) -> tuple[str, int] | None:
+    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4)."""
+    text = marker.strip("()").rstrip(".)")
+    if not text:
+        return None
+    if text.replace(".", "").isdigit():
+        last = [part for part in text.split(".") if part][-1]
+        return "1", int(last)
+    if len(text) == 1 and text not in "iI" and text.isascii() and text.isalpha():
+        return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
+    value = _roman(text) if text.isascii() and (text.islower() or text.isupper()) else None
+    if value is not None:
+        return ("i" if text.islower() else "I"), value
+    return None
+
+
+def _kind_of(par: HtmlElement, marker: str, known: ListFormat | None) -> tuple[str, str | None, int | None]:
+    """``(kind, ol type, start)`` of an item: the list definition first, then the marker."""
+    number = marker_number(marker) if marker else None
+    if known is not None:
+        kind, type_, start = known
+        return kind, type_, number[1] if number and kind == "ol" else start
+    stated = par.get(LIST_OF)
+    if stated:
+        kind, _, type_ = stated.partition(" ")
+        return kind, type_ or None, None
+    if number is not None and (_ORDERED.match(marker) or _BARE_LETTER.match(marker)):
+        return "ol", number[0], number[1]
+    return "ul", None, None
+
+
+def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
     found = _list_style(par)
     assert found is not None
     list_id, level, instance = found
     marker = _take_marker(par)
-    ordered = bool(_ORDERED.match(marker))
-    decimal = _DECIMAL.match(marker) if ordered else None
+    kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
+    par.attrib.pop(LIST_OF, None)
     li: HtmlElement = Element("li")
     if par.tag in _HEADINGS:
         # a numbered heading stays a heading, inside its list item
@@ -216,17 +292,23 @@ def _item(par: HtmlElement) -> Item:
         li.text = par.text
         for child in list(par):
             li.append(child)  # moves the child with its tail
-    start = int(decimal.group(1)) if decimal else None
-    return Item(level, "ol" if ordered else "ul", (list_id, instance), li, start)
+    return Item(level, kind, (list_id, instance), li, start, type_)
 
 
-def rebuild_word_lists(body: HtmlElement, max_depth: int) -> int:
+def rebuild_word_lists(
+    body: HtmlElement, max_depth: int, formats: dict[tuple[str, int], ListFormat] | None = None
+) -> int:
     """Turn Word's list paragraphs into nested ``ul``/``ol``; return how many items were built.
 
     A list item sits ``2 * level - 1`` elements below where its paragraph stood; levels are
     capped so that no content goes deeper than ``max_depth``, and a run with no room even for
-    a flat list stays paragraphs.
+    a flat list stays paragraphs. ``formats`` are the document's list definitions
+    (:func:`composer.stages.paste.styles.list_formats`); without one, an item's marker says
+    whether it is numbered and how. A paragraph Word marks as part of a list without a marker
+    of its own (``MsoListParagraph``) continues the item before it.
     """
+    formats = formats or {}
+    _li_paragraphs(body)
     built = 0
     for run in list(_runs(body)):
         first = run[0]
@@ -240,11 +322,17 @@ def rebuild_word_lists(body: HtmlElement, max_depth: int) -> int:
         anchor: HtmlElement = Element("span")  # placeholder keeping the run's position
         first.addprevious(anchor)
         tail = run[-1].tail
-        items = []
+        items: list[Item] = []
         for par in run:
             par.tail = None
             parent.remove(par)
-            items.append(_item(par))
+            if not _is_list_paragraph(par):
+                if items:
+                    items[-1].li.append(par)
+                else:
+                    anchor.addprevious(par)  # a continuation before any item: a paragraph
+                continue
+            items.append(_item(par, formats))
         for top in build_lists(items, levels):
             anchor.addprevious(top)
         built += len(items)
@@ -253,6 +341,36 @@ def rebuild_word_lists(body: HtmlElement, max_depth: int) -> int:
             previous.tail = tail
         parent.remove(anchor)
     return built
+
+
+def _li_paragraphs(body: HtmlElement) -> None:
+    """Word's mix of real lists and list paragraphs: its list items become list paragraphs too.
+
+    Old Word documents put the first levels as ``<ol><li style="mso-list:...">`` and deeper
+    ones as paragraphs; read one way, the levels and the numbering hold across both. The
+    list's own kind and type are kept on the paragraph (:data:`LIST_OF`), and a list left
+    holding nothing but such items is unwrapped.
+    """
+    lists: list[HtmlElement] = []
+    for li in body.iter("li"):
+        parent = li.getparent()
+        if parent is None or parent.tag not in ("ol", "ul") or _list_style(li) is None:
+            continue
+        li.tag = "p"
+        li.set(LIST_OF, f"{parent.tag} {parent.get('type') or ''}".strip())
+        lists.append(parent)
+    unwrap = []
+    for lst in dict.fromkeys(lists):
+        if all(
+            not isinstance(c.tag, str) or c.tag in ("ol", "ul") or c.get(LIST_OF) is not None for c in lst
+        ) and not (lst.text or "").strip(_SPACE):
+            unwrap.append(lst)
+            for outer in lst.iterancestors("ol", "ul"):
+                if not (outer.text or "").strip(_SPACE) and all(
+                    not isinstance(c.tag, str) or c.tag in ("ol", "ul") for c in outer
+                ):
+                    unwrap.append(outer)
+    splice(unwrap=dict.fromkeys(unwrap))
 
 
 def drop_list_markers(body: HtmlElement) -> None:

@@ -1,0 +1,47 @@
+"""Hidden content stays hidden: ``display:none``, ``visibility:hidden`` and Word's ``mso-hide:all``.
+
+A sanitizer drops ``style``, so text the clipboard hid (Word's hidden text and hidden list
+paragraphs, a web page's advert or screen-reader copy) would appear in the post. It goes here,
+before any list is built, and what held visible text is counted (``hidden text``).
+"""
+
+from __future__ import annotations
+
+from lxml.html import HtmlElement
+
+from composer._html.tree import splice
+from composer.document import Document
+from composer.stages.paste.word import declarations
+
+__all__ = ["drop_hidden", "is_hidden"]
+
+_SPACE = " \t\r\n\xa0"
+
+
+def is_hidden(style: str) -> bool:
+    """Whether an inline ``style`` (class rules already merged in) hides its element."""
+    if "none" not in style and "hidden" not in style and "mso-hide" not in style:
+        return False
+    props = declarations(style)
+    return (
+        props.get("display", "").lower().replace("!important", "").strip() == "none"
+        or props.get("visibility", "").lower().strip() == "hidden"
+        or props.get("mso-hide", "").lower().strip() == "all"
+    )
+
+
+def drop_hidden(doc: Document, body: HtmlElement) -> int:
+    """Remove hidden elements with their content (tails stay); return how many held text."""
+    hidden: list[HtmlElement] = []
+    for el in body.iter():
+        style = el.get("style") if isinstance(el.tag, str) else None
+        if style and is_hidden(style) and el is not body:
+            hidden.append(el)
+    # an element inside another hidden one goes with it: keep the outermost only
+    marked = set(hidden)
+    outer = [el for el in hidden if not any(a in marked for a in el.iterancestors())]
+    counted = sum(1 for el in outer if el.text_content().strip(_SPACE))
+    if counted:
+        doc.remove("elements", "hidden text", counted)
+    splice(remove=outer)
+    return counted

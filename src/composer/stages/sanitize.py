@@ -97,6 +97,15 @@ class _Scanner:
     value_at: re.Pattern[str]
 
 
+#: HTML's boolean and valueless attributes: markup when bare, not prose
+_BOOLEAN_ATTRIBUTES = frozenset(
+    (
+        "allowfullscreen async autofocus autoplay checked compact contenteditable controls default "
+        "defer disabled draggable formnovalidate hidden inert ismap itemscope loop multiple muted "
+        "nomodule noshade novalidate nowrap open playsinline readonly required reversed selected "
+        "spellcheck translate"
+    ).split()
+)
 _ATTR_START = frozenset(" \t\n\r\f\"'/")
 _NAME_BEFORE = re.compile(r"([^\s\"'/=<>]+)\s*\Z")
 _SPACED = re.compile(r"=(?<=\s=)")
@@ -183,10 +192,10 @@ def report_removed(doc: Document, source: str, out: str, allow: Allowlist) -> No
     tags = (allow.clean_content_tags - _UNSEEN_ELEMENTS) | (MISSED_TAGS - allow.tags)
     scanner = _scanner(frozenset(tags), allow.url_schemes)
     # the lower-cased source the stages' prefilters made, when no stage has changed the post
-    if source is doc.source:
-        found_in = _missed(doc.lower_source, scanner, doc.start_tags)
-    else:
-        found_in = _missed(source.lower(), scanner, None)
+    # the start tags the person wrote (the shared scan of the source) decide whether the tag
+    # pattern runs: stages add only markup they answer for (the embed stage's players)
+    lower = doc.lower_source if source is doc.source else source.lower()
+    found_in = _missed(lower, scanner, doc.start_tags if doc.format == "html" else None)
     if not found_in:
         return
     found_out = _missed(out.lower(), scanner, None)
@@ -195,7 +204,7 @@ def report_removed(doc: Document, source: str, out: str, allow: Allowlist) -> No
             doc.remove("elements" if name in allow.clean_content_tags else "tags", name, count)
         elif kind == "bare":
             tag, _, words = name.partition(" ")
-            kept = allow.allowed_attributes(tag)
+            kept = allow.allowed_attributes(tag) | _BOOLEAN_ATTRIBUTES
             for word in words.split():
                 if word not in kept:
                     doc.remove("attributes", word, count)

@@ -441,5 +441,6 @@ def _drop_content_tags(doc: Document) -> None:
     if not any(f"<{tag}" in lower for tag in tags):
         return
     for el in list(doc.tree.iter(*tags)):
-        doc.remove("elements", str(el.tag))
+        if el.tag not in _UNSEEN_ELEMENTS:  # counted as report_removed counts for nh3
+            doc.remove("elements", str(el.tag))
         el.drop_tree()

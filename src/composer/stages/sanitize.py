@@ -116,14 +116,14 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> _Scanner:
     """The scanner for an allowlist; cached by value, so policies with equal lists share it."""
     alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
     plain = "|".join(sorted(re.escape(scheme) for scheme in schemes)) or "(?!)"
-    allowed = rf"(?![\s\x00-\x20]*(?:{plain}):)"
+    allowed = rf"(?![\s\x00-\x20]*+(?:{plain}):)"
     # one fixed-width look-behind per name keeps "=" the literal the engine skips to
     named = "|".join(rf"(?<=[\s\"'/]{name}=)" for name in sorted(_URL_ATTRS))
-    value = rf"\s*(?:\"{allowed}([^\"]*)\"|'{allowed}([^']*)'|(?![\"']){allowed}([^\s>]+))"
+    value = rf"\s*+(?:\"{allowed}([^\"]*)\"|'{allowed}([^']*)'|(?![\"']){allowed}([^\s>]+))"
     return _Scanner(
         names=names,
         tags=re.compile(rf"<({alternatives})(?=[\s/>])"),
-        bare=re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*?)\s*/?>"),
+        bare=re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>"),
         handlers=re.compile(r"on[a-z]++(?=\s*+=)"),
         values=re.compile(rf"=(?:{named}){value}"),
         value_at=re.compile(value),
@@ -141,7 +141,7 @@ def _missed(lower: str, scanner: _Scanner, starts: frozenset[str] | None) -> Cou
         for tag in scanner.tags.findall(lower):
             found["tag", tag] += 1
     for tag, words in scanner.bare.findall(lower):
-        found["bare", f"{tag} {words}"] += 1
+        found["bare", f"{tag} {' '.join(words.rstrip('/').split())}"] += 1
     for match in scanner.handlers.finditer(lower):
         at = match.start()
         if at and lower[at - 1] in _ATTR_START:

@@ -45,10 +45,12 @@ _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
 _URL_ATTRS = frozenset({"href", "src", "cite", "action", "formaction", "poster", "background", "data"})
 
 #: unwrapped tags whose loss a reader would notice: media, embedded objects, frames and form
-#: controls (``form``, ``fieldset`` and ``legend`` the parse stage renames and counts itself)
+#: controls (``form``, ``fieldset`` and ``legend`` the parse stage renames and counts itself).
+#: A media element's parts (``picture``, ``source``, ``track``) are not counted on their own:
+#: the ``img`` of a ``picture`` stays, and a lost ``video`` is counted once.
 MISSED_TAGS = frozenset(
     (
-        "img picture video audio source track svg canvas math object embed applet frame frameset "
+        "img video audio svg canvas math object embed applet frame frameset "
         "input button meter progress output datalist keygen map area"
     ).split()
 )

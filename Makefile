@@ -36,7 +36,7 @@ test: lint typecheck
 	$(BIN)/pytest
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run --chart docs/performance.png
 
 # the security suite at full strength: browser oracle, long property runs, pathological inputs,
 # the linear-cost benchmark and a minute of atheris (docs/security.md, fuzz/README.md)

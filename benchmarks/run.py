@@ -6,9 +6,11 @@ bleach.linkify); the markdown path against markdown-it-py's render alone; what e
 of the chain costs; and whether cost grows linearly with the size of a post. Budgets are
 ratios, so the verdicts hold on any machine; absolute numbers are this machine's.
 
-    python -m benchmarks.run [--n POSTS] [--repeat R] [--quick] [--profile]
+    python -m benchmarks.run [--n POSTS] [--repeat R] [--quick] [--profile] [--chart PNG]
 
-Timing: ``time.perf_counter``, a warm-up first, the garbage collector off inside timed
+Timing: CPU time of this process (``time.process_time``; ``--clock wall`` for
+``time.perf_counter``), so time spent waiting for a core on a shared machine is not billed to
+the code; a warm-up first, the garbage collector off inside timed
 loops, the median of ``--repeat`` passes; functions compared by a ratio take turns post by
 post, so load from other processes hits both sides. No test asserts any of these numbers.
 """
@@ -40,7 +42,7 @@ from bs4 import BeautifulSoup
 from lxml import etree
 from markdown_it import MarkdownIt
 
-from benchmarks import corpus
+from benchmarks import chart, corpus
 from composer import DEFAULT_ALLOWLIST, Document, Pipeline, Policy, Stage, Submission
 
 HERE = Path(__file__).resolve().parent
@@ -56,11 +58,19 @@ NO_NETWORK = Policy(embed_mode="cache_only")
 #: the linear check concatenates one post to 1 MB: the count limits are lifted so the big post
 #: does the same work per byte as the small one instead of stopping at a problem
 UNLIMITED = Policy(
-    embed_mode="cache_only", max_length=10**8, max_emoji=10**8, max_images=10**8, max_embeds=10**8
+    embed_mode="cache_only",
+    max_length=10**8,
+    max_emoji=10**8,
+    max_images=10**8,
+    max_embeds=10**8,
+    max_markup_bytes=16 * 1024 * 1024,
 )
 
 
 # -- timing -------------------------------------------------------------------------------
+
+#: the clock every timing reads; ``--clock`` sets it (CPU time by default)
+CLOCK: list[Callable[[], float]] = [time.process_time]
 
 
 def passes(fns: Sequence[Callable[[Any], object]], inputs: Sequence[Any], repeat: int) -> list[list[float]]:
@@ -72,7 +82,7 @@ def passes(fns: Sequence[Callable[[Any], object]], inputs: Sequence[Any], repeat
     for fn in fns:  # warm-up: imports, caches, compiled regexes
         for item in inputs[: max(1, len(inputs) // 5)]:
             fn(item)
-    clock = time.perf_counter
+    clock = CLOCK[0]
     times: list[list[float]] = [[] for _ in fns]
     was_enabled = gc.isenabled()
     for _ in range(max(1, repeat)):
@@ -204,9 +214,9 @@ class Timed:
 
     def __call__(self, doc: Document) -> None:
         had_tree = doc.has_tree
-        start = time.perf_counter()
+        start = CLOCK[0]()
         self.inner(doc)
-        self.seconds += time.perf_counter() - start
+        self.seconds += CLOCK[0]() - start
         self.calls += 1
         if doc.has_tree:
             self.recorder.tree_now = True
@@ -231,12 +241,12 @@ def stage_costs(html_posts: Sequence[str], repeat: int) -> None:
         gc.collect()
         gc.disable()
         try:
-            start = time.perf_counter()
+            start = CLOCK[0]()
             for sub in submissions:
                 recorder.begin()
                 pipe.run(sub)
                 recorder.end()
-            total = time.perf_counter() - start
+            total = CLOCK[0]() - start
         finally:
             gc.enable()
         runs.append((total, proxies, recorder))
@@ -262,7 +272,7 @@ def stage_costs(html_posts: Sequence[str], repeat: int) -> None:
 # -- linear cost ----------------------------------------------------------------------------
 
 
-def linear_cost(post: str, repeat: int) -> None:
+def linear_cost(post: str, repeat: int) -> float:
     """The pipeline on ``post`` repeated to ~100 KB and ~1 MB, the two taking turns.
 
     Each turn runs the 100 KB post as many times as it takes to match the 1 MB post's bytes,
@@ -295,6 +305,7 @@ def linear_cost(post: str, repeat: int) -> None:
     cost = ratio(p_large, p_small)
     verdict("1 MB cost / 100 KB cost", cost, MAX_LINEAR, at_most=True)
     print(f"  (per byte: {cost * small_size / large_size:.2f}x; bytes: {large_size / small_size:.1f}x)")
+    return cost
 
 
 # -- the report -----------------------------------------------------------------------------
@@ -312,14 +323,15 @@ def header(n: int, repeat: int) -> None:
     print("composer benchmarks")
     print(
         f"  Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}, "
-        f"composer {version('composer')}"
+        f"composer {version('forum-composer')}"
     )
     print(
         f"  nh3 {version('nh3')}, lxml {etree.__version__} (libxml2 {libxml2}), "
         f"bleach {version('bleach')}, beautifulsoup4 {version('beautifulsoup4')}, "
         f"markdown-it-py {version('markdown-it-py')}, emoji {version('emoji')}"
     )
-    print(f"  corpus: {n} posts per set (seed 0), median of {repeat} passes, gc off in timed loops")
+    clock = "CPU time" if CLOCK[0] is time.process_time else "wall time"
+    print(f"  corpus: {n} posts per set (seed 0), median of {repeat} passes, {clock}, gc off in timed loops")
 
 
 def section(title: str) -> None:
@@ -412,6 +424,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--profile", action="store_true", help="also profile the pipeline on the 5 KB HTML posts"
     )
     parser.add_argument("--skip-extras", action="store_true", help="do not run bench_emoji / bench_embed")
+    parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu: this process's CPU time (default; fair on a loaded machine); wall: perf_counter",
+    )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        default=None,
+        metavar="PNG",
+        help="also sweep input sizes and write the chart there (make bench: docs/performance.png)",
+    )
     args = parser.parse_args(argv)
     n = args.n or (40 if args.quick else 200)
     repeat = args.repeat or (2 if args.quick else 5)
@@ -419,6 +444,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if n < 1 or repeat < 1:
         parser.error("--n and --repeat must be positive")
 
+    CLOCK[0] = time.process_time if args.clock == "cpu" else time.perf_counter
     header(n, repeat)
     html_5k = corpus.posts_5kb("html", n, args.seed)
     pipe = Pipeline(policy=NO_NETWORK)
@@ -440,8 +466,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     show("composer Pipeline().run", med(p_pipe))
     show("bare nh3.clean", med(p_nh3))
     show("naive chain (bs4, bleach, emoji, linkify)", med(p_naive))
-    verdict("pipeline / nh3.clean", ratio(p_pipe, p_nh3), MAX_VS_NH3, at_most=True)
-    verdict("naive / pipeline", ratio(p_naive, p_pipe2), MIN_VS_NAIVE, at_most=False)
+    findings = chart.Findings()
+    vs_nh3, vs_naive = ratio(p_pipe, p_nh3), ratio(p_naive, p_pipe2)
+    verdict("pipeline / nh3.clean", vs_nh3, MAX_VS_NH3, at_most=True)
+    verdict("naive / pipeline", vs_naive, MIN_VS_NAIVE, at_most=False)
+    findings.ratios["HTML pipeline / nh3.clean, 5 KB"] = (vs_nh3, MAX_VS_NH3, True)
+    findings.ratios["naive chain / HTML pipeline"] = (vs_naive, MIN_VS_NAIVE, False)
     print("  floors, for tuning (not budgets):")
     show("  nh3.Cleaner with the default allowlist", med(p_allow))
     show("  lxml parse + serialize (one tree, no edits)", med(p_tree))
@@ -468,7 +498,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     show("composer Pipeline().run (markdown)", med(p_md_pipe))
     show('MarkdownIt("js-default").render', med(p_md_render))
     show("render + nh3.clean (reference)", med(p_md_nh3))
-    verdict("pipeline / render", ratio(p_md_pipe, p_md_render), MAX_MD_VS_RENDER, at_most=True)
+    vs_render = ratio(p_md_pipe, p_md_render)
+    verdict("pipeline / render", vs_render, MAX_MD_VS_RENDER, at_most=True)
+    findings.ratios["markdown pipeline / render, 5 KB"] = (vs_render, MAX_MD_VS_RENDER, True)
 
     text_5k = corpus.posts_5kb("text", n, args.seed)
     section(f"== text path: 5 KB posts ({sizes(text_5k)}), for reference ==")
@@ -481,9 +513,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     stage_costs(html_5k, repeat)
 
     section("== linear cost: one post repeated to ~100 KB and ~1 MB ==")
-    print("  Policy(max_length=10**8, max_emoji/max_images/max_embeds=10**8, embed_mode='cache_only'):")
-    print("  the default max_length (100 000 chars of visible text) would refuse the 1 MB post")
-    linear_cost(corpus.posts("html", 1, args.seed)[0], max(1, min(repeat, 3)))
+    print("  Policy(max_length=10**8, max_emoji/max_images/max_embeds=10**8, max_markup_bytes=16 MiB,")
+    print("  embed_mode='cache_only'): the default max_length (100 000 chars of visible text) and")
+    print("  max_markup_bytes (512 KiB) would refuse the 1 MB post")
+    linear = linear_cost(corpus.posts("html", 1, args.seed)[0], max(1, min(repeat, 3)))
+    findings.ratios["1 MB cost / 100 KB cost"] = (linear, MAX_LINEAR, True)
+
+    if args.chart is not None:
+        section("== throughput by input size (MB of input per second) ==")
+        big = Pipeline(policy=UNLIMITED)
+        findings.throughput = chart.sweep(
+            {
+                "composer, html": ("html", lambda post: big.run(Submission(post, "html"))),
+                "bare nh3.clean": ("html", nh3.clean),
+                "composer, markdown": ("markdown", lambda post: big.run(Submission(post, "markdown"))),
+                "markdown-it-py render": ("markdown", md.render),
+            },
+            args.seed,
+            max(1, min(repeat, 3)),
+            passes,
+        )
+        chart.show(findings.throughput)
+        title = (
+            f"composer {version('forum-composer')}, Python {platform.python_version()}, "
+            f"nh3 {version('nh3')}, {n} posts a set, median of {repeat} passes"
+        )
+        chart.draw(findings, args.chart, title)
 
     if args.profile:
         section("== profile: the pipeline on the 5 KB HTML posts, 3 passes ==")

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
+from composer._sqlite import ConnectionPool
 from composer.drafts._model import Draft
 from composer.errors import ConfigError, InputError
 
@@ -61,56 +58,19 @@ class SqliteDrafts:
         self.path = os.fspath(path)
         self.busy_timeout = busy_timeout
         self.pool_size = pool_size
-        self._idle: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-        with self._borrow() as connection:  # a bad path fails here, not at the first save
+        self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout, size=pool_size)
+        with self._pool.borrow() as connection:  # a bad path fails here, not at the first save
             for statement in _SCHEMA:
                 connection.execute(statement)
 
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    @contextmanager
-    def _borrow(self) -> Iterator[sqlite3.Connection]:
-        connection = None
-        with self._lock:
-            if self._pid != os.getpid():  # the parent's handles are the parent's: never used nor closed
-                self._idle, self._pid = [], os.getpid()
-            if self._idle:
-                connection = self._idle.pop()
-        if connection is None:
-            connection = self._open()
-        try:
-            yield connection
-        except BaseException:
-            connection.close()  # its state is unknown: not handed to the next caller
-            raise
-        with self._lock:
-            if self._pid == os.getpid() and len(self._idle) < self.pool_size:
-                self._idle.append(connection)
-                connection = None
-        if connection is not None:
-            connection.close()
-
     def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None:
         now = draft.saved_at.timestamp()
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             connection.execute(_PUT, (key, draft.body, draft.format, now, expires))
             connection.execute(_PURGE, (now,))
 
     def get(self, key: str, now: float) -> Draft | None:
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             row = connection.execute(_GET, (key, now)).fetchone()
         if row is None:
             return None
@@ -122,19 +82,14 @@ class SqliteDrafts:
             return None
 
     def delete(self, key: str) -> None:
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             connection.execute("DELETE FROM composer_drafts WHERE key = ?", (key,))
 
     def count(self) -> int:
         """Rows in the table, expired ones included (for tests and monitoring)."""
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             return int(connection.execute("SELECT count(*) FROM composer_drafts").fetchone()[0])
 
     def close(self) -> None:
         """Close the idle connections this process opened; a later call opens new ones."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-            mine = self._pid == os.getpid()
-        if mine:
-            for connection in idle:
-                connection.close()
+        self._pool.close()

@@ -18,14 +18,13 @@ import json
 import logging
 import os
 import random
-import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from composer._sqlite import ConnectionPool
 from composer.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -142,50 +141,12 @@ class SqliteCache:
         self.busy_timeout = busy_timeout
         self.prune_every = prune_every
         self.pool_size = pool_size
-        self._idle: list[sqlite3.Connection] = []
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
-        with self._borrow() as connection:  # create the file and table now: a bad path fails here
+        self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout, size=pool_size)
+        with self._pool.borrow() as connection:  # create the file and table now: a bad path fails here
             connection.execute(self._SCHEMA)
 
-    def _open(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            # WAL keeps the file consistent; a cache may lose the tail
-            connection.execute("PRAGMA synchronous = NORMAL")
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    @contextmanager
-    def _borrow(self) -> Iterator[sqlite3.Connection]:
-        connection = None
-        with self._lock:
-            if self._pid != os.getpid():  # a parent's handles are the parent's: never used nor closed
-                self._idle, self._pid = [], os.getpid()
-            if self._idle:
-                connection = self._idle.pop()
-        if connection is None:
-            connection = self._open()
-        try:
-            yield connection
-        except BaseException:
-            connection.close()  # its state is unknown: do not hand it to the next caller
-            raise
-        with self._lock:
-            if self._pid == os.getpid() and len(self._idle) < self.pool_size:
-                self._idle.append(connection)
-                connection = None
-        if connection is not None:
-            connection.close()
-
     def get(self, key: str) -> dict[str, Any] | None:
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             row = connection.execute(
                 "SELECT value FROM composer_cache WHERE key = ? AND expires > ?", (key, time.time())
             ).fetchone()
@@ -193,7 +154,7 @@ class SqliteCache:
 
     def set(self, key: str, value: Mapping[str, Any], ttl: float) -> None:
         text = _dump(value)
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             if ttl <= 0:
                 connection.execute("DELETE FROM composer_cache WHERE key = ?", (key,))
                 return
@@ -206,18 +167,13 @@ class SqliteCache:
 
     def prune(self) -> int:
         """Delete expired rows; returns how many went."""
-        with self._borrow() as connection:
+        with self._pool.borrow() as connection:
             cursor = connection.execute("DELETE FROM composer_cache WHERE expires <= ?", (time.time(),))
             return cursor.rowcount
 
     def close(self) -> None:
         """Close the idle connections this process opened; a later call opens new ones."""
-        with self._lock:
-            idle, self._idle = self._idle, []
-            mine = self._pid == os.getpid()
-        if mine:
-            for connection in idle:
-                connection.close()
+        self._pool.close()
 
     def __enter__(self) -> SqliteCache:
         return self

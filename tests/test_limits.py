@@ -229,3 +229,27 @@ def test_text_floor_is_never_above_the_visible_text(parts: list[str], fmt: str, 
     result = Pipeline(policy=policy).run(Submission(source, fmt))  # type: ignore[arg-type]
     if result.html or not result.problems:
         assert text_floor(source, fmt, policy.max_embeds) <= len(result.text.replace("\n", "")), result.text
+
+
+#: runs of tag starts whose names never end: the attribute cap's scan read each to the end of
+#: the post from every "<" ("a<" * 8000, 16 KB, took 8 s; found by a review)
+TAG_START_RUNS = {
+    "a< pairs": "a<" * 16_000,
+    "<a pairs then a long word": "<a" * 1_000 + "b" * 100_000,
+    "a< pairs then attributes": "a<" * 8_000 + "<p " + " x" * 300 + ">t</p>",
+}
+
+
+@pytest.mark.parametrize("entry", ["html", "markdown", "text", "paste"])
+@pytest.mark.parametrize("name", sorted(TAG_START_RUNS))
+def test_tag_start_runs_cost_linear_time(name: str, entry: str) -> None:
+    from composer import Clipboard
+    from test_pathological import watchdog
+
+    source = TAG_START_RUNS[name]
+    pipe = Pipeline()
+    if entry == "paste":
+        outcome = watchdog(lambda: pipe.paste(Clipboard(html=source)), timeout=20)
+    else:
+        outcome = watchdog(lambda: pipe.run(Submission(source, entry)), timeout=20)  # type: ignore[arg-type]
+    assert set(outcome.problems) <= {"too_long", "too_complex"}

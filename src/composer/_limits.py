@@ -45,8 +45,11 @@ MAX_ATTRIBUTES = 256
 #: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
 #: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
 #: failing match 2^n retries
+#: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
+#: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
+#: a tag whose name holds a "<" is still found, from that inner "<"
 _MANY_ATTRIBUTES = re.compile(
-    r"<[a-zA-Z][^\s/>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1)"
+    r"<[a-zA-Z][^\s/<>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1)"
     + f"{{{MAX_ATTRIBUTES + 1}}}"
 )
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")

@@ -39,6 +39,7 @@ SCOPE: dict[str, Any] = {
     "Pipeline": Pipeline,
     "Allowlist": Allowlist,
     "DEFAULT_ALLOWLIST": DEFAULT_ALLOWLIST,
+    "replace": dataclasses.replace,
     "Parse": Parse,
     "Sanitize": Sanitize,
 }

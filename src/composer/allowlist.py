@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from composer import _checks
 from composer.errors import ConfigError
@@ -28,7 +29,8 @@ DEFAULT_CLEAN_CONTENT = frozenset(
 
 
 def _frozen(table: Mapping[str, set[str] | frozenset[str]]) -> Mapping[str, frozenset[str]]:
-    return {key: frozenset(values) for key, values in table.items()}
+    """A read-only copy: a shared allowlist (``DEFAULT_ALLOWLIST``) cannot be changed in place."""
+    return MappingProxyType({key: frozenset(values) for key, values in table.items()})
 
 
 @dataclass(frozen=True, eq=False)

@@ -205,6 +205,10 @@ def _shape_error(template: object) -> str | None:
     return None
 
 
+#: URL schemes that run code in the page when a link is followed: never allowlisted
+_SCRIPT_SCHEMES = frozenset({"javascript", "vbscript", "livescript"})
+
+
 def _check_allowlist(allow: object) -> None:
     """The allowlist's own shape; the sanitizer backend is tried on it when a Pipeline is built."""
     if not isinstance(allow, Allowlist):
@@ -228,6 +232,29 @@ def _check_allowlist(allow: object) -> None:
         raise ConfigError(
             f"Policy.allowlist.attributes lists 'class' for {with_class}; class names belong in "
             f"Policy.allowlist.classes, e.g. classes={{{with_class[0]!r}: {{'name'}}}}"
+        )
+    handlers = sorted(
+        f"{tag}.{name}"
+        for tag, names in allow.attributes.items()
+        for name in names
+        if name.lower().startswith("on")
+    )
+    if handlers:
+        raise ConfigError(
+            f"Policy.allowlist.attributes lists the event handlers {handlers}; scripts are never kept: "
+            "take them out"
+        )
+    styled = sorted(tag for tag, names in allow.attributes.items() if "style" in {n.lower() for n in names})
+    if styled:
+        raise ConfigError(
+            f"Policy.allowlist.attributes lists 'style' for {styled}; style attributes are never kept "
+            "(CSS in a post can cover the page or fake its controls): take it out"
+        )
+    scripts = sorted(s for s in allow.url_schemes if s.lower().rstrip(":") in _SCRIPT_SCHEMES)
+    if scripts:
+        raise ConfigError(
+            f"Policy.allowlist.url_schemes lists {scripts}; a link with a script scheme runs code when "
+            "clicked: take it out"
         )
     both = set(allow.tags) & set(allow.clean_content_tags)
     if both:

@@ -253,3 +253,17 @@ def test_tag_start_runs_cost_linear_time(name: str, entry: str) -> None:
     else:
         outcome = watchdog(lambda: pipe.run(Submission(source, entry)), timeout=20)  # type: ignore[arg-type]
     assert set(outcome.problems) <= {"too_long", "too_complex"}
+
+
+#: markdown nested past markdown-it's own limit lost its text with no notice (found by review)
+DEEP_MARKDOWN = {
+    "blockquotes": "intro\n\n" + ">" * 101 + " secret text\n\noutro",
+    "indented list items": "".join("  " * i + f"- item{i}\n" for i in range(120)),
+    "list markers on one line": "- " * 120 + "deep item",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEEP_MARKDOWN))
+def test_deep_markdown_is_too_deep_not_lost(name: str) -> None:
+    result = Pipeline().run(Submission(DEEP_MARKDOWN[name], "markdown"))
+    assert [p.code for p in result.problems] == ["too_deep"]

@@ -76,11 +76,20 @@ def _as_typed(text: str) -> str:
     return text
 
 
+#: markdown-it's nesting limit (see _markdown); Policy.max_depth beyond it cannot be honoured
+#: for markdown (too_deep is reported there instead of text being lost)
+_MAX_NESTING = 256
+
+
 def _markdown() -> MarkdownIt:
     # js-default: raw HTML is never passed through; breaks: a newline is a line break, as
     # forum users expect; linkify with the same URL grammar as the other formats, and link
     # text exactly as typed (markdown-it would decode escapes and punycode in it).
-    md = MarkdownIt("js-default", {"linkify": True, "breaks": True}).enable("linkify")
+    # maxNesting: markdown-it silently drops what lies deeper than it (100 by default, so
+    # ">" * 101 lost its text); at 256 anything it would drop renders deeper than max_depth
+    # (default 100) allows, so the depth check refuses it as too_deep instead
+    options = {"linkify": True, "breaks": True, "maxNesting": _MAX_NESTING}
+    md = MarkdownIt("js-default", options).enable("linkify")
     md.linkify = LinkFinder()
     md.inline.ruler.at("linkify", _linkify_rule)
     md.normalizeLinkText = _as_typed  # type: ignore[method-assign,assignment]

@@ -332,3 +332,19 @@ def test_any_text_round_trips(tmp_path: Path, body: str, fmt: Format, key: str, 
         drafts.save(key, body, fmt)
         loaded = drafts.load(key)
     assert loaded == Draft(body, fmt, at)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: DraftStore.sqlite(":memory:"), "needs a file on disk"),
+        (lambda tmp: DraftStore.sqlite(tmp / "missing" / "x.db"), "cannot open"),
+        (lambda tmp: DraftStore.sqlite(tmp), "cannot open"),
+        (lambda tmp: DraftStore.sqlite(5), "must be a file path"),  # type: ignore[arg-type]
+        (lambda tmp: DraftStore.memory(ttl=timedelta(days=999_999_999)), "at most 100 years"),
+    ],
+)
+def test_a_store_built_wrong_is_a_config_error(make: Any, message: str, tmp_path: Path) -> None:
+    """Found by review: these raised sqlite3 errors, OverflowError or lost drafts later."""
+    with pytest.raises(ConfigError, match=message):
+        make(tmp_path)

@@ -103,7 +103,14 @@ def check_ttl(ttl: object) -> timedelta:
         raise ConfigError(f"DraftStore ttl must be a timedelta or seconds, got {_checks.got(ttl)}")
     if not math.isfinite(seconds) or seconds <= 0:
         raise ConfigError(f"DraftStore ttl must be positive, got {ttl!r}; write ttl=timedelta(days=7)")
+    if seconds > _MAX_TTL_SECONDS:  # an expiry past year 9999 cannot be stored or compared
+        raise ConfigError(
+            f"DraftStore ttl must be at most 100 years, got {ttl!r}; write ttl=timedelta(days=7)"
+        )
     return timedelta(seconds=seconds)
+
+
+_MAX_TTL_SECONDS = 100 * 365.25 * 24 * 3600
 
 
 def check_clock(now: object) -> Clock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from datetime import datetime, timezone
 
 from composer._sqlite import ConnectionPool
@@ -55,13 +56,24 @@ class SqliteDrafts:
     ) -> None:
         if not isinstance(pool_size, int) or isinstance(pool_size, bool) or pool_size <= 0:
             raise ConfigError(f"DraftStore.sqlite pool_size must be a positive int, got {pool_size!r}")
+        if not isinstance(path, (str, os.PathLike)):
+            raise ConfigError(f"DraftStore.sqlite path must be a file path, got {type(path).__name__}")
         self.path = os.fspath(path)
+        if not isinstance(self.path, str) or self.path in ("", ":memory:") or self.path.startswith("file:"):
+            # each pooled connection would open its own empty in-memory database
+            raise ConfigError(
+                f"DraftStore.sqlite needs a file on disk, got {self.path!r}; use DraftStore.memory() "
+                "for drafts that live in one process"
+            )
         self.busy_timeout = busy_timeout
         self.pool_size = pool_size
         self._pool = ConnectionPool(self.path, busy_timeout=busy_timeout, size=pool_size)
-        with self._pool.borrow() as connection:  # a bad path fails here, not at the first save
-            for statement in _SCHEMA:
-                connection.execute(statement)
+        try:
+            with self._pool.borrow() as connection:  # a bad path fails here, not at the first save
+                for statement in _SCHEMA:
+                    connection.execute(statement)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"DraftStore.sqlite cannot open {self.path!r} as a database: {exc}") from exc
 
     def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None:
         now = draft.saved_at.timestamp()

@@ -105,7 +105,8 @@ class DraftStore:
     ) -> DraftStore:
         """Drafts in the SQLite file at ``path`` (created when missing; WAL mode), safe to share
         between the processes and threads of one host. At most ``pool_size`` idle connections
-        are kept. Raises ``sqlite3.Error`` when the file cannot be opened."""
+        are kept. Raises :class:`~composer.ConfigError` for a path that is not a file on disk
+        (``":memory:"`` included: use :meth:`memory`) or cannot be opened as a database."""
         return cls(
             SqliteDrafts(path, pool_size=pool_size), policy=policy, max_bytes=max_bytes, ttl=ttl, now=now
         )

@@ -501,3 +501,15 @@ def test_raw_count_equals_the_tree_walk(source: str) -> None:
     walk = _Walk(doc.policy, trim=False)
     walk.element(doc.tree, code=False)
     assert fast.stats["emoji"] == walk.count
+
+
+def test_a_translated_limit_also_covers_none() -> None:
+    """Found by review: with max_emoji=0 a forum that translated emoji_limit got English."""
+    translated = Policy(max_emoji=0, messages={"emoji_limit": "Nur {limit} Emoji."})
+    assert Pipeline(policy=translated).run(Submission("😀")).problems[0].message == "Nur 0 Emoji."
+    both = Policy(max_emoji=0, messages={"emoji_limit": "Nur {limit}.", "emoji_none": "Keine Emoji."})
+    assert Pipeline(policy=both).run(Submission("😀")).problems[0].message == "Keine Emoji."
+    assert (
+        Pipeline(policy=Policy(max_emoji=0)).run(Submission("😀")).problems[0].message
+        == "Emoji are not allowed."
+    )

@@ -203,7 +203,10 @@ def _report(doc: Document, found: int, removed: int) -> None:
     if removed:
         doc.notice("emoji_trimmed", removed=removed, limit=limit)
     elif found > limit:
-        doc.problem("emoji_limit", template="emoji_none" if limit == 0 else None, limit=limit)
+        # "Emoji are not allowed." for 0, unless the forum translated only emoji_limit
+        messages = doc.policy.messages
+        none = limit == 0 and ("emoji_none" in messages or "emoji_limit" not in messages)
+        doc.problem("emoji_limit", template="emoji_none" if none else None, limit=limit)
 
 
 def _count_without_tree(doc: Document) -> int | None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
-from composer.document import CLIPBOARD_HTML, Document
+from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
 from composer.stages.images.urls import (
     _ANYWHERE,
     _CARRIERS,
@@ -217,7 +217,7 @@ class Images:
                 if shrunk is not markup:
                     doc.set_html(shrunk)
             run.walk(doc.tree)
-            if doc.format == "html":  # what an earlier stage dropped uncounted still counts
+            if doc.env.get(PASTE_CLEANED):  # what the paste stage dropped uncounted still counts
                 for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
         clipboard_html = doc.env.get(CLIPBOARD_HTML)

@@ -226,9 +226,10 @@ def _count_without_tree(doc: Document) -> int | None:
     raw = doc.html
     if _emoji.has_entity(raw):
         return None if _emoji.found_any(htmllib.unescape(raw)) else 0
-    if not _emoji.found_any(raw):
+    found = _emoji.spans(raw)  # once: the placing below reads the same spans
+    if not found:
         return 0
-    return _count_in_raw_text(raw, facts.lower if raw is source else lower_in_place(raw), doc.policy)
+    return _count_in_raw_text(raw, found, facts.lower if raw is source else lower_in_place(raw), doc.policy)
 
 
 #: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
@@ -236,14 +237,14 @@ _RAW_LIMIT = 40
 _TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
 
 
-def _count_in_raw_text(raw: str, lower: str, policy: Policy) -> int | None:
-    """The count when every emoji in the raw HTML stands in plain visible text, else None.
+def _count_in_raw_text(raw: str, found: list[tuple[int, int]], lower: str, policy: Policy) -> int | None:
+    """The count when every emoji in the raw HTML (``found``: their spans) stands in plain
+    visible text, else None.
 
     Each emoji is placed by looking back a short way with C-speed ``rfind``: not inside a
     tag, not inside a URL; and one pass over the tags of uncounted elements (code, pre,
     script, ...) tells whether any is open around it.
     """
-    found = _emoji.spans(raw)
     if len(found) > _RAW_LIMIT:
         return None
     hidden = _HIDDEN | policy.allowlist.clean_content_tags

@@ -209,8 +209,12 @@ class Images:
 
     def __call__(self, doc: Document) -> None:
         files = sum(1 for mime, _data in doc.files if mime.split(";")[0].strip().lower().startswith("image/"))
+        work = _has_work(doc)
+        if not (work or files or doc.env.get(CLIPBOARD_HTML)):
+            doc.stats["images"] = 0  # the common post: nothing to walk, count or report
+            return
         run = _Run(doc)
-        if _has_work(doc):
+        if work:
             if not doc.has_tree and len(doc.html) > _LONG_VALUE:
                 markup = doc.html
                 shrunk = shrink_payloads(markup)

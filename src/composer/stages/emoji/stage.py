@@ -257,16 +257,21 @@ def _count_in_raw_text(raw: str, found: list[tuple[int, int]], lower: str, polic
             seen += 1
         if depth:
             return None  # in an element whose text does not count
-        window = raw[max(start - _LOOK_BACK, 0) : start]
-        lt, gt = window.rfind("<"), window.rfind(">")
+        low = max(start - _LOOK_BACK, 0)  # the look-back window, searched in place (no copy)
+        lt, gt = raw.rfind("<", low, start), raw.rfind(">", low, start)
         if lt > gt or (lt < 0 and gt < 0 and start > _LOOK_BACK):
             return None  # in a tag (an attribute value), or too far to tell
         # back to the last white space, across tags: a parser may merge the text around a
-        # stray end tag, so an emoji after "</b>" may still end a URL
-        space = max(window.rfind(end) for end in _TOKEN_ENDS)
+        # stray end tag, so an emoji after "</b>" may still end a URL; each kind of space is
+        # looked for only after the last one found, so the window is read about once
+        space = -1
+        for end in _TOKEN_ENDS:
+            last = raw.rfind(end, space + 1 if space >= 0 else low, start)
+            if last >= 0:
+                space = last
         if space < 0 and start > _LOOK_BACK:
             return None
-        token = lower[max(start - _LOOK_BACK, 0) + space + 1 : start]
+        token = lower[space + 1 if space >= 0 else low : start]
         if "://" in token or "www." in token:
             return None  # perhaps part of a URL: the tree knows
     return len(found)

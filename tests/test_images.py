@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from composer import Clipboard, Pipeline, Policy, Submission
 from composer.document import Document
@@ -337,3 +339,14 @@ def test_a_long_markdown_image_is_counted_by_its_own_scheme(scheme: str) -> None
     result = PIPE.run(Submission(f"![x]({scheme}{'A' * 3000})", "markdown"))
     assert result.html.strip() == ""
     assert _removed_images(result) == {scheme.split(":")[0] + ":": 1}
+
+
+# The source is scanned for pasted pictures only after the paste stage cleaned the tree (it
+# drops ``style``, ``background``, VML uncounted); otherwise the tree pass alone must count
+# every picture the source holds, alone or mixed with others.
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([case[1] for case in HTML_CASES]), min_size=1, max_size=4))
+def test_the_tree_pass_counts_what_the_source_holds(sources: list[str]) -> None:
+    source = "\n".join(sources)
+    result = PIPE.run(Submission(source))
+    assert _removed_images(result) == {f"{scheme}:": count for scheme, count in scan(source).items()}

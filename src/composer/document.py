@@ -23,6 +23,10 @@ from composer.result import Action, Notice, Problem, Result
 CLIPBOARD_HTML = "clipboard_html"
 #: ``env`` key: the player iframes the embed stage built (list of elements)
 EMBED_IFRAMES = "embed.iframes"
+#: ``env`` key: set (True) when the paste stage cleaned the tree. It may then have dropped
+#: pasted pictures uncounted (``style`` and ``background`` values, VML, hidden elements), which
+#: only the source still shows; the images stage scans the source for them only then (bool)
+PASTE_CLEANED = "paste.cleaned"
 
 
 class Document:

@@ -71,10 +71,13 @@ def utf8_size(body: str | bytes) -> int:
 
 
 def _no_controls(text: str) -> bool:
-    """A C-speed test that ``text`` holds none of :data:`_CONTROLS` (False may be a false alarm)."""
-    if text.isascii():
-        return not text.encode("ascii").translate(None, _ASCII_OK)
-    return text.replace("\n", "").replace("\t", "").replace("\r", "").isprintable()
+    """A C-speed test that ``text`` holds none of :data:`_CONTROLS` (False may be a false alarm).
+
+    Only ASCII text is answered here: in other text a no-break space or an emoji's joiner
+    (both not printable) made the former ``isprintable`` test fail for most posts, so its
+    three copies of the text were paid before the one regex search that decides anyway.
+    """
+    return text.isascii() and not text.encode("ascii").translate(None, _ASCII_OK)
 
 
 def clean_controls(text: str) -> tuple[str, int]:

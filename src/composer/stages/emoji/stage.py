@@ -229,9 +229,10 @@ def _count_without_tree(doc: Document) -> int | None:
     raw = doc.html
     if _emoji.has_entity(raw):
         return None if _emoji.found_any(htmllib.unescape(raw)) else 0
-    if not _emoji.found_any(raw):
+    found = _emoji.spans(raw)  # once: the placing below reads the same spans
+    if not found:
         return 0
-    return _count_in_raw_text(raw, facts.lower if raw is source else lower_in_place(raw), doc.policy)
+    return _count_in_raw_text(raw, found, facts.lower if raw is source else lower_in_place(raw), doc.policy)
 
 
 #: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
@@ -239,14 +240,14 @@ _RAW_LIMIT = 40
 _TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
 
 
-def _count_in_raw_text(raw: str, lower: str, policy: Policy) -> int | None:
-    """The count when every emoji in the raw HTML stands in plain visible text, else None.
+def _count_in_raw_text(raw: str, found: list[tuple[int, int]], lower: str, policy: Policy) -> int | None:
+    """The count when every emoji in the raw HTML (``found``: their spans) stands in plain
+    visible text, else None.
 
     Each emoji is placed by looking back a short way with C-speed ``rfind``: not inside a
     tag, not inside a URL; and one pass over the tags of uncounted elements (code, pre,
     script, ...) tells whether any is open around it.
     """
-    found = _emoji.spans(raw)
     if len(found) > _RAW_LIMIT:
         return None
     hidden = _HIDDEN | policy.allowlist.clean_content_tags
@@ -259,16 +260,21 @@ def _count_in_raw_text(raw: str, lower: str, policy: Policy) -> int | None:
             seen += 1
         if depth:
             return None  # in an element whose text does not count
-        window = raw[max(start - _LOOK_BACK, 0) : start]
-        lt, gt = window.rfind("<"), window.rfind(">")
+        low = max(start - _LOOK_BACK, 0)  # the look-back window, searched in place (no copy)
+        lt, gt = raw.rfind("<", low, start), raw.rfind(">", low, start)
         if lt > gt or (lt < 0 and gt < 0 and start > _LOOK_BACK):
             return None  # in a tag (an attribute value), or too far to tell
         # back to the last white space, across tags: a parser may merge the text around a
-        # stray end tag, so an emoji after "</b>" may still end a URL
-        space = max(window.rfind(end) for end in _TOKEN_ENDS)
+        # stray end tag, so an emoji after "</b>" may still end a URL; each kind of space is
+        # looked for only after the last one found, so the window is read about once
+        space = -1
+        for end in _TOKEN_ENDS:
+            last = raw.rfind(end, space + 1 if space >= 0 else low, start)
+            if last >= 0:
+                space = last
         if space < 0 and start > _LOOK_BACK:
             return None
-        token = lower[max(start - _LOOK_BACK, 0) + space + 1 : start]
+        token = lower[space + 1 if space >= 0 else low : start]
         if "://" in token or "www." in token:
             return None  # perhaps part of a URL: the tree knows
     return len(found)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
-from composer.document import CLIPBOARD_HTML, Document
+from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
 from composer.stages.images.urls import (
     _ANYWHERE,
     _CARRIERS,
@@ -209,15 +209,19 @@ class Images:
 
     def __call__(self, doc: Document) -> None:
         files = sum(1 for mime, _data in doc.files if mime.split(";")[0].strip().lower().startswith("image/"))
+        work = _has_work(doc)
+        if not (work or files or doc.env.get(CLIPBOARD_HTML)):
+            doc.stats["images"] = 0  # the common post: nothing to walk, count or report
+            return
         run = _Run(doc)
-        if _has_work(doc):
+        if work:
             if not doc.has_tree and len(doc.html) > _LONG_VALUE:
                 markup = doc.html
                 shrunk = shrink_payloads(markup)
                 if shrunk is not markup:
                     doc.set_html(shrunk)
             run.walk(doc.tree)
-            if doc.format == "html":  # what an earlier stage dropped uncounted still counts
+            if doc.env.get(PASTE_CLEANED):  # what the paste stage dropped uncounted still counts
                 for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
         clipboard_html = doc.env.get(CLIPBOARD_HTML)

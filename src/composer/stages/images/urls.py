@@ -273,7 +273,8 @@ def scan(markup: str) -> Counter[str]:
     """Pasted images in an HTML source, counted by scheme, as the tree pass would count them.
 
     Run on the source as it arrived, so pictures an earlier stage already dropped uncounted
-    (the paste stage strips VML, ``style`` and ``xlink:href``) are still reported.
+    (the paste stage strips VML, ``style``, ``background``, ``xlink:href``) are still reported; the stage
+    calls it only when the paste stage cleaned the tree (``PASTE_CLEANED`` in ``doc.env``).
     """
     counts: Counter[str] = Counter()
     word = _Word()

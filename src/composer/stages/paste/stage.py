@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.document import Document
+from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
@@ -89,6 +89,7 @@ class Paste:
         elif not _needs_work(doc.scan.lower, doc.scan.start_tags):
             return
         clean(doc, doc.tree, paste=rich_paste)
+        doc.env[PASTE_CLEANED] = True  # the images stage counts what was dropped from the source
 
 
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:

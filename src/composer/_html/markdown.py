@@ -1,0 +1,165 @@
+"""Sanitized HTML to markdown source, for a markdown editor (``paste(..., target="markdown")``).
+
+markdownify does the bulk (headings, emphasis, links, nested and numbered lists, blockquotes);
+our converters take over where it fails on the cleaned trees (docs/paste.md):
+
+- tables: GFM needs a header row, so the first row is the header when there is no ``<th>``
+  row; a cell holds one line, so its blocks (paragraphs, list items) join with spaces;
+- code blocks: the fence is longer than any backtick run inside, the text is kept exactly
+  (indentation, blank lines), and ``class="language-x"`` becomes the info string;
+- two adjacent lists of one kind: markdown would merge them, so the second changes its
+  marker (``-``/``*`` for bullets, ``.``/``)`` for numbers), which starts a new list;
+- a link with no text left (its image was removed) stays an empty link ``[](href)``;
+- text: every character markdown could read as syntax is backslash-escaped, so the
+  markdown renders back to the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import markdownify
+
+__all__ = ["html_to_markdown"]
+
+_BACKTICKS = re.compile(r"`+")
+_LANGUAGE = re.compile(r"(?:^|\s)language-([\w+#.-]+)")
+_SPACES = re.compile(r"\s+")
+# ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
+_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
+
+
+def _fence(code: str) -> str:
+    """Three backticks, or one more than the longest run of backticks inside ``code``."""
+    longest = max((len(run) for run in _BACKTICKS.findall(code)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _cell_text(text: str) -> str:
+    """One table cell's markdown on one line; a ``|`` inside is escaped already."""
+    return _SPACES.sub(" ", text).strip()
+
+
+# the stub declares only the public options; the convert_* hooks we override are untyped there
+_Base: Any = markdownify.MarkdownConverter
+
+
+class _Converter(_Base):  # type: ignore[misc]
+    """markdownify with our tables, fences, list separation, empty links and escaping."""
+
+    def escape(self, text: str, parent_tags: set[str]) -> str:
+        if not text:
+            return ""
+        text = _SPECIAL.sub(r"\\\1", text)
+        return _LINE_START.sub(_escape_line_start, text)
+
+    def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        code = el.get_text()
+        if code.startswith("\n"):
+            code = code[1:]  # the HTML parser drops it too
+        code = code.removesuffix("\n")
+        if not code.strip():
+            return ""
+        fence = _fence(code)
+        classes = " ".join(el.get("class") or [])
+        inner = el.find("code")
+        if inner is not None:
+            classes += " " + " ".join(inner.get("class") or [])
+        language = _LANGUAGE.search(classes)
+        info = language.group(1) if language else ""
+        return f"\n\n{fence}{info}\n{code}\n{fence}\n\n"
+
+    def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        href = el.get("href")
+        if not text.strip() and href and "_noformat" not in parent_tags:
+            return f"[]({href})"
+        return str(super().convert_a(el, text, parent_tags))
+
+    def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        out = str(super().convert_list(el, text, parent_tags))
+        if _same_lists_before(el) % 2:
+            # a second marker kind starts a new list where markdown would merge the two
+            if el.name == "ol":
+                out = re.sub(r"^(\s*\d+)\.", r"\1)", out, count=1, flags=re.M)
+                out = re.sub(r"(?m)^(\d+)\. ", r"\1) ", out)
+            else:
+                out = re.sub(r"(?m)^([*+-]) ", lambda m: ("+" if m.group(1) != "+" else "*") + " ", out)
+        return out
+
+    convert_ul = convert_list
+    convert_ol = convert_list
+
+    def convert_table(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        rows = [row for row in el.find_all("tr") if row.find_parent("table") is el]
+        if not rows:
+            return ""
+        lines: list[list[str]] = []
+        for row in rows:
+            cells = [c for c in row.find_all(["td", "th"]) if c.find_parent("tr") is row]
+            line: list[str] = []
+            for cell in cells:
+                line.append(_cell_text(self.process_tag(cell, parent_tags={"_inline", "td"})))
+                span = str(cell.get("colspan") or "1")
+                line.extend([""] * (min(int(span), 1000) - 1 if span.isdigit() and int(span) > 1 else 0))
+            lines.append(line)
+        width = max(len(line) for line in lines)
+        lines = [line + [""] * (width - len(line)) for line in lines]
+        rendered = ["| " + " | ".join(line) + " |" for line in lines]
+        rendered.insert(1, "|" + "|".join([" --- "] * width) + "|")
+        return "\n\n" + "\n".join(rendered) + "\n\n"
+
+    def convert_td(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        return text + " "
+
+    convert_th = convert_td
+
+    def convert_p(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        if "td" in parent_tags:
+            return " " + text + " "
+        return str(super().convert_p(el, text, parent_tags))
+
+    def convert_li(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        if "td" in parent_tags:
+            return " " + text + " "
+        if text.strip() in ("", "\\"):
+            # an empty item (or one holding only a line break) stays an item: a bare marker
+            return str(super().convert_li(el, "x", parent_tags)).rstrip()[:-1].rstrip() + "\n"
+        return str(super().convert_li(el, text, parent_tags))
+
+    def convert_tr(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        return text
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    lead, mark = match.group(1), match.group(2)
+    if mark.isdigit():
+        return lead + mark + "\\"  # "1." -> "1\." stays text
+    return lead + "\\" + mark
+
+
+def _same_lists_before(el: Any) -> int:
+    """How many lists of ``el``'s kind come right before it (odd ones change their marker)."""
+    count = 0
+    prev = el.find_previous_sibling()
+    while prev is not None and prev.name == el.name:
+        count += 1
+        prev = prev.find_previous_sibling()
+    return count
+
+
+def html_to_markdown(html: str) -> str:
+    """The markdown source for a sanitized HTML fragment (``str`` -> ``str``, never raises on
+    HTML the sanitizer let through). Headings are ATX (``#``), emphasis is ``*``/``**``, bullets
+    are ``-``; ``""`` for a fragment with no text."""
+    converter = _Converter(
+        heading_style="atx",
+        bullets="-",
+        strong_em_symbol="*",
+        newline_style="backslash",
+        escape_asterisks=False,
+        escape_underscores=False,
+        escape_misc=False,
+    )
+    return str(converter.convert(html)).strip("\n")

@@ -1,0 +1,139 @@
+"""``paste(..., target="markdown")``: markdown source for a markdown editor, and its round trip.
+
+The round trip: every clipboard of the corpus, pasted with ``target="markdown"`` and the
+markdown rendered back through ``Pipeline().run(Submission(md, "markdown"))``, keeps the rich
+paste's visible text (whitespace aside), its links, its emphasis, its lists (kind, depth,
+start, item count), its code blocks and its table cells, except where markdown has no syntax
+for what the paste holds (KNOWN, each with its reason).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml.html import HtmlElement, fragment_fromstring
+
+from composer import Clipboard, InputError, Pipeline, Submission
+from corpus_paths import CORPORA
+from fixture_files import FIXTURES, read_cases
+
+PIPE = Pipeline()
+PASTE_CORPUS = CORPORA / "paste"
+_SPACES = re.compile(r"\s+")
+_MARKS = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "code": "code", "s": "s", "del": "s"}
+
+#: clipboard -> the aspects that differ after the round trip, and why markdown cannot keep them
+KNOWN: dict[str, tuple[set[str], str]] = {
+    "word/generic/list-in-table/input.html": (
+        {"lists"},
+        "a GFM cell holds one line: the list's items join with spaces",
+    ),
+}
+
+
+def _clipboards() -> list[Path]:
+    return sorted(PASTE_CORPUS.rglob("input*.html")) if PASTE_CORPUS.is_dir() else []
+
+
+def _squash(text: str) -> str:
+    return _SPACES.sub("", text)
+
+
+def _depth(el: HtmlElement) -> int:
+    return sum(1 for a in el.iterancestors() if a.tag in ("ul", "ol"))
+
+
+def semantics(html: str) -> dict[str, object]:
+    """What the round trip must keep, by aspect: text, links, marks, lists, code, cells."""
+    root = fragment_fromstring(html or "<p></p>", create_parent="div")
+    return {
+        "text": _squash(root.text_content()),
+        "links": [a.get("href") for a in root.iter("a")],
+        "marks": [(_MARKS[str(e.tag)], _squash(e.text_content())) for e in root.iter() if e.tag in _MARKS],
+        "lists": [
+            (e.tag, _depth(e), e.get("start") or "1", len([c for c in e if c.tag == "li"]))
+            for e in root.iter("ul", "ol")
+        ],
+        "code": [pre.text_content().removesuffix("\n") for pre in root.iter("pre")],
+        "cells": [_squash(c.text_content()) for c in root.iter("td", "th") if _squash(c.text_content())],
+    }
+
+
+def _differing(html: str) -> set[str]:
+    markdown = PIPE.paste(Clipboard(html=html), target="markdown").markdown
+    assert markdown is not None
+    before = semantics(PIPE.paste(Clipboard(html=html)).html)
+    after = semantics(PIPE.run(Submission(markdown, "markdown")).html)
+    return {aspect for aspect in before if before[aspect] != after[aspect]}
+
+
+def test_the_corpus_is_there() -> None:
+    assert len(_clipboards()) >= 80
+
+
+@pytest.mark.parametrize("path", _clipboards(), ids=lambda p: p.relative_to(PASTE_CORPUS).as_posix())
+def test_round_trip(path: Path) -> None:
+    name = path.relative_to(PASTE_CORPUS).as_posix()
+    expected, _reason = KNOWN.get(name, (set(), ""))
+    assert _differing(path.read_text(encoding="utf-8")) == expected
+
+
+def test_known_names_exist() -> None:
+    names = {p.relative_to(PASTE_CORPUS).as_posix() for p in _clipboards()}
+    assert set(KNOWN) <= names
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"),
+    read_cases(FIXTURES / "paste" / "markdown.txt"),
+    ids=[c[0] for c in read_cases(FIXTURES / "paste" / "markdown.txt")],
+)
+def test_markdown_case(title: str, source: str, expected: str) -> None:
+    """Each case's markdown, and the case renders back to the same text and links."""
+    plain = title.startswith("plain:")
+    result = PIPE.paste(Clipboard(html=source), plain=plain, target="markdown")
+    assert result.markdown == expected
+    back = semantics(PIPE.run(Submission(expected, "markdown")).html)
+    pasted = semantics(result.html)
+    assert (back["text"], back["links"]) == (pasted["text"], pasted["links"])
+
+
+def test_same_notices_and_undo_as_the_html_target() -> None:
+    clip = Clipboard(html="<p>hi<script>x()</script></p>", files=(("image/png", b"\x89PNG"),))
+    html, markdown = PIPE.paste(clip), PIPE.paste(clip, target="markdown")
+    assert markdown.notices == html.notices and markdown.problems == html.problems
+    assert markdown.html == html.html and html.markdown is None
+    assert markdown.markdown == "hi" and markdown.to_dict()["markdown"] == "hi"
+    assert markdown.notices[0].action is not None
+    assert markdown.notices[0].action.code == "paste_as_plain"
+
+
+def test_a_refused_paste_has_empty_markdown() -> None:
+    big = Pipeline().with_policy(PIPE.policy.__class__(max_length=10))
+    result = big.paste(Clipboard(html="<p>" + "x" * 100 + "</p>"), target="markdown")
+    assert not result.ok and result.markdown == ""
+
+
+@pytest.mark.parametrize("target", ["md", "HTML", "", None, 1, b"markdown"])
+def test_another_target_is_an_input_error(target: object) -> None:
+    with pytest.raises(InputError, match=r"paste\(target=\.\.\.\)"):
+        PIPE.paste(Clipboard(html="<p>x</p>"), target=target)  # type: ignore[arg-type]
+
+
+_WORDS = st.text(
+    alphabet=st.sampled_from([*"ab1 .-+*_`#[]()<>!|~&\\=", "\u00a0"]), min_size=1, max_size=30
+).filter(lambda s: s.strip())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORDS, min_size=1, max_size=4))
+def test_special_characters_render_back_as_the_same_text(paragraphs: list[str]) -> None:
+    """Any text of markdown's special characters, pasted as paragraphs, renders back the same."""
+    from html import escape
+
+    html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    assert _differing(html) == set()

@@ -9,6 +9,8 @@ our converters take over where it fails on the cleaned trees (docs/paste.md):
   (indentation, blank lines), and ``class="language-x"`` becomes the info string;
 - two adjacent lists of one kind: markdown would merge them, so the second changes its
   marker (``-``/``*`` for bullets, ``.``/``)`` for numbers), which starts a new list;
+- emphasis markdown would not read back (``**(a)**b``: a delimiter next to punctuation on
+  the inside and a letter on the outside) keeps its text without the mark;
 - a link with no text left (its image was removed) stays an empty link ``[](href)``;
 - text: every character markdown could read as syntax is backslash-escaped, so the
   markdown renders back to the same text.
@@ -21,6 +23,8 @@ from typing import Any
 
 import markdownify
 
+from composer._html.markdown_marks import DELIMITERS, undelimitable
+
 __all__ = ["html_to_markdown"]
 
 _BACKTICKS = re.compile(r"`+")
@@ -29,6 +33,9 @@ _SPACES = re.compile(r"\s+")
 # ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
+# a line of a block's own text: its start, or after a hard break we wrote
+_BLOCK_LINE = re.compile(r"(\A|\\\n)([ \t]*)([-+=>]|\d{1,9}(?=[.)]))")
+_BLOCK_TAGS = frozenset("p div ul ol li pre blockquote table h1 h2 h3 h4 h5 h6 hr".split())
 
 
 def _fence(code: str) -> str:
@@ -54,6 +61,24 @@ class _Converter(_Base):  # type: ignore[misc]
             return ""
         text = _SPECIAL.sub(r"\\\1", text)
         return _LINE_START.sub(_escape_line_start, text)
+
+    def convert_soup(self, soup: Any) -> str:
+        self._undelimitable = undelimitable(soup)
+        return str(super().convert_soup(soup))
+
+    def _mark(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        if "_noformat" in parent_tags:
+            return text
+        inner = text.strip()
+        if not inner:
+            return text if "\xa0" in text else ""
+        # edge white space (a no-break space too) stays outside the delimiters
+        lead = text[: len(text) - len(text.lstrip())]
+        trail = text[len(text.rstrip()) :]
+        mark = "" if id(el) in self._undelimitable else DELIMITERS[el.name]
+        return f"{lead}{mark}{inner}{mark}{trail}"
+
+    convert_b = convert_strong = convert_i = convert_em = convert_s = convert_del = _mark
 
     def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
         code = el.get_text()
@@ -118,11 +143,13 @@ class _Converter(_Base):  # type: ignore[misc]
     def convert_p(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags:
             return " " + text + " "
-        return str(super().convert_p(el, text, parent_tags))
+        return str(super().convert_p(el, _escape_block_lines(text), parent_tags))
 
     def convert_li(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags:
             return " " + text + " "
+        if not _starts_with_block(el):
+            text = _escape_block_lines(text.lstrip())
         if text.strip() in ("", "\\"):
             # an empty item (or one holding only a line break) stays an item: a bare marker
             return str(super().convert_li(el, "x", parent_tags)).rstrip()[:-1].rstrip() + "\n"
@@ -137,6 +164,26 @@ def _escape_line_start(match: re.Match[str]) -> str:
     if mark.isdigit():
         return lead + mark + "\\"  # "1." -> "1\." stays text
     return lead + "\\" + mark
+
+
+def _escape_block_lines(text: str) -> str:
+    """Escape what would start a list, a quote or a heading underline at a line start: the
+    escaping of one text node misses ``1`` then ``<b>.</b>``."""
+    return _BLOCK_LINE.sub(_escape_block_line, text)
+
+
+def _escape_block_line(match: re.Match[str]) -> str:
+    start, lead, mark = match.groups()
+    return start + lead + (mark + "\\" if mark.isdigit() else "\\" + mark)
+
+
+def _starts_with_block(el: Any) -> bool:
+    """True when an element's first shown child is a block (a nested list, a paragraph)."""
+    for child in el.children:
+        if getattr(child, "name", None) is None and not str(child).strip():
+            continue
+        return getattr(child, "name", None) in _BLOCK_TAGS
+    return False
 
 
 def _same_lists_before(el: Any) -> int:

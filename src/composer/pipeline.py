@@ -162,7 +162,9 @@ class Pipeline:
         None) or ``"markdown"``: the same chain and notices, and ``Result.markdown`` holds
         the safe HTML as markdown source (``""`` when a problem stopped the run).
         Raises :class:`~composer.InputError` when ``plain`` is not a bool (``"false"`` is
-        not a way to say False) or ``target`` is not ``"html"`` or ``"markdown"``.
+        not a way to say False) or ``target`` is not ``"html"`` or ``"markdown"``, and
+        :class:`~composer.StageError` (stage ``"markdown"``) when a policy's ``max_depth``
+        let through nesting too deep to convert.
         """
         if not isinstance(clipboard, Clipboard):
             raise InputError(f"paste() takes a Clipboard, not {type(clipboard).__name__}")
@@ -171,7 +173,11 @@ class Pipeline:
             raise InputError(f"paste(target=...) must be 'html' or 'markdown', got {_checks.got(target)}")
         result = self._paste(clipboard, plain)
         if target == "markdown":
-            return dataclasses.replace(result, markdown=html_to_markdown(result.html))
+            try:
+                markdown = html_to_markdown(result.html)
+            except RecursionError as exc:  # nesting a policy's max_depth let through
+                raise StageError("markdown", "input too complex (RecursionError)") from exc
+            return dataclasses.replace(result, markdown=markdown)
         return result
 
     def _paste(self, clipboard: Clipboard, plain: bool) -> Result:

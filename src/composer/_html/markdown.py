@@ -30,6 +30,7 @@ __all__ = ["html_to_markdown"]
 _BACKTICKS = re.compile(r"`+")
 _LANGUAGE = re.compile(r"(?:^|\s)language-([\w+#.-]+)")
 _SPACES = re.compile(r"\s+")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 # ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
@@ -45,8 +46,9 @@ def _fence(code: str) -> str:
 
 
 def _cell_text(text: str) -> str:
-    """One table cell's markdown on one line; a ``|`` inside is escaped already."""
-    return _SPACES.sub(" ", text).strip()
+    """One table cell's markdown on one line, every ``|`` escaped (in code spans and link
+    addresses too: GFM splits the row first)."""
+    return _UNESCAPED_PIPE.sub(r"\\|", _SPACES.sub(" ", text).strip())
 
 
 # the stub declares only the public options; the convert_* hooks we override are untyped there
@@ -64,6 +66,8 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_soup(self, soup: Any) -> str:
         self._undelimitable = undelimitable(soup)
+        self._runs: dict[int, int] = {}
+        self._items: dict[int, int] = {}
         return str(super().convert_soup(soup))
 
     def _mark(self, el: Any, text: str, parent_tags: set[str]) -> str:
@@ -104,14 +108,21 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
         out = str(super().convert_list(el, text, parent_tags))
-        if _same_lists_before(el) % 2:
+        if self._list_run(el) % 2:
             # a second marker kind starts a new list where markdown would merge the two
             if el.name == "ol":
-                out = re.sub(r"^(\s*\d+)\.", r"\1)", out, count=1, flags=re.M)
                 out = re.sub(r"(?m)^(\d+)\. ", r"\1) ", out)
             else:
                 out = re.sub(r"(?m)^([*+-]) ", lambda m: ("+" if m.group(1) != "+" else "*") + " ", out)
         return out
+
+    def _list_run(self, el: Any) -> int:
+        """How many lists of ``el``'s kind come right before it (odd ones change their
+        marker); lists convert in document order, so the one before has its count."""
+        prev = el.find_previous_sibling()
+        run = self._runs.get(id(prev), 0) + 1 if prev is not None and prev.name == el.name else 0
+        self._runs[id(el)] = run
+        return run
 
     convert_ul = convert_list
     convert_ol = convert_list
@@ -150,10 +161,23 @@ class _Converter(_Base):  # type: ignore[misc]
             return " " + text + " "
         if not _starts_with_block(el):
             text = _escape_block_lines(text.lstrip())
-        if text.strip() in ("", "\\"):
-            # an empty item (or one holding only a line break) stays an item: a bare marker
-            return str(super().convert_li(el, "x", parent_tags)).rstrip()[:-1].rstrip() + "\n"
-        return str(super().convert_li(el, text, parent_tags))
+        text = text.strip()
+        bullet = self._bullet(el.parent)
+        if text in ("", "\\"):
+            return bullet.rstrip() + "\n"  # an empty item (or only a line break) stays an item
+        indent = " " * len(bullet)
+        lines = text.split("\n")
+        return bullet + "\n".join([lines[0], *(indent + line if line else "" for line in lines[1:])]) + "\n"
+
+    def _bullet(self, parent: Any) -> str:
+        """``"- "``, or the item's number in its ``<ol>`` from ``start`` (items convert in
+        document order, so a count a list replaces a scan of the siblings before)."""
+        if parent is None or parent.name != "ol":
+            return "- "
+        start = str(parent.get("start") or "1")
+        index = self._items.get(id(parent), 0)
+        self._items[id(parent)] = index + 1
+        return f"{(int(start) if start.isdigit() else 1) + index}. "
 
     def convert_tr(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return text
@@ -184,16 +208,6 @@ def _starts_with_block(el: Any) -> bool:
             continue
         return getattr(child, "name", None) in _BLOCK_TAGS
     return False
-
-
-def _same_lists_before(el: Any) -> int:
-    """How many lists of ``el``'s kind come right before it (odd ones change their marker)."""
-    count = 0
-    prev = el.find_previous_sibling()
-    while prev is not None and prev.name == el.name:
-        count += 1
-        prev = prev.find_previous_sibling()
-    return count
 
 
 def html_to_markdown(html: str) -> str:

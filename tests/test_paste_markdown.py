@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml.html import HtmlElement, fragment_fromstring
 
-from composer import Clipboard, InputError, Pipeline, Submission
+from composer import Clipboard, InputError, Pipeline, Policy, StageError, Submission
 from corpus_paths import CORPORA
 from fixture_files import FIXTURES, read_cases
 
@@ -34,11 +34,19 @@ KNOWN: dict[str, tuple[set[str], str]] = {
         {"lists"},
         "a GFM cell holds one line: the list's items join with spaces",
     ),
+    "more/c04-excel2016-cell-formatting.html": (
+        {"marks"},
+        "a<em>ll m</em><strong><em>i</em>xed</strong>: runs of * touching each other and letters"
+        " cannot be delimited; their text stays, the marks go",
+    ),
 }
 
 
 def _clipboards() -> list[Path]:
-    return sorted(PASTE_CORPUS.rglob("input*.html")) if PASTE_CORPUS.is_dir() else []
+    """Every clipboard of the corpus: word/ and google-docs/ (``input*.html``) and more/."""
+    if not PASTE_CORPUS.is_dir():
+        return []
+    return sorted([*PASTE_CORPUS.rglob("input*.html"), *(PASTE_CORPUS / "more").glob("*.html")])
 
 
 def _squash(text: str) -> str:
@@ -82,7 +90,7 @@ def _differing(html: str) -> set[str]:
 
 
 def test_the_corpus_is_there() -> None:
-    assert len(_clipboards()) >= 80
+    assert len(_clipboards()) >= 100
 
 
 @pytest.mark.parametrize("path", _clipboards(), ids=lambda p: p.relative_to(PASTE_CORPUS).as_posix())
@@ -123,9 +131,15 @@ def test_same_notices_and_undo_as_the_html_target() -> None:
 
 
 def test_a_refused_paste_has_empty_markdown() -> None:
-    big = Pipeline().with_policy(PIPE.policy.__class__(max_length=10))
+    big = Pipeline(policy=Policy(max_length=10))
     result = big.paste(Clipboard(html="<p>" + "x" * 100 + "</p>"), target="markdown")
     assert not result.ok and result.markdown == ""
+
+
+def test_nesting_too_deep_to_convert_is_a_stage_error() -> None:
+    deep = Pipeline(policy=Policy(max_depth=5000))
+    with pytest.raises(StageError, match="markdown"):
+        deep.paste(Clipboard(html="<b>" * 2000 + "x" + "</b>" * 2000), target="markdown")
 
 
 @pytest.mark.parametrize("target", ["md", "HTML", "", None, 1, b"markdown"])
@@ -147,12 +161,16 @@ def test_special_characters_render_back_as_the_same_text(paragraphs: list[str]) 
     assert _differing(html) == set()
 
 
-_RUNS = st.lists(st.tuples(st.sampled_from(["", "b", "i", "s", "b i"]), _WORDS), min_size=1, max_size=5)
+_LINES = st.text(alphabet=st.sampled_from([*"ab1 .-*(\n"]), min_size=1, max_size=12).filter(str.strip)
+_RUNS = st.lists(
+    st.tuples(st.sampled_from(["", "b", "i", "s", "b i"]), st.one_of(_WORDS, _LINES)), min_size=1, max_size=5
+)
 
 
 def _run_html(mark: str, text: str) -> str:
     tags = mark.split()
-    return "".join(f"<{t}>" for t in tags) + escape(text) + "".join(f"</{t}>" for t in reversed(tags))
+    inner = escape(text).replace("\n", "<br>")
+    return "".join(f"<{t}>" for t in tags) + inner + "".join(f"</{t}>" for t in reversed(tags))
 
 
 @settings(max_examples=150, deadline=None)

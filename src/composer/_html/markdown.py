@@ -73,12 +73,12 @@ class _Converter(_Base):  # type: ignore[misc]
     def _mark(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "_noformat" in parent_tags:
             return text
-        inner = text.strip()
-        if not inner:
+        start, end = _edges(text)
+        if start == end:
             return text if "\xa0" in text else ""
-        # edge white space (a no-break space too) stays outside the delimiters
-        lead = text[: len(text) - len(text.lstrip())]
-        trail = text[len(text.rstrip()) :]
+        # edge white space and line breaks stay outside the delimiters: "\\\n**" would
+        # read as an escaped asterisk
+        lead, inner, trail = text[:start], text[start:end], text[end:]
         mark = "" if id(el) in self._undelimitable else DELIMITERS[el.name]
         return f"{lead}{mark}{inner}{mark}{trail}"
 
@@ -154,14 +154,15 @@ class _Converter(_Base):  # type: ignore[misc]
     def convert_p(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags:
             return " " + text + " "
-        return str(super().convert_p(el, _escape_block_lines(text), parent_tags))
+        start, end = _edges(text)  # a break at a block's edge shows nothing; "\\" would
+        return str(super().convert_p(el, _escape_block_lines(text[start:end]), parent_tags))
 
     def convert_li(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags:
             return " " + text + " "
         if not _starts_with_block(el):
-            text = _escape_block_lines(text.lstrip())
-        text = text.strip()
+            text = _escape_block_lines(text[_edges(text)[0] :])
+        text = text[: _edges(text)[1]].strip()
         bullet = self._bullet(el.parent)
         if text in ("", "\\"):
             return bullet.rstrip() + "\n"  # an empty item (or only a line break) stays an item
@@ -188,6 +189,36 @@ def _escape_line_start(match: re.Match[str]) -> str:
     if mark.isdigit():
         return lead + mark + "\\"  # "1." -> "1\." stays text
     return lead + "\\" + mark
+
+
+def _edges(text: str) -> tuple[int, int]:
+    """Where ``text`` starts and ends without its edge white space and hard line breaks
+    (``\\`` then a newline, the backslash not itself escaped)."""
+    start, end = 0, len(text)
+    while start < end:
+        if text[start].isspace():
+            start += 1
+        elif text.startswith("\\\n", start):
+            start += 2
+        else:
+            break
+    while end > start:
+        if text[end - 1] == "\n" and _escaping(text, end - 2):
+            end -= 2
+        elif text[end - 1].isspace():
+            end -= 1
+        else:
+            break
+    return start, end
+
+
+def _escaping(text: str, at: int) -> bool:
+    """True when ``text[at]`` is a backslash that escapes the character after it (an odd
+    run of backslashes ends there)."""
+    run = 0
+    while at - run >= 0 and text[at - run] == "\\":
+        run += 1
+    return run % 2 == 1
 
 
 def _escape_block_lines(text: str) -> str:

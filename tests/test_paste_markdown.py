@@ -185,3 +185,27 @@ def test_emphasis_keeps_its_text_and_never_invents_a_mark(runs: list[tuple[str, 
     for mark in after["marks"]:  # type: ignore[attr-defined]
         assert mark in kept
         kept.remove(mark)
+
+
+_ITEM_TEXT = st.text(alphabet=st.sampled_from([*"ab1 .-+*#>"]), min_size=1, max_size=8).filter(str.strip)
+
+
+@st.composite
+def _lists(draw: st.DrawFn, depth: int = 0) -> str:
+    tag = draw(st.sampled_from(["ul", "ol"]))
+    start = draw(st.sampled_from(["", ' start="0"', ' start="7"', ' start="12"'])) if tag == "ol" else ""
+    items = []
+    for _ in range(draw(st.integers(1, 3))):
+        inner = escape(draw(_ITEM_TEXT))
+        if depth < 2 and draw(st.booleans()):
+            inner += draw(_lists(depth + 1))
+        items.append(f"<li>{inner}</li>")
+    return f"<{tag}{start}>{''.join(items)}</{tag}>"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_lists(), min_size=1, max_size=3))
+def test_lists_keep_kind_depth_start_and_items(lists: list[str]) -> None:
+    """Nested and adjacent lists of either kind, with start values and item text that looks
+    like list syntax, come back as the same lists with the same text."""
+    assert _differing("".join(lists)) == set()

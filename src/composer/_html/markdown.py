@@ -108,6 +108,10 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
         out = str(super().convert_list(el, text, parent_tags))
+        if "li" in parent_tags and el.name == "ol" and str(el.get("start") or "1") != "1":
+            # only a list starting at 1 interrupts a paragraph: after an item's text, a blank
+            # line (the item becomes loose) keeps "3. x" from reading as that text's next line
+            out = "\n" + out
         if self._list_run(el) % 2:
             # a second marker kind starts a new list where markdown would merge the two
             if el.name == "ol":

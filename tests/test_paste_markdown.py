@@ -209,3 +209,12 @@ def test_lists_keep_kind_depth_start_and_items(lists: list[str]) -> None:
     """Nested and adjacent lists of either kind, with start values and item text that looks
     like list syntax, come back as the same lists with the same text."""
     assert _differing("".join(lists)) == set()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"ab1 ()<>\\_*[]\"'|#"]), max_size=12))
+def test_link_addresses_and_titles_render_back_the_same(path: str) -> None:
+    """Addresses with spaces, parentheses, angle brackets, backslashes; titles with quotes."""
+    href = escape("https://e.com/" + path, quote=True)
+    html = f'<p><a href="{href}" title="{escape(path, quote=True)}">x</a></p>'
+    assert _differing(html) == set()

@@ -27,9 +27,14 @@ from composer._html.markdown_marks import DELIMITERS, undelimitable
 
 __all__ = ["html_to_markdown"]
 
+_MAX_START = 999_999_999
 _BACKTICKS = re.compile(r"`+")
 _LANGUAGE = re.compile(r"(?:^|\s)language-([\w+#.-]+)")
 _SPACES = re.compile(r"\s+")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_BARE = re.compile(r"[\s()<>\\]")
+# what CommonMark reads as an autolink <scheme:...>: no spaces, no < or >
+_AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f]*")
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 # ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
@@ -37,6 +42,21 @@ _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
 # a line of a block's own text: its start, or after a hard break we wrote
 _BLOCK_LINE = re.compile(r"(\A|\\\n)([ \t]*)([-+=>]|\d{1,9}(?=[.)]))")
 _BLOCK_TAGS = frozenset("p div ul ol li pre blockquote table h1 h2 h3 h4 h5 h6 hr".split())
+
+
+def _destination(url: str) -> str:
+    """A link destination as written: bare when it can be, else in ``<...>`` with ``\\``,
+    ``<`` and ``>`` escaped (a space, a parenthesis or a backslash would end or change it)."""
+    url = _CONTROLS.sub("", url)
+    if url and not _NOT_BARE.search(url):
+        return url
+    return "<" + re.sub(r"([\\<>])", r"\\\1", url) + ">"
+
+
+def _title(title: str | None) -> str:
+    if not title:
+        return ""
+    return ' "' + re.sub(r'([\\"])', r"\\\1", _CONTROLS.sub(" ", title)) + '"'
 
 
 def _fence(code: str) -> str:
@@ -102,9 +122,19 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
         href = el.get("href")
-        if not text.strip() and href and "_noformat" not in parent_tags:
-            return f"[]({href})"
-        return str(super().convert_a(el, text, parent_tags))
+        if not href or "_noformat" in parent_tags:
+            return text
+        start, end = _edges(text)
+        lead, inner, trail = text[:start], text[start:end], text[end:]
+        title = el.get("title")
+        if inner.replace("\\", "") == href and not title and _AUTOLINK.fullmatch(href):
+            return f"{lead}<{href}>{trail}"
+        return f"{lead}[{inner}]({_destination(href)}{_title(title)}){trail}"
+
+    def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        src = el.get("src") or ""
+        alt = self.escape(el.get("alt") or "", parent_tags)
+        return f"![{alt}]({_destination(src)}{_title(el.get('title'))})" if src else alt
 
     def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
         out = str(super().convert_list(el, text, parent_tags))
@@ -182,7 +212,9 @@ class _Converter(_Base):  # type: ignore[misc]
         start = str(parent.get("start") or "1")
         index = self._items.get(id(parent), 0)
         self._items[id(parent)] = index + 1
-        return f"{(int(start) if start.isdigit() else 1) + index}. "
+        # CommonMark reads at most 9 digits: a larger start is written as the largest it reads
+        first = min(int(start), _MAX_START) if start.isdigit() else 1
+        return f"{min(first + index, _MAX_START)}. "
 
     def convert_tr(self, el: Any, text: str, parent_tags: set[str]) -> str:
         return text

@@ -218,3 +218,40 @@ def test_link_addresses_and_titles_render_back_the_same(path: str) -> None:
     href = escape("https://e.com/" + path, quote=True)
     html = f'<p><a href="{href}" title="{escape(path, quote=True)}">x</a></p>'
     assert _differing(html) == set()
+
+
+_TEXT = _WORDS.map(escape)
+_INLINE = st.one_of(
+    _TEXT,
+    _TEXT.map(lambda t: f"<b>{t}</b>"),
+    _TEXT.map(lambda t: f"<code>{t}</code>"),
+    _TEXT.map(lambda t: f'<a href="https://e.com/{t}">{t}</a>'),
+    st.just("<br>"),
+)
+_PARA = st.lists(_INLINE, min_size=1, max_size=4).map("".join)
+_BLOCK = st.one_of(
+    _PARA.map(lambda p: f"<p>{p}</p>"),
+    _PARA.map(lambda p: f"<h3>{p}</h3>"),
+    _PARA.map(lambda p: f"<blockquote><p>{p}</p></blockquote>"),
+    st.lists(_PARA, min_size=1, max_size=3).map(
+        lambda xs: "<ul>" + "".join(f"<li>{x}</li>" for x in xs) + "</ul>"
+    ),
+    st.lists(st.lists(_PARA, min_size=2, max_size=2), min_size=1, max_size=3).map(
+        lambda rows: (
+            "<table>"
+            + "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
+            + "</table>"
+        )
+    ),
+    st.text(alphabet=st.sampled_from([*"a `~\n  #-"]), min_size=1, max_size=20)
+    .filter(str.strip)
+    .map(lambda t: f"<pre>{escape(t)}</pre>"),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_BLOCK, min_size=1, max_size=4))
+def test_blocks_of_special_text_keep_everything_but_undelimitable_marks(blocks: list[str]) -> None:
+    """Paragraphs, headings, quotes, lists, tables and code of special characters, bold, code
+    spans, links and breaks: only a mark markdown cannot delimit may go."""
+    assert _differing("".join(blocks)) <= {"marks"}

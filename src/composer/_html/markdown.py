@@ -35,7 +35,6 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_BARE = re.compile(r"[\s()<>\\]")
 # what CommonMark reads as an autolink <scheme:...>: no spaces, no < or >
 _AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f]*")
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 # ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
@@ -66,9 +65,10 @@ def _fence(code: str) -> str:
 
 
 def _cell_text(text: str) -> str:
-    """One table cell's markdown on one line, every ``|`` escaped (in code spans and link
-    addresses too: GFM splits the row first)."""
-    return _UNESCAPED_PIPE.sub(r"\\|", _SPACES.sub(" ", text).strip())
+    """One table cell's markdown on one line, a backslash before every ``|``: GFM splits the
+    row at unescaped pipes and turns ``\\|`` into ``|`` before reading the cell, in code
+    spans and addresses too (text's ``\\|`` becomes ``\\\\|``, read back as ``\\|``)."""
+    return _SPACES.sub(" ", text).strip().replace("|", "\\|")
 
 
 # the stub declares only the public options; the convert_* hooks we override are untyped there
@@ -103,6 +103,13 @@ class _Converter(_Base):  # type: ignore[misc]
         return f"{lead}{mark}{inner}{mark}{trail}"
 
     convert_b = convert_strong = convert_i = convert_em = convert_s = convert_del = _mark
+
+    def convert_code(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        prev = el.previous_sibling
+        if "_noformat" not in parent_tags and getattr(prev, "name", None) == "code" and prev.get_text():
+            # right after another code span its backticks would join that one's: it stays text
+            return self.escape(text, parent_tags)
+        return str(super().convert_code(el, text, parent_tags))
 
     def convert_pre(self, el: Any, text: str, parent_tags: set[str]) -> str:
         code = el.get_text()
@@ -145,9 +152,9 @@ class _Converter(_Base):  # type: ignore[misc]
         if self._list_run(el) % 2:
             # a second marker kind starts a new list where markdown would merge the two
             if el.name == "ol":
-                out = re.sub(r"(?m)^(\d+)\. ", r"\1) ", out)
+                out = re.sub(r"(?m)^(\d+)\.(?= |$)", r"\1)", out)
             else:
-                out = re.sub(r"(?m)^([*+-]) ", lambda m: ("+" if m.group(1) != "+" else "*") + " ", out)
+                out = re.sub(r"(?m)^([*+-])(?= |$)", lambda m: "+" if m.group(1) != "+" else "*", out)
         return out
 
     def _list_run(self, el: Any) -> int:

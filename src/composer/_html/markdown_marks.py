@@ -40,13 +40,19 @@ def _text(node: Any) -> str:
     return str(node.get_text() if getattr(node, "name", None) else node)
 
 
+def _code_as_text(node: Any) -> bool:
+    """A code span right after another shows as text (their backticks would join)."""
+    prev = node.previous_sibling
+    return bool(node.name == "code" and getattr(prev, "name", None) == "code" and prev.get_text())
+
+
 def _edge(node: Any, forward: bool, dropped: set[int]) -> str | None:
     """The character ``node``'s markdown shows first (or last); None when it shows nothing."""
     name = getattr(node, "name", None)
     text = _text(node)
     if name is None:
         return (text[:1] if forward else text[-1:]) or None
-    if name in _EDGES:
+    if name in _EDGES and not _code_as_text(node):
         return _EDGES[name][0 if forward else 1]
     if not text:
         return None

@@ -255,3 +255,42 @@ def test_blocks_of_special_text_keep_everything_but_undelimitable_marks(blocks: 
     """Paragraphs, headings, quotes, lists, tables and code of special characters, bold, code
     spans, links and breaks: only a mark markdown cannot delimit may go."""
     assert _differing("".join(blocks)) <= {"marks"}
+
+
+_STYLED = st.one_of(
+    _TEXT,
+    _TEXT.map(lambda t: f"<i>{t}</i>"),
+    _TEXT.map(lambda t: f"<s>{t}</s>"),
+    _TEXT.map(lambda t: f"<b><i>{t}</i></b>"),
+    _TEXT.map(lambda t: f"<sup>{t}</sup>"),
+    _TEXT.map(lambda t: f'<img src="https://e.com/{t}.png" alt="{t}">'),
+    _TEXT.map(lambda t: f"<code>{t}</code>"),
+    st.just("<br>"),
+)
+_RUN = st.lists(_STYLED, min_size=1, max_size=4).map("".join)
+
+
+def _list_of(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    items = st.lists(st.tuples(_RUN, st.one_of(st.just(""), inner)), min_size=1, max_size=3)
+    return st.tuples(st.sampled_from(["ul", "ol", 'ol start="4"']), items).map(
+        lambda t: f"<{t[0]}>" + "".join(f"<li>{a}{b}</li>" for a, b in t[1]) + f"</{t[0].split()[0]}>"
+    )
+
+
+_NESTED = st.recursive(st.just(""), _list_of, max_leaves=4).filter(bool)
+_STRUCTURE = st.one_of(
+    _RUN.map(lambda p: f"<p>{p}</p>"),
+    _NESTED,
+    st.tuples(_RUN, _NESTED).map(lambda t: f"<blockquote><p>{t[0]}</p>{t[1]}</blockquote>"),
+    _RUN.map(lambda p: f"<ul><li><p>{p}</p><p>{p}</p></li></ul>"),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_STRUCTURE, min_size=1, max_size=4))
+def test_nested_lists_and_quotes_of_styled_text_keep_everything_but_undelimitable_marks(
+    blocks: list[str],
+) -> None:
+    """Nested lists (breaks before a sub-list, empty items, starts), quotes, multi-paragraph
+    items, of styled text with images and code: only a mark markdown cannot delimit may go."""
+    assert _differing("".join(blocks)) <= {"marks"}

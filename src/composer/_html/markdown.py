@@ -28,6 +28,7 @@ from composer._html.markdown_marks import DELIMITERS, undelimitable
 __all__ = ["html_to_markdown"]
 
 _MAX_START = 999_999_999
+_EMPTY_ITEM = re.compile(r"[-+*]|\d+[.)]")
 _BACKTICKS = re.compile(r"`+")
 _LANGUAGE = re.compile(r"(?:^|\s)language-([\w+#.-]+)")
 _SPACES = re.compile(r"\s+")
@@ -38,8 +39,9 @@ _AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>\x00-\x1f\x7f]*")
 # ASCII punctuation CommonMark lets a backslash escape and that can start or end syntax
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
 _LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))", re.M)
-# a line of a block's own text: its start, or after a hard break we wrote
-_BLOCK_LINE = re.compile(r"(\A|\\\n)([ \t]*)([-+=>]|\d{1,9}(?=[.)]))")
+# a line of a block's own text: its start, or after a hard break we wrote (an odd run of
+# backslashes before the newline: an even one is escaped backslashes, then a plain newline)
+_BLOCK_LINE = re.compile(r"(\A|(?<!\\)(?:\\\\)*\\\n)([ \t]*)([-+=>]|\d{1,9}(?=[.)]))")
 _BLOCK_TAGS = frozenset("p div ul ol li pre blockquote table h1 h2 h3 h4 h5 h6 hr".split())
 
 
@@ -102,7 +104,23 @@ class _Converter(_Base):  # type: ignore[misc]
         mark = "" if id(el) in self._undelimitable else DELIMITERS[el.name]
         return f"{lead}{mark}{inner}{mark}{trail}"
 
+    def _plain(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        return text  # no markdown for it; markdownify's would strip a no-break space at an edge
+
+    convert_sup = convert_sub = convert_kbd = convert_samp = _plain
+
     convert_b = convert_strong = convert_i = convert_em = convert_s = convert_del = _mark
+
+    def convert_br(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        nxt = el.next_sibling
+        while nxt is not None and (
+            getattr(nxt, "name", None) == "br"
+            or (getattr(nxt, "name", None) is None and not str(nxt).strip())
+        ):
+            nxt = nxt.next_sibling
+        if getattr(nxt, "name", None) in _BLOCK_TAGS:
+            return ""  # breaks right before a block show nothing; "a\\" + "\n-" is no list
+        return str(super().convert_br(el, text, parent_tags))
 
     def convert_code(self, el: Any, text: str, parent_tags: set[str]) -> str:
         prev = el.previous_sibling
@@ -145,9 +163,11 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
         out = str(super().convert_list(el, text, parent_tags))
-        if "li" in parent_tags and el.name == "ol" and str(el.get("start") or "1") != "1":
-            # only a list starting at 1 interrupts a paragraph: after an item's text, a blank
-            # line (the item becomes loose) keeps "3. x" from reading as that text's next line
+        first = out.lstrip("\n").split("\n", 1)[0].strip()
+        if "li" in parent_tags and (_EMPTY_ITEM.fullmatch(first) or not first.startswith(("1.", "-"))):
+            # only a list starting at 1 with text interrupts a paragraph: after an item's
+            # text, a blank line (the item becomes loose) keeps "3. x" from reading as its
+            # next line
             out = "\n" + out
         if self._list_run(el) % 2:
             # a second marker kind starts a new list where markdown would merge the two
@@ -201,9 +221,10 @@ class _Converter(_Base):  # type: ignore[misc]
     def convert_li(self, el: Any, text: str, parent_tags: set[str]) -> str:
         if "td" in parent_tags:
             return " " + text + " "
+        start, end = _edges(text)
+        text = text[start:end]
         if not _starts_with_block(el):
-            text = _escape_block_lines(text[_edges(text)[0] :])
-        text = text[: _edges(text)[1]].strip()
+            text = _escape_block_lines(text)
         bullet = self._bullet(el.parent)
         if text in ("", "\\"):
             return bullet.rstrip() + "\n"  # an empty item (or only a line break) stays an item
@@ -276,9 +297,11 @@ def _escape_block_line(match: re.Match[str]) -> str:
 
 
 def _starts_with_block(el: Any) -> bool:
-    """True when an element's first shown child is a block (a nested list, a paragraph)."""
+    """True when an element's first shown child is a block (a nested list, a paragraph);
+    white space and line breaks before it show nothing."""
     for child in el.children:
-        if getattr(child, "name", None) is None and not str(child).strip():
+        name = getattr(child, "name", None)
+        if name == "br" or (name is None and not str(child).strip()):
             continue
         return getattr(child, "name", None) in _BLOCK_TAGS
     return False

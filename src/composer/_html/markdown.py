@@ -164,7 +164,8 @@ class _Converter(_Base):  # type: ignore[misc]
     def convert_list(self, el: Any, text: str, parent_tags: set[str]) -> str:
         out = str(super().convert_list(el, text, parent_tags))
         first = out.lstrip("\n").split("\n", 1)[0].strip()
-        if "li" in parent_tags and (_EMPTY_ITEM.fullmatch(first) or not first.startswith(("1.", "-"))):
+        number = re.match(r"\d+", first)
+        if "li" in parent_tags and (_EMPTY_ITEM.fullmatch(first) or (number and number.group() != "1")):
             # only a list starting at 1 with text interrupts a paragraph: after an item's
             # text, a blank line (the item becomes loose) keeps "3. x" from reading as its
             # next line

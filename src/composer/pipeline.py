@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from composer import _bind, _checks, _limits
 from composer._html import scan
 from composer._html.html5 import html5_reading
+from composer._html.markdown import html_to_markdown
 from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
@@ -44,6 +45,10 @@ def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
             raise ConfigError(f"two stages are named {name!r}")
         names.add(name)
     return chain
+
+
+#: what ``paste(target=...)`` can produce for the editor
+_TARGETS = ("html", "markdown")
 
 
 class Pipeline:
@@ -147,18 +152,35 @@ class Pipeline:
         )
         return self._run(doc)
 
-    def paste(self, clipboard: Clipboard, *, plain: bool = False) -> Result:
+    def paste(self, clipboard: Clipboard, *, plain: bool = False, target: str = "html") -> Result:
         """Render one paste into the fragment the editor inserts.
 
         Rich when the clipboard has HTML (with the ``pasted_as_rich`` notice and its
         ``paste_as_plain`` undo); ``plain=True`` is that undo: the text flavour, or text
         derived from the HTML, with paragraphs, line breaks and links but no markup.
+        ``target`` is what the editor edits: ``"html"`` (default; ``Result.markdown`` is
+        None) or ``"markdown"``: the same chain and notices, and ``Result.markdown`` holds
+        the safe HTML as markdown source (``""`` when a problem stopped the run).
         Raises :class:`~composer.InputError` when ``plain`` is not a bool (``"false"`` is
-        not a way to say False).
+        not a way to say False) or ``target`` is not ``"html"`` or ``"markdown"``, and
+        :class:`~composer.StageError` (stage ``"markdown"``) when a policy's ``max_depth``
+        let through nesting too deep to convert.
         """
         if not isinstance(clipboard, Clipboard):
             raise InputError(f"paste() takes a Clipboard, not {type(clipboard).__name__}")
         _checks.flag("paste(plain=...)", plain, InputError)
+        if not isinstance(target, str) or target not in _TARGETS:
+            raise InputError(f"paste(target=...) must be 'html' or 'markdown', got {_checks.got(target)}")
+        result = self._paste(clipboard, plain)
+        if target == "markdown":
+            try:
+                markdown = html_to_markdown(result.html)
+            except RecursionError as exc:  # nesting a policy's max_depth let through
+                raise StageError("markdown", "input too complex (RecursionError)") from exc
+            return dataclasses.replace(result, markdown=markdown)
+        return result
+
+    def _paste(self, clipboard: Clipboard, plain: bool) -> Result:
         for flavour in (clipboard.html, clipboard.text):
             too_big = _limits.oversize(flavour, self._policy) if flavour is not None else None
             if too_big:

@@ -67,6 +67,8 @@ class Result:
     ``html`` is safe to store and show whether or not the result is ``ok``; when a problem
     stopped the run before sanitizing (too large, too deep), ``html`` is empty.
     ``pending`` lists URLs the embed stage left as links for a background prefetch.
+    ``markdown`` is the same content as markdown source for a markdown editor, set by
+    ``paste(..., target="markdown")`` and None otherwise.
     """
 
     html: str
@@ -74,6 +76,7 @@ class Result:
     problems: tuple[Problem, ...] = ()
     stats: Mapping[str, Any] = field(default_factory=dict)
     pending: tuple[str, ...] = ()
+    markdown: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,7 +89,8 @@ class Result:
         return html_to_text(self.html)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ok, html, text, notices, problems, stats, pending (see docs/api.md)."""
+        """A JSON-ready dict: ok, html, text, notices, problems, stats, pending, markdown
+        (see docs/api.md)."""
         return {
             "ok": self.ok,
             "html": self.html,
@@ -95,4 +99,5 @@ class Result:
             "problems": [p.to_dict() for p in self.problems],
             "stats": dict(self.stats),
             "pending": list(self.pending),
+            "markdown": self.markdown,
         }

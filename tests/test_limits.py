@@ -267,3 +267,22 @@ DEEP_MARKDOWN = {
 def test_deep_markdown_is_too_deep_not_lost(name: str) -> None:
     result = Pipeline().run(Submission(DEEP_MARKDOWN[name], "markdown"))
     assert [p.code for p in result.problems] == ["too_deep"]
+
+
+#: the early floor once counted text no reader sees (found by review): each is a short post
+FLOOR_OVERCOUNTS = [
+    ("markdown", "hi\n" + "=" * 80),
+    ("markdown", "Title\n===\n\n" + "word " * 5),
+    ("html", '<p style="display:none">' + "h" * 100 + "</p><p>hi</p>"),
+    ("html", '<div style="visibility: hidden">' + "h" * 100 + "</div>hi"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "source"), FLOOR_OVERCOUNTS)
+def test_no_early_too_long_for_text_no_reader_sees(fmt: str, source: str) -> None:
+    from composer import Clipboard
+
+    pipe = Pipeline(policy=Policy(max_length=50))
+    assert not pipe.run(Submission(source, fmt)).problems  # type: ignore[arg-type]
+    if fmt == "html":
+        assert not pipe.paste(Clipboard(html=source)).problems

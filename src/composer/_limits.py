@@ -161,9 +161,12 @@ _URL_TOKEN = re.compile(r"(?<!\S)\S*?(?:://|www\.)\S*", re.IGNORECASE)
 _HIDDEN_MARKDOWN = re.compile(
     r"!\[[^\[\]]*\](?:\((?:[^()]|\([^()]*\))*\))?|\]\((?:[^()]|\([^()]*\))*\)|\]\[[^\[\]]*\]"
     r"|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)])[ \t]*)*(?:\[[^\]\n]*\]:|`{3,}|~{3,}).*$"
-    r"|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)]|#{1,6})[ \t]*)+|#+[ \t]*$",
+    r"|^[ \t]*(?:(?:>|[-+*]|\d{1,9}[.)]|#{1,6})[ \t]*)+|#+[ \t]*$|^[ \t]*=+[ \t]*$",
     re.MULTILINE,
 )
+#: styles that hide an element (the paste stage removes such elements with their text): the
+#: floor cannot tell how much they hide, so a source holding one gets no early verdict
+_HIDING_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|mso-hide", re.IGNORECASE)
 _MARKDOWN_INVISIBLE = str.maketrans("", "", _MARKS)
 
 
@@ -172,12 +175,15 @@ def text_floor(source: str, fmt: str, max_embeds: int) -> int:
     ``max_length`` is ``too_long`` before any parser runs.
 
     Errs low wherever a stage or the sanitizer might remove text: whitespace, hidden and
-    removed elements, markup, emoji and shortcodes (trim mode), character references other
-    than ``&amp; &lt; &gt; &quot;``, markdown syntax and link destinations, and the
+    removed elements (and any HTML with a hiding style: no floor then), markup, emoji and
+    shortcodes (trim mode), character references other than ``&amp; &lt; &gt; &quot;``,
+    markdown syntax (setext underlines included) and link destinations, and the
     ``max_embeds`` longest URLs (an embed may replace its URL). Linear, by C-speed regexes.
     """
     text = source
     if fmt == "html":
+        if _HIDING_STYLE.search(text):
+            return 0
         text = _HIDDEN_HTML.sub("", text)
         text = _TAG.sub("", text)
         text = _REFERENCE.sub("", _VISIBLE_REFERENCE.sub("&", text))

@@ -12,10 +12,7 @@ import dataclasses
 from collections.abc import Iterable
 
 from composer import _bind, _checks, _limits
-from composer._html import scan
-from composer._html.html5 import html5_reading
 from composer._html.markdown import html_to_markdown
-from composer._html.stray import escape_stray_lt
 from composer._html.text import html_to_text
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.drafts import Draft
@@ -24,6 +21,7 @@ from composer.inputs import Clipboard, Submission, as_text
 from composer.policy import Policy
 from composer.result import Result
 from composer.stages import default_stages
+from composer.stages.parse import html_read_as_text
 
 
 def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
@@ -193,18 +191,12 @@ class Pipeline:
             )
         else:
             if text is None and html is not None:
-                # the pre-parse limits, before the parse html_to_text needs
+                # the parse stage's pre-parse limits, before the parse html_to_text needs
                 doc = Document("", "html", self._bound, messages=self._messages)
-                cut = _limits.refuse_oversize(doc, html)
-                if cut is None:
+                read = html_read_as_text(doc, html)
+                if read is None:
                     return doc.result()
-                html = _limits.cap_attributes(scan.clean_controls(cut)[0])[0]
-                if scan.too_deep(html, self._policy.max_depth):
-                    doc = Document("", "text", self._bound, messages=self._messages)
-                    doc.problem("too_deep", stop=True, limit=self._policy.max_depth)
-                    return doc.result()
-                # the text a browser shows: "a<b" is text, svg/noscript read as HTML5 does
-                text = html_to_text(html5_reading(escape_stray_lt(html))[0])
+                html, text = read[0], html_to_text(read[1])
             doc = Document(
                 text or "",
                 "text",

@@ -172,6 +172,23 @@ def _html(doc: Document, source: str) -> tuple[str, Scan]:
     return markup, facts
 
 
+def html_read_as_text(doc: Document, html: str) -> tuple[str, str] | None:
+    """``html`` through the same pre-parse limits the stage applies to an HTML post, for a
+    plain paste made from a clipboard's HTML alone (the chain then works on its text): the
+    markup as limited (pasted images cut to stubs) and as a browser reads it. ``doc`` (format
+    ``"html"``) receives any refusal; None when refused."""
+    cut = refuse_oversize(doc, html)
+    if cut is None:
+        return None
+    checked = refuse_early(doc, clean_controls(cut)[0])
+    if checked is None:
+        return None
+    if too_deep(checked, doc.policy.max_depth):
+        doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
+        return None
+    return checked, html5_reading(escape_stray_lt(checked))[0]  # "a<b" is text; svg as HTML5
+
+
 @dataclass(frozen=True)
 class Parse:
     """Input to HTML: control characters out, markdown rendered, text paragraphed, stray ``<``

@@ -8,6 +8,7 @@ built per process and shared between threads.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterable
 
@@ -208,6 +209,25 @@ class Pipeline:
                 messages=self._messages,
             )
         return self._run(doc)
+
+    # -- async: the same runs in a worker thread -------------------------------------------
+
+    async def arun(self, submission: Submission) -> Result:
+        """:meth:`run` for async code: the same result, with the event loop free meanwhile.
+
+        The run goes to a worker thread (``asyncio.to_thread``: the loop's default executor,
+        context variables copied), so its CPU work and its embed waits (up to
+        ``Policy.embed_deadline``) never block the loop. This is safe because a pipeline is
+        immutable after construction and each run owns its document: one instance serves
+        any number of concurrent calls. Raises what :meth:`run` raises. A cancelled await
+        stops waiting, but the thread finishes its run (at most the embed deadline later).
+        """
+        return await asyncio.to_thread(self.run, submission)
+
+    async def apaste(self, clipboard: Clipboard, *, plain: bool = False, target: str = "html") -> Result:
+        """:meth:`paste` for async code, in a worker thread as :meth:`arun` is; same result,
+        same errors."""
+        return await asyncio.to_thread(self.paste, clipboard, plain=plain, target=target)
 
     def restore(self, draft: Draft) -> Result:
         """Render a saved :class:`~composer.Draft` for the editor, as :meth:`run` renders a post.

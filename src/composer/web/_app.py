@@ -1,0 +1,194 @@
+"""The routes of the reply-box service, and :func:`create_app` that binds them to a pipeline.
+
+Each handler reads its JSON under the pipeline's ``Policy.max_input_bytes``, checks every
+field, then runs the pipeline in a worker thread (:meth:`Pipeline.arun
+<composer.Pipeline.arun>`, :meth:`~composer.Pipeline.apaste`), as it does the draft store's
+I/O and the encoding of the answer: the event loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from composer import _checks
+from composer.drafts import DraftStore
+from composer.errors import ConfigError, InputError
+from composer.pipeline import Pipeline
+from composer.result import Result
+from composer.web import _requests
+from composer.web._problems import RequestProblem, json_response
+
+__all__ = ["STATIC", "create_app"]
+
+log = logging.getLogger("composer.web")
+
+#: the demo editor page and its assets (package data)
+STATIC = Path(__file__).resolve().parent / "static"
+
+_NO_EDITOR = """<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>composer</title>
+<h1>composer is running</h1>
+<p>The demo editor page is not installed with this copy. The JSON API answers at
+<code>POST /api/render</code>, <code>POST /api/paste</code> and <code>/api/drafts/{key}</code>.</p>
+</html>
+"""
+
+
+def _encode(result: Result) -> Response:
+    """The result as JSON (``Result.text`` is computed here, in the worker thread)."""
+    return json_response(result.to_dict())
+
+
+class _Service:
+    """The handlers, bound to one pipeline and one draft store."""
+
+    def __init__(self, pipeline: Pipeline, drafts: DraftStore) -> None:
+        self.pipe = pipeline
+        self.drafts = drafts
+        self.limit = pipeline.policy.max_input_bytes
+
+    async def render(self, request: Request) -> Response:
+        submission = _requests.submission(await _requests.read_json(request, self.limit))
+        result = await self.pipe.arun(submission)
+        return await anyio.to_thread.run_sync(_encode, result)
+
+    async def paste(self, request: Request) -> Response:
+        paste = _requests.clipboard(await _requests.read_json(request, self.limit))
+        result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
+        return await anyio.to_thread.run_sync(_encode, result)
+
+    async def save_draft(self, request: Request) -> Response:
+        key = request.path_params["key"]
+        body, fmt = _requests.draft(await _requests.read_json(request, self.limit))
+        draft = await anyio.to_thread.run_sync(self._save, key, body, fmt)
+        saved = draft.saved_at.isoformat().replace("+00:00", "Z")
+        return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})
+
+    def _save(self, key: str, body: str, fmt: Any) -> Any:
+        size = len(body.encode("utf-8", "surrogatepass"))
+        if size > self.drafts.max_bytes:
+            raise _requests.too_large(self.drafts.max_bytes)
+        return self.drafts.save(key, body, fmt)
+
+    async def load_draft(self, request: Request) -> Response:
+        key = request.path_params["key"]
+        return await anyio.to_thread.run_sync(self._restore, key)
+
+    def _restore(self, key: str) -> Response:
+        draft = self.drafts.load(key)
+        if draft is None:
+            raise RequestProblem(
+                404,
+                "no_draft",
+                f"there is no draft for {key!r} (none was saved, it was cleared, or it expired)",
+            )
+        return _encode(self.pipe.restore(draft))
+
+    async def clear_draft(self, request: Request) -> Response:
+        await anyio.to_thread.run_sync(self.drafts.clear, request.path_params["key"])
+        return Response(status_code=204)
+
+    async def index(self, request: Request) -> Response:
+        page = STATIC / "index.html"
+        if page.is_file():
+            return FileResponse(page, headers={"X-Content-Type-Options": "nosniff"})
+        return HTMLResponse(_NO_EDITOR)
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+async def _problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestProblem)
+    return exc.response()
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    """An :class:`InputError` from the pipeline or the draft store: the input, not the service."""
+    return RequestProblem(400, "bad_input", str(exc)).response()
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        problem = RequestProblem(
+            404, "not_found", f"no endpoint at {request.url.path}; see docs/integration.md"
+        )
+    elif exc.status_code == 405:
+        allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
+        problem = RequestProblem(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
+            allowed=allowed,
+        )
+    else:
+        problem = RequestProblem(exc.status_code, "http_error", exc.detail)
+    return problem.response()
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    log.exception("composer.web: %s %s failed", request.method, request.url.path, exc_info=exc)
+    return RequestProblem(
+        500, "internal_error", "the service failed on this request; it was logged"
+    ).response()
+
+
+# -- the app ----------------------------------------------------------------------------------
+
+
+def _routes(service: _Service) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        Route("/", service.index, methods=["GET"]),
+        Route("/api/render", service.render, methods=["POST"]),
+        Route("/api/paste", service.paste, methods=["POST"]),
+        Route("/api/drafts/{key}", service.save_draft, methods=["PUT"]),
+        Route("/api/drafts/{key}", service.load_draft, methods=["GET"]),
+        Route("/api/drafts/{key}", service.clear_draft, methods=["DELETE"]),
+    ]
+    if STATIC.is_dir():
+        routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
+    return routes
+
+
+def create_app(pipeline: Pipeline | None = None, drafts: DraftStore | None = None) -> Starlette:
+    """The reply-box service as an ASGI app, to run (``composer serve``) or mount in a forum.
+
+    ``pipeline``: the :class:`~composer.Pipeline` every request runs (default ``Pipeline()``);
+    its ``Policy.max_input_bytes`` caps each request body (over it: 413). ``drafts``: the
+    :class:`~composer.DraftStore` behind ``/api/drafts/{key}`` (default
+    ``DraftStore.memory(policy=pipeline.policy)``: this process only, lost on exit; pass
+    ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them). The draft
+    endpoints trust the key in the path: a forum mounting them must scope keys to the signed-in
+    person (docs/integration.md). Endpoints, errors and the JSON shapes are in
+    docs/integration.md. Raises :class:`~composer.ConfigError` when ``pipeline`` or ``drafts``
+    is of the wrong type.
+    """
+    if pipeline is None:
+        pipeline = Pipeline()
+    elif not isinstance(pipeline, Pipeline):
+        raise ConfigError(f"create_app pipeline must be a Pipeline, got {_checks.got(pipeline)}")
+    if drafts is None:
+        drafts = DraftStore.memory(policy=pipeline.policy)
+    elif not isinstance(drafts, DraftStore):
+        raise ConfigError(f"create_app drafts must be a DraftStore, got {_checks.got(drafts)}")
+    service = _Service(pipeline, drafts)
+    return Starlette(
+        routes=_routes(service),
+        exception_handlers={
+            RequestProblem: _problem,
+            InputError: _refused,
+            HTTPException: _http,
+            Exception: _crash,
+        },
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -149,7 +150,52 @@ def _parser() -> argparse.ArgumentParser:
     paste.add_argument("--format", choices=("html", "text", "json"), default="html")
 
     sub.add_parser("stages", parents=[common], help="list the stages of the default chain")
+    _serve_parser(sub, common)
     return parser
+
+
+# -- composer serve ---------------------------------------------------------------------------
+
+#: where ``composer serve`` keeps drafts when neither ``--drafts`` nor ``COMPOSER_DRAFTS`` is given
+DEFAULT_DRAFTS = "composer-drafts.sqlite3"
+
+
+def _serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    serve = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="run the reply-box service and its demo editor (needs the web extra)",
+        description="Run composer.web.create_app with uvicorn: the JSON API and the demo editor at /.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument(
+        "--drafts",
+        metavar="PATH",
+        default=None,
+        help=f"SQLite file for drafts (default: $COMPOSER_DRAFTS, else ./{DEFAULT_DRAFTS})",
+    )
+
+
+def _serve(args: argparse.Namespace, pipe: Pipeline) -> int:
+    """Run the service until interrupted; 2 when the ``web`` extra is missing."""
+    try:
+        import uvicorn
+
+        from composer.web import create_app
+    except ImportError:
+        print(
+            "composer serve needs the web extra (Starlette and uvicorn): pip install 'forum-composer[web]'",
+            file=sys.stderr,
+        )
+        return 2
+    from composer.drafts import DraftStore
+
+    path = args.drafts or os.environ.get("COMPOSER_DRAFTS") or DEFAULT_DRAFTS
+    with DraftStore.sqlite(path, policy=pipe.policy) as drafts, pipe:
+        print(f"composer: drafts in {os.path.abspath(path)}", file=sys.stderr)
+        uvicorn.run(create_app(pipe, drafts), host=args.host, port=args.port, log_level="info")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,6 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "stages":
             print("\n".join(pipe.stages))
             return 0
+        if args.command == "serve":
+            return _serve(args, pipe)
         limit = policy.max_input_bytes
         if args.command == "render":
             body = _read(args.file, limit)

@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from composer import _checks
 from composer.drafts import DraftStore
-from composer.errors import ConfigError, InputError
+from composer.errors import ConfigError, InputError, StageError
 from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.web import _requests
@@ -118,6 +118,14 @@ async def _refused(request: Request, exc: Exception) -> Response:
     return RequestProblem(400, "bad_input", str(exc)).response()
 
 
+async def _stage_failed(request: Request, exc: Exception) -> Response:
+    """A :class:`StageError`: a bug in a stage, logged with its cause; the client learns only that."""
+    log.error("composer.web: %s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+    return RequestProblem(
+        500, "internal_error", "the service failed on this request; it was logged"
+    ).response()
+
+
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
@@ -152,9 +160,9 @@ def _routes(service: _Service) -> list[BaseRoute]:
         Route("/", service.index, methods=["GET"]),
         Route("/api/render", service.render, methods=["POST"]),
         Route("/api/paste", service.paste, methods=["POST"]),
-        Route("/api/drafts/{key}", service.save_draft, methods=["PUT"]),
-        Route("/api/drafts/{key}", service.load_draft, methods=["GET"]),
-        Route("/api/drafts/{key}", service.clear_draft, methods=["DELETE"]),
+        Route("/api/drafts/{key:path}", service.save_draft, methods=["PUT"]),
+        Route("/api/drafts/{key:path}", service.load_draft, methods=["GET"]),
+        Route("/api/drafts/{key:path}", service.clear_draft, methods=["DELETE"]),
     ]
     if STATIC.is_dir():
         routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
@@ -188,6 +196,7 @@ def create_app(pipeline: Pipeline | None = None, drafts: DraftStore | None = Non
         exception_handlers={
             RequestProblem: _problem,
             InputError: _refused,
+            StageError: _stage_failed,
             HTTPException: _http,
             Exception: _crash,
         },

@@ -186,6 +186,32 @@ def test_a_key_may_hold_slashes_and_escapes(client: TestClient, drafts: DraftSto
     assert drafts.load("forum/topic 7") is not None
 
 
+def test_with_a_draft_owner_each_person_has_their_own_drafts() -> None:
+    store = DraftStore.memory(policy=OFFLINE)
+    app = create_app(
+        Pipeline(policy=OFFLINE), store, draft_owner=lambda request: request.headers.get("x-user")
+    )
+    ann, bob = {"x-user": "ann"}, {"x-user": "bob"}
+    with TestClient(app) as client:
+        assert (
+            client.put(
+                "/api/drafts/topic:7", json={"body": "ann's", "format": "text"}, headers=ann
+            ).status_code
+            == 200
+        )
+        assert client.get("/api/drafts/topic:7", headers=bob).status_code == 404
+        assert client.get("/api/drafts/topic:7", headers=ann).json()["html"] == "<p>ann's</p>"
+        assert client.delete("/api/drafts/topic:7", headers=bob).status_code == 204
+        assert client.get("/api/drafts/topic:7", headers=ann).status_code == 200, "bob cleared only his own"
+        for method in ("PUT", "GET", "DELETE"):
+            response = client.request(method, "/api/drafts/topic:7", json={"body": "x", "format": "text"})
+            assert response.status_code == 401
+            assert response.json()["problems"][0]["code"] == "sign_in_required"
+        colliding = {"x-user": "ann:topic"}  # owner "ann:topic" + key "7" is not ann's "topic:7"
+        assert client.get("/api/drafts/7", headers=colliding).status_code == 404
+    assert store.load("topic:7") is None, "keys are never stored outside their owner's space"
+
+
 # -- refused requests ---------------------------------------------------------------------------
 
 REQUESTS = read_cases(FIXTURES / "web-requests.txt")
@@ -348,6 +374,8 @@ def test_create_app_checks_its_arguments() -> None:
         create_app(Policy())  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="must be a DraftStore"):
         create_app(None, {})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="draft_owner must be a function"):
+        create_app(draft_owner="user")  # type: ignore[arg-type]
 
 
 class _Boom:

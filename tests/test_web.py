@@ -212,6 +212,13 @@ def test_with_a_draft_owner_each_person_has_their_own_drafts() -> None:
     assert store.load("topic:7") is None, "keys are never stored outside their owner's space"
 
 
+def test_a_draft_owner_may_be_an_int_id() -> None:
+    store = DraftStore.memory(policy=OFFLINE)
+    with TestClient(create_app(Pipeline(policy=OFFLINE), store, draft_owner=lambda request: 42)) as client:
+        assert client.put("/api/drafts/t", json={"body": "x", "format": "text"}).status_code == 200
+    assert store.load("2:42:t") is not None
+
+
 # -- refused requests ---------------------------------------------------------------------------
 
 REQUESTS = read_cases(FIXTURES / "web-requests.txt")

@@ -51,7 +51,7 @@ def _encode(result: Result) -> Response:
 
 
 #: who owns the drafts of a request: a forum's signed-in person's id, or None when no one is
-DraftOwner = Callable[[Request], "str | None"]
+DraftOwner = Callable[[Request], "str | int | None"]
 
 
 class _Service:
@@ -74,8 +74,12 @@ class _Service:
             raise RequestProblem(
                 401, "sign_in_required", "drafts are kept for signed-in people; sign in first"
             )
+        if isinstance(owner, int) and not isinstance(owner, bool):
+            owner = str(owner)
         if not isinstance(owner, str) or not owner:
-            raise TypeError(f"draft_owner must return a non-empty str or None, got {_checks.got(owner)}")
+            raise TypeError(
+                f"draft_owner must return a non-empty str, an int or None, got {_checks.got(owner)}"
+            )
         return f"{len(owner)}:{owner}:{key}"
 
     async def render(self, request: Request) -> Response:
@@ -203,7 +207,8 @@ def create_app(
     ``DraftStore.memory(policy=pipeline.policy)``: this process only, lost on exit; pass
     ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them).
 
-    ``draft_owner``: a function of the request giving the signed-in person's id (``str``), or
+    ``draft_owner``: a function of the request giving the signed-in person's id (``str`` or
+    ``int``), or
     None when no one is signed in (then the draft endpoints answer 401). With it, each
     person's keys live in their own space and no one reaches another's drafts; without it
     (the default, for ``composer serve`` and trusted setups) the key in the path is the store

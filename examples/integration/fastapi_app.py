@@ -1,9 +1,9 @@
 """composer in FastAPI: mount the whole service, and call ``arun`` from your own async route.
 
 Run it: ``pip install 'forum-composer[web]' fastapi``, then
-``uvicorn examples.integration.fastapi_app:app`` (or ``python examples/integration/fastapi_app.py``)
-and open http://127.0.0.1:8000/composer/ for the demo editor. The same mounting works in a
-plain Starlette app: ``Mount("/composer", app=create_app(...))`` in its routes.
+``uvicorn examples.integration.fastapi_app:app`` (or ``python examples/integration/fastapi_app.py``):
+the editor's JSON API answers under http://127.0.0.1:8000/composer/api/. The same mounting
+works in a plain Starlette app: ``Mount("/composer", app=create_app(...))`` in its routes.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ pipe = Pipeline(policy=Policy())
 drafts = DraftStore.sqlite("composer-drafts.sqlite3", policy=pipe.policy)
 
 app = FastAPI(title="A forum")
-# The reply box's JSON API and demo editor under /composer: /composer/api/render, ...
+# The reply box's JSON API under /composer: /composer/api/render, /composer/api/paste, ...
 # Mount it behind your authentication: its draft keys are trusted as given (docs/integration.md).
 app.mount("/composer", create_app(pipe, drafts))
 

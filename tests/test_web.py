@@ -257,6 +257,29 @@ def test_refused_requests(
         assert response.headers["allow"] and problem["params"]["allowed"]
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"body": ' + b"[" * 100_000 + b"]" * 100_000 + b', "format": "text"}',
+    ],
+    ids=["a deep array", "a deep field"],
+)
+def test_json_nested_too_deeply_is_a_400(client: TestClient, raw: bytes) -> None:
+    response = client.post("/api/render", content=raw)
+    assert response.status_code == 400 and response.json()["problems"][0]["code"] == "bad_json"
+
+
+def test_a_large_body_is_read_and_checked_off_the_loop_with_the_same_answer(
+    client: TestClient, pipe: Pipeline
+) -> None:
+    body = "<p>A long <b>post</b> 🙂</p>\n" * 4000  # over THREAD_PARSE_BYTES
+    response = client.post("/api/render", json={"body": body, "format": "html"})
+    assert response.json() == pipe.run(Submission(body, "html")).to_dict()
+    refused = client.post("/api/render", json={"body": body, "format": "rtf"})
+    assert refused.status_code == 400 and refused.json()["problems"][0]["params"] == {"field": "format"}
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
@@ -483,7 +506,6 @@ class Served:
 
 def test_composer_serve_over_real_http(tmp_path: Path) -> None:
     env = {**os.environ, "COMPOSER_DRAFTS": str(tmp_path / "env-drafts.sqlite3")}
-    env.pop("PYTHONPATH", None)
     server = Served(["--max-emoji", "3"], env, tmp_path)
     try:
         status, data = server.call("POST", "/api/render", {"body": "<b>hi</b> 🙂🙂🙂🙂", "format": "html"})

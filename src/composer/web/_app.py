@@ -83,18 +83,18 @@ class _Service:
         return f"{len(owner)}:{owner}:{key}"
 
     async def render(self, request: Request) -> Response:
-        submission = _requests.submission(await _requests.read_json(request, self.limit))
+        submission = await _requests.read_json(request, self.limit, _requests.submission)
         result = await self.pipe.arun(submission)
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def paste(self, request: Request) -> Response:
-        paste = _requests.clipboard(await _requests.read_json(request, self.limit))
+        paste = await _requests.read_json(request, self.limit, _requests.clipboard)
         result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def save_draft(self, request: Request) -> Response:
         key = request.path_params["key"]
-        body, fmt = _requests.draft(await _requests.read_json(request, self.limit))
+        body, fmt = await _requests.read_json(request, self.limit, _requests.draft)
         draft = await anyio.to_thread.run_sync(self._save, self._key(request), body, fmt)
         saved = draft.saved_at.isoformat().replace("+00:00", "Z")
         return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})

@@ -530,3 +530,60 @@ def test_composer_serve_over_real_http(tmp_path: Path) -> None:
         assert status == 200 and data["html"] == "<p>kept</p>", "drafts outlive the process"
     finally:
         again.stop()
+
+
+def test_slow_embeds_do_not_hold_up_other_requests() -> None:
+    """Ten posts wait on a site that never answers (embed deadline 3 s) while a plain post is
+    served: it comes back while all ten are still waiting, as the app's own executor has
+    threads to spare (the loop's stock one has six on two cores, and the plain post would
+    queue behind the slow ones)."""
+    import threading
+
+    import uvicorn
+
+    from composer.embeds.cache import MemoryCache
+    from composer.embeds.fetcher import SafeFetcher
+    from composer.embeds.resolver import OEmbedResolver
+    from composer.stages.embed import Embeds
+    from silent_server import Silent
+
+    silent = Silent()
+    fetcher = SafeFetcher(allow=[f"127.0.0.1:{silent.port}"], connect_timeout=1.0, read_timeout=5.0)
+    resolver = OEmbedResolver(fetcher, MemoryCache())
+    pipe = Pipeline(policy=Policy(embed_deadline=3.0)).replace("embed", Embeds(resolver))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    base = f"http://127.0.0.1:{port}"
+
+    def render(body: str) -> None:
+        payload = json.dumps({"body": body, "format": "markdown"}).encode()
+        request = urllib.request.Request(base + "/api/render", data=payload, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+
+    try:
+        while not server.started:
+            assert serving.is_alive(), "the server did not start"
+            time.sleep(0.02)
+        slow = [
+            threading.Thread(target=render, args=(f"see\n\nhttp://127.0.0.1:{silent.port}/p/{i}\n",))
+            for i in range(10)
+        ]
+        for thread in slow:
+            thread.start()
+        while len(silent.accepted) < 10:  # every slow post is waiting on the silent site
+            assert any(thread.is_alive() for thread in slow)
+            time.sleep(0.02)
+        render("a plain post")
+        assert all(thread.is_alive() for thread in slow), "the plain post was served while they waited"
+        for thread in slow:
+            thread.join(30)
+    finally:
+        server.should_exit = True
+        serving.join(30)
+        silent.close()
+        pipe.close()

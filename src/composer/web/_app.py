@@ -8,8 +8,11 @@ I/O and the encoding of the answer: the event loop only moves bytes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +182,22 @@ async def _crash(request: Request, exc: Exception) -> Response:
 # -- the app ----------------------------------------------------------------------------------
 
 
+#: threads for the pipeline's runs when the app is the server's own (``composer serve``): a
+#: run waiting on embeds holds one for up to ``Policy.embed_deadline``, and the loop's stock
+#: executor has ``min(32, CPUs + 4)``, six on two cores, which a few slow posts would fill
+WORKER_THREADS = 32
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Give the loop :data:`WORKER_THREADS` threads for ``arun``/``apaste``. A lifespan runs
+    only for the top-level app: mounted in a forum, the forum's loop keeps its executor."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="composer-web")
+    )
+    yield
+
+
 def _routes(service: _Service) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", service.index, methods=["GET"]),
@@ -233,6 +252,7 @@ def create_app(
     service = _Service(pipeline, drafts, draft_owner)
     return Starlette(
         routes=_routes(service),
+        lifespan=_lifespan,
         exception_handlers={
             RequestProblem: _problem,
             InputError: _refused,

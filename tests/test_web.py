@@ -587,3 +587,12 @@ def test_slow_embeds_do_not_hold_up_other_requests() -> None:
         serving.join(30)
         silent.close()
         pipe.close()
+
+
+def test_serve_with_an_unopenable_drafts_file_is_a_usage_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "drafts.sqlite3"
+    done = _python(
+        f"import sys; from composer.cli import main; sys.exit(main(['serve', '--drafts', {str(missing)!r}]))"
+    )
+    assert done.returncode == 2, done.stderr
+    assert "composer:" in done.stderr and "Traceback" not in done.stderr

@@ -163,7 +163,9 @@ def test_a_draft_is_saved_restored_and_cleared(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", data["saved_at"])
     stored = drafts.load("user:42:topic:7")
     assert stored is not None and stored.body == body  # kept raw; sanitized on the way out
-    restored = client.get("/api/drafts/user:42:topic:7").json()
+    restored_response = client.get("/api/drafts/user:42:topic:7")
+    assert restored_response.headers["cache-control"] == "no-store", "a private draft is never cached"
+    restored = restored_response.json()
     assert restored == pipe.restore(Draft(body, "html")).to_dict()
     assert restored["notices"][0]["code"] == "content_restored"
     assert restored["notices"][0]["action"]["label"] == "Clear editor"

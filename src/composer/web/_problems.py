@@ -34,13 +34,14 @@ __all__ = ["RequestProblem", "json_response"]
 def json_response(
     data: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """``data`` as a UTF-8 JSON response (non-ASCII kept as is, ``nosniff`` set)."""
+    """``data`` as a UTF-8 JSON response (non-ASCII kept as is), never cached (a restored
+    draft is private), never sniffed as another type."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(
         body,
         status_code=status,
         media_type="application/json",
-        headers={"X-Content-Type-Options": "nosniff", **(headers or {})},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **(headers or {})},
     )
 
 

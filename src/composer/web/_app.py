@@ -14,7 +14,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -25,8 +24,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from composer import _checks
-from composer.drafts import DraftStore
+from composer.drafts import Draft, DraftStore
 from composer.errors import ConfigError, InputError, StageError
+from composer.inputs import Format
 from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.web import _requests
@@ -96,13 +96,13 @@ class _Service:
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def save_draft(self, request: Request) -> Response:
-        key = request.path_params["key"]
+        key, stored_as = request.path_params["key"], self._key(request)  # signed in before reading
         body, fmt = await _requests.read_json(request, self.limit, _requests.draft)
-        draft = await anyio.to_thread.run_sync(self._save, self._key(request), body, fmt)
+        draft = await anyio.to_thread.run_sync(self._save, stored_as, body, fmt)
         saved = draft.saved_at.isoformat().replace("+00:00", "Z")
         return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})
 
-    def _save(self, key: str, body: str, fmt: Any) -> Any:
+    def _save(self, key: str, body: str, fmt: Format) -> Draft:
         size = len(body.encode("utf-8", "surrogatepass"))
         if size > self.drafts.max_bytes:
             raise _requests.too_large(self.drafts.max_bytes)
@@ -227,8 +227,7 @@ def create_app(
     ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them).
 
     ``draft_owner``: a function of the request giving the signed-in person's id (``str`` or
-    ``int``), or
-    None when no one is signed in (then the draft endpoints answer 401). With it, each
+    ``int``), or None when no one is signed in (then the draft endpoints answer 401). With it, each
     person's keys live in their own space and no one reaches another's drafts; without it
     (the default, for ``composer serve`` and trusted setups) the key in the path is the store
     key, and anyone who can name a key can read it. It runs on the event loop: read

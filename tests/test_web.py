@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,6 +220,25 @@ def test_a_draft_owner_may_be_an_int_id() -> None:
     with TestClient(create_app(Pipeline(policy=OFFLINE), store, draft_owner=lambda request: 42)) as client:
         assert client.put("/api/drafts/t", json={"body": "x", "format": "text"}).status_code == 200
     assert store.load("2:42:t") is not None
+
+
+KEYS = st.text(
+    st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"),
+    min_size=1,
+    max_size=60,
+).filter(lambda key: key.isprintable() and key.strip(".") != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=KEYS)
+def test_any_printable_key_round_trips_through_the_path(
+    client: TestClient, drafts: DraftStore, key: str
+) -> None:
+    path = "/api/drafts/" + urllib.parse.quote(key, safe="")
+    assert client.put(path, json={"body": "kept", "format": "text"}).json()["key"] == key
+    assert drafts.load(key) is not None
+    assert client.get(path).json()["html"] == "<p>kept</p>"
+    assert client.delete(path).status_code == 204 and drafts.load(key) is None
 
 
 # -- refused requests ---------------------------------------------------------------------------

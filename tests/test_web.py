@@ -546,12 +546,14 @@ def test_composer_serve_over_real_http(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert (tmp_path / "env-drafts.sqlite3").is_file(), "COMPOSER_DRAFTS names the drafts file"
-    again = Served(["--drafts", str(tmp_path / "env-drafts.sqlite3")], env, tmp_path)
+    assert "warning" not in server.output
+    again = Served(["--drafts", str(tmp_path / "env-drafts.sqlite3"), "--host", "0.0.0.0"], env, tmp_path)
     try:
         status, data = again.call("GET", "/api/drafts/u:1")
         assert status == 200 and data["html"] == "<p>kept</p>", "drafts outlive the process"
     finally:
         again.stop()
+    assert "warning: listening on 0.0.0.0: anyone who reaches it can read a draft" in again.output
 
 
 def test_slow_embeds_do_not_hold_up_other_requests() -> None:

@@ -65,6 +65,8 @@ def test_the_wheel_holds_the_library_and_no_corpus(dist: Path) -> None:
         names = whl.namelist()
     assert "composer/__init__.py" in names
     assert "composer/embeds/providers.json" in names  # package data does ship
+    editor_page = {f"composer/web/static/{name}" for name in ("index.html", "editor.css", "editor.js")}
+    assert editor_page <= set(names), "the demo editor page is package data (composer serve at /)"
     top = {name.split("/")[0] for name in names}
     assert all(t == "composer" or t.endswith(".dist-info") for t in top), top
     corpus = _corpus_names() - {"NOTE.txt", "manifest.json", "README.md", "providers.json"}

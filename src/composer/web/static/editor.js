@@ -383,7 +383,9 @@
   // -- preview and post button -----------------------------------------------------------------
 
   function updatePostButton() {
-    postButton.disabled = !state.renderOk || editorIsEmpty();
+    const empty = editorIsEmpty();
+    editor.classList.toggle("is-empty", empty); // the placeholder (Chrome leaves a <br> behind)
+    postButton.disabled = !state.renderOk || empty;
   }
 
   async function render() {
@@ -462,6 +464,11 @@
     const reply = await api("GET", draftUrl).catch(() => null);
     if (!reply || reply.status === 404 || !reply.ok || !reply.data) return;
     const result = reply.data;
+    if (!result.html && result.problems.length) {
+      // Refused before any stage ran (too large, too deep): say so rather than drop it.
+      reportFailure("restore", "Your previous content could not be restored: " + result.problems[0].message);
+      return;
+    }
     if (!result.html || !editorIsEmpty()) return;
     editor.replaceChildren(unembed(fragmentOf(result.html), embeddedUrls(result)));
     state.groups.restore = itemsOf(result, "restore").filter((item) => item.code === "content_restored");
@@ -512,6 +519,12 @@
     fetch(draftUrl, { ...init, keepalive: true }).catch(() => {});
   });
 
+  try {
+    root.execCommand("defaultParagraphSeparator", false, "p"); // Enter makes paragraphs, not <div>s
+  } catch (error) {
+    // an old browser keeps its own separator: the server reads either
+  }
+  updatePostButton();
   restoreDraft().finally(() => {
     root.documentElement.dataset.composerReady = "true";
   });

@@ -46,6 +46,7 @@ const state = {
   renderTimer: 0,
   saveTimer: 0,
   savePending: false,
+  draftQueue: Promise.resolve(), // draft requests go one at a time, so the last one wins
 };
 
 const board = new NoticeBoard(
@@ -194,11 +195,25 @@ async function render() {
 
 // -- drafts -------------------------------------------------------------------------------------
 
-async function saveDraft() {
+/** Run ``request`` after the draft requests before it (a save in flight never outlives a clear). */
+function queueDraft(request) {
+  state.draftQueue = state.draftQueue.then(request, request);
+  return state.draftQueue;
+}
+
+function saveDraft() {
   clearTimeout(state.saveTimer);
   state.savePending = false;
-  const body = editorSource();
-  if (!body) return deleteDraft();
+  return queueDraft(putDraft);
+}
+
+function deleteDraft() {
+  return queueDraft(removeDraft);
+}
+
+async function putDraft() {
+  const body = editorSource(); // what the editor holds now, not when the save was asked for
+  if (!body) return removeDraft();
   statusLine.textContent = "Saving draft\u2026";
   const reply = await api("PUT", draftUrl, { body, format: "html" }).catch((error) => ({ error }));
   if (reply.error || !reply.ok) {
@@ -210,7 +225,7 @@ async function saveDraft() {
   statusLine.textContent = "Draft saved";
 }
 
-async function deleteDraft() {
+async function removeDraft() {
   const reply = await api("DELETE", draftUrl).catch((error) => ({ error }));
   if (reply.error || (!reply.ok && reply.status !== 404)) {
     board.failed("save", reply.error ? reply.error.message : failureMessage(reply));

@@ -18,6 +18,7 @@ never a measured time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -64,21 +65,15 @@ RICH_TEXT = "Bold words and a lean\n\nSecond line"
 # -- the server and the browser ---------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The service on a free port of 127.0.0.1, drafts in a SQLite file; embeds from the site
-    table only (``cache_only``: no network, as ``composer serve --offline``)."""
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` run by uvicorn in a thread on a free port of 127.0.0.1; yields its base URL."""
     uvicorn = pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
-    from composer.web import create_app
-
-    pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
-    drafts = DraftStore.sqlite(tmp_path_factory.mktemp("drafts") / "drafts.sqlite3", policy=pipe.policy)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(pipe, drafts), log_level="warning", lifespan="off")
-    runner = uvicorn.Server(config)
+    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -91,7 +86,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         runner.should_exit = True
         thread.join(timeout=10)
         sock.close()
-        drafts.close()
+
+
+def service(drafts_path: Path) -> Any:
+    """``create_app`` with drafts in a SQLite file and embeds from the site table only
+    (``cache_only``: no network, as ``composer serve --offline``)."""
+    pytest.importorskip("starlette", reason="the [web] extra is not installed")
+    from composer.web import create_app
+
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
+    return create_app(pipe, DraftStore.sqlite(drafts_path, policy=pipe.policy))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The service at the root of its own server, as ``composer serve`` runs it."""
+    with serving(service(tmp_path_factory.mktemp("drafts") / "drafts.sqlite3")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -482,3 +493,21 @@ def test_the_whole_reply_box(browser: Any, server: str) -> None:
         assert not page.errors, page.errors
     finally:
         context.close()
+
+
+def test_the_page_works_when_a_forum_mounts_the_app_under_a_prefix(browser: Any, tmp_path: Path) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    forum = Starlette(routes=[Mount("/forum/composer", app=service(tmp_path / "drafts.sqlite3"))])
+    with serving(forum) as base:
+        context, page = open_page(browser, base + "/forum/composer", "mounted")
+        try:
+            with page.expect_response("**/forum/composer/api/drafts/mounted", timeout=WITHIN) as saved:
+                type_in_editor(page, "From under a prefix")
+            assert saved.value.status == 200
+            expect()(page.locator(PREVIEW)).to_contain_text("From under a prefix", timeout=WITHIN)
+            assert page.evaluate("getComputedStyle(document.body).margin") == "0px", "the CSS loaded"
+            assert not page.errors, page.errors
+        finally:
+            context.close()

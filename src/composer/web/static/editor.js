@@ -9,7 +9,8 @@
  *   autosave      PUT /api/drafts/{key} {body, format} after a pause; DELETE when the editor empties
  *   page load     GET /api/drafts/{key} -> the restored draft ("Clear editor" is its undo)
  *
- * The draft key is the page's ?draft= query (default "reply"). Native ES modules: no framework,
+ * The API paths are relative to the page, so a forum may mount the app under a prefix. The draft
+ * key is the page's ?draft= query (default "reply"). Native ES modules: no framework,
  * no build step, the files are served as they are.
  */
 import { api, failureMessage, sendBeforeLeaving } from "./api.js";
@@ -36,7 +37,7 @@ const statusLine = document.querySelector("[data-composer=status]");
 const thread = document.querySelector("[data-composer=thread]");
 
 const draftKey = new URLSearchParams(location.search).get("draft") || "reply";
-const draftUrl = "/api/drafts/" + encodeURIComponent(draftKey);
+const draftUrl = "api/drafts/" + encodeURIComponent(draftKey);
 
 const state = {
   displayAsLink: new Set(), // URLs the person chose to keep as links
@@ -89,7 +90,7 @@ function changed(options = {}) {
 // -- paste --------------------------------------------------------------------------------------
 
 async function paste(clipboard, range, plain) {
-  const reply = await api("POST", "/api/paste", { ...clipboard, plain });
+  const reply = await api("POST", "api/paste", { ...clipboard, plain });
   if (!reply.ok || !reply.data) {
     board.failed("paste", failureMessage(reply));
     return null;
@@ -172,7 +173,7 @@ async function render() {
   const request = { body, format: "html", display_as_link: Array.from(state.displayAsLink) };
   let reply;
   try {
-    reply = await api("POST", "/api/render", request);
+    reply = await api("POST", "api/render", request);
   } catch (error) {
     reply = { error };
   }

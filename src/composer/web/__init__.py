@@ -19,7 +19,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
         "composer.web needs the web extra (Starlette and uvicorn): pip install 'forum-composer[web]'"
     ) from exc
 
-from composer.web._app import create_app
+from composer.web._app import DraftOwner, create_app
 from composer.web._problems import RequestProblem
 
-__all__ = ["RequestProblem", "create_app"]
+__all__ = ["DraftOwner", "RequestProblem", "create_app"]

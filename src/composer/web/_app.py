@@ -9,6 +9,7 @@ I/O and the encoding of the answer: the event loop only moves bytes.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,13 @@ from starlette.staticfiles import StaticFiles
 
 from composer import _checks
 from composer.drafts import DraftStore
-from composer.errors import ConfigError, InputError
+from composer.errors import ConfigError, InputError, StageError
 from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.web import _requests
 from composer.web._problems import RequestProblem, json_response
 
-__all__ = ["STATIC", "create_app"]
+__all__ = ["STATIC", "DraftOwner", "create_app"]
 
 log = logging.getLogger("composer.web")
 
@@ -49,28 +50,52 @@ def _encode(result: Result) -> Response:
     return json_response(result.to_dict())
 
 
+#: who owns the drafts of a request: a forum's signed-in person's id, or None when no one is
+DraftOwner = Callable[[Request], "str | int | None"]
+
+
 class _Service:
     """The handlers, bound to one pipeline and one draft store."""
 
-    def __init__(self, pipeline: Pipeline, drafts: DraftStore) -> None:
+    def __init__(self, pipeline: Pipeline, drafts: DraftStore, owner: DraftOwner | None) -> None:
         self.pipe = pipeline
         self.drafts = drafts
         self.limit = pipeline.policy.max_input_bytes
+        self.owner = owner
+
+    def _key(self, request: Request) -> str:
+        """The store key of ``/api/drafts/{key}``: the key as given, or, with a ``draft_owner``,
+        the key inside the owner's own space (length-prefixed, so no two owners' keys meet)."""
+        key: str = request.path_params["key"]
+        if self.owner is None:
+            return key
+        owner = self.owner(request)
+        if owner is None:
+            raise RequestProblem(
+                401, "sign_in_required", "drafts are kept for signed-in people; sign in first"
+            )
+        if isinstance(owner, int) and not isinstance(owner, bool):
+            owner = str(owner)
+        if not isinstance(owner, str) or not owner:
+            raise TypeError(
+                f"draft_owner must return a non-empty str, an int or None, got {_checks.got(owner)}"
+            )
+        return f"{len(owner)}:{owner}:{key}"
 
     async def render(self, request: Request) -> Response:
-        submission = _requests.submission(await _requests.read_json(request, self.limit))
+        submission = await _requests.read_json(request, self.limit, _requests.submission)
         result = await self.pipe.arun(submission)
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def paste(self, request: Request) -> Response:
-        paste = _requests.clipboard(await _requests.read_json(request, self.limit))
+        paste = await _requests.read_json(request, self.limit, _requests.clipboard)
         result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def save_draft(self, request: Request) -> Response:
         key = request.path_params["key"]
-        body, fmt = _requests.draft(await _requests.read_json(request, self.limit))
-        draft = await anyio.to_thread.run_sync(self._save, key, body, fmt)
+        body, fmt = await _requests.read_json(request, self.limit, _requests.draft)
+        draft = await anyio.to_thread.run_sync(self._save, self._key(request), body, fmt)
         saved = draft.saved_at.isoformat().replace("+00:00", "Z")
         return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})
 
@@ -81,11 +106,10 @@ class _Service:
         return self.drafts.save(key, body, fmt)
 
     async def load_draft(self, request: Request) -> Response:
-        key = request.path_params["key"]
-        return await anyio.to_thread.run_sync(self._restore, key)
+        return await anyio.to_thread.run_sync(self._restore, request.path_params["key"], self._key(request))
 
-    def _restore(self, key: str) -> Response:
-        draft = self.drafts.load(key)
+    def _restore(self, key: str, stored_as: str) -> Response:
+        draft = self.drafts.load(stored_as)
         if draft is None:
             raise RequestProblem(
                 404,
@@ -95,7 +119,7 @@ class _Service:
         return _encode(self.pipe.restore(draft))
 
     async def clear_draft(self, request: Request) -> Response:
-        await anyio.to_thread.run_sync(self.drafts.clear, request.path_params["key"])
+        await anyio.to_thread.run_sync(self.drafts.clear, self._key(request))
         return Response(status_code=204)
 
     async def index(self, request: Request) -> Response:
@@ -116,6 +140,14 @@ async def _problem(request: Request, exc: Exception) -> Response:
 async def _refused(request: Request, exc: Exception) -> Response:
     """An :class:`InputError` from the pipeline or the draft store: the input, not the service."""
     return RequestProblem(400, "bad_input", str(exc)).response()
+
+
+async def _stage_failed(request: Request, exc: Exception) -> Response:
+    """A :class:`StageError`: a bug in a stage, logged with its cause; the client learns only that."""
+    log.error("composer.web: %s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+    return RequestProblem(
+        500, "internal_error", "the service failed on this request; it was logged"
+    ).response()
 
 
 async def _http(request: Request, exc: Exception) -> Response:
@@ -152,27 +184,39 @@ def _routes(service: _Service) -> list[BaseRoute]:
         Route("/", service.index, methods=["GET"]),
         Route("/api/render", service.render, methods=["POST"]),
         Route("/api/paste", service.paste, methods=["POST"]),
-        Route("/api/drafts/{key}", service.save_draft, methods=["PUT"]),
-        Route("/api/drafts/{key}", service.load_draft, methods=["GET"]),
-        Route("/api/drafts/{key}", service.clear_draft, methods=["DELETE"]),
+        Route("/api/drafts/{key:path}", service.save_draft, methods=["PUT"]),
+        Route("/api/drafts/{key:path}", service.load_draft, methods=["GET"]),
+        Route("/api/drafts/{key:path}", service.clear_draft, methods=["DELETE"]),
     ]
     if STATIC.is_dir():
         routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
     return routes
 
 
-def create_app(pipeline: Pipeline | None = None, drafts: DraftStore | None = None) -> Starlette:
+def create_app(
+    pipeline: Pipeline | None = None,
+    drafts: DraftStore | None = None,
+    *,
+    draft_owner: DraftOwner | None = None,
+) -> Starlette:
     """The reply-box service as an ASGI app, to run (``composer serve``) or mount in a forum.
 
     ``pipeline``: the :class:`~composer.Pipeline` every request runs (default ``Pipeline()``);
     its ``Policy.max_input_bytes`` caps each request body (over it: 413). ``drafts``: the
     :class:`~composer.DraftStore` behind ``/api/drafts/{key}`` (default
     ``DraftStore.memory(policy=pipeline.policy)``: this process only, lost on exit; pass
-    ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them). The draft
-    endpoints trust the key in the path: a forum mounting them must scope keys to the signed-in
-    person (docs/integration.md). Endpoints, errors and the JSON shapes are in
-    docs/integration.md. Raises :class:`~composer.ConfigError` when ``pipeline`` or ``drafts``
-    is of the wrong type.
+    ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them).
+
+    ``draft_owner``: a function of the request giving the signed-in person's id (``str`` or
+    ``int``), or
+    None when no one is signed in (then the draft endpoints answer 401). With it, each
+    person's keys live in their own space and no one reaches another's drafts; without it
+    (the default, for ``composer serve`` and trusted setups) the key in the path is the store
+    key, and anyone who can name a key can read it. It runs on the event loop: read
+    ``request.user`` or ``request.session``, do no I/O.
+
+    Endpoints, errors and the JSON shapes are in docs/integration.md. Raises
+    :class:`~composer.ConfigError` when an argument is of the wrong type.
     """
     if pipeline is None:
         pipeline = Pipeline()
@@ -182,12 +226,17 @@ def create_app(pipeline: Pipeline | None = None, drafts: DraftStore | None = Non
         drafts = DraftStore.memory(policy=pipeline.policy)
     elif not isinstance(drafts, DraftStore):
         raise ConfigError(f"create_app drafts must be a DraftStore, got {_checks.got(drafts)}")
-    service = _Service(pipeline, drafts)
+    if draft_owner is not None and not callable(draft_owner):
+        raise ConfigError(
+            f"create_app draft_owner must be a function of the request, got {_checks.got(draft_owner)}"
+        )
+    service = _Service(pipeline, drafts, draft_owner)
     return Starlette(
         routes=_routes(service),
         exception_handlers={
             RequestProblem: _problem,
             InputError: _refused,
+            StageError: _stage_failed,
             HTTPException: _http,
             Exception: _crash,
         },

@@ -12,6 +12,7 @@ Codes (each a :class:`RequestProblem`):
     bad_json             400  the body is not a UTF-8 JSON object
     bad_field            400  a field is missing, unknown, or of the wrong type or value; params.field
     bad_input            400  the pipeline or the draft store refused the input (the message says why)
+    sign_in_required     401  create_app(draft_owner=...) found no one signed in for a draft endpoint
     not_found            404  no such endpoint
     no_draft             404  GET /api/drafts/{key} when the key has no draft (or it expired)
     method_not_allowed   405  params.allowed lists the methods

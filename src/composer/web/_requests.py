@@ -8,10 +8,11 @@ anything is run or stored. Objects are strict: a field the endpoint does not kno
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
+import anyio.to_thread
 from starlette.requests import Request
 
 from composer.inputs import FORMATS, Clipboard, Format, Submission
@@ -19,7 +20,7 @@ from composer.web._problems import RequestProblem
 
 __all__ = ["Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
 
-#: a JSON body this size or larger is parsed in a worker thread, not on the event loop
+#: a JSON body this size or larger is parsed and checked in a worker thread, not on the loop
 THREAD_PARSE_BYTES = 64 * 1024
 
 
@@ -76,14 +77,17 @@ def parse_json(raw: bytes) -> dict[str, Any]:
     return value
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The request's JSON object, read under ``limit`` bytes (large bodies parsed off the loop)."""
-    import anyio.to_thread
+T = TypeVar("T")
 
+
+async def read_json(request: Request, limit: int, fields: Callable[[dict[str, Any]], T]) -> T:
+    """The request's JSON object read under ``limit`` bytes, then checked by ``fields`` (e.g.
+    :func:`submission`). A body of :data:`THREAD_PARSE_BYTES` or more is parsed and checked
+    in a worker thread: a large body costs the event loop nothing but its bytes."""
     raw = await read_body(request, limit)
     if len(raw) >= THREAD_PARSE_BYTES:
-        return await anyio.to_thread.run_sync(parse_json, raw)
-    return parse_json(raw)
+        return await anyio.to_thread.run_sync(lambda: fields(parse_json(raw)))
+    return fields(parse_json(raw))
 
 
 # -- fields -----------------------------------------------------------------------------------

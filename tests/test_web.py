@@ -1,0 +1,532 @@
+"""The reply-box service (issue 16): every endpoint and every error, through Starlette's test
+client, and once over real HTTP against a ``composer serve`` process (uvicorn).
+
+The refused requests are data, in ``fixtures/web-requests.txt``; the results must be exactly
+what the pipeline gives for the same input (``Result.to_dict()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from composer import Clipboard, ConfigError, Draft, DraftStore, Pipeline, Policy, Submission
+from composer.document import Document
+from composer.web import create_app
+from fixture_files import FIXTURES, read_cases
+
+YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+OFFLINE = Policy(embed_mode="cache_only")
+
+
+@pytest.fixture(scope="module")
+def pipe() -> Pipeline:
+    return Pipeline(policy=OFFLINE)
+
+
+@pytest.fixture
+def drafts() -> DraftStore:
+    return DraftStore.memory(policy=OFFLINE)
+
+
+@pytest.fixture
+def client(pipe: Pipeline, drafts: DraftStore) -> Iterator[TestClient]:
+    with TestClient(create_app(pipe, drafts), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+# -- the endpoints give what the pipeline gives --------------------------------------------------
+
+POSTS = [
+    ("<p>Hi <b>there</b><script>x()</script></p>", "html"),
+    ("**bold** and a 🙂\n\n- one\n- two", "markdown"),
+    ("first line\nsecond line https://example.com/a", "text"),
+    (f"Look:\n\n{YOUTUBE}\n\nnice", "markdown"),
+    ("😀" * 80, "text"),
+]
+
+
+@pytest.mark.parametrize(("body", "fmt"), POSTS)
+def test_render_is_the_pipelines_result(client: TestClient, pipe: Pipeline, body: str, fmt: Any) -> None:
+    response = client.post("/api/render", json={"body": body, "format": fmt})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == pipe.run(Submission(body, fmt)).to_dict()
+
+
+def test_the_emoji_limit_is_a_problem_in_a_200(client: TestClient) -> None:
+    data = client.post("/api/render", json={"body": "😀" * 80, "format": "text"}).json()
+    assert data["ok"] is False
+    assert [p["code"] for p in data["problems"]] == ["emoji_limit"]
+
+
+def test_display_as_link_undoes_the_embed(client: TestClient) -> None:
+    body = {"body": f"Look:\n\n{YOUTUBE}\n\nnice", "format": "markdown"}
+    embedded = client.post("/api/render", json=body).json()
+    (notice,) = [n for n in embedded["notices"] if n["code"] == "link_embedded"]
+    assert notice["action"] == {
+        "code": "display_as_link",
+        "label": "Display as a link instead",
+        "target": YOUTUBE,
+    }
+    assert "<iframe" in embedded["html"]
+    undone = client.post("/api/render", json={**body, "display_as_link": [notice["action"]["target"]]}).json()
+    assert "<iframe" not in undone["html"] and f'href="{YOUTUBE}"' in undone["html"]
+    assert all(n["code"] != "link_embedded" for n in undone["notices"])
+
+
+RICH = '<p><b>Bold</b> and <span style="color:red">red</span></p><p>two</p>'
+
+
+@pytest.mark.parametrize(
+    ("payload", "clipboard", "options"),
+    [
+        ({"html": RICH, "text": "Bold and red\n\ntwo"}, Clipboard(RICH, "Bold and red\n\ntwo"), {}),
+        (
+            {"html": RICH, "text": "Bold and red", "plain": True},
+            Clipboard(RICH, "Bold and red"),
+            {"plain": True},
+        ),
+        ({"html": RICH, "plain": True}, Clipboard(RICH), {"plain": True}),
+        ({"text": "just text"}, Clipboard(text="just text"), {}),
+        ({"html": RICH, "target": "markdown"}, Clipboard(RICH), {"target": "markdown"}),
+        ({"html": None, "text": None}, Clipboard(), {}),
+    ],
+)
+def test_paste_is_the_pipelines_result(
+    client: TestClient, pipe: Pipeline, payload: dict[str, Any], clipboard: Clipboard, options: Any
+) -> None:
+    response = client.post("/api/paste", json=payload)
+    assert response.status_code == 200
+    assert response.json() == pipe.paste(clipboard, **options).to_dict()
+
+
+def test_rich_paste_offers_plain_and_plain_is_the_undo(client: TestClient) -> None:
+    rich = client.post("/api/paste", json={"html": RICH, "text": "Bold and red\n\ntwo"}).json()
+    assert rich["notices"][0]["action"]["code"] == "paste_as_plain"
+    assert "<b>Bold</b>" in rich["html"]
+    plain = client.post(
+        "/api/paste", json={"html": RICH, "text": "Bold and red\n\ntwo", "plain": True}
+    ).json()
+    assert "<b>" not in plain["html"] and "Bold and red" in plain["html"]
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        [{"name": "shot.png", "type": "image/png"}],
+        [{"name": "", "type": "IMAGE/JPEG", "size": 1024}],
+        [{"type": "image/gif"}, {"type": "image/webp"}],
+    ],
+)
+def test_a_pasted_image_file_is_refused_by_its_type(client: TestClient, files: list[dict[str, Any]]) -> None:
+    data = client.post("/api/paste", json={"html": None, "text": None, "files": files}).json()
+    codes = [n["code"] for n in data["notices"]]
+    assert "image_paste_rejected" in codes
+    assert data["stats"]["images_rejected"] == len(files)
+
+
+def test_a_pasted_non_image_file_is_not_an_image(client: TestClient) -> None:
+    data = client.post(
+        "/api/paste", json={"text": "notes", "files": [{"name": "a.pdf", "type": "application/pdf"}]}
+    )
+    assert "image_paste_rejected" not in [n["code"] for n in data.json()["notices"]]
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+def test_a_draft_is_saved_restored_and_cleared(
+    client: TestClient, pipe: Pipeline, drafts: DraftStore
+) -> None:
+    body = "<p>Half a <b>reply</b><script>x()</script></p>"
+    saved = client.put("/api/drafts/user:42:topic:7", json={"body": body, "format": "html"})
+    assert saved.status_code == 200
+    data = saved.json()
+    assert (data["ok"], data["key"], data["format"]) == (True, "user:42:topic:7", "html")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", data["saved_at"])
+    stored = drafts.load("user:42:topic:7")
+    assert stored is not None and stored.body == body  # kept raw; sanitized on the way out
+    restored = client.get("/api/drafts/user:42:topic:7").json()
+    assert restored == pipe.restore(Draft(body, "html")).to_dict()
+    assert restored["notices"][0]["code"] == "content_restored"
+    assert restored["notices"][0]["action"]["label"] == "Clear editor"
+    assert "<script" not in restored["html"]
+    cleared = client.delete("/api/drafts/user:42:topic:7")
+    assert (cleared.status_code, cleared.content) == (204, b"")
+    gone = client.get("/api/drafts/user:42:topic:7")
+    assert gone.status_code == 404 and gone.json()["problems"][0]["code"] == "no_draft"
+    assert client.delete("/api/drafts/user:42:topic:7").status_code == 204  # idempotent
+
+
+def test_a_later_save_replaces_the_draft(client: TestClient) -> None:
+    client.put("/api/drafts/k", json={"body": "first", "format": "text"})
+    client.put("/api/drafts/k", json={"body": "*second*", "format": "markdown"})
+    assert client.get("/api/drafts/k").json()["html"] == "<p><em>second</em></p>\n"
+
+
+def test_a_key_may_hold_slashes_and_escapes(client: TestClient, drafts: DraftStore) -> None:
+    client.put("/api/drafts/forum/topic%207", json={"body": "x", "format": "text"})
+    assert drafts.load("forum/topic 7") is not None
+
+
+def test_with_a_draft_owner_each_person_has_their_own_drafts() -> None:
+    store = DraftStore.memory(policy=OFFLINE)
+    app = create_app(
+        Pipeline(policy=OFFLINE), store, draft_owner=lambda request: request.headers.get("x-user")
+    )
+    ann, bob = {"x-user": "ann"}, {"x-user": "bob"}
+    with TestClient(app) as client:
+        assert (
+            client.put(
+                "/api/drafts/topic:7", json={"body": "ann's", "format": "text"}, headers=ann
+            ).status_code
+            == 200
+        )
+        assert client.get("/api/drafts/topic:7", headers=bob).status_code == 404
+        assert client.get("/api/drafts/topic:7", headers=ann).json()["html"] == "<p>ann's</p>"
+        assert client.delete("/api/drafts/topic:7", headers=bob).status_code == 204
+        assert client.get("/api/drafts/topic:7", headers=ann).status_code == 200, "bob cleared only his own"
+        for method in ("PUT", "GET", "DELETE"):
+            response = client.request(method, "/api/drafts/topic:7", json={"body": "x", "format": "text"})
+            assert response.status_code == 401
+            assert response.json()["problems"][0]["code"] == "sign_in_required"
+        colliding = {"x-user": "ann:topic"}  # owner "ann:topic" + key "7" is not ann's "topic:7"
+        assert client.get("/api/drafts/7", headers=colliding).status_code == 404
+    assert store.load("topic:7") is None, "keys are never stored outside their owner's space"
+
+
+def test_a_draft_owner_may_be_an_int_id() -> None:
+    store = DraftStore.memory(policy=OFFLINE)
+    with TestClient(create_app(Pipeline(policy=OFFLINE), store, draft_owner=lambda request: 42)) as client:
+        assert client.put("/api/drafts/t", json={"body": "x", "format": "text"}).status_code == 200
+    assert store.load("2:42:t") is not None
+
+
+# -- refused requests ---------------------------------------------------------------------------
+
+REQUESTS = read_cases(FIXTURES / "web-requests.txt")
+
+
+def _raw(block: str) -> tuple[str, str, bytes]:
+    """The method, path and body bytes of a fixture request (``\\xNN`` is that raw byte)."""
+    line, _, body = block.partition("\n")
+    method, path = line.split(" ", 1)
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m[1], 16)]), body.encode("utf-8"))
+    return method, path, raw
+
+
+@pytest.mark.parametrize(("title", "request_", "expected"), REQUESTS, ids=[c[0] for c in REQUESTS])
+def test_refused_requests(
+    client: TestClient, drafts: DraftStore, title: str, request_: str, expected: str
+) -> None:
+    method, path, body = _raw(request_)
+    status, code, field = expected.split(" ")
+    response = client.request(method, path, content=body)
+    assert response.status_code == int(status), response.text
+    assert response.headers["content-type"] == "application/json"
+    data = response.json()
+    assert (data["ok"], data["status"]) == (False, int(status))
+    (problem,) = data["problems"]
+    assert problem["code"] == code
+    assert problem["message"] and set(problem) == {"code", "message", "params"}
+    if field != "-":
+        assert problem["params"]["field"] == field
+        assert f'"{field}"' in problem["message"]
+    if code == "bad_field":
+        assert re.search(r"send|must|is not a field", problem["message"]), "the message says the fix"
+    if method == "PUT":
+        assert drafts.backend.get(path.rsplit("/", 1)[1], 0) is None, "nothing stored"
+    if code == "method_not_allowed":
+        assert response.headers["allow"] and problem["params"]["allowed"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"body": ' + b"[" * 100_000 + b"]" * 100_000 + b', "format": "text"}',
+    ],
+    ids=["a deep array", "a deep field"],
+)
+def test_json_nested_too_deeply_is_a_400(client: TestClient, raw: bytes) -> None:
+    response = client.post("/api/render", content=raw)
+    assert response.status_code == 400 and response.json()["problems"][0]["code"] == "bad_json"
+
+
+def test_a_large_body_is_read_and_checked_off_the_loop_with_the_same_answer(
+    client: TestClient, pipe: Pipeline
+) -> None:
+    body = "<p>A long <b>post</b> 🙂</p>\n" * 4000  # over THREAD_PARSE_BYTES
+    response = client.post("/api/render", json={"body": body, "format": "html"})
+    assert response.json() == pipe.run(Submission(body, "html")).to_dict()
+    refused = client.post("/api/render", json={"body": body, "format": "rtf"})
+    assert refused.status_code == 400 and refused.json()["problems"][0]["params"] == {"field": "format"}
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+FIELDS = ("body", "format", "display_as_link", "html", "text", "plain", "files", "target")
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(["/api/render", "/api/paste", "/api/drafts/k"]),
+    payload=st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=5) | JSON,
+)
+def test_any_json_is_a_result_or_a_400_never_a_crash(client: TestClient, path: str, payload: Any) -> None:
+    method = "PUT" if path.startswith("/api/drafts") else "POST"
+    response = client.request(method, path, content=json.dumps(payload).encode())
+    assert response.status_code in (200, 400), response.text
+    data = response.json()
+    assert data["ok"] in (True, False)
+    if response.status_code == 400:
+        assert data["problems"][0]["code"] in ("bad_json", "bad_field", "bad_input")
+
+
+# -- request size -------------------------------------------------------------------------------
+
+SMALL = Policy(embed_mode="cache_only", max_input_bytes=1000)
+
+
+@pytest.fixture
+def small() -> Iterator[tuple[TestClient, DraftStore]]:
+    store = DraftStore.memory(policy=SMALL)
+    with TestClient(create_app(Pipeline(policy=SMALL), store)) as test_client:
+        yield test_client, store
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("POST", "/api/render", {"body": "x" * 1200, "format": "text"}),
+        ("POST", "/api/paste", {"html": "<b>x</b>" * 100, "text": "x" * 600}),
+        ("PUT", "/api/drafts/k", {"body": "é" * 600, "format": "text"}),
+    ],
+)
+def test_a_body_over_max_input_bytes_is_413(
+    small: tuple[TestClient, DraftStore], method: str, path: str, payload: dict[str, Any]
+) -> None:
+    client, store = small
+    response = client.request(method, path, content=json.dumps(payload, ensure_ascii=False).encode())
+    assert response.status_code == 413
+    (problem,) = response.json()["problems"]
+    assert (problem["code"], problem["params"]) == ("too_large", {"limit": 1000})
+    assert "1000 bytes" in problem["message"]
+    assert store.load("k") is None
+
+
+def test_a_body_just_under_the_limit_is_served(small: tuple[TestClient, DraftStore]) -> None:
+    client, _ = small
+    payload = json.dumps({"body": "x" * 900, "format": "text"}).encode()
+    assert len(payload) <= 1000
+    assert client.post("/api/render", content=payload).status_code == 200
+
+
+def test_a_draft_store_smaller_than_the_policy_is_413_too() -> None:
+    store = DraftStore.memory(policy=SMALL, max_bytes=100)
+    with TestClient(create_app(Pipeline(policy=SMALL), store)) as client:
+        response = client.put("/api/drafts/k", json={"body": "x" * 200, "format": "text"})
+        assert response.status_code == 413 and response.json()["problems"][0]["params"] == {"limit": 100}
+        assert store.load("k") is None
+
+
+def test_a_declared_length_over_the_limit_is_refused_unread(small: tuple[TestClient, DraftStore]) -> None:
+    client, _ = small
+    response = client.post("/api/render", content=b"{}", headers={"content-length": "5000"})
+    assert response.status_code == 413
+
+
+def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
+    """Drive the ASGI app by hand: an endless chunked body is cut off just past the limit."""
+    app = create_app(Pipeline(policy=SMALL))
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        pulled += 1
+        return {"type": "http.request", "body": b"x" * 100, "more_body": True}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/render",
+        "raw_path": b"/api/render",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]["status"] == 413
+    assert pulled == 11, "read 1 100 bytes at most for a 1 000-byte limit"
+
+
+# -- the page, the app's construction, the extra ------------------------------------------------
+
+
+def test_the_index_page_is_html(client: TestClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<html" in response.text.lower()
+
+
+def test_create_app_checks_its_arguments() -> None:
+    with pytest.raises(ConfigError, match="must be a Pipeline"):
+        create_app(Policy())  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="must be a DraftStore"):
+        create_app(None, {})  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="draft_owner must be a function"):
+        create_app(draft_owner="user")  # type: ignore[arg-type]
+
+
+class _Boom:
+    name = "boom"
+
+    def __call__(self, doc: Document) -> None:
+        raise ValueError("secret detail")
+
+
+def test_a_failing_stage_is_a_500_problem_without_its_details(caplog: pytest.LogCaptureFixture) -> None:
+    broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _Boom())
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        response = client.post("/api/render", json={"body": "hi", "format": "text"})
+    assert response.status_code == 500
+    (problem,) = response.json()["problems"]
+    assert problem["code"] == "internal_error" and "secret" not in response.text
+    assert "secret detail" in caplog.text
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def test_the_core_does_not_import_the_web_stack() -> None:
+    done = _python(
+        "import sys, composer, composer.cli\n"
+        "print(sorted({'starlette', 'uvicorn', 'anyio'} & set(sys.modules)))"
+    )
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_without_the_extra_the_import_error_says_what_to_install() -> None:
+    done = _python("import sys; sys.modules['starlette'] = None; import composer.web")
+    assert "pip install 'forum-composer[web]'" in done.stderr
+    assert "ImportError" in done.stderr
+
+
+def test_serve_without_the_extra_says_what_to_install() -> None:
+    done = _python(
+        "import sys; sys.modules['uvicorn'] = None; from composer.cli import main; sys.exit(main(['serve']))"
+    )
+    assert done.returncode == 2
+    assert "pip install 'forum-composer[web]'" in done.stderr
+
+
+# -- a real server --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Served:
+    """``composer serve`` in a subprocess, on a free port of 127.0.0.1."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "composer", "--offline", "serve", "--port", str(self.port), *args]
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    pytest.fail(f"composer serve did not start: {self.output}")
+                time.sleep(0.05)
+
+    def call(self, method: str, path: str, payload: object = None) -> tuple[int, Any]:
+        data = json.dumps(payload).encode() if payload is not None else None
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            out, _ = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        self.output = out
+
+
+def test_composer_serve_over_real_http(tmp_path: Path) -> None:
+    env = {**os.environ, "COMPOSER_DRAFTS": str(tmp_path / "env-drafts.sqlite3")}
+    server = Served(["--max-emoji", "3"], env, tmp_path)
+    try:
+        status, data = server.call("POST", "/api/render", {"body": "<b>hi</b> 🙂🙂🙂🙂", "format": "html"})
+        assert status == 200 and data["problems"][0]["code"] == "emoji_limit", "global flags apply"
+        status, data = server.call("POST", "/api/paste", {"html": RICH, "text": "Bold and red"})
+        assert status == 200 and data["notices"][0]["code"] == "pasted_as_rich"
+        assert server.call("PUT", "/api/drafts/u:1", {"body": "kept", "format": "text"})[0] == 200
+        status, data = server.call("GET", "/api/drafts/u:1")
+        assert status == 200 and data["html"] == "<p>kept</p>"
+        assert server.call("POST", "/api/render", {"body": 1})[0] == 400
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"POST /api/render HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")
+            assert sock.recv(200).startswith(b"HTTP/1.1 413 ")
+        page = urllib.request.urlopen(server.base + "/", timeout=30)
+        assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    finally:
+        server.stop()
+    assert (tmp_path / "env-drafts.sqlite3").is_file(), "COMPOSER_DRAFTS names the drafts file"
+    again = Served(["--drafts", str(tmp_path / "env-drafts.sqlite3")], env, tmp_path)
+    try:
+        status, data = again.call("GET", "/api/drafts/u:1")
+        assert status == 200 and data["html"] == "<p>kept</p>", "drafts outlive the process"
+    finally:
+        again.stop()

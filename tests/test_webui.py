@@ -125,6 +125,7 @@ def open_page(
     are unreachable. Returns the context and its page, ready (the draft check is done)."""
     context = browser.new_context(viewport={"width": width, "height": height})
     context.route(re.compile(r"^(?!" + re.escape(server) + r"/).*"), offline)
+    context.add_init_script(_WATCH)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -148,6 +149,21 @@ def offline(route: Any) -> None:
         route.abort()
 
 
+#: records what the page's Content-Security-Policy refused, and anything that ran from content
+_WATCH = """
+window.__composerWatch = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__composerWatch.push('csp ' + e.effectiveDirective + ': ' + (e.blockedURI || e.sample));
+}, true);
+"""
+
+
+def watched(page: Any) -> list[str]:
+    """The page's errors, CSP violations and runs of pasted code since it loaded."""
+    found: list[str] = page.evaluate("window.__composerWatch || []")
+    return [*page.errors, *found]
+
+
 def load(page: Any, server: str, key: str) -> None:
     page.goto(f"{server}/?draft={key}")
     page.wait_for_selector("html[data-composer-ready=true]", state="attached")
@@ -160,7 +176,7 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
         yield page
     finally:
         shoot(page, request.node.name)
-        errors = page.errors
+        errors = watched(page)
         context.close()
     assert not errors, f"the page raised: {errors}"
 
@@ -269,6 +285,22 @@ def test_pasted_images_are_refused(page: Any) -> None:
     )
     check(page.locator(EDITOR)).to_contain_text("Look")
     check(page.locator(f"{EDITOR} img")).to_have_count(0)
+
+
+def test_pasted_code_never_runs(page: Any) -> None:
+    """The server sanitizes; the page inserts its answers inert, under a CSP of its own."""
+    ran = "window.__composerWatch.push('ran ' + this.tagName)"
+    paste(
+        page,
+        f'<p>Hi <img src="x" onerror="{ran}"></p><p><a href="javascript:{ran}">link</a></p>'
+        f'<script>window.__composerWatch.push("script")</script><svg onload="{ran}"></svg>',
+        "Hi link",
+    )
+    check = expect()
+    check(page.locator(PREVIEW)).to_contain_text("Hi", timeout=WITHIN)
+    for anchor in page.locator(f"{EDITOR} a, {PREVIEW} a").all():
+        assert not (anchor.get_attribute("href") or "").startswith("javascript:")
+    page.wait_for_timeout(200)  # let a failing image fire its error event
 
 
 def test_an_image_file_alone_is_refused_and_inserts_nothing(page: Any) -> None:
@@ -454,7 +486,7 @@ def test_usable_at_phone_width(browser: Any, server: str) -> None:
         buttons = page.locator(f"{NOTICES} button").all()
         assert buttons and all((b.bounding_box() or {"height": 0})["height"] >= 32 for b in buttons)
         shoot(page, "phone")
-        assert not page.errors, page.errors
+        assert not watched(page), watched(page)
     finally:
         context.close()
 
@@ -490,7 +522,7 @@ def test_the_whole_reply_box(browser: Any, server: str) -> None:
         shoot(page, "showcase")
         if os.environ.get("COMPOSER_DOCS_SCREENSHOT") == "1":
             page.locator("main").screenshot(path=str(DOCS_SCREENSHOT))
-        assert not page.errors, page.errors
+        assert not watched(page), watched(page)
     finally:
         context.close()
 
@@ -508,6 +540,6 @@ def test_the_page_works_when_a_forum_mounts_the_app_under_a_prefix(browser: Any,
             assert saved.value.status == 200
             expect()(page.locator(PREVIEW)).to_contain_text("From under a prefix", timeout=WITHIN)
             assert page.evaluate("getComputedStyle(document.body).margin") == "0px", "the CSS loaded"
-            assert not page.errors, page.errors
+            assert not watched(page), watched(page)
         finally:
             context.close()

@@ -19,6 +19,8 @@ from corpus_paths import CORPORA
 
 ROOT = Path(__file__).resolve().parent.parent
 GPL_FOLDERS = ("paste", "pages")
+#: the demo editor page (composer serve at /): package data
+PAGE_FILES = ("index.html", "editor.css", "editor.js", "api.js", "fragments.js", "notices.js")
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +67,8 @@ def test_the_wheel_holds_the_library_and_no_corpus(dist: Path) -> None:
         names = whl.namelist()
     assert "composer/__init__.py" in names
     assert "composer/embeds/providers.json" in names  # package data does ship
+    editor_page = {f"composer/web/static/{name}" for name in PAGE_FILES}
+    assert editor_page <= set(names), "the demo editor page is package data (composer serve at /)"
     top = {name.split("/")[0] for name in names}
     assert all(t == "composer" or t.endswith(".dist-info") for t in top), top
     corpus = _corpus_names() - {"NOTE.txt", "manifest.json", "README.md", "providers.json"}

@@ -1,0 +1,49 @@
+/*
+ * Talking to the composer service: JSON in, JSON out.
+ *
+ * A reply is {status, ok, data}. Successful answers carry Result.to_dict(); a refused request
+ * carries {ok: false, status, problems: [{code, message, params}]} (docs/integration.md).
+ * Only a network failure throws (RequestFailed): every HTTP answer is a reply.
+ */
+
+export class RequestFailed extends Error {}
+
+/** ``method`` ``url`` with ``body`` (any JSON value, or undefined for none). */
+export async function api(method, url, body) {
+  const init = { method, headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    throw new RequestFailed("The server could not be reached; your text is still here.");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (error) {
+    data = null; // 204, or a body that is not JSON
+  }
+  return { status: response.status, ok: response.ok, data };
+}
+
+/** What to tell the person about a refused request, whatever shape its JSON problem has. */
+export function failureMessage(reply) {
+  const data = reply.data || {};
+  const problems = Array.isArray(data.problems) ? data.problems : [];
+  const message = (problems[0] && problems[0].message) || data.message || data.detail;
+  return (message ? String(message) : "The server refused the request") + " (" + reply.status + ").";
+}
+
+/** Fire-and-forget for a page that is going away (keepalive outlives the page). */
+export function sendBeforeLeaving(method, url, body) {
+  const init = { method, keepalive: true };
+  if (body !== undefined) {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  fetch(url, init).catch(() => {});
+}

@@ -1,0 +1,132 @@
+/*
+ * Server HTML in the editor: parsing it inert, turning embeds back into their URLs, and
+ * inserting a pasted fragment where the caret is.
+ */
+
+const EMBED_SELECTOR = ".composer-embed, .composer-photo, .composer-card";
+
+/**
+ * The server's HTML as inert nodes. Every HTML string this page inserts (paste results,
+ * restored drafts, previews, posted replies) comes from the composer API, which sanitizes it
+ * with nh3 as its pipeline's last stage; a <template> parses it without running or loading
+ * anything until it is placed.
+ */
+export function fragmentOf(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
+}
+
+/** The URLs a result embedded (the targets of its link_embedded notices). */
+export function embeddedUrls(result) {
+  return new Set(
+    result.notices
+      .filter((notice) => notice.code === "link_embedded" && notice.action && notice.action.target)
+      .map((notice) => notice.action.target),
+  );
+}
+
+/**
+ * Embeds (players, photos, cards) are rendering, not source: the server builds them from a URL
+ * alone on its line and never accepts them back as input. In the editor each becomes its URL
+ * again, on its own line, so the preview embeds it (or keeps it a link when so chosen).
+ */
+export function unembed(fragment, urls) {
+  for (const embed of Array.from(fragment.querySelectorAll(EMBED_SELECTOR))) {
+    const links = Array.from(embed.querySelectorAll("a[href]"));
+    const link = links.find((a) => urls.has(a.getAttribute("href"))) || links[0];
+    if (!link) continue;
+    const line = document.createElement("p");
+    line.textContent = link.getAttribute("href");
+    embed.replaceWith(line);
+  }
+  return fragment;
+}
+
+/** The selection when it is inside ``editor``, else the editor's end. */
+export function rangeIn(editor) {
+  const selection = document.getSelection();
+  if (selection && selection.rangeCount) {
+    const range = selection.getRangeAt(0);
+    if (editor.contains(range.commonAncestorContainer)) return range.cloneRange();
+  }
+  return endOf(editor);
+}
+
+export function endOf(editor) {
+  const range = document.createRange();
+  range.selectNodeContents(editor);
+  range.collapse(false);
+  return range;
+}
+
+/** The range over ``nodes`` still in the page, or null when none is. */
+export function rangeOver(nodes) {
+  const alive = nodes.filter((node) => node.isConnected);
+  if (!alive.length) return null;
+  const range = document.createRange();
+  range.setStartBefore(alive[0]);
+  range.setEndAfter(alive[alive.length - 1]);
+  return range;
+}
+
+/** The child of ``editor`` that holds ``node`` (null when ``node`` is the editor). */
+function topLevel(editor, node) {
+  let current = node;
+  while (current && current.parentNode !== editor) {
+    if (current === editor) return null;
+    current = current.parentNode;
+  }
+  return current;
+}
+
+function isSingleParagraph(fragment) {
+  const elements = fragment.children;
+  return (
+    elements.length === 1 &&
+    elements[0].tagName === "P" &&
+    Array.from(fragment.childNodes).every((n) => n === elements[0] || n.textContent.trim() === "")
+  );
+}
+
+/**
+ * Put ``fragment`` where ``range`` is in ``editor`` and return the nodes it became. One pasted
+ * paragraph joins the line it lands in, as a native paste does; several blocks split that line
+ * in two, so no block is nested in another (the browser would re-parse such markup otherwise).
+ */
+export function insertFragment(editor, range, fragment) {
+  range.deleteContents();
+  if (isSingleParagraph(fragment)) {
+    const inline = document.createDocumentFragment();
+    inline.append(...fragment.firstElementChild.childNodes);
+    const nodes = Array.from(inline.childNodes);
+    range.insertNode(inline);
+    return nodes;
+  }
+  const nodes = Array.from(fragment.childNodes);
+  const top = topLevel(editor, range.startContainer);
+  if (!top) {
+    range.insertNode(fragment);
+    return nodes;
+  }
+  const tail = document.createRange();
+  tail.setStart(range.startContainer, range.startOffset);
+  tail.setEndAfter(top);
+  const rest = tail.extractContents();
+  const anchor = top.nextSibling;
+  editor.insertBefore(fragment, anchor);
+  if (rest.textContent.trim() !== "") editor.insertBefore(rest, anchor);
+  const emptied = top.textContent.trim() === "" && !(top.querySelector && top.querySelector("img"));
+  if (top.parentNode === editor && emptied) top.remove();
+  return nodes;
+}
+
+export function placeCaretAfter(node) {
+  if (!node || !node.isConnected) return;
+  const range = document.createRange();
+  range.setStartAfter(node);
+  range.collapse(true);
+  const selection = document.getSelection();
+  selection.removeAllRanges();
+  selection.addRange(range);
+}

@@ -1,0 +1,194 @@
+"""The demo editor page as a person uses it: a server, a browser page, pastes and keystrokes.
+
+The harness of ``tests/test_webui.py``. :func:`serving` runs an ASGI app with uvicorn in a
+thread on a free port of 127.0.0.1; :func:`open_page` opens the editor in a fresh browser
+context where every request off that server is aborted (a player frame gets a dark stand-in
+page, so a preview's YouTube player never reaches the network) and where the page's own
+Content-Security-Policy violations are recorded (:func:`watched`). :func:`paste` dispatches a
+real ``paste`` event: a ``ClipboardEvent`` whose ``DataTransfer`` holds the ``text/html`` and
+``text/plain`` flavours and, for images, a ``File``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from composer import DraftStore, Pipeline, Policy
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+EDITOR = "[data-composer=editor]"
+NOTICES = "[data-composer=notices]"
+PREVIEW = "[data-composer=preview]"
+POST = "[data-composer=post]"
+#: what "within 2 s" waits for: the page's debounce is well under it, the slack is for a busy CI
+WITHIN = 4_000
+
+
+# -- the server and the browser ---------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` run by uvicorn in a thread on a free port of 127.0.0.1; yields its base URL."""
+    uvicorn = pytest.importorskip("uvicorn", reason="the [web] extra is not installed")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not runner.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def service(drafts_path: Path) -> Any:
+    """``create_app`` with drafts in a SQLite file and embeds from the site table only
+    (``cache_only``: no network, as ``composer serve --offline``)."""
+    pytest.importorskip("starlette", reason="the [web] extra is not installed")
+    from composer.web import create_app
+
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
+    return create_app(pipe, DraftStore.sqlite(drafts_path, policy=pipe.policy))
+
+
+def open_page(
+    browser: Any, server: str, key: str, *, width: int = 1000, height: int = 900
+) -> tuple[Any, Any]:
+    """A fresh context (no cookies, no cache) on the editor with draft ``key``; other hosts
+    are unreachable. Returns the context and its page, ready (the draft check is done)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.route(re.compile(r"^(?!" + re.escape(server) + r"/).*"), offline)
+    context.add_init_script(_WATCH)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    load(page, server, key)
+    return context, page
+
+
+#: what a player frame shows instead of the player site (the tests never leave 127.0.0.1)
+PLAYER_STAND_IN = (
+    '<!doctype html><body style="margin:0;height:100vh;display:grid;place-items:center;'
+    'background:#111;color:#eee;font:16px system-ui">&#9654; player (offline in tests)</body>'
+)
+
+
+def offline(route: Any) -> None:
+    """Any request off the server: a frame gets a dark stand-in, everything else is aborted."""
+    if route.request.resource_type == "document" and route.request.frame.parent_frame is not None:
+        route.fulfill(status=200, content_type="text/html", body=PLAYER_STAND_IN)
+    else:
+        route.abort()
+
+
+#: records what the page's Content-Security-Policy refused, and anything that ran from content
+_WATCH = """
+window.__composerWatch = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__composerWatch.push('csp ' + e.effectiveDirective + ': ' + (e.blockedURI || e.sample));
+}, true);
+"""
+
+
+def watched(page: Any) -> list[str]:
+    """The page's errors, CSP violations and runs of pasted code since it loaded."""
+    found: list[str] = page.evaluate("window.__composerWatch || []")
+    return [*page.errors, *found]
+
+
+def load(page: Any, server: str, key: str) -> None:
+    page.goto(f"{server}/?draft={key}")
+    page.wait_for_selector("html[data-composer-ready=true]", state="attached")
+
+
+def shoot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"webui-{name}.png"), full_page=True)
+
+
+# -- acting like a person ----------------------------------------------------------------------
+
+_PASTE = """
+({html, text, files}) => {
+  const data = new DataTransfer();
+  if (html !== null) data.setData('text/html', html);
+  if (text !== null) data.setData('text/plain', text);
+  for (const [name, type] of files) {
+    data.items.add(new File([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])], name, {type}));
+  }
+  const editor = document.querySelector('[data-composer=editor]');
+  editor.focus();
+  const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
+  return editor.dispatchEvent(event);
+}
+"""
+
+
+def paste(
+    page: Any, html: str | None = None, text: str | None = None, files: tuple[tuple[str, str], ...] = ()
+) -> None:
+    """A real paste event on the editor, answered by ``/api/paste`` before this returns."""
+    with page.expect_response("**/api/paste", timeout=WITHIN) as answer:
+        page.evaluate(_PASTE, {"html": html, "text": text, "files": [list(f) for f in files]})
+    assert answer.value.status == 200, answer.value.text()
+
+
+def type_in_editor(page: Any, text: str) -> None:
+    page.click(EDITOR)
+    page.keyboard.type(text)
+
+
+def notice(page: Any, code: str) -> Any:
+    return page.locator(f"{NOTICES} [data-code={code}]")
+
+
+def action(page: Any, code: str) -> Any:
+    return page.locator(f"{NOTICES} button[data-action={code}]")
+
+
+def draft_status(server: str, key: str) -> int:
+    """The HTTP status of ``GET /api/drafts/{key}`` (200: a draft is kept, 404: none)."""
+    try:
+        with urllib.request.urlopen(f"{server}/api/drafts/{key}", timeout=10) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def put_draft(server: str, key: str, body: str) -> None:
+    """Save a draft the way the page does, ``PUT /api/drafts/{key}``."""
+    data = json.dumps({"body": body, "format": "html"}).encode()
+    request = urllib.request.Request(
+        f"{server}/api/drafts/{key}", data, {"Content-Type": "application/json"}, method="PUT"
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        assert reply.status == 200
+
+
+def expect() -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect

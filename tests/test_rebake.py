@@ -8,6 +8,7 @@ ranges and commits, cheap for ``make test``. The 100k-post runs are in
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -23,8 +24,14 @@ from benchmarks.corpus import posts
 
 from composer import Pipeline, Policy, Submission
 from composer.cli import main
+from composer.embeds.cache import MemoryCache
+from composer.embeds.fetcher import SafeFetcher
+from composer.embeds.resolver import OEmbedResolver
 from composer.rebake import Columns, PolicyPipeline, RebakeError, rebake
 from composer.rebake._db import Table, connect
+from composer.rebake._work import _HostPacer
+from composer.stages import Embeds
+from embed_server import EmbedServer
 from postgres_server import serve_postgres
 
 FINGERPRINT = Pipeline().fingerprint
@@ -242,6 +249,51 @@ def test_resumes_after_sigkill_rendering_nothing_twice(sqlite_url: str) -> None:
     assert rerun.rebaked == 1000 - len(done)  # nothing committed is rendered again
     assert rerun.fresh == len(done)
     check_all_correct(sqlite_url)
+
+
+# -- embeds ------------------------------------------------------------------------------------
+
+
+def fetching_pipeline(allow: str) -> Pipeline:
+    """A picklable factory (with ``functools.partial``): the default chain, its resolver allowed
+    to fetch from the test server on 127.0.0.1."""
+    resolver = OEmbedResolver(
+        SafeFetcher(allow=[allow], connect_timeout=2.0, read_timeout=2.0), MemoryCache()
+    )
+    return Pipeline().replace("embed", Embeds(resolver=resolver))
+
+
+def test_embeds_come_from_the_cache_or_are_fetched_when_asked(tmp_path: Path) -> None:
+    server = EmbedServer().start()
+    try:
+        urls = [f"{server.base}/og/{n}" for n in (1, 2)]
+        rows = [(f"<p>see</p><p>{urls[i % 2]}</p>", "html") for i in range(6)]
+        factory = functools.partial(fetching_pipeline, server.allow)
+        assert factory().fingerprint == FINGERPRINT  # the fetcher is not part of the output's rules
+        offline, online = str(tmp_path / "offline.sqlite3"), str(tmp_path / "online.sqlite3")
+        create(offline, rows)
+        create(online, rows)
+        cached = rebake(offline, pipeline=factory, workers=1)
+        assert cached.rebaked == 6 and cached.pending == tuple(urls)
+        assert server.log == []  # cache_only: no request at all
+        assert all("composer-card" not in row[2] for row in read(offline).values())
+        fetched = rebake(online, pipeline=factory, workers=1, fetch=True, fetch_interval=0.01)
+        assert fetched.rebaked == 6 and fetched.pending == ()
+        assert all("composer-card" in row[2] for row in read(online).values())
+        assert sorted(server.requests_for("/og/")) == ["/og/1", "/og/2"]  # once each, then cached
+    finally:
+        server.stop()
+
+
+def test_fetches_are_paced_per_host() -> None:
+    """Each host's requests are one ``interval`` apart; another host's are not queued behind them."""
+    pacer = _HostPacer(0.5)
+    pacer.wait("https://a.example/1")
+    first = pacer._next["a.example"]
+    pacer.wait("https://b.example/1")  # another host: its own schedule, no wait
+    pacer.wait("https://A.example/2")  # waits for its turn: the slot after the first
+    assert pacer._next["a.example"] == pytest.approx(first + 0.5)
+    assert pacer._next["b.example"] < pacer._next["a.example"]
 
 
 # -- engines -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The ``composer`` command: render a post or a paste from the shell.
 
 Exit status: 0 when the result is ok, 1 when it has problems, 2 for usage, input or
-configuration errors. The policy options (``--role``, ``--offline``, ``--max-emoji``, ...) go
+configuration errors (``rebake``: 1 when a row failed to render, 2 when the run could not).
+The policy options (``--role``, ``--offline``, ``--max-emoji``, ...) go
 before or after the subcommand; ``--role`` starts from :meth:`Policy.preset` and the other
 options change it; ``render`` reads the input format from the file's extension unless
 ``--from`` is given.
@@ -151,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("stages", parents=[common], help="list the stages of the default chain")
     _serve_parser(sub, common)
+    _rebake_parser(sub, common)
     return parser
 
 
@@ -206,8 +208,74 @@ def _serve(args: argparse.Namespace, pipe: Pipeline) -> int:
     return 0
 
 
+def _rebake_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``composer rebake DB_URL --table posts ...``: see docs/rebake.md."""
+    rebake = sub.add_parser(
+        "rebake", parents=[common], help="re-render the stale posts of a database table (docs/rebake.md)"
+    )
+    rebake.add_argument("db_url", metavar="DB_URL", help="a SQLite file, sqlite:///PATH or postgresql://...")
+    rebake.add_argument("--table", required=True, help="the posts table (schema.table allowed)")
+    for name, default in (
+        ("id", "id"),
+        ("raw", "raw"),
+        ("format", "format"),
+        ("cooked", "cooked"),
+        ("fingerprint", "cooked_fingerprint"),
+    ):
+        rebake.add_argument(f"--{name}-column", default=default, metavar="NAME", help=f"default {default}")
+    rebake.add_argument("--batch-size", type=int, default=500, metavar="N", help="rows per range and commit")
+    rebake.add_argument("--engine", choices=("local", "dask"), default="local")
+    rebake.add_argument("--workers", type=int, default=None, metavar="N", help="default: the CPU count")
+    rebake.add_argument("--scheduler", default=None, metavar="tcp://HOST:8786", help="a running Dask cluster")
+    rebake.add_argument("--fetch", action="store_true", help="fetch embeds missing from the cache")
+    rebake.add_argument("--dry-run", action="store_true", help="count the stale rows, render nothing")
+
+
+def _rebake(args: argparse.Namespace) -> int:
+    """Run ``composer rebake``: the summary line on stdout, failures and pending URLs on stderr."""
+    try:
+        from composer import rebake
+    except ImportError as exc:
+        print(
+            f"composer rebake needs the [rebake] extra: pip install 'forum-composer[rebake]' ({exc})",
+            file=sys.stderr,
+        )
+        return 2
+    changes: dict[str, Any] = {"sanitizer": args.sanitizer}
+    for name in ("max_emoji", "emoji_over_limit"):
+        if getattr(args, name) is not None:
+            changes[name] = getattr(args, name)
+    columns = rebake.Columns(
+        args.id_column, args.raw_column, args.format_column, args.cooked_column, args.fingerprint_column
+    )
+    try:
+        summary = rebake.rebake(
+            args.db_url,
+            table=args.table,
+            columns=columns,
+            pipeline=rebake.PolicyPipeline(args.role, tuple(sorted(changes.items()))),
+            batch_size=args.batch_size,
+            engine=args.engine,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            fetch=args.fetch,
+            dry_run=args.dry_run,
+        )
+    except ComposerError as exc:
+        print(f"composer rebake: {exc}", file=sys.stderr)
+        return 2
+    for failure in summary.failed:
+        print(f"failed: {failure.id}: {failure.error}", file=sys.stderr)
+    for url in summary.pending:
+        print(f"pending: {url}", file=sys.stderr)
+    print(summary.line())
+    return 1 if summary.failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "rebake":
+        return _rebake(args)
     try:
         policy = _policy(args)
         pipe = Pipeline(policy=policy)

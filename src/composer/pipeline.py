@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Iterable
+from functools import cached_property
 
-from composer import _bind, _checks, _limits
+from composer import _bind, _checks, _fingerprint, _limits
 from composer._html.markdown import html_to_markdown
 from composer._html.text import html_to_text
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
@@ -102,6 +103,20 @@ class Pipeline:
         """The notice catalogue this chain renders from: code -> template (a copy), built-in
         codes and the stages' own, translations from ``Policy.messages`` applied."""
         return dict(self._messages)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """16 hex digits naming everything this pipeline's output depends on, stable across
+        processes, machines and ``PYTHONHASHSEED``: composer's and its rendering libraries'
+        versions (emoji data included), the policy (every field, the stages' ``allows``
+        merged), and each stage's name, class and settings (its ``settings()``, else its
+        dataclass fields; the embed stage's name the site table and provider registry). A
+        stored post whose fingerprint differs may render differently now: rebake it (see
+        ``docs/rebake.md``). Computed on first access. Raises :class:`~composer.ConfigError`
+        when a stage holds a setting with no stable description and declares no
+        ``settings()``.
+        """
+        return _fingerprint.fingerprint(self._stages, self._bound)
 
     def stage(self, name: str) -> Stage:
         """The stage called ``name``."""

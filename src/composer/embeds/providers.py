@@ -12,6 +12,7 @@ and ``https`` are treated alike (the registry lists many sites by their old ``ht
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -114,3 +115,10 @@ def default_registry() -> ProviderRegistry:
     """The registry shipped with the package (loaded once per process)."""
     text = resources.files("composer.embeds").joinpath("providers.json").read_text(encoding="utf-8")
     return ProviderRegistry.from_json(text)
+
+
+@cache
+def snapshot_digest() -> str:
+    """SHA-256 (hex) of the shipped ``providers.json``: names the registry data in a fingerprint."""
+    data = resources.files("composer.embeds").joinpath("providers.json").read_bytes()
+    return hashlib.sha256(data).hexdigest()

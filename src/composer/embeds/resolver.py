@@ -29,7 +29,7 @@ from bs4.element import Tag
 from composer.embeds._model import MISS, Embed, EmbedType, Miss, problem
 from composer.embeds.cache import Cache, MemoryCache, SqliteCache
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
-from composer.embeds.providers import ProviderRegistry, default_registry
+from composer.embeds.providers import ProviderRegistry, default_registry, snapshot_digest
 from composer.embeds.sites import SiteEmbed, SiteTable
 
 __all__ = [
@@ -148,6 +148,22 @@ class OEmbedResolver:
     def persistent(cls, path: str | PathLike[str], **options: Any) -> OEmbedResolver:
         """A resolver caching in one SQLite file, shared by every process that opens it."""
         return cls(cache=SqliteCache(path), **options)
+
+    def settings(self) -> dict[str, Any]:
+        """What shapes the embeds this resolver gives from what it knows (for
+        ``Pipeline.fingerprint``): the site table and its settings, the provider registry (the
+        shipped snapshot by digest), discovery and the text limits. Not the cache's contents nor
+        the fetcher: a rebake in ``cache_only`` mode lists what it could not embed as pending."""
+        registry: object = self._registry.providers if self._registry is not None else snapshot_digest()
+        return {
+            "sites": self.sites.sites,
+            "site_settings": dict(self.sites.settings),
+            "providers": registry,
+            "discovery": self.discovery,
+            "max_title": self.max_title,
+            "max_description": self.max_description,
+            "maxwidth": self.maxwidth,
+        }
 
     def close(self) -> None:
         """Close the cache and the fetcher (those that have ``close``), releasing descriptors now.

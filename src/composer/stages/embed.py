@@ -259,6 +259,14 @@ class Embeds:
         if built_any:
             doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
 
+    def settings(self) -> dict[str, object]:
+        """For ``Pipeline.fingerprint``: the resolver's own ``settings()`` when it has one (the
+        default's: site table, providers, limits), else the resolver itself (a dataclass)."""
+        resolver = self.resolver
+        declared = getattr(resolver, "settings", None)
+        kind = f"{type(resolver).__module__}.{type(resolver).__qualname__}"
+        return {"resolver": kind, "resolver_settings": declared() if callable(declared) else resolver}
+
     def prefetch(self, urls: Iterable[str], policy: Policy) -> None:
         """Resolve ``urls`` into the resolver's cache, concurrently, a batch per deadline."""
         _, unknown = self._known(list(dict.fromkeys(urls)))

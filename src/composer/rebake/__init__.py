@@ -1,0 +1,201 @@
+"""Rebake: render stored posts again when the rules change, stale rows only, resumably.
+
+A row is stale when its fingerprint column is NULL or differs from
+:attr:`Pipeline.fingerprint <composer.Pipeline.fingerprint>`. The driver pages through the
+stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local process pool
+or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
+and the fingerprint back in one transaction, guarded by ``WHERE raw = :raw`` so a post edited
+meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
+committed. Needs the ``[rebake]`` extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and
+``[dask]`` for the Dask engine. See ``docs/rebake.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from tqdm import tqdm
+
+from composer.pipeline import Pipeline
+from composer.rebake._db import Columns, Table, connect
+from composer.rebake._engines import EngineName, default_workers, executor
+from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
+
+__all__ = ["Columns", "Failure", "PolicyPipeline", "RebakeError", "Summary", "rebake"]
+
+#: ranges in flight per worker: enough to keep each busy while the driver collects reports
+_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A row that did not render: its id and why (an error, or the problems of the result)."""
+
+    id: Any
+    error: str
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a rebake did. ``rebaked``: rows written; ``fresh``: rows already current when it
+    started; ``failed``: rows that did not render (left as they were, retried by the next
+    run); ``changed``: rows edited while they rendered (left to their edit); ``stale``: rows
+    stale when it started (with ``dry_run``, the only count); ``pending``: URLs not in the
+    embed cache, sorted (pass them to :meth:`Pipeline.prefetch <composer.Pipeline.prefetch>`,
+    then rebake those rows again); ``seconds``: wall time."""
+
+    fingerprint: str
+    rows: int
+    stale: int
+    fresh: int
+    rebaked: int
+    failed: tuple[Failure, ...]
+    changed: int
+    pending: tuple[str, ...]
+    seconds: float
+    dry_run: bool = False
+
+    def line(self) -> str:
+        """``"rebaked N, fresh M, failed K in T s"`` (with ``dry_run``: ``"stale N, fresh M"``)."""
+        if self.dry_run:
+            return f"stale {self.stale}, fresh {self.fresh} (dry run, fingerprint {self.fingerprint})"
+        line = (
+            f"rebaked {self.rebaked}, fresh {self.fresh}, failed {len(self.failed)} in {self.seconds:.1f} s"
+        )
+        if self.changed:
+            line += f" ({self.changed} edited meanwhile, left to their edit)"
+        return line
+
+
+def rebake(
+    url: str,
+    *,
+    table: str = "posts",
+    columns: Columns | None = None,
+    pipeline: Callable[[], Pipeline] | None = None,
+    batch_size: int = 500,
+    engine: EngineName = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    fetch: bool = False,
+    fetch_interval: float = 1.0,
+    dry_run: bool = False,
+    progress: bool | None = None,
+) -> Summary:
+    """Rebake the stale rows of ``table`` in the database at ``url``; returns a :class:`Summary`.
+
+    ``url``: a SQLite file path or ``sqlite:///...``, or ``postgresql://user@host/db``.
+    ``columns``: the column names (default :class:`Columns`: ``id``, ``raw``, ``format``,
+    ``cooked``, ``cooked_fingerprint``). ``pipeline``: a zero-argument *picklable* callable
+    returning the :class:`~composer.Pipeline` (default :class:`PolicyPipeline`\\ ``()``, the
+    default chain and policy); each worker calls it once. Embeds come from the cache only
+    (``embed_mode`` is forced to ``cache_only``, which the fingerprint ignores); ``fetch=True``
+    fetches the missing ones before rendering the row again, at most one request per
+    ``fetch_interval`` seconds per host and worker. ``batch_size`` rows per range and per
+    write transaction. ``engine``: ``"local"`` (a process pool of ``workers``, default the
+    CPU count) or ``"dask"`` (a ``LocalCluster`` of ``workers``, or the cluster at
+    ``scheduler``). ``dry_run``: count the stale rows, render nothing. ``progress``: a tqdm
+    bar on stderr (default: when stderr is a terminal).
+
+    Raises :class:`RebakeError` when the table or a column is missing, the database fails,
+    or a worker's pipeline has another fingerprint; :class:`~composer.ConfigError` when the
+    pipeline cannot be fingerprinted. A row that fails to render does not raise: it is in
+    ``Summary.failed``.
+    """
+    started = time.monotonic()
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise RebakeError(f"batch_size must be a positive int, got {batch_size!r}")
+    factory = pipeline if pipeline is not None else PolicyPipeline()
+    fingerprint = cache_only(factory()).fingerprint
+    job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
+    spec = Table(table, job.columns)
+    db = connect(url)
+    try:
+        with db.connect() as conn:
+            rows, stale = spec.count(conn, fingerprint)
+        if dry_run or not stale:
+            return _summary(job, rows, stale, [], started, dry_run)
+        reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
+        return _summary(job, rows, stale, reports, started, False)
+    except sa.exc.SQLAlchemyError as exc:
+        raise RebakeError(f"rebake of {table!r} failed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        db.dispose()
+
+
+def _run(
+    job: Job,
+    spec: Table,
+    db: sa.Engine,
+    stale: int,
+    batch_size: int,
+    engine: EngineName,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool | None,
+) -> list[RangeReport]:
+    count = workers if workers is not None else default_workers()
+    if not isinstance(count, int) or count < 1:
+        raise RebakeError(f"workers must be a positive int, got {workers!r}")
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
+    reports: list[RangeReport] = []
+    with bar, executor(engine, count, scheduler) as pool:
+        for report in _ranges(pool, job, spec.stale_ranges(db, job.fingerprint, batch_size), count):
+            reports.append(report)
+            bar.update(report.rebaked + len(report.failed) + report.changed)
+    return reports
+
+
+def _ranges(
+    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int
+) -> Iterator[RangeReport]:
+    """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
+
+    The first error a range raises ends the run (the ranges in flight finish or are
+    cancelled; everything committed stays committed)."""
+    running: set[Future[RangeReport]] = set()
+    for first, last in ranges:
+        running.add(pool.submit(run_range, job, first, last))
+        if len(running) >= workers * _AHEAD:
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            yield from _results(done, running)
+    while running:
+        done, running = wait(running, return_when=FIRST_COMPLETED)
+        yield from _results(done, running)
+
+
+def _results(done: set[Future[RangeReport]], running: set[Future[RangeReport]]) -> Iterator[RangeReport]:
+    for future in done:
+        error = future.exception()
+        if error is not None:
+            for other in running:
+                other.cancel()
+            if isinstance(error, RebakeError):
+                raise error
+            raise RebakeError(f"a worker failed: {type(error).__name__}: {error}") from error
+        yield future.result()
+
+
+def _summary(
+    job: Job, rows: int, stale: int, reports: list[RangeReport], started: float, dry_run: bool
+) -> Summary:
+    failed = tuple(Failure(row_id, error) for r in reports for row_id, error in r.failed)
+    return Summary(
+        fingerprint=job.fingerprint,
+        rows=rows,
+        stale=stale,
+        fresh=rows - stale,
+        rebaked=sum(r.rebaked for r in reports),
+        failed=tuple(sorted(failed, key=lambda f: (str(type(f.id)), f.id))),
+        changed=sum(r.changed for r in reports),
+        pending=tuple(sorted({url for r in reports for url in r.pending})),
+        seconds=time.monotonic() - started,
+        dry_run=dry_run,
+    )

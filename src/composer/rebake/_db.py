@@ -1,0 +1,132 @@
+"""The posts table through SQLAlchemy Core: the id scan, a range's stale rows, the guarded write.
+
+Only SQLAlchemy's ``table()``/``column()`` constructs are used (no reflection, no ORM), so any
+table with the five columns works whatever else it holds. Rows are stale when their fingerprint
+column is NULL or differs from the pipeline's; pages of ids are read by keyset (``id > last
+ORDER BY id LIMIT n``), never by OFFSET, so each page costs the same on a big table.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+__all__ = ["Columns", "Table", "connect", "database_url"]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The names of the five columns rebake reads and writes (each renamable)."""
+
+    id: str = "id"
+    raw: str = "raw"
+    format: str = "format"
+    cooked: str = "cooked"
+    fingerprint: str = "cooked_fingerprint"
+
+
+def database_url(url: str) -> str:
+    """A SQLAlchemy URL for ``url``: a file path becomes ``sqlite:///<absolute path>``, and
+    ``postgresql://`` (or ``postgres://``) uses psycopg 3 (the ``[postgres]`` extra)."""
+    if "://" not in url:
+        return "sqlite:///" + os.path.abspath(url)
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgresql", "postgres"):
+        return "postgresql+psycopg://" + rest
+    return url
+
+
+def _wal(dbapi_connection: Any, _record: object) -> None:
+    """SQLite: WAL, so the driver's id scan and the workers' writes do not block each other."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def connect(url: str) -> Engine:
+    """An engine for ``url`` (see :func:`database_url`); SQLite waits up to 60 s for a lock."""
+    full = database_url(url)
+    if full.startswith("sqlite"):
+        engine = sa.create_engine(full, connect_args={"timeout": 60})
+        sa.event.listen(engine, "connect", _wal)
+        return engine
+    return sa.create_engine(full, pool_pre_ping=True)
+
+
+class Table:
+    """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
+
+    def __init__(self, name: str, columns: Columns) -> None:
+        schema, _, bare = name.rpartition(".")
+        self.name = name
+        self.columns = columns
+        self.table = sa.table(
+            bare,
+            sa.column(columns.id),
+            sa.column(columns.raw, sa.UnicodeText),
+            sa.column(columns.format, sa.Unicode),
+            sa.column(columns.cooked, sa.UnicodeText),
+            sa.column(columns.fingerprint, sa.Unicode),
+            schema=schema or None,
+        )
+        c = self.table.c
+        self.id = c[columns.id]
+        self.raw = c[columns.raw]
+        self.format = c[columns.format]
+        self.cooked = c[columns.cooked]
+        self.fingerprint = c[columns.fingerprint]
+
+    def stale(self, fingerprint: str) -> sa.ColumnElement[bool]:
+        return sa.or_(self.fingerprint.is_(None), self.fingerprint != fingerprint)
+
+    def count(self, conn: Connection, fingerprint: str) -> tuple[int, int]:
+        """(rows, stale rows) of the table."""
+        stale = sa.func.sum(sa.case((self.stale(fingerprint), 1), else_=0))
+        rows, stale_rows = conn.execute(sa.select(sa.func.count(), stale).select_from(self.table)).one()
+        return int(rows), int(stale_rows or 0)
+
+    def stale_ranges(self, engine: Engine, fingerprint: str, size: int) -> Iterator[tuple[Any, Any]]:
+        """``(first id, last id)`` of each page of ``size`` stale rows, by keyset on the id.
+
+        Each page is read in its own short transaction, so the scan holds no lock while the
+        workers write.
+        """
+        last: Any = None
+        while True:
+            query = sa.select(self.id).where(self.stale(fingerprint)).order_by(self.id).limit(size)
+            if last is not None:
+                query = query.where(self.id > last)
+            with engine.connect() as conn:
+                ids = conn.execute(query).scalars().all()
+            if not ids:
+                return
+            yield ids[0], ids[-1]
+            last = ids[-1]
+
+    def rows(self, conn: Connection, first: Any, last: Any, fingerprint: str) -> list[tuple[Any, Any, Any]]:
+        """``(id, raw, format)`` of the stale rows with ``first <= id <= last``, by id."""
+        query = (
+            sa.select(self.id, self.raw, self.format)
+            .where(self.id >= first, self.id <= last, self.stale(fingerprint))
+            .order_by(self.id)
+        )
+        return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
+
+    def write(self, conn: Connection, row_id: Any, raw: str, cooked: str, fingerprint: str) -> bool:
+        """Store ``cooked`` for the row if its ``raw`` is still the one rendered; whether it was.
+
+        The guard (``WHERE id = :id AND raw = :raw``) keeps an edit made while the row was
+        rendering: that edit's own render (or the next rebake) wins, never this stale output.
+        """
+        done = conn.execute(
+            sa.update(self.table)
+            .where(self.id == row_id, self.raw == raw)
+            .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
+        )
+        return bool(done.rowcount)

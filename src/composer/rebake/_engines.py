@@ -1,0 +1,64 @@
+"""Where ranges run: a local process pool, or a Dask cluster (the ``[dask]`` extra).
+
+Both are ``concurrent.futures.Executor``s (Dask's through ``Client.get_executor``), so the
+driver's loop is one: keep a few ranges in flight per worker, collect reports as they end.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Literal
+
+from composer.rebake._work import RebakeError
+
+__all__ = ["EngineName", "executor"]
+
+EngineName = Literal["local", "dask"]
+
+
+def default_workers() -> int:
+    """The CPU count this process may use."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterator[Executor]:
+    """An executor of ``workers`` processes (``local``: spawned, so no thread or connection of
+    the driver is inherited), or of a Dask cluster: a ``LocalCluster`` of ``workers``
+    single-threaded processes, or the running one at ``scheduler`` (``tcp://host:8786``).
+    Raises :class:`RebakeError` for an unknown engine or a missing extra."""
+    if engine == "local":
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool
+        return
+    if engine != "dask":
+        raise RebakeError(f"unknown rebake engine {engine!r}; use 'local' or 'dask'")
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise RebakeError(
+            "the dask engine needs the [dask] extra: pip install 'forum-composer[dask]'"
+        ) from exc
+    if scheduler is not None:
+        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
+            yield client.get_executor(pure=False)
+        return
+    with (
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        ) as cluster,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
+    ):
+        yield client.get_executor(pure=False)

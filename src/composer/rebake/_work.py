@@ -1,0 +1,183 @@
+"""One worker's share of a rebake: fetch an id range's stale rows, render them, write them back.
+
+A :class:`Job` is what the driver sends (picklable: the database URL, the table, a pipeline
+factory, the fingerprint it computed); a range is ``(first id, last id)``. Each worker process
+builds the pipeline and the database engine once per job and keeps them for every range it is
+given. The driver moves no post bodies: workers read and write their own rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Engine
+
+from composer.errors import ComposerError
+from composer.inputs import Submission
+from composer.pipeline import Pipeline
+from composer.policy import Policy
+from composer.rebake._db import Columns, Table, connect
+
+__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "run_range"]
+
+
+class RebakeError(ComposerError):
+    """A rebake could not run: a missing table or column, a database error, workers whose
+    pipeline is not the driver's. Rows that fail to render are not errors: they are reported."""
+
+
+@dataclass(frozen=True)
+class PolicyPipeline:
+    """A picklable pipeline factory: the default chain with ``Policy.preset(role)`` (or
+    ``Policy()``) changed by ``changes`` (``(("max_emoji", 10),)``). ``PolicyPipeline()()``
+    is ``Pipeline()``. Any zero-argument picklable callable returning a Pipeline does too
+    (a module-level function, a ``functools.partial`` of one)."""
+
+    role: str | None = None
+    changes: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self) -> Pipeline:
+        base = Policy.preset(self.role) if self.role is not None else Policy()
+        return Pipeline(policy=dataclasses.replace(base, **dict(self.changes)))
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs, sent once per range (small: no rows)."""
+
+    url: str
+    table: str
+    columns: Columns
+    pipeline: Callable[[], Pipeline]
+    fingerprint: str
+    fetch: bool = False
+    fetch_interval: float = 1.0
+    """Seconds between two fetches from one host (per worker process), with ``fetch``."""
+
+
+@dataclass
+class RangeReport:
+    """What one range came to: rows written, rows that failed (id, error), rows edited while
+    rendering (left alone), and the URLs left pending (not in the embed cache)."""
+
+    rebaked: int = 0
+    failed: list[tuple[Any, str]] = field(default_factory=list)
+    changed: int = 0
+    pending: list[str] = field(default_factory=list)
+
+
+class _HostPacer:
+    """At most one fetch per ``interval`` seconds per host, within this process."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> None:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next.get(host, now))
+            self._next[host] = at + self.interval
+        if at > now:
+            time.sleep(at - now)
+
+
+@dataclass
+class _State:
+    pipeline: Pipeline
+    engine: Engine
+    table: Table
+    pacer: _HostPacer
+
+
+#: per worker process: the job's key -> its pipeline and engine, built on the first range
+_STATES: dict[tuple[str, str, str], _State] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def _state(job: Job) -> _State:
+    key = (job.url, job.table, job.fingerprint)
+    with _STATES_LOCK:
+        state = _STATES.get(key)
+        if state is None:
+            state = _STATES[key] = _build(job)
+    return state
+
+
+def _build(job: Job) -> _State:
+    pipe = job.pipeline()
+    if not isinstance(pipe, Pipeline):
+        raise RebakeError(f"the pipeline factory returned {type(pipe).__name__}, not a Pipeline")
+    pipe = cache_only(pipe)
+    if pipe.fingerprint != job.fingerprint:
+        raise RebakeError(
+            f"this worker's pipeline has the fingerprint {pipe.fingerprint}, the driver's "
+            f"{job.fingerprint}: install the same composer, libraries and settings on every worker"
+        )
+    pacer = _HostPacer(job.fetch_interval)
+    return _State(pipe, connect(job.url), Table(job.table, job.columns), pacer)
+
+
+def cache_only(pipe: Pipeline) -> Pipeline:
+    """``pipe`` with embeds from the cache only (the mode is not part of the fingerprint)."""
+    if pipe.policy.embed_mode == "cache_only":
+        return pipe
+    return pipe.with_policy(dataclasses.replace(pipe.policy, embed_mode="cache_only"))
+
+
+def _render(pipe: Pipeline, raw: object, fmt: object) -> tuple[str | None, str | None, list[str]]:
+    """(cooked, error, pending URLs) for one row; exactly one of cooked and error is None."""
+    if not isinstance(raw, str):
+        return None, f"raw is {type(raw).__name__}, not text", []
+    try:
+        result = pipe.run(Submission(raw, fmt if fmt is not None else "html"))  # type: ignore[arg-type]
+    except Exception as exc:  # a StageError, InputError, or a bug: recorded, never the end of the run
+        return None, f"{type(exc).__name__}: {exc}", []
+    if not result.ok:
+        problems = "; ".join(f"{p.code}: {p.message}" for p in result.problems)
+        return None, f"problem {problems}", list(result.pending)
+    return result.html, None, list(result.pending)
+
+
+def _fetch(state: _State, urls: Iterable[str]) -> None:
+    for url in dict.fromkeys(urls):
+        state.pacer.wait(url)
+        state.pipeline.prefetch([url])
+
+
+def run_range(job: Job, first: Any, last: Any) -> RangeReport:
+    """Render and store the stale rows with ``first <= id <= last``: one read, then one
+    transaction for the writes. With ``job.fetch``, URLs missing from the embed cache are
+    fetched (paced per host) and their rows rendered again before the write."""
+    state = _state(job)
+    report = RangeReport()
+    with state.engine.connect() as conn:
+        rows = state.table.rows(conn, first, last, job.fingerprint)
+    done: list[tuple[Any, str, str]] = []
+    for row_id, raw, fmt in rows:
+        cooked, error, pending = _render(state.pipeline, raw, fmt)
+        if pending and job.fetch:
+            _fetch(state, pending)
+            cooked, error, pending = _render(state.pipeline, raw, fmt)
+        report.pending.extend(pending)
+        if error is not None:
+            report.failed.append((row_id, error))
+        else:
+            assert cooked is not None
+            done.append((row_id, raw, cooked))
+    if done:
+        with state.engine.begin() as conn:
+            for row_id, raw, cooked in done:
+                if state.table.write(conn, row_id, raw, cooked, job.fingerprint):
+                    report.rebaked += 1
+                else:
+                    report.changed += 1
+    return report

@@ -55,6 +55,23 @@ def test_site_table(title: str, url: str, expected: str) -> None:
     assert player(PIPE.run(Submission(url, "text")).html) == expected
 
 
+@pytest.mark.parametrize("shape", ["markdown", "html", "html link"])
+def test_every_format_builds_the_same_players(shape: str) -> None:
+    """The fixture's URLs (written for ``text``) in the other formats: bare in markdown and html,
+    and as an html link whose text is the URL; the same player or link each time."""
+    differ = []
+    for title, url, expected in CASES:
+        if shape == "html link":
+            escaped = url.replace("&", "&amp;")
+            source = f'<p><a href="{escaped}">{escaped}</a></p>'
+        else:
+            source = url.replace("&", "&amp;") if shape == "html" else url
+        got = player(PIPE.run(Submission(source, "html" if shape.startswith("html") else "markdown")).html)
+        if got != expected:
+            differ.append((title, got))
+    assert differ == []
+
+
 def test_every_site_has_several_fixture_shapes() -> None:
     """Each row is proven by at least two URL shapes that build its player."""
     built = Counter(found.site.name for _, url, _ in PLAYER_CASES if (found := TABLE.match(url)))

@@ -105,7 +105,8 @@ _SRC_OF_FIXTURES = sorted(
 
 
 def _hostile_oembed(src: str) -> dict[str, object]:
-    html = f'<iframe src="{src}" allow="camera; microphone" sandbox="allow-top-navigation" width="9000"></iframe>'
+    extras = 'allow="camera; microphone" sandbox="allow-top-navigation" width="9000"'
+    html = f'<iframe src="{src}" {extras}></iframe>'
     return {"type": "video", "title": "A page", "html": html, "width": 9000, "height": 1}
 
 

@@ -155,7 +155,7 @@ AUDIO: tuple[Site, ...] = (
         "Vocaroo",
         ("vocaroo.com", "voca.ro"),
         (
-            r"^(?:www\.)?(?:vocaroo\.com|voca\.ro)/(?:embed/)?(?P<id>(?=[0-9A-Za-z]*\d)[0-9A-Za-z]{10,14})(?![0-9A-Za-z])",
+            r"^(?:www\.)?(?:vocaroo\.com|voca\.ro)/(?:embed/)?(?P<id>(?![a-z]+(?:[/?#]|$))[0-9A-Za-z]{10,14})(?![0-9A-Za-z])",
         ),
         ("https://vocaroo.com/embed/{id}",),
         width=300,

@@ -191,8 +191,9 @@ VIDEO: tuple[Site, ...] = (
         "Kick",
         ("kick.com",),
         (
-            r"^(?:www\.)?kick\.com/(?!(?:categories|browse|following|search|video|videos|clips|dashboard|"
-            r"transparency|terms-of-service|privacy-policy|community-guidelines|dmca-policy|about|careers)"
+            r"^(?:www\.)?kick\.com/(?!(?:categories|category|browse|following|search|video|videos|clips|dashboard|"
+            r"settings|subscriptions|messages|notifications|login|signup|transparency|terms-of-service|"
+            r"privacy-policy|community-guidelines|dmca-policy|about|careers)"
             r"(?:[/?#]|$))(?P<channel>[\w-]{3,25})/?(?:[?#]|$)",
             r"^player\.kick\.com/(?P<channel>[\w-]{3,25})/?(?:[?#]|$)",
         ),

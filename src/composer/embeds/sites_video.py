@@ -76,6 +76,7 @@ VIDEO: tuple[Site, ...] = (
         (
             r"^(?:www\.|m\.)?tiktok\.com/@[\w.-]+/video/(?P<id>\d+)",
             r"^(?:www\.)?tiktok\.com/embed/(?:v2/)?(?P<id>\d+)",
+            r"^(?:www\.|m\.)?tiktok\.com/v/(?P<id>\d+)",
         ),
         ("https://www.tiktok.com/embed/v2/{id}",),
         width=325,
@@ -117,8 +118,8 @@ VIDEO: tuple[Site, ...] = (
     Site(
         "loom",
         "Loom",
-        ("loom.com",),
-        (r"^(?:www\.)?loom\.com/(?:share|embed)/(?P<id>[0-9a-f]{32})(?![0-9a-f])",),
+        ("loom.com", "useloom.com"),
+        (r"^(?:www\.)?(?:use)?loom\.com/(?:share|embed)/(?P<id>[0-9a-f]{32})(?![0-9a-f])",),
         ("https://www.loom.com/embed/{id}",),
         width=640,
         height=360,
@@ -252,12 +253,15 @@ VIDEO: tuple[Site, ...] = (
         "VK Video",
         ("vk.com", "vk.ru", "vkvideo.ru"),
         (
-            # a private video's player also needs its hash, which the URL lacks: VK shows an error
+            # a video's own page URL lacks the player's hash, which VK wants for videos that are not
+            # public (those show VK's error page); a player URL that has it keeps it
             r"^(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkvideo\.ru)/(?:[\w.-]+\?(?:[^#]*&)?z=)?"
             r"video(?P<oid>-?\d{1,12})_(?P<vid>\d{1,12})(?!\d)",
             r"^vk\.com/video_ext\.php\?oid=(?P<oid>-?\d{1,12})&id=(?P<vid>\d{1,12})(?!\d)",
+            r"[?&]hash=(?P<hash>[0-9a-f]{8,32})(?![0-9a-f])",
         ),
         ("https://vk.com/video_ext.php?oid={oid}&id={vid}",),
+        query=(("hash", "hash"),),
         width=640,
         height=360,
         allow="autoplay; encrypted-media; fullscreen; picture-in-picture",

@@ -27,6 +27,7 @@ from composer.policy import Backend
 from composer.stages import Embeds
 from conftest import require_binary
 from corpus_paths import CORPORA
+from fixture_files import FIXTURES, read_cases
 
 pytestmark = pytest.mark.browser
 
@@ -423,3 +424,23 @@ def test_vector_count() -> None:
     total = (per_backend + embed) * len(BACKENDS)
     print(f"browser XSS matrix: {total} vectors ({per_backend + embed} per backend)")
     assert total >= 900
+
+
+# -- the site table's players (issue 18): every fixture URL, and the same with a payload tail --
+
+_PLAYER_TAILS = ("", "&x=\"><script>alert(1)</script>'><img src=x onerror=alert(1)>")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nothing_runs_from_site_players(oracle: Oracle, backend: Backend) -> None:
+    """Players built from the URL alone, offline: src, title and allow in the page run nothing.
+    Only outputs holding a player are loaded (links are the other tests' ground)."""
+    pipe = pipeline(backend)
+    vectors = []
+    for title, url, _expected in read_cases(FIXTURES / "embed-sites.txt"):
+        for n, tail in enumerate(_PLAYER_TAILS):
+            html = pipe.run(Submission(url + tail, "text")).html
+            if "<iframe" in html:
+                vectors.append((f"players/{backend}/{title[:40]}#{n}", html))
+    assert len(vectors) >= 150  # the players are really there (172 measured)
+    assert_nothing_runs(oracle, vectors, "players")

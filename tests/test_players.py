@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,9 +20,10 @@ from composer.embeds.cache import MemoryCache
 from composer.embeds.fetcher import SafeFetcher
 from composer.embeds.providers import Provider, ProviderRegistry
 from composer.embeds.resolver import OEmbedResolver
-from composer.embeds.sites import SiteTable
+from composer.embeds.sites import SITES, SiteTable
 from composer.stages.embed import Embeds
 from embed_server import NOT_PLAYERS, PLAYERS, EmbedServer
+from fixture_files import FIXTURES, read_cases
 
 TABLE = SiteTable()
 
@@ -79,3 +82,54 @@ def test_a_named_player_is_rebuilt_by_the_table(
     )
     assert iframe["sandbox"] == "allow-scripts allow-same-origin allow-presentation allow-popups"
     assert "autoplay=1" not in iframe["src"] and "evil" not in iframe["src"]
+
+
+# -- every host of the grown table, offline: the resolver's own check, no server needed ----------
+
+_RESOLVER = OEmbedResolver(sites=SiteTable(settings={"parent": "forum.example.com"}))
+_PLAYER_HOSTS = sorted({urlsplit(t).hostname or "" for site in SITES for t in site.iframes})
+_NOT_PLAYER_PATHS = (
+    "/",
+    "/login?next=https%3A%2F%2Fevil.example%2F",
+    "/redirect?url=https://evil.example/",
+    "/embed/..%2F..%2Flogout",
+    "/embed/%2e%2e/%2e%2e/logout",
+)
+_SRC_OF_FIXTURES = sorted(
+    {
+        unescape(found.group(1))
+        for _, _, expected in read_cases(FIXTURES / "embed-sites.txt")
+        if (found := re.search(r'<iframe src="([^"]*)"', expected))
+    }
+)
+
+
+def _hostile_oembed(src: str) -> dict[str, object]:
+    extras = 'allow="camera; microphone" sandbox="allow-top-navigation" width="9000"'
+    html = f'<iframe src="{src}" {extras}></iframe>'
+    return {"type": "video", "title": "A page", "html": html, "width": 9000, "height": 1}
+
+
+@pytest.mark.parametrize("host", _PLAYER_HOSTS)
+def test_no_other_path_of_any_player_host_becomes_a_player(host: str) -> None:
+    for path in _NOT_PLAYER_PATHS:
+        embed = _RESOLVER.from_oembed(_hostile_oembed(f"https://{host}{path}"), "https://page.example/a")
+        assert embed is not None
+        if embed.type == "video":  # only ever the table's own canonical player
+            assert embed.iframe_src is not None and "evil" not in embed.iframe_src
+            assert _RESOLVER.sites.match(embed.iframe_src) is not None
+        else:
+            assert embed.type == "card" and embed.iframe_src is None
+
+
+@pytest.mark.parametrize("src", _SRC_OF_FIXTURES)
+def test_every_table_player_named_by_a_page_keeps_the_tables_attributes(src: str) -> None:
+    embed = _RESOLVER.from_oembed(_hostile_oembed(src), "https://page.example/a")
+    built = _RESOLVER.sites.match(src)
+    assert embed is not None and built is not None and embed.type == "video"
+    assert (embed.iframe_src, embed.allow, embed.width, embed.height) == (
+        built.iframe_src,
+        built.site.allow,
+        built.site.width,
+        built.site.height,
+    )

@@ -1,7 +1,12 @@
-"""The site table: player URLs built from the URL alone (fixture file: URL -> iframe src)."""
+"""The site table: a URL alone on its line -> the player iframe built offline (fixture file), and the
+rules every row keeps (allowlisted hosts, tight ids, a player URL inside its template's prefix)."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from dataclasses import replace
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -9,41 +14,103 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from composer import Pipeline, Policy, Submission
+from composer._html.iframe import IFRAME_FIXED, PLAYER_FEATURES
 from composer.allowlist import DEFAULT_ALLOWLIST
-from composer.embeds.sites import SITES, Site, SiteTable
+from composer.embeds import OEmbedResolver
+from composer.embeds.sites import AUDIO, SITES, TOOLS, VIDEO, Site, SiteTable
+from composer.stages import Embeds
+from fixture_files import FIXTURES, read_cases
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "embeds.md"
 TABLE = SiteTable(settings={"parent": "forum.example.com"})
+#: no network: cache_only, and a resolver whose cache is empty, so only the table can embed
+PIPE = Pipeline(policy=Policy(embed_mode="cache_only")).replace("embed", Embeds(OEmbedResolver(sites=TABLE)))
+CASES = [(t, u, e) for t, u, e in read_cases(FIXTURES / "embed-sites.txt")]
+PLAYER_CASES = [c for c in CASES if c[2].startswith("<iframe")]
 
 
-def read_cases(path: Path) -> list[tuple[str, str, str]]:
-    """(title, url, expected src or 'none') from a markdown-it-style fixture file."""
-    blocks = path.read_text(encoding="utf-8").strip().split("\n.\n\n")
-    cases = []
-    for block in blocks:
-        title, url, expected = block.removesuffix("\n.").split("\n.\n")
-        cases.append((title, url, expected))
-    return cases
+def player(html: str) -> str:
+    """The iframe of a result, "link" when the URL stayed a link, "text" when not even that."""
+    found = re.search(r"<iframe[^>]*></iframe>", html)
+    if found:
+        return found.group(0)
+    return "link" if "<a href" in html else "text"
 
 
-CASES = read_cases(FIXTURES / "embed-sites.txt")
+def src(iframe: str) -> str:
+    found = re.search(r'\ssrc="([^"]*)"', iframe)
+    assert found, iframe
+    return unescape(found.group(1))
 
 
-def test_fixture_file_is_read() -> None:
-    assert len(CASES) >= 30
+def test_the_table_has_the_breadth_of_the_issue() -> None:
+    assert len(SITES) >= 60
+    assert len({s.name for s in SITES}) == len(SITES)
+    assert SITES == VIDEO + AUDIO + TOOLS
 
 
-@pytest.mark.parametrize(("title", "url", "expected"), CASES, ids=[c[0][:40] for c in CASES])
+@pytest.mark.parametrize(("title", "url", "expected"), CASES, ids=[c[0][:50] for c in CASES])
 def test_site_table(title: str, url: str, expected: str) -> None:
-    found = TABLE.match(url)
-    assert (found.iframe_src if found else "none") == expected
+    assert player(PIPE.run(Submission(url, "text")).html) == expected
+
+
+@pytest.mark.parametrize("shape", ["markdown", "html", "html link"])
+def test_every_format_builds_the_same_players(shape: str) -> None:
+    """The fixture's URLs (written for ``text``) in the other formats: bare in markdown and html,
+    and as an html link whose text is the URL; the same player or link each time."""
+    differ = []
+    for title, url, expected in CASES:
+        if shape == "html link":
+            escaped = url.replace("&", "&amp;")
+            source = f'<p><a href="{escaped}">{escaped}</a></p>'
+        else:
+            source = url.replace("&", "&amp;") if shape == "html" else url
+        got = player(PIPE.run(Submission(source, "html" if shape.startswith("html") else "markdown")).html)
+        if got != expected:
+            differ.append((title, got))
+    assert differ == []
+
+
+def test_every_site_has_several_fixture_shapes() -> None:
+    """Each row is proven by at least two URL shapes that build its player."""
+    built = Counter(found.site.name for _, url, _ in PLAYER_CASES if (found := TABLE.match(url)))
+    thin = sorted(site.name for site in SITES if built[site.name] < 2)
+    assert thin == [], f"sites with fewer than two player cases in embed-sites.txt: {thin}"
+
+
+@pytest.mark.parametrize(("title", "url", "expected"), PLAYER_CASES, ids=[c[0][:50] for c in PLAYER_CASES])
+def test_every_player_url_builds_itself(title: str, url: str, expected: str) -> None:
+    """A player the table built is recognised as one (how oEmbed answers and cache entries are checked)."""
+    again = TABLE.match(src(expected))
+    assert again is not None and again.iframe_src == src(expected)
+
+
+def _template_hosts() -> set[str]:
+    return {urlsplit(t).hostname or "" for site in SITES for t in site.iframes}
+
+
+def test_the_iframe_allowlist_is_the_tables_player_hosts() -> None:
+    """One source of truth: every player host is allowlisted, and no host is allowlisted for nothing."""
+    assert set(DEFAULT_ALLOWLIST.iframe_hosts) == _template_hosts()
 
 
 @pytest.mark.parametrize("site", SITES, ids=[s.name for s in SITES])
-def test_every_template_host_is_allowlisted(site: Site) -> None:
+def test_every_row_is_well_formed(site: Site) -> None:
+    assert site.hosts and site.patterns and site.iframes
     for template in site.iframes:
+        assert template.startswith("https://") and "{" in template
         assert urlsplit(template).hostname in DEFAULT_ALLOWLIST.iframe_hosts
-        assert template.startswith("https://")
+        prefix = template.split("{", 1)[0]
+        assert urlsplit(prefix).path.startswith("/"), "a field may not sit in the host"
+    allow = [word.strip() for word in site.allow.split(";") if word.strip()]
+    assert set(allow) <= PLAYER_FEATURES, "the sanitizer would drop the rest"
+    assert set(site.sandbox.split()) <= set(IFRAME_FIXED["sandbox"].split())
+    assert 0 < site.width <= 4096 and 0 < site.height <= 4096
+    named = {name for pattern in site.compiled for name in pattern.groupindex}
+    for template in site.iframes:
+        missing = set(re.findall(r"\{(\w+)\}", template)) - named - {"parent"}
+        assert not missing, f"{template} names fields no pattern finds: {missing}"
 
 
 def test_twitch_needs_the_parent_setting() -> None:
@@ -57,6 +124,16 @@ def test_fields_are_percent_encoded() -> None:
     found = table.match("https://www.twitch.tv/videos/123")
     assert found is not None
     assert found.iframe_src == "https://player.twitch.tv/?video=v123&parent=a%26b%3Dc"
+
+
+@pytest.mark.parametrize("value", [".", "..", "...", "%2e%2e", ".%2E"])
+def test_a_field_that_is_only_dots_is_refused(value: str) -> None:
+    """Percent-encoding leaves dots alone, and a browser resolves ``..`` (and ``%2e%2e``) in a path."""
+    site = Site(
+        "t", "T", ("video.example",), (r"/w/(?P<slug>[^/?#]+)",), ("https://video.example/embed/{slug}",)
+    )
+    assert SiteTable((site,)).match(f"https://video.example/w/{value}") is None
+    assert SiteTable((site,)).match("https://video.example/w/a..b") is not None
 
 
 def test_a_custom_table_is_data() -> None:
@@ -73,13 +150,14 @@ def test_a_custom_table_is_data() -> None:
     assert found.site.name == "peertube"
 
 
-@pytest.mark.parametrize(
-    ("title", "url", "expected"), [c for c in CASES if c[2] != "none"], ids=lambda x: x[:40]
-)
-def test_every_player_url_builds_itself(title: str, url: str, expected: str) -> None:
-    """A player the table built is recognised as one (how oEmbed answers and cache entries are checked)."""
-    again = TABLE.match(expected)
-    assert again is not None and again.iframe_src == expected
+def test_lookup_is_by_host_not_a_scan() -> None:
+    """A URL no row's host claims compiles and runs no row's patterns; a YouTube URL only YouTube's."""
+    fresh = tuple(replace(site) for site in SITES)
+    table = SiteTable(fresh)
+    assert table.match("https://example.com/watch?v=dQw4w9WgXcQ") is None
+    assert [s.name for s in fresh if "compiled" in vars(s)] == []
+    assert table.match("https://youtu.be/dQw4w9WgXcQ") is not None
+    assert [s.name for s in fresh if "compiled" in vars(s)] == ["youtube"]
 
 
 @pytest.mark.parametrize(
@@ -91,6 +169,11 @@ def test_every_player_url_builds_itself(title: str, url: str, expected: str) -> 
         "https://w.soundcloud.com/player/?url=https%3A%2F%2Fevil.example%2Fx%2Fy",
         "https://player.twitch.tv/?parent=evil.example",
         "https://open.spotify.com/redirect?u=x",
+        "https://www.facebook.com/plugins/video.php?href=https%3A%2F%2Fevil.example%2Fwatch%2F%3Fv%3D12345",
+        "https://www.google.com/url?q=https://evil.example/",
+        "https://maps.google.com/maps?q=1,2&z=3&output=embed&redirect=evil.example",
+        "https://docs.google.com/document/d/../../../url?q=evil.example",
+        "https://player-widget.mixcloud.com/widget/iframe/?feed=https%3A%2F%2Fevil.example%2F",
     ],
 )
 def test_other_paths_on_player_hosts_are_not_players(url: str) -> None:
@@ -98,31 +181,92 @@ def test_other_paths_on_player_hosts_are_not_players(url: str) -> None:
     built = TABLE.match(url)
     if built is not None:
         assert "redirect" not in built.iframe_src and "evil" not in built.iframe_src
-        assert built.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+        assert "/../" not in built.iframe_src
 
 
-_HOSTS = [
-    f"{sub}{host}" for site in SITES for host in site.hosts for sub in ("", "www.", "m.", "player.", "w.")
+# -- property: random URLs on every row's hosts ---------------------------------------------
+
+_SEGMENTS = sorted({part for _, url, _ in CASES for part in urlsplit(url).path.split("/") if part})
+_HOSTILE = [
+    "..",
+    ".",
+    "%2e%2e",
+    ".%2E",
+    "%2F",
+    "@evil.example",
+    "evil.example",
+    "javascript:x",
+    "a?b",
+    "#",
+    "%00",
 ]
+
+
+def _hosts(site: Site) -> list[str]:
+    own = [f"{sub}{host}" for host in site.hosts for sub in ("", "www.", "m.", "embed.", "player.")]
+    return own + [urlsplit(t).hostname or "" for t in site.iframes]
+
+
+def _url(host: str, path: list[str], query: list[tuple[str, str]], fragment: str) -> str:
+    tail = "?" + urlencode(query) if query else ""
+    return f"https://{host}/" + "/".join(path) + tail + (f"#{fragment}" if fragment else "")
+
+
 _PATH = st.lists(
-    st.sampled_from(["embed", "video", "watch", "v", "e", "share", "clip", "videos", "sets", "..", "x"])
-    | st.sampled_from(["dQw4w9WgXcQ", "76979871", "x7tgad0", "4uEBvKq0cKvjWNhPMDnPgk", "track", "@a"])
-    | st.sampled_from(["0123456789abcdef0123456789abcdef", "1234567890", "AwkwardHelplessSalamander"])
-    | st.from_regex(r"[\w-]{1,24}", fullmatch=True),
-    max_size=4,
+    st.sampled_from(_SEGMENTS)
+    | st.sampled_from(_HOSTILE)
+    | st.from_regex(r"[\w.%@:$-]{1,24}", fullmatch=True),
+    max_size=5,
 )
 _QUERY = st.lists(
     st.tuples(
-        st.sampled_from(["v", "list", "t", "start", "h", "url", "clip", "video", "channel", "q"]),
-        st.text(max_size=30)
-        | st.sampled_from(["dQw4w9WgXcQ", "PLx0sYbCqOb8", "1m30s", "8272103f6e", "v1234"]),
+        st.sampled_from(
+            ["v", "list", "t", "start", "h", "url", "i", "id", "p", "from", "z", "q", "feed", "href"]
+        ),
+        st.text(max_size=30) | st.sampled_from(_SEGMENTS) | st.sampled_from(_HOSTILE),
     ),
     max_size=3,
 )
 
 
-def _url(host: str, path: list[str], query: list[tuple[str, str]]) -> str:
-    return f"https://{host}/" + "/".join(path) + ("?" + urlencode(query) if query else "")
+def _own_paths() -> dict[str, list[list[str]]]:
+    """Each site's fixture URL paths, as segment lists: the shapes random URLs start from."""
+    own: dict[str, list[list[str]]] = {}
+    for _, url, _ in PLAYER_CASES:
+        found = TABLE.match(url)
+        if found:
+            own.setdefault(found.site.name, []).append(urlsplit(url).path.split("/")[1:])
+    return own
+
+
+_OWN = _own_paths()
+_TOKEN = (
+    st.sampled_from(_HOSTILE)
+    | st.sampled_from(_SEGMENTS)
+    | st.from_regex(r"[\w.%@:$-]{1,24}", fullmatch=True)
+)
+
+
+@st.composite
+def _site_urls(draw: st.DrawFn) -> tuple[Site, str]:
+    """A URL on one of a row's hosts whose path is one of its real shapes with a segment
+    replaced, inserted or cut, or a path of random segments."""
+    site = draw(st.sampled_from(SITES))
+    path = list(draw(st.sampled_from(_OWN[site.name])))
+    edit = draw(st.sampled_from(["replace", "insert", "cut", "append", "random"]))
+    at = draw(st.integers(0, max(len(path) - 1, 0)))
+    if edit == "replace" and path:
+        path[at] = draw(_TOKEN) + draw(st.sampled_from(["", "", "..", "%2F..", "/.."]))
+    elif edit == "insert":
+        path.insert(at, draw(_TOKEN))
+    elif edit == "cut" and path:
+        del path[at]
+    elif edit == "append":
+        path.append(draw(_TOKEN))
+    elif edit == "random":
+        path = draw(_PATH)
+    host = draw(st.sampled_from(_hosts(site)))
+    return site, _url(host, path, draw(_QUERY), draw(st.sampled_from(["", "t=30"])))
 
 
 def _mutated(base: str, path: list[str], query: list[tuple[str, str]]) -> str:
@@ -130,19 +274,58 @@ def _mutated(base: str, path: list[str], query: list[tuple[str, str]]) -> str:
     return joined + (("&" if "?" in joined else "?") + urlencode(query) if query else "")
 
 
-_URLS = st.builds(_url, st.sampled_from(_HOSTS), _PATH, _QUERY) | st.builds(
-    _mutated, st.sampled_from([url for _, url, _ in CASES]), _PATH, _QUERY
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(_URLS)
-def test_whatever_the_table_builds_it_recognises_again(url: str) -> None:
-    """The kind behind issue 11.5: a player the table builds is a fixed point, on an allowlisted host."""
+def _check(url: str) -> None:
     built = TABLE.match(url)
     event("no player" if built is None else f"a {built.site.name} player")
     if built is None:
         return
-    assert urlsplit(built.iframe_src).hostname in DEFAULT_ALLOWLIST.iframe_hosts
-    again = TABLE.match(built.iframe_src)
-    assert again is not None and again.iframe_src == built.iframe_src, url
+    player_url = built.iframe_src
+    assert player_url.startswith(built.site.prefixes), (url, player_url)
+    parts = urlsplit(player_url)
+    assert parts.hostname in DEFAULT_ALLOWLIST.iframe_hosts and parts.scheme == "https"
+    assert not parts.username and not parts.port
+    dots = [s for s in parts.path.split("/") if s.lower().replace("%2e", ".") in (".", "..")]
+    assert dots == [], (url, player_url)
+    assert not re.search(r"[\s\"'<>\\]", player_url)
+    again = TABLE.match(player_url)
+    assert again is not None and again.iframe_src == player_url, url
+
+
+@settings(max_examples=400, deadline=None)
+@given(_site_urls())
+def test_a_player_url_always_starts_with_its_rows_prefix(site_url: tuple[Site, str]) -> None:
+    """The kind behind issue 11.5 and the tight-id rule: whatever a URL on a row's hosts holds,
+    the player is on an allowlisted host, inside its template's prefix, free of dot segments, and
+    a fixed point of the table."""
+    _check(site_url[1])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.builds(_mutated, st.sampled_from([url for _, url, _ in CASES]), _PATH, _QUERY))
+def test_fixture_urls_mutated_keep_the_rules(url: str) -> None:
+    _check(url)
+
+
+# -- docs --------------------------------------------------------------------------------------
+
+
+def site_rows_markdown() -> str:
+    """The table of sites docs/embeds.md shows between its ``sites`` markers."""
+    lines = ["| Kind | Site | Hosts | Player | Size | `allow` |", "|---|---|---|---|---|---|"]
+    for kind, rows in (("video", VIDEO), ("audio", AUDIO), ("tool", TOOLS)):
+        for site in rows:
+            players = "<br>".join(f"`{t}`" for t in site.iframes)
+            hosts = ", ".join(site.hosts)
+            size = f"{site.width}x{site.height}"
+            lines.append(f"| {kind} | {site.label} | {hosts} | {players} | {size} | {site.allow or '-'} |")
+    return "\n".join(lines)
+
+
+def test_the_docs_list_every_site() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    start, end = "<!-- sites:start -->\n", "\n<!-- sites:end -->"
+    assert start in text and end in text
+    shown = text.split(start, 1)[1].split(end, 1)[0]
+    assert shown == site_rows_markdown(), (
+        "regenerate: python -c 'import test_sites as t; print(t.site_rows_markdown())'"
+    )

@@ -4,10 +4,11 @@ The embed stage (:mod:`composer.stages.embed`) picks the URLs that stand alone o
 and asks a :class:`Resolver` about each, all at once, within one per-post deadline
 (``Policy.embed_deadline``, 3 s). The default :class:`OEmbedResolver` answers like this:
 
-1. **Site table** (:mod:`.sites`). The big media sites (YouTube, Vimeo, Dailymotion, Spotify,
-   SoundCloud, TikTok, Twitch, Streamable, Loom) get their player iframe straight from the URL:
-   a host lookup, a regex for the id, a URL template. No network, so it works offline and in
-   ``cache_only`` mode.
+1. **Site table** (:mod:`.sites`). The sites forum users link most (60 and more: video such as
+   YouTube, Vimeo, TikTok, Twitch; audio such as Spotify, SoundCloud, Apple Music; tools such
+   as CodePen, Google Docs, Figma; rows in ``sites_video``, ``sites_audio``, ``sites_tools``)
+   get their player iframe straight from the URL: a host lookup, a regex for the id, a URL
+   template. No network, so it works offline and in ``cache_only`` mode.
 2. **Cache** (:mod:`.cache`). Everything else is looked up by URL: a found embed is kept for a
    day, a URL that did not embed for ten minutes (so a site that was down gets another chance
    soon). In ``cache_only`` mode the stage stops here: unknown URLs stay links and are listed

@@ -38,8 +38,8 @@ import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import ClassVar
+from functools import cache, partial
+from typing import ClassVar, NamedTuple
 from unicodedata import category
 from urllib.parse import urlsplit
 
@@ -84,7 +84,28 @@ def _marks() -> str:
     return "".join(f"\\U{a:08x}-\\U{b:08x}" if a != b else f"\\U{a:08x}" for a, b in ranges)
 
 
+class _Grammar(NamedTuple):
+    mention: re.Pattern[str]
+    #: a character an ``@`` may not follow (the pattern's look-behind, for a node's edge)
+    glued_before: re.Pattern[str]
+    #: what may not follow a name (the pattern's look-ahead, for a node's edge)
+    glued_after: re.Pattern[str]
+
+
 @cache
+def _grammar() -> _Grammar:
+    marks = _marks()
+    word = f"[\\w{marks}]"
+    inner = f"[\\w{marks}.\\-]"
+    before = f"[\\w{marks}.+\\-/@=~&%#$*^|\\\\`]"
+    after = f"{word}|@|[.\\-]{word}"
+    return _Grammar(
+        re.compile(f"(?<!{before})@(\\w(?:{inner}{{0,{MAX_NAME - 2}}}{word})?)(?!{after})"),
+        re.compile(before),
+        re.compile(after),
+    )
+
+
 def mention_pattern() -> re.Pattern[str]:
     """The grammar of a mention, ``@`` then a name (group 1), compiled on first use.
 
@@ -92,28 +113,79 @@ def mention_pattern() -> re.Pattern[str]:
     script, ``_``, ``.`` and ``-``; it starts with a letter, digit or ``_`` and ends with a
     letter, digit, mark or ``_`` (``Thanks @ann.`` mentions ``ann``). The ``@`` may not follow
     a letter, digit, mark or any of ``_ . + - / @ = ~ & % # $ * ^ | \\ ` `` (an e-mail address,
-    a path, a URL), and the name may not be followed by another name character or ``@``
-    (a longer name is not cut to a known one: ``@ann@example.com`` is no mention).
+    a path, a URL), and the name may not be followed by ``@`` or another name character (a
+    longer name is not cut to a known one: ``@ann@example.com`` is no mention). The stage
+    applies the same two rules across inline markup: ``x<b>@ann</b>`` and ``@an<b>n2</b>``
+    read as ``x@ann`` and ``@ann2``, so neither mentions ``ann``.
     """
-    marks = _marks()
-    word = f"[\\w{marks}]"
-    inner = f"[\\w{marks}.\\-]"
-    return re.compile(
-        f"(?<![\\w{marks}.+\\-/@=~&%#$*^|\\\\`])"
-        f"@(\\w(?:{inner}{{0,{MAX_NAME - 2}}}{word})?)"
-        f"(?!{word}|@|[.\\-]{word})"
-    )
+    return _grammar().mention
+
+
+#: elements whose text runs on with the text around them (a reader sees one word across them)
+_INLINE = frozenset(
+    "a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span strike "
+    "strong sub sup time tt u var".split()
+)
+
+
+def _inline(el: HtmlElement) -> bool:
+    return not isinstance(el.tag, str) or el.tag in _INLINE  # a comment is no boundary either
+
+
+def _content(el: HtmlElement) -> str:
+    """The text a reader sees in an inline neighbour (a comment shows none)."""
+    return el.text_content() if isinstance(el.tag, str) else ""
+
+
+def _text_before(node: TextNode) -> str:
+    """What a reader sees right before ``node``'s text, within its line ("" at a boundary)."""
+    el = node.element
+    if node.is_tail:
+        return _content(el) if _inline(el) else ""
+    if not _inline(el):
+        return ""
+    prev = el.getprevious()
+    if prev is not None:
+        return prev.tail or (_content(prev) if _inline(prev) else "")
+    parent = el.getparent()
+    return (parent.text or "") if parent is not None else ""
+
+
+def _text_after(node: TextNode) -> str:
+    """What a reader sees right after ``node``'s text, within its line ("" at a boundary)."""
+    el = node.element
+    if node.is_tail:
+        nxt = el.getnext()
+        if nxt is not None:
+            return (_content(nxt) or nxt.tail or "") if _inline(nxt) else ""
+        parent = el.getparent()
+        return (parent.tail or "") if parent is not None and _inline(parent) else ""
+    if len(el):
+        first = el[0]
+        return (_content(first) or first.tail or "") if _inline(first) else ""
+    return (el.tail or "") if _inline(el) else ""
+
+
+def _matches(node: TextNode, grammar: _Grammar) -> list[re.Match[str]]:
+    """The mentions in ``node``'s text, less one at an edge glued to the text beyond it."""
+    text = node.text
+    found = list(grammar.mention.finditer(text))
+    if found and found[0].start() == 0 and grammar.glued_before.match(_text_before(node)[-1:]):
+        found.pop(0)
+    if found and found[-1].end() == len(text) and grammar.glued_after.match(_text_after(node)[:2]):
+        found.pop()
+    return found
 
 
 def _may_mention(doc: Document) -> bool:
-    """The prefilter (step 1): C-speed ``in`` tests on the prepared content."""
+    """The prefilter (step 1): C-speed ``in`` tests on the prepared content. Class names are
+    case-sensitive, so a forged mention spells ``mention`` as is or with character references."""
     content = doc.content
     if "@" in content:
         return True
     if doc.format != "html":
         return False
-    lower = doc.scan.lower
-    return "mention" in lower or ("&" in content and ("&#" in lower or "&commat" in lower))
+    return "mention" in content or "&#" in content or "&commat" in content
 
 
 def _neutralize(root: HtmlElement, pattern: re.Pattern[str]) -> None:
@@ -199,11 +271,11 @@ class Mentions:
     def __call__(self, doc: Document) -> None:
         if not _may_mention(doc):
             return
-        pattern = mention_pattern()
+        grammar = _grammar()
         tree = doc.tree
-        _neutralize(tree, pattern)
+        _neutralize(tree, grammar.mention)
         nodes = visible_text(tree)
-        names = _candidates(nodes, pattern)
+        names, places = _candidates(nodes, grammar)
         if not names:
             return
         profiles = _ask(self.lookup, names)
@@ -214,9 +286,9 @@ class Mentions:
         if not profiles:
             return
 
-        def link(match: re.Match[str]) -> HtmlElement | None:
+        def link(at: int, match: re.Match[str]) -> HtmlElement | None:
             url = profiles.get(match.group(1))
-            if url is None:
+            if url is None or (at, match.start()) not in places:
                 return None
             a = Element("a")
             a.set("class", MENTION_CLASS)
@@ -224,8 +296,8 @@ class Mentions:
             a.text = match.group(0)
             return a
 
-        for node in nodes:
-            splice(node, pattern, link)
+        for at, node in enumerate(nodes):
+            splice(node, grammar.mention, partial(link, at))
         by_url: dict[str, str] = {}
         for name in names:  # document order: the first spelling of each person
             url = profiles.get(name)
@@ -234,11 +306,15 @@ class Mentions:
         doc.mentions.extend(n for n in by_url.values() if n not in doc.mentions)
 
 
-def _candidates(nodes: list[TextNode], pattern: re.Pattern[str]) -> list[str]:
-    """Step 3: the distinct names after an ``@`` in ``nodes``, in order of first appearance."""
+def _candidates(nodes: list[TextNode], grammar: _Grammar) -> tuple[list[str], set[tuple[int, int]]]:
+    """Step 3: the distinct names in ``nodes``, in order of first appearance, and where each
+    mention stands: ``(node index, start)`` pairs."""
     names: dict[str, None] = {}
-    for node in nodes:
-        text = node.text
-        if "@" in text:
-            names.update(dict.fromkeys(m.group(1) for m in pattern.finditer(text)))
-    return list(names)
+    places: set[tuple[int, int]] = set()
+    for i, node in enumerate(nodes):
+        if "@" not in node.text:
+            continue
+        for match in _matches(node, grammar):
+            names.setdefault(match.group(1))
+            places.add((i, match.start()))
+    return list(names), places

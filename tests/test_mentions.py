@@ -224,7 +224,7 @@ def test_names_the_lookup_was_not_asked_about_are_ignored() -> None:
 
 
 def test_lookup_must_be_callable() -> None:
-    with pytest.raises(ConfigError, match="Mentions.lookup must be a callable"):
+    with pytest.raises(ConfigError, match=r"Mentions\.lookup must be a callable"):
         Mentions(lookup={"alice": "/u/alice"})  # type: ignore[arg-type]
 
 

@@ -42,6 +42,8 @@ _log = logging.getLogger("composer.embeds")
 #: the longest title and excerpt shown, in characters; longer ones end in "…"
 MAX_TITLE = 200
 MAX_EXCERPT = 500
+#: how far back a cut looks for the end of a word
+_WORD = 30
 #: the longest avatar URL used
 _MAX_URL = 2048
 
@@ -64,7 +66,7 @@ class Card:
 
     ``title`` (non-empty), ``excerpt`` and ``author`` are plain text (never markup: they are
     shown as typed); the card shows at most :data:`MAX_TITLE` and :data:`MAX_EXCERPT`
-    characters of them. ``avatar_url``: the author's picture, an ``http(s)`` URL or a path on
+    characters of them, cut at a word. ``avatar_url``: the author's picture, an ``http(s)`` URL or a path on
     the forum (``/user_avatar/ann/48/1.png``), shown at 24x24 CSS pixels, None for none.
     ``date``: when the post was written, a :class:`datetime.date` or
     :class:`datetime.datetime` (shown as its day, ``YYYY-MM-DD``), None for none.
@@ -122,8 +124,14 @@ def ask(lookup: OwnCards, urls: Sequence[str]) -> dict[str, Card] | None:
 
 
 def _cut(text: str, limit: int) -> str:
+    """``text`` with white space folded, cut at a word (if one ends near) to ``limit`` characters."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[-_WORD:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + "…"
 
 
 def _avatar(url: str | None, policy: Policy) -> str | None:

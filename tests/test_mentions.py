@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from lxml.html import fragment_fromstring
 
 from composer import Clipboard, ConfigError, Document, Format, Pipeline, Policy, Submission
-from composer.stages import Mentions
+from composer.stages import Hashtags, Mentions
 from composer.stages.mentions import MAX_NAME, mention_pattern
 from fixture_files import FIXTURES, read_cases
 from safety import dangers
@@ -308,3 +308,47 @@ def test_a_name_longer_than_the_limit_is_no_mention() -> None:
     assert pipe.run(Submission("@" + "a" * (MAX_NAME + 1), "text")).mentions == ()
     assert pipe.run(Submission("@" + "a" * MAX_NAME, "text")).mentions == ("a" * MAX_NAME,)
     assert calls == [("a" * MAX_NAME,)]
+
+
+# -- hashtags -------------------------------------------------------------------------------
+
+TAGS = ("python", "python-3", "help", "日本")
+
+
+def tags(names: Sequence[str]) -> Mapping[str, str]:
+    return {name: f"/tag/{name.casefold()}" for name in names if name.casefold() in TAGS}
+
+
+TAG_PIPE = Pipeline(policy=POLICY).insert_after("links", Hashtags(lookup=tags))
+
+
+@pytest.mark.parametrize(
+    ("title", "source", "expected"), read_cases(FIXTURES / "hashtags.txt"), ids=lambda x: x[:50]
+)
+def test_hashtag_fixture(title: str, source: str, expected: str) -> None:
+    match = _FORMAT.match(title)
+    assert match, f"{title!r} names no [format]"
+    fmt = match.group(1)
+    _same(TAG_PIPE.run(Submission(source, fmt)).html, expected, "run")  # type: ignore[arg-type]
+    if fmt == "text":
+        _same(TAG_PIPE.paste(Clipboard(text=source)).html, expected, "paste")
+    elif fmt == "html":
+        _same(TAG_PIPE.paste(Clipboard(html=source)).html, expected, "paste")
+
+
+def test_mentions_and_hashtags_together() -> None:
+    pipe = PIPE.insert_after("mentions", Hashtags(lookup=tags))
+    result = pipe.run(Submission("@alice see #help (mail alice@bob.example#help)", "text"))
+    assert result.html == (
+        '<p><a class="mention" href="/u/alice" rel="ugc noopener noreferrer">@alice</a> see '
+        '<a class="hashtag" href="/tag/help" rel="ugc noopener noreferrer">#help</a> '
+        "(mail alice@bob.example#help)</p>"
+    )
+    assert result.mentions == ("alice",)
+
+
+def test_a_failing_tag_lookup_keeps_the_post() -> None:
+    pipe = Pipeline(policy=POLICY).insert_after("links", Hashtags(lookup=_boom))
+    result = pipe.run(Submission("#help", "text"))
+    assert result.ok and result.html == "<p>#help</p>"
+    assert result.stats["lookup_failed"] == ("hashtags",)

@@ -352,3 +352,13 @@ def test_a_failing_tag_lookup_keeps_the_post() -> None:
     result = pipe.run(Submission("#help", "text"))
     assert result.ok and result.html == "<p>#help</p>"
     assert result.stats["lookup_failed"] == ("hashtags",)
+
+
+def test_a_paste_for_a_markdown_editor_keeps_mentions_as_words() -> None:
+    pipe = PIPE.insert_after("mentions", Hashtags(lookup=tags))
+    pasted = pipe.paste(Clipboard(html="<p>hi @alice and @_under, see #help</p>"), target="markdown")
+    assert pasted.mentions == ("alice", "_under")
+    assert pasted.markdown is not None and "](" not in pasted.markdown  # words, not links
+    again = pipe.run(Submission(pasted.markdown, "markdown"))
+    assert again.html.strip() == pasted.html.strip()
+    assert again.mentions == ("alice", "_under")

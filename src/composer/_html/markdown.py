@@ -77,6 +77,10 @@ def _cell_text(text: str) -> str:
 _Base: Any = markdownify.MarkdownConverter
 
 
+#: classes of the links the mention and hashtag stages make from a word (``@ann``, ``#tag``)
+_WORD_LINKS = frozenset({"mention", "hashtag"})
+
+
 class _Converter(_Base):  # type: ignore[misc]
     """markdownify with our tables, fences, list separation, empty links and escaping."""
 
@@ -147,8 +151,8 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
         href = el.get("href")
-        if not href or "_noformat" in parent_tags:
-            return text
+        if not href or "_noformat" in parent_tags or _WORD_LINKS.intersection(el.get("class") or ()):
+            return text  # (a mention or hashtag stays its text: the stage links it again on submit)
         start, end = _edges(text)
         lead, inner, trail = text[:start], text[start:end], text[end:]
         title = el.get("title")

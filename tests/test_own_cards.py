@@ -270,3 +270,19 @@ def test_any_card_text_renders_safely(title: str, excerpt: str, author: str, ava
     assert dangers(result.html) == []
     assert result.html.startswith('<aside class="composer-quote">')
     assert result.html.count("<a ") == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [URL, "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://other.example/page"],
+)
+def test_a_paste_for_a_markdown_editor_gives_the_url_back(url: str) -> None:
+    """An embed (own card, player, titled card) goes to a markdown editor as its URL alone on
+    its line, so the submitted markdown embeds it again: not as card text or a titled link."""
+    resolver = Resolves()  # answers a titled card for any URL it is asked about
+    chain = pipe(Topics(), replace(POLICY, embed_mode="sync"), resolver)
+    pasted = chain.paste(Clipboard(html=f"<p>before</p><p>{url}</p><p>after</p>"), target="markdown")
+    assert pasted.html.count("composer-") >= 1, pasted.html
+    assert pasted.markdown == f"before\n\n<{url}>\n\nafter"
+    again = chain.run(Submission(pasted.markdown, "markdown"))
+    assert re.sub(r">\s+<", "><", again.html.strip()) == pasted.html.strip()

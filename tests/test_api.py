@@ -75,6 +75,7 @@ def test_to_dict_is_json_ready() -> None:
         ],
         "stats": {"emoji": 80},
         "pending": [],
+        "mentions": [],
         "markdown": None,
     }
 

@@ -159,6 +159,8 @@ def test_the_api_wire_format_example_is_what_the_cli_prints(
 COMMENTED_VALUES = [
     ("emoji.md", 'emoji_over_limit="trim"'),
     ("policy.md", "DEFAULT_ALLOWLIST.tags |"),
+    ("api.md", "Mentions(lookup=find_users)"),
+    ("embeds.md", "Embeds(own_cards=find_topics)"),
 ]
 
 

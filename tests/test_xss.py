@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 import corpus_paths
-from composer import Clipboard, Pipeline, Policy, Submission
+from composer import Card, Clipboard, Pipeline, Policy, Submission
 from composer.policy import Backend
+from composer.stages import Embeds, Mentions
 from safety import dangers
 
 CORPORA = corpus_paths.CORPORA / "xss"
@@ -81,3 +83,34 @@ def test_oracle_catches_what_it_should() -> None:
     assert dangers("<svg><script>alert(1)</script></svg>")
     assert dangers('<img srcset="a.png 1x, data:image/png;base64,AA 2x">')
     assert not dangers('<p><a href="https://example.com">ok</a></p>')
+
+
+# -- the social stages: every name is a person, every own link a topic whose card holds the payload
+
+
+def _everyone(names: Sequence[str]) -> Mapping[str, str]:
+    return {name: f"/u/{name}" for name in names}
+
+
+def _social(backend: Backend, payload: str) -> Pipeline:
+    def topics(urls: Sequence[str]) -> Mapping[str, Card]:
+        return {url: Card(payload or "t", payload, payload, avatar_url=payload) for url in urls}
+
+    policy = Policy(sanitizer=backend, embed_mode="cache_only", own_hosts={"forum.example"})
+    return (
+        Pipeline(policy=policy)
+        .insert_after("links", Mentions(lookup=_everyone))
+        .replace("embed", Embeds(own_cards=topics))
+    )
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("name", "payload"), PAYLOADS[::3], ids=[n for n, _ in PAYLOADS[::3]])
+def test_payloads_through_mentions_and_own_cards(backend: Backend, name: str, payload: str) -> None:
+    pipe = _social(backend, payload)
+    for body, fmt in (
+        (f"@alice {payload} @bob", "html"),
+        (f"https://forum.example/t/1\n\n{payload}", "text"),
+    ):
+        result = pipe.run(Submission(body, fmt))  # type: ignore[arg-type]
+        assert dangers(result.html) == [], result.html

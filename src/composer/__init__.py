@@ -11,6 +11,7 @@ from composer.__about__ import __version__
 from composer.allowlist import DEFAULT_ALLOWLIST, Allowlist
 from composer.document import Document, Stage
 from composer.drafts import Draft, DraftStore
+from composer.embeds.cards import Card
 from composer.errors import ComposerError, ConfigError, InputError, StageError
 from composer.image_proxy import CamoProxy
 from composer.inputs import Clipboard, Format, Submission
@@ -26,6 +27,7 @@ __all__ = [
     "Action",
     "Allowlist",
     "CamoProxy",
+    "Card",
     "Clipboard",
     "ComposerError",
     "ConfigError",

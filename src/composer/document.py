@@ -23,6 +23,9 @@ from composer.result import Action, Notice, Problem, Result
 CLIPBOARD_HTML = "clipboard_html"
 #: ``env`` key: the player iframes the embed stage built (list of elements)
 EMBED_IFRAMES = "embed.iframes"
+#: ``stats`` key: the host callbacks that failed in this run, by what they were for
+#: (``"mentions"``, ``"own_cards"``): a tuple of str; the run went on without their answers
+LOOKUP_FAILED = "lookup_failed"
 #: ``env`` key: set (True) when the paste stage cleaned the tree. It may then have dropped
 #: pasted pictures uncounted (``style`` and ``background`` values, VML, hidden elements), which
 #: only the source still shows; the images stage scans the source for them only then (bool)
@@ -43,9 +46,10 @@ class Document:
     same content as an lxml ``<body>`` element, parsed when a stage first asks; reading
     ``html`` serializes the tree without dropping it, ``set_html`` replaces both.
 
-    **Report**: ``notices``, ``problems``, ``stats``, ``removed`` and ``pending`` (URLs left
-    for a background prefetch), filled through :meth:`notice`, :meth:`problem`,
-    :meth:`remove` and by stages directly; ``stopped`` once a problem ended the run.
+    **Report**: ``notices``, ``problems``, ``stats``, ``removed``, ``pending`` (URLs left
+    for a background prefetch) and ``mentions`` (names, for notifications), filled through
+    :meth:`notice`, :meth:`problem`, :meth:`remove` and by stages directly; ``stopped`` once
+    a problem ended the run.
 
     **env**: a dict for what a stage keeps for later, like markdown-it's ``state.env``.
     Keys are namespaced by their writer; the ones composer's own stages use:
@@ -81,6 +85,7 @@ class Document:
         self._problems: list[Problem] = []
         self._stats: dict[str, Any] = {}
         self._pending: list[str] = []
+        self._mentions: list[str] = []
         self._removed: dict[str, Counter[str]] = {}
         self._env: dict[str, Any] = {} if env is None else env
         self._stopped = False
@@ -205,6 +210,12 @@ class Document:
         return self._pending
 
     @property
+    def mentions(self) -> list[str]:
+        """The names of the people the post mentions, each once, for ``Result.mentions``
+        (filled by a mention stage: :class:`composer.stages.Mentions`)."""
+        return self._mentions
+
+    @property
     def removed(self) -> dict[str, Counter[str]]:
         """What stages and the sanitizer took out, by kind (``"elements"``, ...) and name."""
         return self._removed
@@ -249,6 +260,7 @@ class Document:
             problems=tuple(self._problems),
             stats=dict(self._stats),
             pending=tuple(self._pending),
+            mentions=tuple(dict.fromkeys(self._mentions)),
         )
 
 

@@ -5,8 +5,8 @@ A bad post is not an exception: it comes back as a :class:`~composer.Problem` in
 
     ComposerError             base of everything composer raises
     ├── ConfigError           a Pipeline, Policy or DraftStore was built wrong (at construction)
-    ├── InputError            a Submission, Clipboard or Draft was built wrong, bytes are not
-    │                         UTF-8, or a DraftStore refused a key or a draft (too large)
+    ├── InputError            a Submission, Clipboard, Draft or Card was built wrong, bytes are
+    │                         not UTF-8, or a DraftStore refused a key or a draft (too large)
     └── StageError            a stage crashed; names the stage, chains the original error
 """
 
@@ -22,7 +22,7 @@ class ConfigError(ComposerError, ValueError):
 
 
 class InputError(ComposerError, ValueError):
-    """The input is unusable: a Submission/Clipboard/Draft field of the wrong type or value
+    """The input is unusable: a Submission/Clipboard/Draft/Card field of the wrong type or value
     (raised when it is built), bytes that are not UTF-8 (raised when the post is run), or a
     draft key or body a :class:`~composer.DraftStore` refuses (raised by the call, nothing
     stored)."""

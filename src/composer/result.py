@@ -68,7 +68,9 @@ class Result:
     stopped the run before sanitizing (too large, too deep), ``html`` is empty.
     ``pending`` lists URLs the embed stage left as links for a background prefetch.
     ``markdown`` is the same content as markdown source for a markdown editor, set by
-    ``paste(..., target="markdown")`` and None otherwise.
+    ``paste(..., target="markdown")`` and None otherwise. ``mentions`` names the people the
+    post mentions (``@name`` links a mention stage made), each once, in order: the forum
+    notifies them.
     """
 
     html: str
@@ -77,6 +79,7 @@ class Result:
     stats: Mapping[str, Any] = field(default_factory=dict)
     pending: tuple[str, ...] = ()
     markdown: str | None = None
+    mentions: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -89,8 +92,8 @@ class Result:
         return html_to_text(self.html)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: ok, html, text, notices, problems, stats, pending, markdown
-        (see docs/api.md)."""
+        """A JSON-ready dict: ok, html, text, notices, problems, stats, pending, mentions,
+        markdown (see docs/api.md)."""
         return {
             "ok": self.ok,
             "html": self.html,
@@ -99,5 +102,6 @@ class Result:
             "problems": [p.to_dict() for p in self.problems],
             "stats": dict(self.stats),
             "pending": list(self.pending),
+            "mentions": list(self.mentions),
             "markdown": self.markdown,
         }

@@ -77,6 +77,12 @@ def _cell_text(text: str) -> str:
 _Base: Any = markdownify.MarkdownConverter
 
 
+#: classes of the links the mention and hashtag stages make from a word (``@ann``, ``#tag``)
+_WORD_LINKS = frozenset({"mention", "hashtag"})
+#: classes of what the embed stage builds from a URL alone on its line
+_EMBEDS = frozenset({"composer-embed", "composer-photo", "composer-card", "composer-quote"})
+
+
 class _Converter(_Base):  # type: ignore[misc]
     """markdownify with our tables, fences, list separation, empty links and escaping."""
 
@@ -147,14 +153,25 @@ class _Converter(_Base):  # type: ignore[misc]
 
     def convert_a(self, el: Any, text: str, parent_tags: set[str]) -> str:
         href = el.get("href")
-        if not href or "_noformat" in parent_tags:
-            return text
+        if not href or "_noformat" in parent_tags or _WORD_LINKS.intersection(el.get("class") or ()):
+            return text  # (a mention or hashtag stays its text: the stage links it again on submit)
         start, end = _edges(text)
         lead, inner, trail = text[:start], text[start:end], text[end:]
         title = el.get("title")
         if inner.replace("\\", "") == href and not title and _AUTOLINK.fullmatch(href):
             return f"{lead}<{href}>{trail}"
         return f"{lead}[{inner}]({_destination(href)}{_title(title)}){trail}"
+
+    def _embed(self, el: Any, text: str, parent_tags: set[str]) -> str:
+        """An embed goes back to the editor as its URL alone on its line, which embeds again
+        on submit (its card text or caption would come back as prose or a titled link)."""
+        link = el.find("a", href=True) if _EMBEDS.intersection(el.get("class") or ()) else None
+        if link is None or "_noformat" in parent_tags:
+            return text if el.name != "figure" else f"\n\n{text.strip()}\n\n"
+        href = link["href"]
+        return f"\n\n<{href}>\n\n" if _AUTOLINK.fullmatch(href) else f"\n\n{_destination(href)}\n\n"
+
+    convert_aside = convert_figure = _embed
 
     def convert_img(self, el: Any, text: str, parent_tags: set[str]) -> str:
         src = el.get("src") or ""

@@ -34,6 +34,10 @@ and asks a :class:`Resolver` about each, all at once, within one per-post deadli
    address, deadline) leaves the plain link, is cached briefly, and is never an error: the post
    is not lost or delayed past its deadline. Late answers still land in the cache.
 
+Links to the forum's own topics skip all of this when the stage has ``own_cards``: the forum's
+callback describes them (:mod:`.cards`), once per post, and they become quote cards or stay
+links; the network is never asked about them.
+
 What a cache returns is checked like remote input (:func:`._model.problem`): a bad entry is
 a miss, logged. The stage resolves on its own bounded thread pool and the SQLite cache pools
 its connections, so no run leaves a thread or a descriptor behind; ``close()`` (on the
@@ -47,6 +51,7 @@ one SQLite file instead: ``Embeds(resolver=OEmbedResolver.persistent("embeds.sql
 from __future__ import annotations
 
 from composer.embeds.cache import Cache, MemoryCache, RedisCache, SqliteCache
+from composer.embeds.cards import Card, OwnCards
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
 from composer.embeds.providers import Provider, ProviderRegistry, default_registry
 from composer.embeds.render import render
@@ -66,11 +71,13 @@ __all__ = [
     "SITES",
     "Cache",
     "CachingResolver",
+    "Card",
     "Embed",
     "FetchError",
     "Fetcher",
     "MemoryCache",
     "OEmbedResolver",
+    "OwnCards",
     "PageMeta",
     "Provider",
     "ProviderRegistry",

@@ -8,11 +8,24 @@ from composer.stages.emoji import Emoji
 from composer.stages.images import Images
 from composer.stages.limits import Limits
 from composer.stages.links import Links
+from composer.stages.mentions import Hashtags, Mentions
 from composer.stages.parse import Parse
 from composer.stages.paste import Paste
 from composer.stages.sanitize import Sanitize
 
-__all__ = ["Embeds", "Emoji", "Images", "Limits", "Links", "Parse", "Paste", "Sanitize", "default_stages"]
+__all__ = [
+    "Embeds",
+    "Emoji",
+    "Hashtags",
+    "Images",
+    "Limits",
+    "Links",
+    "Mentions",
+    "Parse",
+    "Paste",
+    "Sanitize",
+    "default_stages",
+]
 
 
 def default_stages() -> list[Stage]:

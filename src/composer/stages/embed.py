@@ -8,6 +8,11 @@ this stage lists in ``env[EMBED_IFRAMES]``). Each embed adds the ``link_embedded
 ``display_as_link`` undo for its URL; URLs the person chose to display as links stay links,
 and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
 
+Links to the forum's own hosts (``Policy.own_hosts``) become quote cards when the stage has
+``own_cards``, the forum's callback ``urls -> {url: Card}`` (:mod:`composer.embeds.cards`):
+it is called once per post with every such URL, in both modes, and those URLs never reach the
+resolver; a URL it gives no card stays a link.
+
 The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
 URL is resolved at once on the stage's own bounded thread pool (made once, not per run), and
 the stage waits at most ``Policy.embed_deadline`` for all of them together; a URL not
@@ -23,7 +28,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,9 +36,14 @@ from functools import cache
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS
-from composer.document import EMBED_IFRAMES, Document
+from composer._html.urls import is_own_link
+from composer.allowlist import Allowlist
+from composer.document import EMBED_IFRAMES, LOOKUP_FAILED, Document
+from composer.embeds.cards import ALLOWS as CARD_ALLOWS
+from composer.embeds.cards import Card, OwnCards, ask, quote
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
+from composer.errors import ConfigError
 from composer.policy import Policy
 
 #: a URL that starts a line or a text node (after a tag, a list marker or a quote marker);
@@ -194,13 +204,41 @@ def _resolve_all(
 
 @dataclass(frozen=True)
 class Embeds:
-    """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`)."""
+    """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`), and
+    links to the forum's own topics as quote cards through ``own_cards`` (default: none).
+
+    Raises :class:`~composer.ConfigError` when ``own_cards`` is not callable, and, when the
+    Pipeline is built, when it is set but ``Policy.own_hosts`` is empty (no link could use it).
+    """
 
     resolver: Resolver = field(default_factory=default_resolver)
     name: str = "embed"
+    own_cards: OwnCards | None = None
+    """The forum's ``(urls) -> {url: Card}`` for links to its own topics (None: they go to the
+    resolver like any URL); see :mod:`composer.embeds.cards`."""
     _workers: _Workers = field(
         default_factory=lambda: _Workers(_BATCH), init=False, repr=False, compare=False
     )
+
+    def __post_init__(self) -> None:
+        if self.own_cards is not None and not callable(self.own_cards):
+            raise ConfigError(
+                f"Embeds.own_cards must be a callable urls -> {{url: Card}} or None, got "
+                f"{type(self.own_cards).__name__}; write Embeds(own_cards=find_topics)"
+            )
+
+    @property
+    def allows(self) -> Allowlist | None:
+        """The quote cards' markup, when the stage makes them (``own_cards`` set)."""
+        return CARD_ALLOWS if self.own_cards is not None else None
+
+    def check(self, policy: Policy) -> None:
+        """Refuse ``own_cards`` without ``Policy.own_hosts``: no link would ever be a card."""
+        if self.own_cards is not None and not policy.own_hosts:
+            raise ConfigError(
+                "Embeds(own_cards=...) needs Policy.own_hosts, the hosts whose links are the "
+                "forum's own; write Policy(own_hosts={'forum.example'})"
+            )
 
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
@@ -210,6 +248,12 @@ class Embeds:
         if not found:
             return
         urls = list(dict.fromkeys(url for _, url in found))
+        cards: dict[str, Card] = {}
+        if self.own_cards is not None:
+            own = [u for u in urls if is_own_link(u, policy.own_hosts)]
+            urls = [u for u in urls if u not in own]
+            if own:
+                cards = self._cards(doc, own)
         known, unknown = self._known(urls)
         if policy.embed_mode == "cache_only":
             doc.pending.extend(u for u in unknown if u not in doc.pending)
@@ -218,7 +262,23 @@ class Embeds:
             resolved = _resolve_all(self._workers, self.resolver, unknown, deadline)
             known.update(resolved)
             doc.pending.extend(u for u in unknown if u not in resolved and u not in doc.pending)
-        self._apply(doc, found, known)
+
+        def build(url: str) -> HtmlElement | None:
+            if url in cards:
+                return quote(url, cards[url], policy)
+            embed = known.get(url)
+            return render(embed, policy) if embed is not None else None
+
+        self._apply(doc, found, build)
+
+    def _cards(self, doc: Document, urls: list[str]) -> dict[str, Card]:
+        """The forum's cards for its own ``urls``; none when its lookup failed (noted in stats)."""
+        assert self.own_cards is not None
+        cards = ask(self.own_cards, urls)
+        if cards is None:
+            doc.stats[LOOKUP_FAILED] = (*doc.stats.get(LOOKUP_FAILED, ()), "own_cards")
+            return {}
+        return cards
 
     def _known(self, urls: list[str]) -> tuple[dict[str, Embed | None], list[str]]:
         """Split into what the resolver knows without I/O and what needs the network."""
@@ -238,14 +298,16 @@ class Embeds:
         return known, unknown
 
     def _apply(
-        self, doc: Document, found: list[tuple[HtmlElement, str]], known: dict[str, Embed | None]
+        self,
+        doc: Document,
+        found: list[tuple[HtmlElement, str]],
+        build: Callable[[str], HtmlElement | None],
     ) -> None:
         built_any = False
         iframes: list[HtmlElement] = []
         noticed: set[str] = set()
         for a, url in found:
-            embed = known.get(url)
-            built = render(embed, doc.policy) if embed is not None else None
+            built = build(url)
             if built is None:
                 continue
             iframes.extend(built.iter("iframe"))

@@ -1,0 +1,186 @@
+"""Stages ``mentions`` and ``hashtags``: ``@name`` and ``#tag`` become links, when the forum knows them.
+
+Written with the public stage-writer API alone (:func:`~composer.visible_text`,
+:func:`~composer.splice`, ``allows``), as a forum's own stage would be; the pass they share
+(markup claiming the class read as text, candidates read as a reader reads them, one lookup,
+links) is described in :mod:`composer.stages._words`.
+
+**Mentions.** ``@name`` becomes ``<a class="mention" href="profile_url">@name</a>`` for the
+names the forum's ``lookup`` knows; ``doc.mentions`` (``Result.mentions``) gets each mentioned
+name once, the first spelling of each distinct profile URL, in order, for the forum's
+notifications. The limit (``Policy.max_mentions``, problem ``too_many_mentions``) is the
+``limits`` stage's, which counts the ``mention`` links of the finished tree, distinct by
+``href``: one place decides it, and since this stage reads any ``mention`` markup a person
+wrote as text, what it counts is what this stage made. So the stage runs before ``limits``:
+``Pipeline().insert_after("links", Mentions(lookup=...))`` (after ``links``: URLs holding an
+``@`` are links by then, and left alone).
+
+**Hashtags.** ``#tag`` becomes ``<a class="hashtag" href="tag_url">#tag</a>`` for the tags
+(or categories) the forum's ``lookup`` knows; nothing is counted or listed.
+
+**A lookup that fails** (raises, or returns something other than a mapping) must not lose the
+post: every word stays text, the error is logged with its traceback (logger
+``composer.stages.mentions``) and ``Result.stats["lookup_failed"]`` holds the stage's name.
+No notice: the person did nothing wrong, and the post renders the same once the lookup works.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from composer.allowlist import Allowlist
+from composer.document import Document
+from composer.errors import ConfigError
+from composer.policy import Policy
+from composer.stages._words import MAX_URL, Grammar, Lookup, grammar, link_words
+
+__all__ = [
+    "HASHTAG_CLASS",
+    "MAX_NAME",
+    "MAX_TAG",
+    "MAX_URL",
+    "MENTION_CLASS",
+    "Hashtags",
+    "Lookup",
+    "Mentions",
+    "hashtag_pattern",
+    "mention_pattern",
+]
+
+_log = logging.getLogger(__name__)
+
+#: the class on every mention link (the ``limits`` stage counts it)
+MENTION_CLASS = "mention"
+#: the class on every hashtag link
+HASHTAG_CLASS = "hashtag"
+#: the longest name, in characters (Discourse's limit)
+MAX_NAME = 60
+#: the longest tag, in characters
+MAX_TAG = 50
+
+
+def _mentions() -> Grammar:
+    return grammar("@", MAX_NAME, ".-")
+
+
+def _hashtags() -> Grammar:
+    return grammar("#", MAX_TAG, "-")
+
+
+def mention_pattern() -> re.Pattern[str]:
+    """The grammar of a mention, ``@`` then a name (group 1), compiled on first use.
+
+    A name is 1 to :data:`MAX_NAME` characters: letters, digits and combining marks of any
+    script, ``_``, ``.`` and ``-``; it starts with a letter, digit or ``_`` and ends with a
+    letter, digit, mark or ``_`` (``Thanks @ann.`` mentions ``ann``). The ``@`` may not follow
+    a letter, digit, mark or any of ``_ . + - / @ = ~ & % # $ * ^ | \\ ` `` (an e-mail address,
+    a path, a URL), and the name may not be followed by ``@`` or by more name characters (a
+    longer name is not cut to a known one: ``@ann@example.com`` is no mention). The stage
+    applies the same rules across inline markup: ``x<b>@ann</b>`` and ``@an<b>n2</b>`` read
+    as ``x@ann`` and ``@ann2``, so neither mentions ``ann``.
+    """
+    return _mentions().word
+
+
+def hashtag_pattern() -> re.Pattern[str]:
+    """The grammar of a hashtag, ``#`` then a tag (group 1): as a mention's name, without
+    ``.`` and at most :data:`MAX_TAG` characters (``#python-3``, ``#日本``; ``C#`` and
+    ``&#35;`` as text are no tags)."""
+    return _hashtags().word
+
+
+def _check(stage: str, lookup: object, what: str) -> None:
+    if not callable(lookup):
+        raise ConfigError(
+            f"{stage}.lookup must be a callable {what}, got {type(lookup).__name__} "
+            f"{lookup!r:.60}; write {stage}(lookup=find_them)"
+        )
+
+
+#: where a word may start: the sigil, not after a letter or digit, then a letter or digit
+_STARTS = {sigil: re.compile(f"(?<!\\w){re.escape(sigil)}\\w") for sigil in "@#"}
+
+
+def _may_hold(doc: Document, sigil: str, cls: str, references: tuple[str, ...]) -> bool:
+    """The prefilter: C-speed tests on the prepared content, no tree. A word needs the sigil
+    before a letter or digit (``issue #42`` passes, ``# Heading`` and ``a@b`` do not); in HTML
+    and markdown a character reference may spell the sigil, and in HTML a forged link needs
+    the class (class names are case-sensitive)."""
+    content = doc.content
+    if sigil in content and _STARTS[sigil].search(content):
+        return True
+    if doc.format == "text":
+        return False
+    return cls in content or any(ref in content for ref in references)
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """Link ``@name`` to the profile ``lookup`` gives (see the module docstring for the rules).
+
+    ``lookup``: a callable ``(names: Sequence[str]) -> Mapping[str, str]`` of the forum's own,
+    called at most once per run, with every distinct candidate name of the post (none: no
+    call), returning ``{name: profile_url}`` for the people it knows. It does the I/O (one
+    database query); the stage does none. Raises :class:`~composer.ConfigError` when
+    ``lookup`` is not callable.
+    """
+
+    lookup: Lookup
+    name: str = "mentions"
+    allows: ClassVar[Allowlist] = Allowlist.of(classes={"a": {MENTION_CLASS}})
+
+    def __post_init__(self) -> None:
+        _check("Mentions", self.lookup, "names -> {name: profile_url}")
+
+    def bind(self, policy: Policy) -> None:
+        """Compile the grammar now, once per process, rather than on the first post."""
+        _mentions()
+
+    def settings(self) -> dict[str, object]:
+        """What changes the stage's output besides the post: nothing of its own. The lookup's
+        answers are the forum's data, like the embed cache's, not part of a fingerprint."""
+        return {}
+
+    def __call__(self, doc: Document) -> None:
+        if not _may_hold(doc, "@", MENTION_CLASS, ("&#", "&commat")):
+            return
+        names, urls = link_words(doc, _mentions(), MENTION_CLASS, self.lookup, self.name, _log)
+        people: dict[str, str] = {}
+        for name in names:  # document order: the first spelling of each person
+            url = urls.get(name)
+            if url is not None:
+                people.setdefault(url, name)
+        doc.mentions.extend(n for n in people.values() if n not in doc.mentions)
+
+
+@dataclass(frozen=True)
+class Hashtags:
+    """Link ``#tag`` to the page ``lookup`` gives (see the module docstring for the rules).
+
+    ``lookup``: a callable ``(tags: Sequence[str]) -> Mapping[str, str]``, called at most once
+    per run with every distinct candidate tag, returning ``{tag: url}`` for the tags (or
+    categories) the forum knows. Raises :class:`~composer.ConfigError` when ``lookup`` is not
+    callable.
+    """
+
+    lookup: Lookup
+    name: str = "hashtags"
+    allows: ClassVar[Allowlist] = Allowlist.of(classes={"a": {HASHTAG_CLASS}})
+
+    def __post_init__(self) -> None:
+        _check("Hashtags", self.lookup, "tags -> {tag: url}")
+
+    def bind(self, policy: Policy) -> None:
+        """Compile the grammar now, once per process, rather than on the first post."""
+        _hashtags()
+
+    def settings(self) -> dict[str, object]:
+        """Nothing of its own (see :meth:`Mentions.settings`)."""
+        return {}
+
+    def __call__(self, doc: Document) -> None:
+        if _may_hold(doc, "#", HASHTAG_CLASS, ("&#35", "&#x23", "&#X23", "&num;")):
+            link_words(doc, _hashtags(), HASHTAG_CLASS, self.lookup, self.name, _log)

@@ -85,3 +85,22 @@ def test_a_continuation_joins_the_item_its_indent_names(shape: Shape, unit: str,
     assert "".join(result.text.split()).replace("-", "") == "".join(
         f"{'i' if what == 'item' else 'm'}{n}" for n, (what, _) in enumerate(shape)
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=12), st.sampled_from(["1", "a", "A", "i", "I"]))
+def test_hidden_items_keep_their_numbers(hidden: list[bool], kind: str) -> None:
+    """Whatever Word hides, each item left shows the number its marker stated, in the plain text
+    too (the number's form follows the list type: ``c.``, ``III.``)."""
+    marks = {"1": str, "a": lambda n: chr(96 + n), "A": lambda n: chr(64 + n)}
+    romans = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
+    marks["i"] = lambda n: romans[n - 1]
+    marks["I"] = lambda n: romans[n - 1].upper()
+    out = []
+    for n, hide in enumerate(hidden, 1):
+        style = "mso-list:l0 level1 lfo1" + (";display:none" if hide else "")
+        out.append(f"<p style='{style}'><span style='mso-list:Ignore'>{marks[kind](n)}.</span>t{n}</p>")
+    result = PIPE.paste(Clipboard(html="\n".join(out)))
+    shown = [line.split() for line in result.text.split("\n") if line]
+    want = [[f"{marks[kind](n)}.", f"t{n}"] for n, hide in enumerate(hidden, 1) if not hide]
+    assert shown == want

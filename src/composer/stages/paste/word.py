@@ -80,6 +80,7 @@ class Item:
     type: str | None = None  # an ``ol`` type: "a", "A", "i", "I" ("1" or None: decimal)
     indent: float | None = None  # None: not stated
     follows: bool = False
+    marker: str = ""  # the number or glyph the source wrote, if any
 
 
 @dataclass
@@ -89,6 +90,8 @@ class _Open:
     key: object
     el: HtmlElement
     indent: float | None = None  # the indent of the list's last item
+    next: int | None = None  # the number the list's next item shows, when known
+    type: str | None = None
 
 
 def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> list[HtmlElement]:
@@ -97,7 +100,8 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
     Levels are relative: a first item at level 5 is a top item, a jump of two levels makes one
     nested list, and a later item shallower than everything open joins the top list. At most
     ``max_levels`` lists are ever open (clamped to 1..:data:`MAX_LIST_LEVELS`): a deeper item
-    joins the deepest list. A continuation closes the lists deeper than the item it joins, so
+    joins the deepest list. A numbered item whose stated number (``start``) is not the one its
+    list would show starts a sibling list at that number. A continuation closes the lists deeper than the item it joins, so
     a deeper item after it starts a sub-list below it. One pass; each item costs O(1) amortized.
     """
     max_levels = min(max(max_levels, 1), MAX_LIST_LEVELS)
@@ -118,33 +122,45 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
         if len(stack) == 1 and stack[0].level > item.level:
             stack[0].level = item.level
         top = stack[-1] if stack else None
-        if top is not None and top.level == item.level and top.kind != item.kind:
-            # same depth, other list type: a sibling list after the current one
+        if top is not None and top.level == item.level and (top.kind != item.kind or _skips(top, item)):
+            # same depth, other list type or a number the list would not show: a sibling list
             fresh = _new_list(item)
             if len(stack) == 1:
                 tops.append(fresh)  # placed by the caller, after the current top list
             else:
                 top.el.addnext(fresh)
-            stack[-1] = _Open(item.level, item.kind, item.key, fresh)
+            stack[-1] = _Open(item.level, item.kind, item.key, fresh, type=item.type)
         elif top is None:
             fresh = _new_list(item)
             tops.append(fresh)
-            stack.append(_Open(item.level, item.kind, item.key, fresh))
+            stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
         elif top.level < item.level:
             if len(stack) >= max_levels:
                 top.level = item.level  # as deep as lists go: the item joins the deepest one
-            elif popped is not None and popped.kind == item.kind:
+            elif popped is not None and popped.kind == item.kind and not _skips(popped, item):
                 popped.level = item.level  # rejoin the deeper list we just left
                 stack.append(popped)
             else:
                 fresh = _new_list(item)
                 parent_li = top.el[-1]
                 parent_li.append(fresh)
-                stack.append(_Open(item.level, item.kind, item.key, fresh))
+                stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
         item.li.tail = None
         stack[-1].el.append(item.li)
         stack[-1].indent = item.indent
+        counted = stack[-1].next
+        stack[-1].next = item.start + 1 if item.start is not None else counted and counted + 1
     return tops
+
+
+def _skips(lst: _Open, item: Item) -> bool:
+    """Whether a numbered ``item`` states a number other than the one ``lst`` would give it
+    (Word's hidden items keep their numbers; a restart shows 1 again). The marker is read by
+    the list's type: "i." in a lettered list is its ninth item."""
+    if item.kind != "ol" or item.start is None or lst.next is None or item.start == lst.next:
+        return False
+    number = marker_number(item.marker, lst.type) if item.marker else None
+    return number is None or number[1] != lst.next
 
 
 def _continue_item(stack: list[_Open], block: Item) -> None:
@@ -294,17 +310,23 @@ def _roman(text: str) -> int | None:
     return total
 
 
-def marker_number(marker: str) -> tuple[str, int] | None:
-    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4)."""
+def marker_number(marker: str, hint: str | None = None) -> tuple[str, int] | None:
+    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4).
+
+    A single letter that is also a roman numeral is read by the list's type ``hint`` when there
+    is one ("i." after "h." is 9; "v." after "iv." is 5), else as a letter, "i"/"I" aside.
+    """
     text = marker.strip("()").rstrip(".)")
     if not text:
         return None
     if text.replace(".", "").isdigit():
         last = [part for part in text.split(".") if part][-1]
         return "1", int(last)
-    if len(text) == 1 and text not in "iI" and text.isascii() and text.isalpha():
-        return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
     value = _roman(text) if text.isascii() and (text.islower() or text.isupper()) else None
+    if len(text) == 1 and text.isascii() and text.isalpha():
+        roman = hint in ("i", "I") or (hint not in ("a", "A") and text in "iI")
+        if value is None or not roman:
+            return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
     if value is not None:
         return ("i" if text.islower() else "I"), value
     return None
@@ -312,7 +334,7 @@ def marker_number(marker: str) -> tuple[str, int] | None:
 
 def _kind_of(par: HtmlElement, marker: str, known: ListFormat | None) -> tuple[str, str | None, int | None]:
     """``(kind, ol type, start)`` of an item: the list definition first, then the marker."""
-    number = marker_number(marker) if marker else None
+    number = marker_number(marker, known[1] if known else None) if marker else None
     if known is not None:
         kind, type_, start = known
         return kind, type_, number[1] if number and kind == "ol" else start
@@ -342,7 +364,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
         li.text = par.text
         for child in list(par):
             li.append(child)  # moves the child with its tail
-    return Item(level, kind, (list_id, instance), li, start, type_, indent)
+    return Item(level, kind, (list_id, instance), li, start, type_, indent, marker=marker)
 
 
 def rebuild_word_lists(

@@ -69,7 +69,7 @@ def test_paste_rich_and_plain(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_paste_target_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clip = tmp_path / "clip.html"
-    clip.write_text("<h1>Title</h1><p><b>Bold</b> and *stars*</p><ol start=\"3\"><li>three</li></ol>")
+    clip.write_text('<h1>Title</h1><p><b>Bold</b> and *stars*</p><ol start="3"><li>three</li></ol>')
     code, out, err = run(["paste", "--html", str(clip), "--target", "markdown"], capsys)
     assert code == 0
     assert out == "## Title\n\n**Bold** and \\*stars\\*\n\n3. three\n"

@@ -6,6 +6,8 @@ guard the kinds over random outlines of items and continuation paragraphs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml.html import HtmlElement, fragment_fromstring
@@ -74,7 +76,7 @@ def test_a_continuation_joins_the_item_its_indent_names(shape: Shape, unit: str,
     result = PIPE.paste(Clipboard(html=source)) if paste else PIPE.run(Submission(source, "html"))
     root = fragment_fromstring(result.html, create_parent="div")
     paragraphs = {(p.text or "").strip(): p for p in root.iter("p")}
-    for n, (what, level) in enumerate(shape):
+    for n, (what, _) in enumerate(shape):
         if what != "more":
             continue
         owner, depth = _owner(paragraphs[f"m{n}"])
@@ -92,10 +94,14 @@ def test_a_continuation_joins_the_item_its_indent_names(shape: Shape, unit: str,
 def test_hidden_items_keep_their_numbers(hidden: list[bool], kind: str) -> None:
     """Whatever Word hides, each item left shows the number its marker stated, in the plain text
     too (the number's form follows the list type: ``c.``, ``III.``)."""
-    marks = {"1": str, "a": lambda n: chr(96 + n), "A": lambda n: chr(64 + n)}
     romans = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
-    marks["i"] = lambda n: romans[n - 1]
-    marks["I"] = lambda n: romans[n - 1].upper()
+    marks: dict[str, Callable[[int], str]] = {
+        "1": str,
+        "a": lambda n: chr(96 + n),
+        "A": lambda n: chr(64 + n),
+        "i": lambda n: romans[n - 1],
+        "I": lambda n: romans[n - 1].upper(),
+    }
     out = []
     for n, hide in enumerate(hidden, 1):
         style = "mso-list:l0 level1 lfo1" + (";display:none" if hide else "")

@@ -101,8 +101,9 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
     nested list, and a later item shallower than everything open joins the top list. At most
     ``max_levels`` lists are ever open (clamped to 1..:data:`MAX_LIST_LEVELS`): a deeper item
     joins the deepest list. A numbered item whose stated number (``start``) is not the one its
-    list would show starts a sibling list at that number. A continuation closes the lists deeper than the item it joins, so
-    a deeper item after it starts a sub-list below it. One pass; each item costs O(1) amortized.
+    list would show starts a sibling list at that number. A continuation closes the lists
+    deeper than the item it joins, so a deeper item after it starts a sub-list below it. One
+    pass; each item costs O(1) amortized.
     """
     max_levels = min(max(max_levels, 1), MAX_LIST_LEVELS)
     tops: list[HtmlElement] = []

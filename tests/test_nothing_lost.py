@@ -29,6 +29,7 @@ import html5lib
 import pytest
 
 from composer import Clipboard, Pipeline, Policy, Result, Submission
+from corpus_cases import fixture_inputs, paste_clipboards
 from corpus_paths import CORPORA
 
 ROOT = Path(__file__).resolve().parent
@@ -119,17 +120,6 @@ def lost(source: str, result: Result) -> str | None:
 # -- the cases ---------------------------------------------------------------------------------
 
 
-def fixture_inputs(path: Path) -> list[tuple[str, str]]:
-    """(title, input) of each case in a fixture file, whatever follows the input."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    found = []
-    for i in range(len(lines) - 2):
-        if lines[i] and lines[i] != "." and lines[i + 1] == "." and (i == 0 or not lines[i - 1]):
-            end = lines.index(".", i + 2)
-            found.append((lines[i], "\n".join(lines[i + 2 : end])))
-    return found
-
-
 def cases() -> list[tuple[str, str, str]]:
     """(id, entry, input): entry is html, paste or markdown."""
     out: list[tuple[str, str, str]] = []
@@ -148,7 +138,7 @@ def cases() -> list[tuple[str, str, str]]:
             out.append((f"{path.relative_to(ROOT / 'fixtures')}#{n}", entry, source))
     for path in sorted((ROOT / "fixtures" / "paste").glob("*.html")):
         out.append((f"fixtures/{path.name}", "paste", path.read_text(encoding="utf-8")))
-    for path in sorted((CORPORA / "paste").rglob("*.html")):
+    for path in paste_clipboards():
         out.append(
             (f"paste/{path.relative_to(CORPORA / 'paste')}", "paste", path.read_text(encoding="utf-8"))
         )

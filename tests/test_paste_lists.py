@@ -110,3 +110,29 @@ def test_hidden_items_keep_their_numbers(hidden: list[bool], kind: str) -> None:
     shown = [line.split() for line in result.text.split("\n") if line]
     want = [[f"{marks[kind](n)}.", f"t{n}"] for n, hide in enumerate(hidden, 1) if not hide]
     assert shown == want
+
+
+_VALUES = st.one_of(
+    st.sampled_from(
+        ["1", "a", "A", "i", "I", "disc", "", " a", "0", "-1", "1e3", "0x10", "999999999", "1000000000"]
+    ),
+    st.text(alphabet="0123456789 aAiI-+.x\u0663\uff13", max_size=14),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_VALUES, _VALUES, st.sampled_from(["run", "paste", "run styled"]))
+def test_ol_type_and_start_are_valid_or_gone(type_: str, start: str, entry: str) -> None:
+    """Whatever a post or clipboard says, an ``ol`` leaves with a type HTML defines (or none)
+    and a start that is a whole number 0..999999999 in plain digits (or none)."""
+    item = '<span style="font-weight:700">x</span>' if entry == "run styled" else "x"
+    source = f'<ol type="{type_}" start="{start}"><li>{item}</li></ol>'
+    result = PIPE.paste(Clipboard(html=source)) if entry == "paste" else PIPE.run(Submission(source, "html"))
+    (ol,) = fragment_fromstring(result.html, create_parent="div").iter("ol")
+    assert ol.get("type") in (None, "1", "a", "A", "i", "I")
+    kept = ol.get("start")
+    assert kept is None or (
+        kept.isascii() and kept.isdigit() and str(int(kept)) == kept and int(kept) <= 999_999_999
+    )
+    if kept is not None:
+        assert int(kept) == int(start)

@@ -154,8 +154,9 @@ def _shown(source: str) -> str:
     written apart from the stage (inline styles only; the corpus states hidden text inline)."""
     root = lxml_html.document_fromstring(source)
     for el in list(root.iter()):
-        hidden = isinstance(el, lxml_html.HtmlElement) and _UNSHOWN.search(el.get("style") or "")
-        if hidden and el.getparent() is not None:
+        if not isinstance(el, lxml_html.HtmlElement) or el.getparent() is None:
+            continue
+        if _UNSHOWN.search(el.get("style") or ""):
             el.drop_tree()
     return str(lxml_html.tostring(root, encoding="unicode"))
 

@@ -62,7 +62,21 @@ def _chars(text: str) -> Counter[str]:
     )
 
 
-def _walk(el: Any, out: list[str], removed: set[str], inside: list[str]) -> None:
+#: a class rule that hides (``.ad { display: none }``), read from the source's ``<style>``
+_HIDING_RULE = re.compile(r"\.([\w-]+)\s*\{([^}]*)\}")
+
+
+def _hiding_classes(source: str) -> frozenset[str]:
+    names = set()
+    for name, body in _HIDING_RULE.findall(source):
+        if any(h in "".join(body.lower().split()) for h in _HIDING):
+            names.add(name)
+    return frozenset(names)
+
+
+def _walk(
+    el: Any, out: list[str], removed: set[str], inside: list[str], hiding: frozenset[str] = frozenset()
+) -> None:
     """Collect visible text; ``inside`` gathers text under elements named in ``removed``."""
     for child in el:
         tag = _local(child.tag)
@@ -74,10 +88,11 @@ def _walk(el: Any, out: list[str], removed: set[str], inside: list[str]) -> None
             sink: list[str] = []
             if child.text:
                 sink.append(child.text)
-            _walk(child, sink, removed, inside)
+            _walk(child, sink, removed, inside, hiding)
             out.extend(sink)
             style = "".join((child.get("style") or "").lower().split())
-            hidden = "hidden text" in removed and any(h in style for h in _HIDING)
+            by_class = not hiding.isdisjoint((child.get("class") or "").split())
+            hidden = "hidden text" in removed and (by_class or any(h in style for h in _HIDING))
             if tag in removed or "mso-list:ignore" in style or hidden:
                 inside.extend(sink)
         if child.tail:
@@ -100,7 +115,13 @@ def visible(
         root = html5lib.parseFragment(source, treebuilder="etree", namespaceHTMLElements=False)
     out: list[str] = [root.text or ""]
     inside: list[str] = []
-    _walk(root, out, set(removed), inside)
+    _walk(
+        root,
+        out,
+        set(removed),
+        inside,
+        _hiding_classes(source) if "<style" in source.lower() else frozenset(),
+    )
     return _chars("".join(out)), _chars("".join(inside))
 
 

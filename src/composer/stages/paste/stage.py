@@ -24,6 +24,7 @@ from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, 
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.numbering import check_numbering
+from composer.stages.paste.plain import keep_indentation
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 
@@ -87,6 +88,9 @@ class Paste:
     name: str = "paste"
 
     def __call__(self, doc: Document) -> None:
+        if doc.plain and doc.format == "text":
+            keep_indentation(doc.content, doc.tree)  # the undo's lines keep their indentation
+            return
         if doc.format != "html":
             return
         rich_paste = doc.paste and not doc.plain

@@ -46,7 +46,7 @@ from benchmarks import chart, corpus
 from composer import DEFAULT_ALLOWLIST, Document, Pipeline, Policy, Stage, Submission
 
 HERE = Path(__file__).resolve().parent
-EXTRAS = ("bench_emoji", "bench_embed")
+EXTRAS = ("bench_emoji", "bench_embed", "bench_paste")
 
 # budgets from design.md, "Performance budget"
 MAX_VS_NH3 = 2.5

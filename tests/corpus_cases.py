@@ -26,14 +26,36 @@ Case = tuple[str, str, str]
 _FIXTURE_ENTRIES = {"parse-text.txt": "text", "parse-markdown.txt": "markdown", "embed-sites.txt": "markdown"}
 
 
-def _fixture_inputs(path: Path) -> list[tuple[str, str]]:
-    """(title, input) of each case in a fixture file, whatever follows the input."""
+def paste_clipboards() -> list[Path]:
+    """Every clipboard of ``tests/corpora/paste/``, sorted: ``word/`` and ``google-docs/`` (their
+    ``input*.html``) and ``more/`` (named by case): 103. Empty when the corpus is absent."""
+    root = CORPORA / "paste"
+    if not root.is_dir():
+        return []
+    return sorted(
+        path for path in root.rglob("*.html") if path.name.startswith("input") or path.parent.name == "more"
+    )
+
+
+def fixture_inputs(path: Path) -> list[tuple[str, str]]:
+    """(title, input) of each case in a fixture file, whatever blocks follow the input.
+
+    Read in order, as :func:`fixture_files.read_cases` does: a title, ``.``, the input up to a
+    ``.`` line, then blocks each closed by a ``.`` line until a blank line or the end (a block
+    may hold blank lines: markdown output does). Blank and ``#`` lines between cases are skipped.
+    """
     lines = path.read_text(encoding="utf-8").split("\n")
     found = []
-    for i in range(len(lines) - 2):
-        if lines[i] and lines[i] != "." and lines[i + 1] == "." and (i == 0 or not lines[i - 1]):
-            end = lines.index(".", i + 2)
-            found.append((lines[i], "\n".join(lines[i + 2 : end])))
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip() or lines[i].startswith("#") or lines[i + 1 : i + 2] != ["."]:
+            i += 1
+            continue
+        end = lines.index(".", i + 2)
+        found.append((lines[i], "\n".join(lines[i + 2 : end])))
+        i = end + 1
+        while i < len(lines) and lines[i].strip():  # the blocks after the input
+            i = lines.index(".", i) + 1
     return found
 
 
@@ -56,13 +78,13 @@ def cases() -> list[Case]:
     out: list[Case] = []
     for path in sorted(FIXTURES.rglob("*.txt")):
         entry = _FIXTURE_ENTRIES.get(path.name, "html")
-        for n, (title, source) in enumerate(_fixture_inputs(path)):
+        for n, (title, source) in enumerate(fixture_inputs(path)):
             source = source.replace("\\r", "\r")
             where = f"fixtures/{path.relative_to(FIXTURES)}#{n}"
             out.append((where, "paste" if title.startswith("paste") else entry, source))
     for path in sorted((FIXTURES / "paste").glob("*.html")):
         out.append((f"fixtures/{path.name}", "paste", path.read_text(encoding="utf-8")))
-    for path in sorted((CORPORA / "paste").rglob("*.html")):
+    for path in paste_clipboards():
         source = path.read_text(encoding="utf-8")
         name = f"paste/{path.relative_to(CORPORA / 'paste')}"
         out.extend([(name, "paste", source), (name, "plain", source)])

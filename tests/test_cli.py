@@ -67,6 +67,25 @@ def test_paste_rich_and_plain(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "one<br>" in data["html"]
 
 
+def test_paste_target_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = tmp_path / "clip.html"
+    clip.write_text('<h1>Title</h1><p><b>Bold</b> and *stars*</p><ol start="3"><li>three</li></ol>')
+    code, out, err = run(["paste", "--html", str(clip), "--target", "markdown"], capsys)
+    assert code == 0
+    assert out == "## Title\n\n**Bold** and \\*stars\\*\n\n3. three\n"
+    assert "notice: pasted_as_rich" in err
+    code, out, _ = run(["paste", "--html", str(clip), "--target", "markdown", "--format", "json"], capsys)
+    data = json.loads(out)
+    assert data["markdown"].startswith("## Title") and data["html"].startswith("<h2>Title</h2>")
+    code, out, _ = run(["paste", "--html", str(clip), "--target", "markdown", "--plain"], capsys)
+    assert code == 0 and "**" not in out and "\\*stars\\*" in out
+    code, out, _ = run(["paste", "--html", str(clip)], capsys)  # the default target: html
+    assert out.startswith("<h2>Title</h2>")
+    with pytest.raises(SystemExit) as exc:
+        run(["paste", "--html", str(clip), "--target", "rtf"], capsys)
+    assert exc.value.code == 2
+
+
 def test_stages(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["stages"], capsys)
     assert code == 0

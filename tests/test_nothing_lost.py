@@ -29,6 +29,7 @@ import html5lib
 import pytest
 
 from composer import Clipboard, Pipeline, Policy, Result, Submission
+from corpus_cases import fixture_inputs, paste_clipboards
 from corpus_paths import CORPORA
 
 ROOT = Path(__file__).resolve().parent
@@ -61,7 +62,21 @@ def _chars(text: str) -> Counter[str]:
     )
 
 
-def _walk(el: Any, out: list[str], removed: set[str], inside: list[str]) -> None:
+#: a class rule that hides (``.ad { display: none }``), read from the source's ``<style>``
+_HIDING_RULE = re.compile(r"\.([\w-]+)\s*\{([^}]*)\}")
+
+
+def _hiding_classes(source: str) -> frozenset[str]:
+    names = set()
+    for name, body in _HIDING_RULE.findall(source):
+        if any(h in "".join(body.lower().split()) for h in _HIDING):
+            names.add(name)
+    return frozenset(names)
+
+
+def _walk(
+    el: Any, out: list[str], removed: set[str], inside: list[str], hiding: frozenset[str] = frozenset()
+) -> None:
     """Collect visible text; ``inside`` gathers text under elements named in ``removed``."""
     for child in el:
         tag = _local(child.tag)
@@ -73,10 +88,11 @@ def _walk(el: Any, out: list[str], removed: set[str], inside: list[str]) -> None
             sink: list[str] = []
             if child.text:
                 sink.append(child.text)
-            _walk(child, sink, removed, inside)
+            _walk(child, sink, removed, inside, hiding)
             out.extend(sink)
             style = "".join((child.get("style") or "").lower().split())
-            hidden = "hidden text" in removed and any(h in style for h in _HIDING)
+            by_class = not hiding.isdisjoint((child.get("class") or "").split())
+            hidden = "hidden text" in removed and (by_class or any(h in style for h in _HIDING))
             if tag in removed or "mso-list:ignore" in style or hidden:
                 inside.extend(sink)
         if child.tail:
@@ -99,7 +115,13 @@ def visible(
         root = html5lib.parseFragment(source, treebuilder="etree", namespaceHTMLElements=False)
     out: list[str] = [root.text or ""]
     inside: list[str] = []
-    _walk(root, out, set(removed), inside)
+    _walk(
+        root,
+        out,
+        set(removed),
+        inside,
+        _hiding_classes(source) if "<style" in source.lower() else frozenset(),
+    )
     return _chars("".join(out)), _chars("".join(inside))
 
 
@@ -117,17 +139,6 @@ def lost(source: str, result: Result) -> str | None:
 
 
 # -- the cases ---------------------------------------------------------------------------------
-
-
-def fixture_inputs(path: Path) -> list[tuple[str, str]]:
-    """(title, input) of each case in a fixture file, whatever follows the input."""
-    lines = path.read_text(encoding="utf-8").split("\n")
-    found = []
-    for i in range(len(lines) - 2):
-        if lines[i] and lines[i] != "." and lines[i + 1] == "." and (i == 0 or not lines[i - 1]):
-            end = lines.index(".", i + 2)
-            found.append((lines[i], "\n".join(lines[i + 2 : end])))
-    return found
 
 
 def cases() -> list[tuple[str, str, str]]:
@@ -148,7 +159,7 @@ def cases() -> list[tuple[str, str, str]]:
             out.append((f"{path.relative_to(ROOT / 'fixtures')}#{n}", entry, source))
     for path in sorted((ROOT / "fixtures" / "paste").glob("*.html")):
         out.append((f"fixtures/{path.name}", "paste", path.read_text(encoding="utf-8")))
-    for path in sorted((CORPORA / "paste").rglob("*.html")):
+    for path in paste_clipboards():
         out.append(
             (f"paste/{path.relative_to(CORPORA / 'paste')}", "paste", path.read_text(encoding="utf-8"))
         )

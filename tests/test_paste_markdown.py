@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from lxml.html import HtmlElement, fragment_fromstring
 
 from composer import Clipboard, InputError, Pipeline, Policy, StageError, Submission
+from corpus_cases import paste_clipboards
 from corpus_paths import CORPORA
 from fixture_files import FIXTURES, read_cases
 
@@ -44,9 +45,7 @@ KNOWN: dict[str, tuple[set[str], str]] = {
 
 def _clipboards() -> list[Path]:
     """Every clipboard of the corpus: word/ and google-docs/ (``input*.html``) and more/."""
-    if not PASTE_CORPUS.is_dir():
-        return []
-    return sorted([*PASTE_CORPUS.rglob("input*.html"), *(PASTE_CORPUS / "more").glob("*.html")])
+    return paste_clipboards()
 
 
 def _squash(text: str) -> str:

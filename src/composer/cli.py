@@ -40,7 +40,8 @@ def _print(result: Result, fmt: str, out: TextIO) -> None:
         json.dump(result.to_dict(), out, ensure_ascii=False, indent=2)
         out.write("\n")
         return
-    out.write((result.text if fmt == "text" else result.html) + "\n")
+    fragment = result.markdown if result.markdown is not None else result.html  # paste --target
+    out.write((result.text if fmt == "text" else fragment) + "\n")
     for notice in result.notices:
         action = f" [{notice.action.label}]" if notice.action else ""
         print(f"notice: {notice.code}: {notice.message}{action}", file=sys.stderr)
@@ -118,6 +119,17 @@ def _policy(args: argparse.Namespace) -> Policy:
     return replace(base, **changes)
 
 
+def _target_option(paste: argparse.ArgumentParser) -> None:
+    """``composer paste --target markdown``: the fragment for a markdown editor."""
+    paste.add_argument(
+        "--target",
+        choices=("html", "markdown"),
+        default="html",
+        help="what the editor edits: html (default) or markdown; with markdown, --format html "
+        "prints the markdown source and the JSON holds it under 'markdown'",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="composer", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"composer {__version__}")
@@ -149,6 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     paste.add_argument("--text", metavar="FILE", help="the text/plain flavour")
     paste.add_argument("--plain", action="store_true", help="paste as plain text (the undo)")
     paste.add_argument("--format", choices=("html", "text", "json"), default="html")
+    _target_option(paste)
 
     sub.add_parser("stages", parents=[common], help="list the stages of the default chain")
     _serve_parser(sub, common)
@@ -295,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             html = _read(args.html, limit) if args.html else None
             text = _read(args.text, limit) if args.text else None
-            result = pipe.paste(Clipboard(html=html, text=text), plain=args.plain)
+            result = pipe.paste(Clipboard(html=html, text=text), plain=args.plain, target=args.target)
     except OSError as exc:
         print(f"composer: {exc}", file=sys.stderr)
         return 2

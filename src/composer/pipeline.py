@@ -15,7 +15,6 @@ from functools import cached_property
 
 from composer import _bind, _checks, _fingerprint, _limits
 from composer._html.markdown import html_to_markdown
-from composer._html.text import html_to_text
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.drafts import Draft
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -24,6 +23,7 @@ from composer.policy import Policy
 from composer.result import Result
 from composer.stages import default_stages
 from composer.stages.parse import html_read_as_text
+from composer.stages.paste import visible_text
 
 
 def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
@@ -201,18 +201,19 @@ class Pipeline:
                 return too_big
         html = as_text(clipboard.html, "clipboard html") if clipboard.html is not None else None
         text = as_text(clipboard.text, "clipboard text") if clipboard.text is not None else None
+        hidden = 0
         if html is not None and html.strip() and not plain:
             doc = Document(
                 html, "html", self._bound, paste=True, files=clipboard.files, messages=self._messages
             )
         else:
             if text is None and html is not None:
-                # the parse stage's pre-parse limits, before the parse html_to_text needs
+                # the parse stage's pre-parse limits, before the parse visible_text needs
                 doc = Document("", "html", self._bound, messages=self._messages)
                 read = html_read_as_text(doc, html)
                 if read is None:
                     return doc.result()
-                html, text = read[0], html_to_text(read[1])
+                html, (text, hidden) = read[0], visible_text(read[1])
             doc = Document(
                 text or "",
                 "text",
@@ -220,9 +221,10 @@ class Pipeline:
                 paste=True,
                 plain=True,
                 files=clipboard.files,
-                env={CLIPBOARD_HTML: html} if clipboard.text is None and html else None,
+                env={CLIPBOARD_HTML: html} if html else None,  # its images are refused all the same
                 messages=self._messages,
             )
+            doc.remove("elements", "hidden text", hidden)
         return self._run(doc)
 
     # -- async: the same runs in a worker thread -------------------------------------------

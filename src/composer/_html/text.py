@@ -3,7 +3,8 @@
 It reads as a person would type it: a blank line between paragraphs, ``- `` before a bullet
 and ``1. `` (or ``a.``, ``iv.``: the list's ``type``, from its ``start``) before a numbered
 item, nested items and an item's later lines indented under the marker, table cells split
-by a tab, a row a line, and preformatted text (code) exactly as it stands.
+by a tab, a row a line, and preformatted text (code) exactly as it stands. No-break spaces
+that start a line are its indentation, written as spaces.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from composer._html.tree import BLOCK_TAGS, parse
 __all__ = ["element_text", "html_to_text", "list_marker"]
 
 _SPACES = re.compile(r"\s+")
+_FOLDED = " \t\n\r\f\xa0"
 #: blocks set off by a blank line; other blocks by a line break
 _PARAGRAPH_TAGS = frozenset(
     {"p", "pre", "blockquote", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -59,6 +61,13 @@ def list_marker(kind: str, number: int, type_: str | None = None) -> str:
     return f"{label.upper() if type_ in ('A', 'I') else label}. "
 
 
+def _indent(value: str) -> int:
+    """No-break spaces that start a line of ``value`` (after its leading line breaks): the
+    indentation a plain paste kept (:mod:`composer.stages.paste.plain`) shows as spaces."""
+    lead = value[: len(value) - len(value.lstrip(_FOLDED))]
+    return lead.rpartition("\n")[2].count("\xa0")
+
+
 @dataclass
 class _List:
     kind: str
@@ -88,7 +97,10 @@ class _Writer:
             self.parts.append("".join(self.indents))
 
     def text(self, value: str, pre: bool) -> None:
+        indent = 0
         if not pre:
+            if self.breaks or self.line_start:
+                indent = _indent(value)
             value = _SPACES.sub(" ", value)
             if value == " " and (self.breaks or self.line_start):
                 return
@@ -99,6 +111,8 @@ class _Writer:
             self.line_start = True
         if self.line_start and not pre:
             value = value.lstrip(" ")
+            if indent and value:
+                value = " " * indent + value
         if value:
             if self.line_start:
                 self._start_line()
@@ -179,7 +193,8 @@ def element_text(el: HtmlElement) -> str:
     if el.text:
         out.text(el.text, False)
     _walk(el, out, False)
-    return "\n".join(line.rstrip(" ") for line in "".join(out.parts).split("\n")).strip("\n ")
+    text = "\n".join(line.rstrip(" ") for line in "".join(out.parts).split("\n"))
+    return text.lstrip("\n").rstrip("\n ")  # a first line's indentation is kept
 
 
 def html_to_text(source: str) -> str:

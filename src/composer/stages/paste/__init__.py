@@ -1,8 +1,11 @@
 """Stage ``paste``: Word, Google Docs and web clipboards to tidy rich text, or plain text.
 
-``stage`` holds the stage; ``word`` and ``gdocs`` the clean-up only those clipboards need.
+``stage`` holds the stage; ``word`` and ``gdocs`` the clean-up only those clipboards need;
+``plain`` what the plain-paste undo keeps (:func:`visible_text` is the chain's reading of a
+clipboard's HTML when it has no text flavour).
 """
 
+from composer.stages.paste.plain import visible_text
 from composer.stages.paste.stage import Paste
 
-__all__ = ["Paste"]
+__all__ = ["Paste", "visible_text"]

@@ -207,9 +207,11 @@ def join_adjacent(elements: list[HtmlElement]) -> None:
     into: dict[HtmlElement, HtmlElement] = {}  # an element emptied into an earlier one -> that one
     for el in elements:
         previous = el.getprevious()
-        if previous is None or previous.tag != el.tag or previous.tail or previous.attrib or el.attrib:
+        if previous is None or previous.tag != el.tag or previous.attrib or el.attrib:
             continue
         target = into.get(previous, previous)
+        if target.tail:  # text between: a joined ``previous`` left its tail on its target
+            continue
         if el.text:
             last = last_child(target)  # len() of an lxml element walks its children
             if last is not None:

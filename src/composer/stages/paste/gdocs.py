@@ -9,30 +9,16 @@ Such lists are flattened into items with a level and nested again by
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import Element, HtmlElement
 
-from composer.stages.paste.word import Item, build_lists, declarations, depth_of, height, list_levels
+from composer.stages.paste.word import Item, build_lists, depth_of, height, list_levels, margin_left
 
 _LISTS = ("ul", "ol")
-_LENGTH = re.compile(r"^(-?\d+(?:\.\d+)?)(pt|px|em|rem|cm|mm|in)?$")
-_TO_PT = {"pt": 1.0, "px": 0.75, "em": 12.0, "rem": 12.0, "cm": 28.35, "mm": 2.835, "in": 72.0}
 
 
 def _aria_level(li: HtmlElement) -> int | None:
     value = li.get("aria-level")
     return int(value) if value and value.isdigit() and 0 < int(value) < 100 else None
-
-
-def _margin(li: HtmlElement) -> float | None:
-    style = li.get("style")
-    if not style or "margin-left" not in style:
-        return None
-    match = _LENGTH.match(declarations(style).get("margin-left", "").replace(" ", "").lower())
-    if match is None:
-        return None
-    return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
 
 
 def _flatten(outer: HtmlElement) -> list[Item]:
@@ -140,7 +126,7 @@ def _indent_levels(lst: HtmlElement) -> list[int] | None:
     levels = [_aria_level(li) for li in items]
     if all(level is not None for level in levels) and len(set(levels)) > 1:
         return [level or 1 for level in levels]
-    margins = [_margin(li) for li in items]
+    margins = [margin_left(li) for li in items]
     if all(m is not None for m in margins) and len(set(margins)) > 1:
         ranks = {m: i + 1 for i, m in enumerate(sorted({m for m in margins if m is not None}))}
         return [ranks[m] for m in margins if m is not None]

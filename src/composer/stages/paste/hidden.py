@@ -13,13 +13,15 @@ from composer._html.tree import splice
 from composer.document import Document
 from composer.stages.paste.word import declarations
 
-__all__ = ["drop_hidden", "is_hidden"]
+__all__ = ["drop_hidden", "is_hidden", "take_hidden"]
 
 _SPACE = " \t\r\n\xa0"
 
 
 def is_hidden(style: str) -> bool:
-    """Whether an inline ``style`` (class rules already merged in) hides its element."""
+    """Whether an inline ``style`` (class rules already merged in) hides its element; CSS
+    keywords are read in any case (``DISPLAY: NONE``)."""
+    style = style.lower()
     if "none" not in style and "hidden" not in style and "mso-hide" not in style:
         return False
     props = declarations(style)
@@ -32,6 +34,14 @@ def is_hidden(style: str) -> bool:
 
 def drop_hidden(doc: Document, body: HtmlElement) -> int:
     """Remove hidden elements with their content (tails stay); return how many held text."""
+    counted = take_hidden(body)
+    if counted:
+        doc.remove("elements", "hidden text", counted)
+    return counted
+
+
+def take_hidden(body: HtmlElement) -> int:
+    """:func:`drop_hidden` without the counting: return how many removed elements held text."""
     hidden: list[HtmlElement] = []
     for el in body.iter():
         style = el.get("style") if isinstance(el.tag, str) else None
@@ -41,7 +51,5 @@ def drop_hidden(doc: Document, body: HtmlElement) -> int:
     marked = set(hidden)
     outer = [el for el in hidden if not any(a in marked for a in el.iterancestors())]
     counted = sum(1 for el in outer if el.text_content().strip(_SPACE))
-    if counted:
-        doc.remove("elements", "hidden text", counted)
     splice(remove=outer)
     return counted

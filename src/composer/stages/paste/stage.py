@@ -23,6 +23,8 @@ from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.numbering import check_numbering
+from composer.stages.paste.plain import keep_indentation
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 
@@ -68,6 +70,11 @@ _PRESENTATION_NAMES = (
 _PRESENTATION = frozenset(_PRESENTATION_NAMES.split())
 
 
+def _has_numbering(lower: str, starts: frozenset[str]) -> bool:
+    """Whether an ``ol`` may carry a ``type`` or ``start`` to check."""
+    return "ol" in starts and ("type" in lower or "start" in lower)
+
+
 def _needs_work(lower: str, starts: frozenset[str]) -> bool:
     return (
         "style" in lower or not starts.isdisjoint(_TAG_NAMES) or any(name.startswith("o:") for name in starts)
@@ -81,12 +88,17 @@ class Paste:
     name: str = "paste"
 
     def __call__(self, doc: Document) -> None:
+        if doc.plain and doc.format == "text":
+            keep_indentation(doc.content, doc.tree)  # the undo's lines keep their indentation
+            return
         if doc.format != "html":
             return
         rich_paste = doc.paste and not doc.plain
         if rich_paste:
             doc.notice("pasted_as_rich", action="paste_as_plain")
         elif not _needs_work(doc.scan.lower, doc.scan.start_tags):
+            if _has_numbering(doc.scan.lower, doc.scan.start_tags):
+                check_numbering(doc.tree)
             return
         clean(doc, doc.tree, paste=rich_paste)
         doc.env[PASTE_CLEANED] = True  # the images stage counts what was dropped from the source
@@ -111,6 +123,7 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     _unwrap_normal_wrappers(body)
     _semantics(body, frozenset(), frozenset(), in_link=False)
     _tidy(doc, body, paste)
+    check_numbering(body)  # the source's values, and those read from Word's markers
 
 
 # -- junk ---------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ __all__ = ["ListFormat", "apply_class_rules", "class_rules", "list_formats", "st
 _READ = frozenset(
     {
         "font-weight", "font-style", "text-decoration", "text-decoration-line", "vertical-align",
-        "font-family", "white-space", "display", "visibility", "mso-hide",
+        "font-family", "white-space", "display", "visibility", "mso-hide", "margin-left",
     }
 )  # fmt: skip
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.I | re.S)

@@ -36,6 +36,10 @@ _SPACE = " \t\r\n\xa0"
 ListFormat = tuple[str, str | None, int]
 #: Word offers nine list levels; a source claiming more joins the deepest one built
 MAX_LIST_LEVELS = 9
+_LENGTH = re.compile(r"^(-?(?:\d+(?:\.\d*)?|\.\d+))(pt|px|em|rem|cm|mm|in)?$")
+_TO_PT = {"pt": 1.0, "px": 0.75, "em": 12.0, "rem": 12.0, "cm": 28.35, "mm": 2.835, "in": 72.0}
+#: how far (pt) a continuation may sit left of its item's text and still belong to it (rounding)
+_INDENT_SLACK = 1.0
 
 
 def declarations(style: str) -> dict[str, str]:
@@ -48,9 +52,25 @@ def declarations(style: str) -> dict[str, str]:
     return out
 
 
+def margin_left(el: HtmlElement) -> float | None:
+    """The ``margin-left`` of an element's inline style in points (``36pt``, ``.5in``, ``48px``),
+    None when it has none or it is not a plain length."""
+    style = el.get("style")
+    if not style or "margin-left" not in style:
+        return None
+    match = _LENGTH.match(declarations(style).get("margin-left", "").replace(" ", "").lower())
+    if match is None:
+        return None
+    return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
+
+
 @dataclass
 class Item:
-    """One list item to place: its depth as the source states it and the list it belongs to."""
+    """One list item to place: its depth as the source states it and the list it belongs to.
+
+    A *continuation* (``follows``) is not an item but a block of one: it goes into the deepest
+    open item whose ``indent`` (its text's left margin, pt) is at most its own.
+    """
 
     level: int
     kind: str  # "ul" or "ol"
@@ -58,6 +78,9 @@ class Item:
     li: HtmlElement
     start: int | None = None
     type: str | None = None  # an ``ol`` type: "a", "A", "i", "I" ("1" or None: decimal)
+    indent: float | None = None  # None: not stated
+    follows: bool = False
+    marker: str = ""  # the number or glyph the source wrote, if any
 
 
 @dataclass
@@ -66,6 +89,9 @@ class _Open:
     kind: str
     key: object
     el: HtmlElement
+    indent: float | None = None  # the indent of the list's last item
+    next: int | None = None  # the number the list's next item shows, when known
+    type: str | None = None
 
 
 def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> list[HtmlElement]:
@@ -74,12 +100,21 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
     Levels are relative: a first item at level 5 is a top item, a jump of two levels makes one
     nested list, and a later item shallower than everything open joins the top list. At most
     ``max_levels`` lists are ever open (clamped to 1..:data:`MAX_LIST_LEVELS`): a deeper item
-    joins the deepest list. One pass; each item costs O(1) amortized.
+    joins the deepest list. A numbered item whose stated number (``start``) is not the one its
+    list would show starts a sibling list at that number. A continuation closes the lists
+    deeper than the item it joins, so a deeper item after it starts a sub-list below it. One
+    pass; each item costs O(1) amortized.
     """
     max_levels = min(max(max_levels, 1), MAX_LIST_LEVELS)
     tops: list[HtmlElement] = []
     stack: list[_Open] = []
     for item in items:
+        if item.follows:
+            if stack:
+                _continue_item(stack, item)
+            else:
+                tops.append(item.li)  # nothing to continue: the block stays where it is
+            continue
         if stack and item.key != stack[0].key and item.level <= stack[0].level:
             stack = []  # another list (a deeper one with its own id is a sub-list)
         popped: _Open | None = None
@@ -88,32 +123,63 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
         if len(stack) == 1 and stack[0].level > item.level:
             stack[0].level = item.level
         top = stack[-1] if stack else None
-        if top is not None and top.level == item.level and top.kind != item.kind:
-            # same depth, other list type: a sibling list after the current one
+        if top is not None and top.level == item.level and (top.kind != item.kind or _skips(top, item)):
+            # same depth, other list type or a number the list would not show: a sibling list
             fresh = _new_list(item)
             if len(stack) == 1:
                 tops.append(fresh)  # placed by the caller, after the current top list
             else:
                 top.el.addnext(fresh)
-            stack[-1] = _Open(item.level, item.kind, item.key, fresh)
+            stack[-1] = _Open(item.level, item.kind, item.key, fresh, type=item.type)
         elif top is None:
             fresh = _new_list(item)
             tops.append(fresh)
-            stack.append(_Open(item.level, item.kind, item.key, fresh))
+            stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
         elif top.level < item.level:
             if len(stack) >= max_levels:
                 top.level = item.level  # as deep as lists go: the item joins the deepest one
-            elif popped is not None and popped.kind == item.kind:
+            elif popped is not None and popped.kind == item.kind and not _skips(popped, item):
                 popped.level = item.level  # rejoin the deeper list we just left
                 stack.append(popped)
             else:
                 fresh = _new_list(item)
                 parent_li = top.el[-1]
                 parent_li.append(fresh)
-                stack.append(_Open(item.level, item.kind, item.key, fresh))
+                stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
         item.li.tail = None
         stack[-1].el.append(item.li)
+        stack[-1].indent = item.indent
+        counted = stack[-1].next
+        stack[-1].next = item.start + 1 if item.start is not None else counted and counted + 1
     return tops
+
+
+def _skips(lst: _Open, item: Item) -> bool:
+    """Whether a numbered ``item`` states a number other than the one ``lst`` would give it
+    (Word's hidden items keep their numbers; a restart shows 1 again). The marker is read by
+    the list's type: "i." in a lettered list is its ninth item."""
+    if item.kind != "ol" or item.start is None or lst.next is None or item.start == lst.next:
+        return False
+    number = marker_number(item.marker, lst.type) if item.marker else None
+    return number is None or number[1] != lst.next
+
+
+def _continue_item(stack: list[_Open], block: Item) -> None:
+    """Put a continuation ``block`` in the deepest open item whose indent is at most its own.
+
+    An unstated indent (the block's or an item's) ends the search: the block stays with the
+    deepest item known to be no deeper than it. A block left of every item joins the top one.
+    """
+    at = len(stack) - 1
+    if block.indent is not None:
+        while at > 0:
+            indent = stack[at].indent
+            if indent is None or indent <= block.indent + _INDENT_SLACK:
+                break
+            at -= 1
+    del stack[at + 1 :]
+    block.li.tail = None
+    stack[at].el[-1].append(block.li)
 
 
 def depth_of(el: HtmlElement) -> int:
@@ -245,17 +311,23 @@ def _roman(text: str) -> int | None:
     return total
 
 
-def marker_number(marker: str) -> tuple[str, int] | None:
-    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4)."""
+def marker_number(marker: str, hint: str | None = None) -> tuple[str, int] | None:
+    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4).
+
+    A single letter that is also a roman numeral is read by the list's type ``hint`` when there
+    is one ("i." after "h." is 9; "v." after "iv." is 5), else as a letter, "i"/"I" aside.
+    """
     text = marker.strip("()").rstrip(".)")
     if not text:
         return None
     if text.replace(".", "").isdigit():
         last = [part for part in text.split(".") if part][-1]
         return "1", int(last)
-    if len(text) == 1 and text not in "iI" and text.isascii() and text.isalpha():
-        return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
     value = _roman(text) if text.isascii() and (text.islower() or text.isupper()) else None
+    if len(text) == 1 and text.isascii() and text.isalpha():
+        roman = hint in ("i", "I") or (hint not in ("a", "A") and text in "iI")
+        if value is None or not roman:
+            return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
     if value is not None:
         return ("i" if text.islower() else "I"), value
     return None
@@ -263,7 +335,7 @@ def marker_number(marker: str) -> tuple[str, int] | None:
 
 def _kind_of(par: HtmlElement, marker: str, known: ListFormat | None) -> tuple[str, str | None, int | None]:
     """``(kind, ol type, start)`` of an item: the list definition first, then the marker."""
-    number = marker_number(marker) if marker else None
+    number = marker_number(marker, known[1] if known else None) if marker else None
     if known is not None:
         kind, type_, start = known
         return kind, type_, number[1] if number and kind == "ol" else start
@@ -281,6 +353,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
     assert found is not None
     list_id, level, instance = found
     marker = _take_marker(par)
+    indent = margin_left(par)
     kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
     par.attrib.pop(LIST_OF, None)
     li: HtmlElement = Element("li")
@@ -292,7 +365,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
         li.text = par.text
         for child in list(par):
             li.append(child)  # moves the child with its tail
-    return Item(level, kind, (list_id, instance), li, start, type_)
+    return Item(level, kind, (list_id, instance), li, start, type_, indent, marker=marker)
 
 
 def rebuild_word_lists(
@@ -305,7 +378,8 @@ def rebuild_word_lists(
     a flat list stays paragraphs. ``formats`` are the document's list definitions
     (:func:`composer.stages.paste.styles.list_formats`); without one, an item's marker says
     whether it is numbered and how. A paragraph Word marks as part of a list without a marker
-    of its own (``MsoListParagraph``) continues the item before it.
+    of its own (``MsoListParagraph``) continues the deepest item before it whose text is
+    indented no further than the paragraph (``margin-left``, inline or from a class rule).
     """
     formats = formats or {}
     _li_paragraphs(body)
@@ -328,14 +402,14 @@ def rebuild_word_lists(
             parent.remove(par)
             if not _is_list_paragraph(par):
                 if items:
-                    items[-1].li.append(par)
+                    items.append(Item(0, "", None, par, indent=margin_left(par), follows=True))
                 else:
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue
             items.append(_item(par, formats))
         for top in build_lists(items, levels):
             anchor.addprevious(top)
-        built += len(items)
+        built += sum(1 for item in items if not item.follows)
         previous = anchor.getprevious()
         if previous is not None:
             previous.tail = tail

@@ -38,8 +38,7 @@ Clean = Callable[[str], str]
 _PRE_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
-#: an href in a sanitizer's output (quoted with ``"``) that names no scheme: a relative link
-_RELATIVE_HREF = re.compile(r' href="(?![a-zA-Z][a-zA-Z0-9+.-]*:)')
+_SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
@@ -350,7 +349,12 @@ def _may_be_own(out: str, policy: Policy) -> bool:
         lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own
         if any(host in lower for host in policy.own_hosts):
             return True
-    return _RELATIVE_HREF.search(out) is not None
+    at = out.find(' href="')
+    while at >= 0:
+        if _SCHEME_AT.match(out, at + 7) is None:
+            return True
+        at = out.find(' href="', at + 7)
+    return False
 
 
 def _own_links(out: str, policy: Policy) -> str:

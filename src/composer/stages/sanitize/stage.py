@@ -136,7 +136,9 @@ class Sanitize:
             out = _own_links(out, policy)
         doc.set_html(out)
         if len(out) > policy.max_length:
-            length = len(html_to_text(out))
+            text = html_to_text(out)
+            doc.keep_text(out, text)  # Result.text, with no second parse
+            length = len(text)
             if length > policy.max_length:
                 doc.problem("too_long", length=length, limit=policy.max_length)
 

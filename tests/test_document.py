@@ -79,3 +79,28 @@ def test_the_bleach_path_parses_once(monkeypatch: pytest.MonkeyPatch) -> None:
     result = pipe.run(Submission("<p><b style='font-weight:bold'>x</b> <script>y()</script></p>", "html"))
     assert result.html == "<p><b>x</b> </p>"
     assert len(parses) == 1
+
+
+def test_result_text_reuses_the_length_checks_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A post longer than ``max_length`` characters of markup has its text computed by the
+    sanitizer's length check; ``Result.text`` reuses it instead of parsing the HTML again."""
+    from composer import Pipeline, Submission
+    from composer._html import text, tree
+
+    parses: list[str] = []
+    parse = tree.parse
+
+    def counting(markup: str) -> HtmlElement:
+        parses.append(markup)
+        return parse(markup)
+
+    monkeypatch.setattr(text, "parse", counting)
+    pipe = Pipeline(policy=Policy(max_length=40, embed_mode="cache_only"))
+    # the second is too long, but only the sanitizer can tell: the early floor does not count
+    # character references
+    for body, ok in (("<p><b>short</b> text</p>" * 3, True), ("<p>" + "&eacute;" * 50 + "</p>", False)):
+        parses.clear()
+        result = pipe.run(Submission(body, "html"))
+        assert result.ok is ok
+        assert result.text == text.html_to_text(result.html)
+        assert len(parses) == 2  # the length check's, then the comparison's here: none for .text

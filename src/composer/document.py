@@ -17,7 +17,7 @@ from composer._html.facts import Scan
 from composer.inputs import Format
 from composer.messages import MESSAGES
 from composer.policy import Policy
-from composer.result import Action, Notice, Problem, Result
+from composer.result import Action, Notice, Problem, Result, _with_text
 
 #: ``env`` key: the clipboard's HTML of a plain paste made from it alone (str)
 CLIPBOARD_HTML = "clipboard_html"
@@ -98,6 +98,8 @@ class Document:
         self._messages: Mapping[str, str] = messages
         self._html: str = source
         self._tree: HtmlElement | None = None
+        #: (html, its plain-text projection) when a stage computed that text (see keep_text)
+        self._text: tuple[str, str] | None = None
 
     # -- the input -----------------------------------------------------------------------
 
@@ -242,6 +244,12 @@ class Document:
             self._tree = None
             self._html = ""
 
+    def keep_text(self, html: str, text: str) -> None:
+        """Keep ``text``, the plain-text projection of ``html`` (``html_to_text``) a stage had
+        to compute anyway: when ``html`` is the final HTML, ``Result.text`` is this text and
+        costs no second parse."""
+        self._text = (html, text)
+
     def remove(self, kind: str, name: str, count: int = 1) -> None:
         """Count something taken out of the post, for the ``content_removed`` notice."""
         if count:
@@ -254,14 +262,18 @@ class Document:
         if self._removed and not self._stopped:
             removed = {kind: dict(sorted(names.items())) for kind, names in sorted(self._removed.items())}
             self.notice("content_removed", summary=_summary(removed), removed=removed)
-        return Result(
-            html=self._html if self._tree is None else self.html,
+        html = self._html if self._tree is None else self.html
+        result = Result(
+            html=html,
             notices=tuple(self._notices),
             problems=tuple(self._problems),
             stats=dict(self._stats),
             pending=tuple(self._pending),
             mentions=tuple(dict.fromkeys(self._mentions)),
         )
+        if self._text is not None and self._text[0] is html:
+            return _with_text(result, self._text[1])
+        return result
 
 
 def _summary(removed: dict[str, dict[str, int]]) -> str:

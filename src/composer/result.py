@@ -88,7 +88,8 @@ class Result:
 
     @cached_property
     def text(self) -> str:
-        """The plain-text projection (for notifications, search, e-mail), computed on first use."""
+        """The plain-text projection (for notifications, search, e-mail), computed on first use
+        (with no parse when the run already computed it from the final HTML)."""
         return html_to_text(self.html)
 
     def to_dict(self) -> dict[str, Any]:
@@ -105,3 +106,11 @@ class Result:
             "mentions": list(self.mentions),
             "markdown": self.markdown,
         }
+
+
+def _with_text(result: Result, text: str) -> Result:
+    """``result`` with :attr:`Result.text` already known: ``text`` must be
+    ``html_to_text(result.html)``, computed by the run (the sanitizer's length check), so the
+    first read parses nothing. Internal: the one place the cached value is set from outside."""
+    result.__dict__["text"] = text  # where cached_property keeps it; the dataclass stays frozen
+    return result

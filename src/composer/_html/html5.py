@@ -16,9 +16,9 @@ read it, keeps its content as raw text) and, inside ``svg``/``math``, elements n
 HTML's raw-text elements (``script``, ``style``, ``title``, ``textarea``, ...). Both are
 elements the default allowlist removes with their content anyway; they are counted.
 
-Cost: one regex search of the lower-cased source for every HTML post (~8 us on a 5 KB post,
-well under 1% of a run); the parse and serialization (about one ``nh3.clean``) only for the
-rare post that holds such markup.
+Cost: for every HTML post, a look at its start-tag names and a substring search (``</br``),
+or one regex search of the lower-cased source (~8 us on a 5 KB post); the parse and
+serialization (about one ``nh3.clean``) only for the rare post that holds such markup.
 libxml2 older than 2.14 does not tokenize comments and raw text as HTML5 does: there every
 post with markup is normalized.
 """
@@ -39,6 +39,8 @@ _HTML_NS = "http://www.w3.org/1999/xhtml"
 #: starts of the constructs libxml2 (2.14) and HTML5 read differently, on lower-cased text
 #: (one regex search, ~8 us on a 5 KB post: cheaper than five ``in`` tests on a wide string)
 _DIFFERS = re.compile(r"<(?:svg|math|noscript|image)[\s/>]|</br[\s/>]")
+#: the start-tag names :data:`_DIFFERS` looks for
+_DIFFER_NAMES = frozenset({"svg", "math", "noscript", "image"})
 #: the same on text of any case, for sources too big to copy lower-cased (a pasted Word file)
 _DIFFERS_ANY_CASE = re.compile(
     r"<(?:[sS][vV][gG]|[mM][aA][tT][hH]|[nN][oO][sS][cC][rR][iI][pP][tT]|[iI][mM][aA][gG][eE])[\s/>]"
@@ -59,15 +61,19 @@ _FRAGMENT = markupever.HtmlOptions(fragment_context=dom.QualName("div", _HTML_NS
 _DOCUMENT = markupever.HtmlOptions()
 
 
-def differs(markup: str, lower: str | None = None) -> bool:
+def differs(markup: str, lower: str | None = None, starts: frozenset[str] | None = None) -> bool:
     """Whether ``markup`` may read differently to libxml2 and to HTML5.
 
     ``lower``: ``markup`` lower-cased, when the caller has it (one search of it is the
-    cheapest); without it the markup is searched in place, never copied.
+    cheapest); without it the markup is searched in place, never copied. ``starts``: the
+    start-tag names in ``lower`` (``composer._html.stray.start_tags``), when the caller has
+    them: a post opening none of the constructs' elements needs only a test for ``</br``.
     """
     if not _HTML5_TOKENIZER:
         return "<" in markup or "&" in markup
     if lower is not None:
+        if starts is not None and starts.isdisjoint(_DIFFER_NAMES) and "</br" not in lower:
+            return False
         return _DIFFERS.search(lower) is not None
     return _DIFFERS_ANY_CASE.search(markup) is not None
 
@@ -78,7 +84,9 @@ def is_document(markup: str) -> bool:
     return head.startswith(("<html", "<!doctype", "<?xml"))
 
 
-def html5_reading(markup: str, lower: str | None = None) -> tuple[str, Counter[str]]:
+def html5_reading(
+    markup: str, lower: str | None = None, starts: frozenset[str] | None = None
+) -> tuple[str, Counter[str]]:
     """``markup`` as HTML5 reads it, and the elements taken out, counted by name.
 
     Returns ``markup`` itself (and an empty count) when :func:`differs` says both parsers
@@ -86,7 +94,7 @@ def html5_reading(markup: str, lower: str | None = None) -> tuple[str, Counter[s
     stays a document. The caller checks the nesting depth first: html5ever's cost grows
     with the square of it.
     """
-    if not differs(markup, lower):
+    if not differs(markup, lower, starts):
         return markup, Counter()
     document = is_document(markup)
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)

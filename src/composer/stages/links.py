@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml.html import Element, HtmlElement
 
@@ -146,7 +147,10 @@ def _bare_url_in_text(doc: Document) -> bool:
     source, lower, starts = facts.text, facts.lower, facts.url_starts
     if not starts:
         return False
-    events = [(m.start(), m.group(1) == "/") for m in _ANCHOR_TAG.finditer(lower)]
+    # an end tag with no start tag before it leaves the depth at 0: with no "<a" start tag
+    # in the post, there are no events to read
+    anchors = _ANCHOR_TAG.finditer(lower) if "a" in facts.start_tags else ()
+    events = [(m.start(), m.group(1) == "/") for m in anchors]
     depth = seen = 0
     for at in starts:
         while seen < len(events) and events[seen][0] < at:
@@ -161,26 +165,34 @@ def _bare_url_in_text(doc: Document) -> bool:
 _TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
-_SKIP_TAG = re.compile(
-    r"<(/?)(" + "|".join(sorted(_RAW | _NO_LINKS_EXTRA, key=len, reverse=True)) + r")(?=[\s/>])"
-)
 
 
-def _splice(doc: Document) -> bool:
+@lru_cache(maxsize=64)
+def _skip_tags(names: frozenset[str]) -> re.Pattern[str]:
+    """Start and end tags of ``names`` (elements whose text is never linked)."""
+    return re.compile(r"<(/?)(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?=[\s/>])")
+
+
+def _splice(doc: Document) -> str | None:
     """Link bare URLs in the HTML string itself, when each stands in plain text.
 
     Most posts with a bare URL need nothing else from a tree; placing each URL with a few
     C-speed ``rfind`` calls (not in a tag, not in a link, code or raw-text element) and
-    splicing an anchor in costs far less than a parse. False: a URL stands somewhere less
-    plain (an entity in it, a skipped element open around it), and the tree must do it.
+    splicing an anchor in costs far less than a parse. Returns the lower-cased markup it
+    read (before the anchors went in); None: a URL stands somewhere less plain (an entity in
+    it, a skipped element open around it), and the tree must do it.
     """
     source = doc.html
     facts = doc.scan if source is doc.content else Scan(source)
     lower = facts.lower
-    events = [(m.start(), m.group(2), m.group(1) == "/") for m in _SKIP_TAG.finditer(lower)]
+    # only the skipped elements the post opens: an end tag of one never opened leaves its
+    # depth at 0, so the others' tags change nothing (and a shorter pattern reads faster)
+    opened = _NO_LINKS_INSIDE & facts.start_tags
+    skipped = _skip_tags(opened).finditer(lower) if opened else ()
+    events = [(m.start(), m.group(2), m.group(1) == "/") for m in skipped]
     for at, _, _ in events:
         if lower.rfind("<", 0, at) > lower.rfind(">", 0, at):
-            return False  # swallowed by a tag with no ">": parsers differ, the tree decides
+            return None  # swallowed by a tag with no ">": parsers differ, the tree decides
     markup = _Markup(source, lower) if _needs_walk(source, lower) else None
     depth: dict[str, int] = {}
     seen = 0
@@ -197,11 +209,11 @@ def _splice(doc: Document) -> bool:
         if context == "tag" or depth.get("a") or (markup is not None and not markup.in_text(at)):
             continue  # an attribute value, or link text: never linked (again)
         if context != "text":
-            return False  # after a stray "<", or too far from any tag to tell: the tree knows
+            return None  # after a stray "<", or too far from any tag to tell: the tree knows
         if any(depth.values()):
-            return False  # in code or a raw-text element: the tree walk skips it exactly
+            return None  # in code or a raw-text element: the tree walk skips it exactly
         if source[at - 1 : at] == ";" and "&" in source[max(at - 12, 0) : at]:
-            return False  # an entity just before: the character it spells may glue the URL
+            return None  # an entity just before: the character it spells may glue the URL
         stop = _TOKEN_END.search(source, at)
         end = stop.start() if stop else len(source)
         token = source[at:end]
@@ -209,12 +221,12 @@ def _splice(doc: Document) -> bool:
         link = link_at(text, 0)
         if link is None:
             if text is not token:
-                return False  # entities in a refused candidate: let the tree map its reach
+                return None  # entities in a refused candidate: let the tree map its reach
             consumed = at + refused_end(text, 0)  # as find_links does: no start inside it
             continue
         cut = len(text) - link.last_index  # trailing punctuation left out of the link
         if cut and not token.endswith(text[link.last_index :]):
-            return False  # the left-out tail is spelled with entities: let the tree map it
+            return None  # the left-out tail is spelled with entities: let the tree map it
         consumed = at + len(token) - cut
         out.append(source[done:at])
         out.append(f'<a href="{html.escape(link.url)}">{token[: len(token) - cut]}</a>')
@@ -222,7 +234,7 @@ def _splice(doc: Document) -> bool:
     if out:
         out.append(source[done:])
         doc.set_html("".join(out))
-    return True
+    return lower
 
 
 def _anchor(url: str, text: str) -> HtmlElement:
@@ -297,9 +309,16 @@ class Links:
     name: str = "links"
 
     def __call__(self, doc: Document) -> None:
-        if doc.format == "html" and (doc.has_tree or (_bare_url_in_text(doc) and not _splice(doc))):
+        # the lower-cased markup a splice read: the hrefs it added after are addresses
+        # ``link_at`` made, ASCII and percent-encoded, with no hidden character to look for
+        read: str | None = None
+        if doc.format == "html" and not doc.has_tree and _bare_url_in_text(doc):
+            read = _splice(doc)
+            if read is None:
+                _linkify(doc.tree)
+        elif doc.format == "html" and doc.has_tree:
             _linkify(doc.tree)
-        if doc.has_tree or _suspect_href(_lower_html(doc)):
+        if doc.has_tree or _suspect_href(_lower_html(doc) if read is None else read):
             for a in list(doc.tree.iter("a")):
                 href = a.get("href")
                 if href and has_hidden(href):

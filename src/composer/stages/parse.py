@@ -224,8 +224,8 @@ class Parse:
             return
         if doc.format == "html":
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
-            lower = facts.lower if len(markup) <= LOWER_AT_MOST else None
-            markup, taken_out = html5_reading(markup, lower)
+            lower, starts = (facts.lower, facts.start_tags) if len(markup) <= LOWER_AT_MOST else (None, None)
+            markup, taken_out = html5_reading(markup, lower, starts)
             for name, count in sorted(taken_out.items()):
                 doc.remove("elements", name, count)
             doc.set_content(markup, facts if markup is facts.text else None)

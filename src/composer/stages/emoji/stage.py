@@ -36,7 +36,8 @@ from functools import cache
 
 from lxml.html import HtmlElement
 
-from composer._html.urls import find_links, lower_in_place
+from composer._html.facts import Scan
+from composer._html.urls import find_links
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.emoji import counter as _emoji
@@ -232,7 +233,9 @@ def _count_without_tree(doc: Document) -> int | None:
     found = _emoji.spans(raw)  # once: the placing below reads the same spans
     if not found:
         return 0
-    return _count_in_raw_text(raw, found, facts.lower if raw is source else lower_in_place(raw), doc.policy)
+    if raw is not source:
+        facts = Scan(raw)
+    return _count_in_raw_text(raw, found, facts.lower, facts.start_tags, doc.policy)
 
 
 #: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
@@ -240,9 +243,11 @@ _RAW_LIMIT = 40
 _TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
 
 
-def _count_in_raw_text(raw: str, found: list[tuple[int, int]], lower: str, policy: Policy) -> int | None:
-    """The count when every emoji in the raw HTML (``found``: their spans) stands in plain
-    visible text, else None.
+def _count_in_raw_text(
+    raw: str, found: list[tuple[int, int]], lower: str, starts: frozenset[str], policy: Policy
+) -> int | None:
+    """The count when every emoji in the raw HTML (``found``: their spans; ``lower``: it
+    lower-cased; ``starts``: its start-tag names) stands in plain visible text, else None.
 
     Each emoji is placed by looking back a short way with C-speed ``rfind``: not inside a
     tag, not inside a URL; and one pass over the tags of uncounted elements (code, pre,
@@ -251,8 +256,11 @@ def _count_in_raw_text(raw: str, found: list[tuple[int, int]], lower: str, polic
     if len(found) > _RAW_LIMIT:
         return None
     hidden = _HIDDEN | policy.allowlist.clean_content_tags
-    names = hidden if policy.count_emoji_in_code else hidden | _CODE
-    events = [(m.start(), m.group(1) == "/") for m in _tag_pattern(frozenset(names)).finditer(lower)]
+    # only the elements the post opens (``starts``: its start-tag names): an end tag with no
+    # start tag can only lower the depth, and leaving it out errs towards the tree walk
+    names = (hidden if policy.count_emoji_in_code else hidden | _CODE) & starts
+    tags = _tag_pattern(names).finditer(lower) if names else ()
+    events = [(m.start(), m.group(1) == "/") for m in tags]
     depth = seen = 0
     for start, _end in found:
         while seen < len(events) and events[seen][0] < start:

@@ -1,0 +1,180 @@
+"""Stage ``sanitize``: the allowlist, always last. nh3 by default, bleach as an option.
+
+What nh3 took out that a reader would miss is counted from the difference between what went
+in and what came out, so the ``content_removed`` notice cannot drift from the sanitizer; an
+editor's own markup (classes, styles, wrappers) is not counted, so most posts need one regex
+scan that finds nothing. Iframes are admitted
+only when the embed stage built them (``env[EMBED_IFRAMES]``) and only from
+:attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
+forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``, unless
+``Policy.own_links_follow`` is False.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from composer._html.empty import drop_empty, may_have_empty
+from composer._html.iframe import harden_iframes
+from composer._html.scan import drop_direction_controls
+from composer._html.text import html_to_text
+from composer._html.urls import is_own_link
+from composer.document import EMBED_IFRAMES, Document
+from composer.policy import Policy
+from composer.stages.sanitize.backends import Backend, BleachBackend, build_backend
+from composer.stages.sanitize.removed import UNSEEN_ELEMENTS, report_removed, unchanged
+
+__all__ = ["Sanitize"]
+
+_PRE_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
+_SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+_A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
+_HREF = re.compile(r'\shref="([^"]*)"')
+_EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
+
+
+def _may_be_own(out: str, policy: Policy) -> bool:
+    """A cheap test before the per-link work: a relative link, or a mention of an own host."""
+    if "nofollow" not in policy.link_rel or not policy.own_links_follow:
+        return False
+    if policy.own_hosts:
+        lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own
+        if any(host in lower for host in policy.own_hosts):
+            return True
+    at = out.find(' href="')
+    while at >= 0:
+        if _SCHEME_AT.match(out, at + 7) is None:
+            return True
+        at = out.find(' href="', at + 7)
+    return False
+
+
+def _own_links(out: str, policy: Policy) -> str:
+    """Drop ``nofollow`` from links to the forum itself (relative or ``own_hosts``)."""
+    if "nofollow" not in policy.link_rel:
+        return out
+    own_rel = " ".join(word for word in policy.link_rel.split() if word != "nofollow")
+    rel_attr = f'rel="{policy.link_rel}"'
+
+    def fix(match: re.Match[str]) -> str:
+        tag = match.group()
+        href = _HREF.search(tag)
+        if href is None:
+            return tag
+        if is_own_link(htmllib.unescape(href.group(1)), policy.own_hosts):  # as a browser reads it
+            return tag.replace(rel_attr, f'rel="{own_rel}"' if own_rel else "")
+        return tag
+
+    return _A_TAG.sub(fix, out)
+
+
+@dataclass(frozen=True)
+class Sanitize:
+    """The last stage: everything not on the allowlist goes, and is counted."""
+
+    backend: Literal["nh3", "bleach"] | None = None
+    """None: the policy's ``sanitizer``."""
+    name: str = "sanitize"
+    sanitizes: bool = True
+    #: the policy this copy was bound to and its backend (see :meth:`bind`)
+    _bound: tuple[Policy, Backend] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def check(self, policy: Policy) -> None:
+        """Raise :class:`~composer.ConfigError` when the backend refuses ``policy``'s
+        allowlist or its extra is not installed."""
+        build_backend(policy, self.backend or policy.sanitizer)
+
+    def bind(self, policy: Policy) -> Sanitize:
+        """A copy holding the backend built for ``policy`` (the Pipeline calls this once, when
+        it is built, and runs the copy). Raises as :meth:`check` does."""
+        if self._bound is not None and self._bound[0] is policy:
+            return self  # a pipeline derived from this one with the same policy: nothing to build
+        bound = replace(self)
+        object.__setattr__(bound, "_bound", (policy, build_backend(policy, self.backend or policy.sanitizer)))
+        return bound
+
+    def _backend(self, policy: Policy) -> Backend:
+        bound = self._bound
+        if bound is not None and bound[0] is policy:
+            return bound[1]
+        return build_backend(policy, self.backend or policy.sanitizer)  # called outside a Pipeline
+
+    @staticmethod
+    def _clean(doc: Document, backend: Backend, source: str) -> str:
+        out = (backend.iframes if _players(doc) else backend.plain)(source)
+        if _players(doc):
+            out = harden_iframes(out)
+        if "<pre" in out:  # html5ever's serializer drops the newline a parser eats there
+            out = _PRE_NEWLINE.sub("\\1\n\n", out)
+        if ' class=""' in out:  # nh3 leaves an empty class when it filtered every name out
+            out = _EMPTY_CLASS.sub(r"\1", out)
+        return out
+
+    def __call__(self, doc: Document) -> None:
+        policy = doc.policy
+        backend = self._backend(policy)
+        if _players(doc):
+            _drop_user_iframes(doc)
+        if isinstance(backend, BleachBackend):
+            _drop_content_tags(doc)
+        source = doc.html
+        out = self._clean(doc, backend, source)
+        if "<" in source and not unchanged(source, out, policy.link_rel):
+            report_removed(doc, source, out, policy.allowlist)
+        if may_have_empty(out):
+            # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
+            # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
+            doc.set_html(out)
+            _drop_empty(doc)
+            out = self._clean(doc, backend, doc.html)
+        out, direction = drop_direction_controls(out)
+        doc.remove("characters", "direction control", direction)
+        if "<a" in out and _may_be_own(out, policy):
+            out = _own_links(out, policy)
+        doc.set_html(out)
+        if len(out) > policy.max_length:
+            text = html_to_text(out)
+            doc.keep_text(out, text)  # Result.text, with no second parse
+            length = len(text)
+            if length > policy.max_length:
+                doc.problem("too_long", length=length, limit=policy.max_length)
+
+
+def _players(doc: Document) -> bool:
+    """Whether the embed stage built player iframes, which the sanitizer then admits."""
+    return bool(doc.env.get(EMBED_IFRAMES))
+
+
+def _drop_user_iframes(doc: Document) -> None:
+    """Iframes the person wrote go before the embed stage's players are admitted: only the
+    elements it listed in ``env[EMBED_IFRAMES]`` (by identity, in the current tree) pass."""
+    ours = {id(el) for el in doc.env[EMBED_IFRAMES]}
+    for iframe in list(doc.tree.iter("iframe")):
+        if id(iframe) not in ours:
+            doc.remove("elements", "iframe")
+            iframe.drop_tree()
+
+
+def _drop_empty(doc: Document) -> None:
+    allow = doc.policy.allowlist
+    iframes = {"iframe"} if _players(doc) else set()
+    drop_empty(doc.tree, allow.tags | iframes, allow.clean_content_tags - iframes)
+
+
+def _drop_content_tags(doc: Document) -> None:
+    """bleach keeps the text of script and style as text; take those elements out first."""
+    tags = doc.policy.allowlist.clean_content_tags
+    if _players(doc):  # the embed stage's players; foreign ones are gone already
+        tags = tags - {"iframe"}
+    if not doc.has_tree:  # the prefilter; with a tree at hand, walking it is cheaper
+        markup = doc.html
+        lower = doc.scan.lower if markup is doc.content else markup.lower()
+        if not any(f"<{tag}" in lower for tag in tags):
+            return
+    for el in list(doc.tree.iter(*tags)):
+        if el.tag not in UNSEEN_ELEMENTS:  # counted as report_removed counts for nh3
+            doc.remove("elements", str(el.tag))
+        el.drop_tree()

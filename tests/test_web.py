@@ -378,16 +378,16 @@ def test_a_declared_length_over_the_limit_is_refused_unread(small: tuple[TestCli
     assert response.status_code == 413
 
 
-def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
-    """Drive the ASGI app by hand: an endless chunked body is cut off just past the limit."""
-    app = create_app(Pipeline(policy=SMALL))
+def _drive(app: Any, chunks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Call the ASGI app by hand for ``POST /api/render`` with these receive messages (the
+    last repeats); the messages it sent and how many it received."""
     pulled = 0
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal pulled
         pulled += 1
-        return {"type": "http.request", "body": b"x" * 100, "more_body": True}
+        return chunks[min(pulled, len(chunks)) - 1]
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -406,7 +406,21 @@ def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    asyncio.run(app(scope, receive, send))
+    return sent, pulled
+
+
+def test_a_client_that_goes_away_mid_body_is_no_server_error(caplog: pytest.LogCaptureFixture) -> None:
+    part = {"type": "http.request", "body": b'{"body": "x', "more_body": True}
+    sent, _ = _drive(create_app(Pipeline(policy=SMALL)), [part, {"type": "http.disconnect"}])
+    assert sent[0]["status"] == 400
+    assert "internal_error" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
+    """Drive the ASGI app by hand: an endless chunked body is cut off just past the limit."""
+    chunk = {"type": "http.request", "body": b"x" * 100, "more_body": True}
+    sent, pulled = _drive(create_app(Pipeline(policy=SMALL)), [chunk])
     assert sent[0]["status"] == 413
     assert pulled == 11, "read 1 100 bytes at most for a 1 000-byte limit"
 

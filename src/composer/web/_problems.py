@@ -9,7 +9,7 @@ status beside it, so one client function reads both::
 
 Codes (each a :class:`RequestProblem`):
 
-    bad_json             400  the body is not a UTF-8 JSON object
+    bad_json             400  the body is not a UTF-8 JSON object (or never came whole)
     bad_field            400  a field is missing, unknown, or of the wrong type or value; params.field
     bad_input            400  the pipeline or the draft store refused the input (the message says why)
     sign_in_required     401  create_app(draft_owner=...) found no one signed in for a draft endpoint

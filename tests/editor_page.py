@@ -192,3 +192,47 @@ def expect() -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
+
+
+_PASTE_AT = """
+async ({before, html, text}) => {
+  const editor = document.querySelector('[data-composer=editor]');
+  editor.innerHTML = before;
+  editor.focus();
+  let start = null;
+  let end = null;
+  const walker = document.createTreeWalker(editor, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) texts.push(walker.currentNode);
+  for (const node of texts) {
+    for (const mark of ['|', '[', ']']) {
+      const at = node.data.indexOf(mark);
+      if (at < 0) continue;
+      node.deleteData(at, 1);
+      if (mark !== ']') start = [node, at];
+      if (mark !== '[') end = [node, at];
+    }
+  }
+  if (start && end) {
+    const range = document.createRange();
+    range.setStart(...start);
+    range.setEnd(...end);
+    const selection = document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  const pasted = new Promise((resolve) => editor.addEventListener('composer:pasted', resolve, {once: true}));
+  const data = new DataTransfer();
+  if (html !== null) data.setData('text/html', html);
+  if (text !== null) data.setData('text/plain', text);
+  editor.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+  await pasted;
+  return editor.innerHTML;
+}
+"""
+
+
+def paste_at(page: Any, before: str, html: str | None, text: str | None) -> str:
+    """Set the editor to ``before`` with the caret at ``|`` (or the selection ``[...]``), paste,
+    and return the editor's HTML once the paste is in."""
+    return str(page.evaluate(_PASTE_AT, {"before": before, "html": html, "text": text}))

@@ -39,6 +39,7 @@ from editor_page import (
     notice,
     open_page,
     paste,
+    paste_at,
     put_draft,
     service,
     serving,
@@ -46,6 +47,7 @@ from editor_page import (
     type_in_editor,
     watched,
 )
+from fixture_files import FIXTURES, read_cases
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +95,18 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
         yield page
     finally:
         shoot(page, request.node.name)
+        errors = watched(page)
+        context.close()
+    assert not errors, f"the page raised: {errors}"
+
+
+@pytest.fixture(scope="module")
+def scratch(browser: Any, server: str) -> Iterator[Any]:
+    """One page for the table-driven cases, which set the editor themselves."""
+    context, page = open_page(browser, server, "scratch")
+    try:
+        yield page
+    finally:
         errors = watched(page)
         context.close()
     assert not errors, f"the page raised: {errors}"
@@ -390,3 +404,12 @@ def test_the_page_works_when_a_forum_mounts_the_app_under_a_prefix(browser: Any,
             assert not watched(page), watched(page)
         finally:
             context.close()
+
+
+PLACEMENT = read_cases(FIXTURES / "webui-paste-placement.txt", blocks=3)
+
+
+@pytest.mark.parametrize(("title", "before", "clipboard", "after"), PLACEMENT, ids=[c[0] for c in PLACEMENT])
+def test_where_a_paste_lands(scratch: Any, title: str, before: str, clipboard: str, after: str) -> None:
+    html, text = (None, clipboard[5:]) if clipboard.startswith("text:") else (clipboard, None)
+    assert paste_at(scratch, before, html, text) == after

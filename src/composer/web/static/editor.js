@@ -104,6 +104,8 @@ async function paste(clipboard, range, plain) {
   board.set("paste", itemsOf(result, "paste").filter((item) => item.code !== "link_embedded"));
   state.lastPaste = plain ? null : { clipboard, nodes };
   changed({ now: true });
+  // For integrators (and the tests): the paste is in the editor; detail is the Result.to_dict().
+  editor.dispatchEvent(new CustomEvent("composer:pasted", { detail: result }));
   return result;
 }
 

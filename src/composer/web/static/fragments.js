@@ -80,6 +80,21 @@ function topLevel(editor, node) {
   return current;
 }
 
+/** Empty ``range``; a selection from one block into another leaves one block, as typing over it does. */
+function deleteSelection(editor, range) {
+  const first = topLevel(editor, range.startContainer);
+  const last = topLevel(editor, range.endContainer);
+  const [node, offset] = [range.startContainer, range.startOffset]; // kept: the start is only cut short
+  range.deleteContents();
+  const joinable = (block) => block && block.nodeType === Node.ELEMENT_NODE && block.parentNode === editor;
+  if (first !== last && joinable(first) && joinable(last)) {
+    first.append(...last.childNodes);
+    last.remove();
+    range.setStart(node, offset);
+    range.collapse(true);
+  }
+}
+
 function isSingleParagraph(fragment) {
   const elements = fragment.children;
   return (
@@ -95,7 +110,7 @@ function isSingleParagraph(fragment) {
  * in two, so no block is nested in another (the browser would re-parse such markup otherwise).
  */
 export function insertFragment(editor, range, fragment) {
-  range.deleteContents();
+  deleteSelection(editor, range);
   if (isSingleParagraph(fragment)) {
     const inline = document.createDocumentFragment();
     inline.append(...fragment.firstElementChild.childNodes);

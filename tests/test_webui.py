@@ -276,16 +276,22 @@ def test_clear_editor_empties_it_and_deletes_the_draft(page: Any, server: str) -
     check(page.locator(EDITOR)).to_have_text("")
 
 
-def test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft(page: Any, server: str) -> None:
+@pytest.mark.parametrize("how", ["click", "ctrl+enter"])
+def test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft(
+    page: Any, server: str, how: str, request: pytest.FixtureRequest
+) -> None:
     type_in_editor(page, "A finished reply")
     check = expect()
     check(page.locator(POST)).to_be_enabled(timeout=WITHIN)
     with page.expect_response(lambda r: r.request.method == "DELETE", timeout=WITHIN):
-        page.click(POST)
-    check(page.locator("[data-composer=thread] li")).to_contain_text("A finished reply")
+        if how == "click":
+            page.click(POST)
+        else:
+            page.keyboard.press("Control+Enter")
+    check(page.locator("[data-composer=thread] li")).to_have_text("A finished reply")
     check(page.locator(EDITOR)).to_have_text("")
     check(page.locator(POST)).to_be_disabled()
-    assert draft_status(server, "test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft") == 404
+    assert draft_status(server, request.node.name) == 404
 
 
 def test_a_failed_request_is_shown_and_the_text_is_kept(page: Any) -> None:
@@ -334,11 +340,14 @@ def test_usable_at_phone_width(browser: Any, server: str) -> None:
     context, page = open_page(browser, server, "phone", width=375, height=740)
     try:
         long_url = "https://example.com/" + "a-very-long-path-segment/" * 8
-        paste(page, RICH_HTML + f"<p>{long_url}</p>", RICH_TEXT)
+        paste(
+            page, RICH_HTML.replace("<!--EndFragment-->", f"<p>{long_url}</p><!--EndFragment-->"), RICH_TEXT
+        )
         page.keyboard.insert_text("😀" * 76)
         check = expect()
         check(notice(page, "emoji_limit")).to_have_count(1, timeout=WITHIN)
         check(page.locator(POST)).to_be_disabled()
+        check(page.locator(f"{PREVIEW} a[href='{long_url}']")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         for selector in (EDITOR, NOTICES, POST, PREVIEW, f"{NOTICES} button[data-action]"):
             box = page.locator(selector).first.bounding_box()

@@ -256,6 +256,13 @@ async function restoreDraft() {
 
 editor.addEventListener("input", () => changed());
 
+editor.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    form.requestSubmit(); // Ctrl+Enter posts, as in most forums
+  }
+});
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   if (postButton.disabled) return;

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from browser import CHROMIUM, LAUNCH_ARGS
 from conftest import require_binary
@@ -35,6 +37,7 @@ from editor_page import (
     action,
     draft_status,
     expect,
+    insert,
     load,
     notice,
     open_page,
@@ -422,3 +425,31 @@ PLACEMENT = read_cases(FIXTURES / "webui-paste-placement.txt", blocks=3)
 def test_where_a_paste_lands(scratch: Any, title: str, before: str, clipboard: str, after: str) -> None:
     html, text = (None, clipboard[5:]) if clipboard.startswith("text:") else (clipboard, None)
     assert paste_at(scratch, before, html, text) == after
+
+
+_words = st.text(alphabet="ab ", min_size=1, max_size=6)
+_inline = st.one_of(_words, _words.map(lambda w: f"<b>{w}</b>"))
+_line = st.lists(_inline, min_size=1, max_size=3).map("".join)
+_block = st.one_of(
+    _line.map(lambda t: f"<p>{t}</p>"),
+    st.lists(_line, min_size=1, max_size=2).map(
+        lambda items: "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    ),
+    _line.map(lambda t: f"<blockquote><p>{t}</p></blockquote>"),
+)
+_blocks = st.lists(_block, min_size=1, max_size=3).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.one_of(_blocks, _line), fragment=_blocks, start=st.integers(0, 99), length=st.integers(0, 99)
+)
+def test_a_paste_never_nests_blocks_nor_loses_text(
+    scratch: Any, before: str, fragment: str, start: int, length: int
+) -> None:
+    """Wherever the caret or selection is, the paste replaces exactly the selected text, and
+    the editor's markup reads back the same (no block inside a paragraph, which the browser
+    would re-parse into something else when the draft or the post is read back)."""
+    found = insert(scratch, before, fragment, start, length)
+    assert found["text"] == found["expected"], found
+    assert found["reparsed"] == found["html"], found

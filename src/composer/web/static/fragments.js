@@ -80,19 +80,35 @@ function topLevel(editor, node) {
   return current;
 }
 
-/** Empty ``range``; a selection from one block into another leaves one block, as typing over it does. */
+const BLOCKS = "p, li, h1, h2, h3, h4, h5, h6, pre, blockquote, div, dd, dt, td, th";
+
+/** The innermost block inside ``editor`` that holds ``node`` (null for the editor's own text). */
+function blockOf(editor, node) {
+  const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const block = element && element.closest(BLOCKS);
+  return block && block !== editor && editor.contains(block) ? block : null;
+}
+
+/**
+ * Empty ``range``. A selection from one block into another leaves one block, as typing over it
+ * does: what is left of the last block joins the first, and containers it leaves empty (a list
+ * whose only item it was) go too.
+ */
 function deleteSelection(editor, range) {
-  const first = topLevel(editor, range.startContainer);
-  const last = topLevel(editor, range.endContainer);
+  const first = blockOf(editor, range.startContainer);
+  const last = blockOf(editor, range.endContainer);
   const [node, offset] = [range.startContainer, range.startOffset]; // kept: the start is only cut short
   range.deleteContents();
-  const joinable = (block) => block && block.nodeType === Node.ELEMENT_NODE && block.parentNode === editor;
-  if (first !== last && joinable(first) && joinable(last)) {
-    first.append(...last.childNodes);
-    last.remove();
-    range.setStart(node, offset);
-    range.collapse(true);
+  if (!first || !last || first === last || first.contains(last) || last.contains(first)) return;
+  if (!first.isConnected || !last.isConnected) return;
+  first.append(...last.childNodes);
+  let emptied = last;
+  while (emptied.parentNode !== editor && emptied.parentNode.childNodes.length === 1) {
+    emptied = emptied.parentNode;
   }
+  emptied.remove();
+  range.setStart(node, offset);
+  range.collapse(true);
 }
 
 function isSingleParagraph(fragment) {
@@ -130,10 +146,14 @@ export function insertFragment(editor, range, fragment) {
   const rest = tail.extractContents();
   const anchor = top.nextSibling;
   editor.insertBefore(fragment, anchor);
-  if (rest.textContent.trim() !== "") editor.insertBefore(rest, anchor);
-  const emptied = top.textContent.trim() === "" && !(top.querySelector && top.querySelector("img"));
-  if (top.parentNode === editor && emptied) top.remove();
+  if (holdsContent(rest)) editor.insertBefore(rest, anchor);
+  if (top.parentNode === editor && !holdsContent(top)) top.remove(); // the caret was at its start
   return nodes;
+}
+
+/** Text (a space counts) or an image: what a split may not throw away. */
+function holdsContent(node) {
+  return node.textContent !== "" || Boolean(node.querySelector && node.querySelector("img, iframe, hr"));
 }
 
 export function placeCaretAfter(node) {

@@ -9,8 +9,6 @@ task measures how late the loop wakes it.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections.abc import Coroutine, Iterator
 from typing import Any
@@ -25,6 +23,7 @@ from composer.embeds.fetcher import SafeFetcher
 from composer.embeds.resolver import OEmbedResolver
 from composer.result import Result
 from composer.stages.embed import Embeds
+from silent_server import Silent
 
 OFFLINE = Policy(embed_mode="cache_only")
 
@@ -99,32 +98,6 @@ def test_the_errors_are_runs_errors(pipe: Pipeline) -> None:
 
 
 # -- the loop stays responsive -------------------------------------------------------------------
-
-
-class Silent:
-    """A TCP server on 127.0.0.1 that accepts every connection and never answers."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port: int = self.sock.getsockname()[1]
-        self.accepted: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.accepted.append(conn)
-
-    def close(self) -> None:
-        self.sock.close()
-        for conn in self.accepted:
-            conn.close()
 
 
 @pytest.fixture

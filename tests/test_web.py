@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -163,7 +164,9 @@ def test_a_draft_is_saved_restored_and_cleared(
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", data["saved_at"])
     stored = drafts.load("user:42:topic:7")
     assert stored is not None and stored.body == body  # kept raw; sanitized on the way out
-    restored = client.get("/api/drafts/user:42:topic:7").json()
+    restored_response = client.get("/api/drafts/user:42:topic:7")
+    assert restored_response.headers["cache-control"] == "no-store", "a private draft is never cached"
+    restored = restored_response.json()
     assert restored == pipe.restore(Draft(body, "html")).to_dict()
     assert restored["notices"][0]["code"] == "content_restored"
     assert restored["notices"][0]["action"]["label"] == "Clear editor"
@@ -217,6 +220,25 @@ def test_a_draft_owner_may_be_an_int_id() -> None:
     with TestClient(create_app(Pipeline(policy=OFFLINE), store, draft_owner=lambda request: 42)) as client:
         assert client.put("/api/drafts/t", json={"body": "x", "format": "text"}).status_code == 200
     assert store.load("2:42:t") is not None
+
+
+KEYS = st.text(
+    st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"),
+    min_size=1,
+    max_size=60,
+).filter(lambda key: key.isprintable() and key.strip(".") != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=KEYS)
+def test_any_printable_key_round_trips_through_the_path(
+    client: TestClient, drafts: DraftStore, key: str
+) -> None:
+    path = "/api/drafts/" + urllib.parse.quote(key, safe="")
+    assert client.put(path, json={"body": "kept", "format": "text"}).json()["key"] == key
+    assert drafts.load(key) is not None
+    assert client.get(path).json()["html"] == "<p>kept</p>"
+    assert client.delete(path).status_code == 204 and drafts.load(key) is None
 
 
 # -- refused requests ---------------------------------------------------------------------------
@@ -356,16 +378,16 @@ def test_a_declared_length_over_the_limit_is_refused_unread(small: tuple[TestCli
     assert response.status_code == 413
 
 
-def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
-    """Drive the ASGI app by hand: an endless chunked body is cut off just past the limit."""
-    app = create_app(Pipeline(policy=SMALL))
+def _drive(app: Any, chunks: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Call the ASGI app by hand for ``POST /api/render`` with these receive messages (the
+    last repeats); the messages it sent and how many it received."""
     pulled = 0
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
         nonlocal pulled
         pulled += 1
-        return {"type": "http.request", "body": b"x" * 100, "more_body": True}
+        return chunks[min(pulled, len(chunks)) - 1]
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
@@ -384,7 +406,21 @@ def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
-    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    asyncio.run(app(scope, receive, send))
+    return sent, pulled
+
+
+def test_a_client_that_goes_away_mid_body_is_no_server_error(caplog: pytest.LogCaptureFixture) -> None:
+    part = {"type": "http.request", "body": b'{"body": "x', "more_body": True}
+    sent, _ = _drive(create_app(Pipeline(policy=SMALL)), [part, {"type": "http.disconnect"}])
+    assert sent[0]["status"] == 400
+    assert "internal_error" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_streamed_body_is_read_no_further_than_the_limit() -> None:
+    """Drive the ASGI app by hand: an endless chunked body is cut off just past the limit."""
+    chunk = {"type": "http.request", "body": b"x" * 100, "more_body": True}
+    sent, pulled = _drive(create_app(Pipeline(policy=SMALL)), [chunk])
     assert sent[0]["status"] == 413
     assert pulled == 11, "read 1 100 bytes at most for a 1 000-byte limit"
 
@@ -524,9 +560,77 @@ def test_composer_serve_over_real_http(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert (tmp_path / "env-drafts.sqlite3").is_file(), "COMPOSER_DRAFTS names the drafts file"
-    again = Served(["--drafts", str(tmp_path / "env-drafts.sqlite3")], env, tmp_path)
+    assert "warning" not in server.output
+    again = Served(["--drafts", str(tmp_path / "env-drafts.sqlite3"), "--host", "0.0.0.0"], env, tmp_path)
     try:
         status, data = again.call("GET", "/api/drafts/u:1")
         assert status == 200 and data["html"] == "<p>kept</p>", "drafts outlive the process"
     finally:
         again.stop()
+    assert "warning: listening on 0.0.0.0: anyone who reaches it can read a draft" in again.output
+
+
+def test_slow_embeds_do_not_hold_up_other_requests() -> None:
+    """Ten posts wait on a site that never answers (embed deadline 3 s) while a plain post is
+    served: it comes back while all ten are still waiting, as the app's own executor has
+    threads to spare (the loop's stock one has six on two cores, and the plain post would
+    queue behind the slow ones)."""
+    import threading
+
+    import uvicorn
+
+    from composer.embeds.cache import MemoryCache
+    from composer.embeds.fetcher import SafeFetcher
+    from composer.embeds.resolver import OEmbedResolver
+    from composer.stages.embed import Embeds
+    from silent_server import Silent
+
+    silent = Silent()
+    fetcher = SafeFetcher(allow=[f"127.0.0.1:{silent.port}"], connect_timeout=1.0, read_timeout=5.0)
+    resolver = OEmbedResolver(fetcher, MemoryCache())
+    pipe = Pipeline(policy=Policy(embed_deadline=3.0)).replace("embed", Embeds(resolver))
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = threading.Thread(target=server.run, daemon=True)
+    serving.start()
+    base = f"http://127.0.0.1:{port}"
+
+    def render(body: str) -> None:
+        payload = json.dumps({"body": body, "format": "markdown"}).encode()
+        request = urllib.request.Request(base + "/api/render", data=payload, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 200
+
+    try:
+        while not server.started:
+            assert serving.is_alive(), "the server did not start"
+            time.sleep(0.02)
+        slow = [
+            threading.Thread(target=render, args=(f"see\n\nhttp://127.0.0.1:{silent.port}/p/{i}\n",))
+            for i in range(10)
+        ]
+        for thread in slow:
+            thread.start()
+        while len(silent.accepted) < 10:  # every slow post is waiting on the silent site
+            assert any(thread.is_alive() for thread in slow)
+            time.sleep(0.02)
+        render("a plain post")
+        assert all(thread.is_alive() for thread in slow), "the plain post was served while they waited"
+        for thread in slow:
+            thread.join(30)
+    finally:
+        server.should_exit = True
+        serving.join(30)
+        silent.close()
+        pipe.close()
+
+
+def test_serve_with_an_unopenable_drafts_file_is_a_usage_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "drafts.sqlite3"
+    done = _python(
+        f"import sys; from composer.cli import main; sys.exit(main(['serve', '--drafts', {str(missing)!r}]))"
+    )
+    assert done.returncode == 2, done.stderr
+    assert "composer:" in done.stderr and "Traceback" not in done.stderr

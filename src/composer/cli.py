@@ -156,6 +156,8 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- composer serve ---------------------------------------------------------------------------
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
 #: where ``composer serve`` keeps drafts when neither ``--drafts`` nor ``COMPOSER_DRAFTS`` is given
 DEFAULT_DRAFTS = "composer-drafts.sqlite3"
 
@@ -194,6 +196,12 @@ def _serve(args: argparse.Namespace, pipe: Pipeline) -> int:
     path = args.drafts or os.environ.get("COMPOSER_DRAFTS") or DEFAULT_DRAFTS
     with DraftStore.sqlite(path, policy=pipe.policy) as drafts, pipe:
         print(f"composer: drafts in {os.path.abspath(path)}", file=sys.stderr)
+        if args.host not in _LOOPBACK:
+            print(
+                f"composer: warning: listening on {args.host}: anyone who reaches it can read a draft "
+                "by naming its key; a forum mounts create_app(draft_owner=...) behind its sign-in instead",
+                file=sys.stderr,
+            )
         uvicorn.run(create_app(pipe, drafts), host=args.host, port=args.port, log_level="info")
     return 0
 

@@ -8,10 +8,12 @@ I/O and the encoding of the answer: the event loop only moves bytes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -22,8 +24,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from composer import _checks
-from composer.drafts import DraftStore
+from composer.drafts import Draft, DraftStore
 from composer.errors import ConfigError, InputError, StageError
+from composer.inputs import Format
 from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.web import _requests
@@ -93,13 +96,13 @@ class _Service:
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def save_draft(self, request: Request) -> Response:
-        key = request.path_params["key"]
+        key, stored_as = request.path_params["key"], self._key(request)  # signed in before reading
         body, fmt = await _requests.read_json(request, self.limit, _requests.draft)
-        draft = await anyio.to_thread.run_sync(self._save, self._key(request), body, fmt)
+        draft = await anyio.to_thread.run_sync(self._save, stored_as, body, fmt)
         saved = draft.saved_at.isoformat().replace("+00:00", "Z")
         return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})
 
-    def _save(self, key: str, body: str, fmt: Any) -> Any:
+    def _save(self, key: str, body: str, fmt: Format) -> Draft:
         size = len(body.encode("utf-8", "surrogatepass"))
         if size > self.drafts.max_bytes:
             raise _requests.too_large(self.drafts.max_bytes)
@@ -179,6 +182,22 @@ async def _crash(request: Request, exc: Exception) -> Response:
 # -- the app ----------------------------------------------------------------------------------
 
 
+#: threads for the pipeline's runs when the app is the server's own (``composer serve``): a
+#: run waiting on embeds holds one for up to ``Policy.embed_deadline``, and the loop's stock
+#: executor has ``min(32, CPUs + 4)``, six on two cores, which a few slow posts would fill
+WORKER_THREADS = 32
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Give the loop :data:`WORKER_THREADS` threads for ``arun``/``apaste``. A lifespan runs
+    only for the top-level app: mounted in a forum, the forum's loop keeps its executor."""
+    asyncio.get_running_loop().set_default_executor(
+        ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="composer-web")
+    )
+    yield
+
+
 def _routes(service: _Service) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         Route("/", service.index, methods=["GET"]),
@@ -208,8 +227,7 @@ def create_app(
     ``DraftStore.sqlite(path)`` or ``DraftStore.redis(url)`` to keep them).
 
     ``draft_owner``: a function of the request giving the signed-in person's id (``str`` or
-    ``int``), or
-    None when no one is signed in (then the draft endpoints answer 401). With it, each
+    ``int``), or None when no one is signed in (then the draft endpoints answer 401). With it, each
     person's keys live in their own space and no one reaches another's drafts; without it
     (the default, for ``composer serve`` and trusted setups) the key in the path is the store
     key, and anyone who can name a key can read it. It runs on the event loop: read
@@ -233,6 +251,7 @@ def create_app(
     service = _Service(pipeline, drafts, draft_owner)
     return Starlette(
         routes=_routes(service),
+        lifespan=_lifespan,
         exception_handlers={
             RequestProblem: _problem,
             InputError: _refused,

@@ -9,7 +9,7 @@ status beside it, so one client function reads both::
 
 Codes (each a :class:`RequestProblem`):
 
-    bad_json             400  the body is not a UTF-8 JSON object
+    bad_json             400  the body is not a UTF-8 JSON object (or never came whole)
     bad_field            400  a field is missing, unknown, or of the wrong type or value; params.field
     bad_input            400  the pipeline or the draft store refused the input (the message says why)
     sign_in_required     401  create_app(draft_owner=...) found no one signed in for a draft endpoint
@@ -34,13 +34,14 @@ __all__ = ["RequestProblem", "json_response"]
 def json_response(
     data: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    """``data`` as a UTF-8 JSON response (non-ASCII kept as is, ``nosniff`` set)."""
+    """``data`` as a UTF-8 JSON response (non-ASCII kept as is), never cached (a restored
+    draft is private), never sniffed as another type."""
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(
         body,
         status_code=status,
         media_type="application/json",
-        headers={"X-Content-Type-Options": "nosniff", **(headers or {})},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", **(headers or {})},
     )
 
 

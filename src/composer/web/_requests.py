@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 import anyio.to_thread
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from composer.inputs import FORMATS, Clipboard, Format, Submission
 from composer.web._problems import RequestProblem
@@ -45,11 +45,14 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:  # no one is left to answer; not a server error to log
+        raise RequestProblem(400, "bad_json", "the client went away before sending the whole body") from None
     return b"".join(chunks)
 
 

@@ -16,6 +16,7 @@
 import { api, failureMessage, sendBeforeLeaving } from "./api.js";
 import {
   embeddedUrls,
+  emptyLine,
   endOf,
   fragmentOf,
   insertFragment,
@@ -68,6 +69,23 @@ function editorIsEmpty() {
 
 function editorSource() {
   return editorIsEmpty() ? "" : editor.innerHTML;
+}
+
+/** An editor left with nothing (or a lone <br>) gets its empty paragraph back, caret inside. */
+function keepALine() {
+  const bare = Array.from(editor.childNodes).every(
+    (node) => node.nodeName === "BR" || (node.nodeType === Node.TEXT_NODE && node.data === ""),
+  );
+  if (!bare) return;
+  const line = emptyLine();
+  editor.replaceChildren(line);
+  if (document.activeElement === editor) {
+    const range = document.createRange();
+    range.setStart(line, 0);
+    range.collapse(true);
+    document.getSelection().removeAllRanges();
+    document.getSelection().addRange(range);
+  }
 }
 
 function updatePostButton() {
@@ -151,7 +169,7 @@ async function clearEditor() {
   state.renderOk = false;
   state.displayAsLink.clear();
   state.lastPaste = null;
-  editor.replaceChildren();
+  editor.replaceChildren(emptyLine());
   preview.replaceChildren();
   board.clear();
   updatePostButton();
@@ -254,7 +272,10 @@ async function restoreDraft() {
 
 // -- typing, posting, leaving -------------------------------------------------------------------
 
-editor.addEventListener("input", () => changed());
+editor.addEventListener("input", () => {
+  keepALine();
+  changed();
+});
 
 editor.addEventListener("keydown", (event) => {
   if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -290,6 +311,7 @@ try {
 } catch (error) {
   // a browser without it keeps its own separator: the server reads either
 }
+keepALine();
 updatePostButton();
 restoreDraft().finally(() => {
   document.documentElement.dataset.composerReady = "true";

@@ -46,11 +46,18 @@ export function unembed(fragment, urls) {
 /** The selection when it is inside ``editor``, else the editor's end. */
 export function rangeIn(editor) {
   const selection = document.getSelection();
+  let range = endOf(editor);
   if (selection && selection.rangeCount) {
-    const range = selection.getRangeAt(0);
-    if (editor.contains(range.commonAncestorContainer)) return range.cloneRange();
+    const current = selection.getRangeAt(0);
+    if (editor.contains(current.commonAncestorContainer)) range = current.cloneRange();
   }
-  return endOf(editor);
+  // A caret between the editor's blocks (where focus() puts it) next to an empty line goes in it.
+  if (range.collapsed && range.startContainer === editor) {
+    const near = [editor.childNodes[range.startOffset], editor.childNodes[range.startOffset - 1]];
+    const line = near.find((node) => node && node.nodeName === "P" && node.textContent === "");
+    if (line) range.setStart(line, 0);
+  }
+  return range;
 }
 
 export function endOf(editor) {
@@ -111,6 +118,23 @@ function deleteSelection(editor, range) {
   range.collapse(true);
 }
 
+/** An empty line is a block holding one <br> (see emptyLine); text pasted into it replaces the <br>. */
+function dropPlaceholder(editor, range) {
+  const block = blockOf(editor, range.startContainer);
+  if (block && block.textContent === "" && block.childNodes.length === 1 && block.firstChild.nodeName === "BR") {
+    block.firstChild.remove();
+    range.setStart(block, 0);
+    range.collapse(true);
+  }
+}
+
+/** The editor's content when it is empty: one paragraph, so what is typed lands in a <p>. */
+export function emptyLine() {
+  const line = document.createElement("p");
+  line.append(document.createElement("br"));
+  return line;
+}
+
 function isSingleParagraph(fragment) {
   const elements = fragment.children;
   return (
@@ -127,6 +151,7 @@ function isSingleParagraph(fragment) {
  */
 export function insertFragment(editor, range, fragment) {
   deleteSelection(editor, range);
+  dropPlaceholder(editor, range);
   if (isSingleParagraph(fragment)) {
     const inline = document.createDocumentFragment();
     inline.append(...fragment.firstElementChild.childNodes);

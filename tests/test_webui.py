@@ -167,6 +167,13 @@ def test_pasted_code_never_runs(page: Any) -> None:
     page.wait_for_timeout(200)  # let a failing image fire its error event
 
 
+def test_a_refused_paste_shows_its_problem_and_inserts_nothing(page: Any) -> None:
+    paste(page, "<div>" * 150 + "deep" + "</div>" * 150, "deep")
+    check = expect()
+    check(notice(page, "too_deep")).to_contain_text("The post is nested too deeply")
+    assert page.locator(EDITOR).inner_html() == "<p><br></p>"
+
+
 def test_an_image_file_alone_is_refused_and_inserts_nothing(page: Any) -> None:
     paste(page, files=(("image.png", "image/png"),))
     check = expect()

@@ -48,7 +48,7 @@ def serving(app: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

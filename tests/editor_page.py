@@ -48,7 +48,7 @@ def serving(app: Any) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    runner = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     thread = threading.Thread(target=runner.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -192,3 +192,91 @@ def expect() -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect
+
+
+_PASTE_AT = """
+async ({before, html, text}) => {
+  const editor = document.querySelector('[data-composer=editor]');
+  editor.innerHTML = before;
+  editor.focus();
+  let start = null;
+  let end = null;
+  const walker = document.createTreeWalker(editor, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  while (walker.nextNode()) texts.push(walker.currentNode);
+  for (const node of texts) {
+    for (const mark of ['|', '[', ']']) {
+      const at = node.data.indexOf(mark);
+      if (at < 0) continue;
+      node.deleteData(at, 1);
+      if (mark !== ']') start = [node, at];
+      if (mark !== '[') end = [node, at];
+    }
+  }
+  if (start && end) {
+    const range = document.createRange();
+    range.setStart(...start);
+    range.setEnd(...end);
+    const selection = document.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+  const pasted = new Promise((resolve) => editor.addEventListener('composer:pasted', resolve, {once: true}));
+  const data = new DataTransfer();
+  if (html !== null) data.setData('text/html', html);
+  if (text !== null) data.setData('text/plain', text);
+  editor.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true}));
+  await pasted;
+  return editor.innerHTML;
+}
+"""
+
+
+def paste_at(page: Any, before: str, html: str | None, text: str | None) -> str:
+    """Set the editor to ``before`` with the caret at ``|`` (or the selection ``[...]``), paste,
+    and return the editor's HTML once the paste is in."""
+    return str(page.evaluate(_PASTE_AT, {"before": before, "html": html, "text": text}))
+
+
+_INSERT = """
+async ({before, fragment, start, length}) => {
+  const {fragmentOf, insertFragment} = await import(new URL('static/fragments.js', location.href));
+  const editor = document.createElement('div');
+  editor.innerHTML = before;
+  document.body.append(editor);
+  const texts = [];
+  const walker = document.createTreeWalker(editor, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) texts.push(walker.currentNode);
+  const whole = editor.textContent;
+  const at = (index) => {
+    for (const node of texts) {
+      if (index <= node.length) return [node, index];
+      index -= node.length;
+    }
+    return [editor, editor.childNodes.length];
+  };
+  const from = whole.length ? start % (whole.length + 1) : 0;
+  const to = from + (whole.length ? length % (whole.length - from + 1) : 0);
+  const range = document.createRange();
+  range.setStart(...at(from));
+  range.setEnd(...at(to));
+  const pasted = fragmentOf(fragment);
+  const expected = whole.slice(0, from) + pasted.textContent + whole.slice(to);
+  insertFragment(editor, range, pasted);
+  const html = editor.innerHTML;
+  const reparsed = document.createElement('template');
+  reparsed.innerHTML = html;
+  editor.remove();
+  return {html, reparsed: reparsed.innerHTML, text: editor.textContent, expected};
+}
+"""
+
+
+def insert(page: Any, before: str, fragment: str, start: int, length: int) -> dict[str, str]:
+    """The page's own insertion (static/fragments.js) of ``fragment`` over the selection of
+    ``length`` characters from character ``start`` of ``before`` (both taken modulo the text):
+    the editor's HTML, that HTML re-parsed, its text, and the text expected."""
+    found: dict[str, str] = page.evaluate(
+        _INSERT, {"before": before, "fragment": fragment, "start": start, "length": length}
+    )
+    return found

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from browser import CHROMIUM, LAUNCH_ARGS
 from conftest import require_binary
@@ -35,10 +37,12 @@ from editor_page import (
     action,
     draft_status,
     expect,
+    insert,
     load,
     notice,
     open_page,
     paste,
+    paste_at,
     put_draft,
     service,
     serving,
@@ -46,6 +50,7 @@ from editor_page import (
     type_in_editor,
     watched,
 )
+from fixture_files import FIXTURES, read_cases
 
 pytestmark = pytest.mark.browser
 
@@ -93,6 +98,18 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
         yield page
     finally:
         shoot(page, request.node.name)
+        errors = watched(page)
+        context.close()
+    assert not errors, f"the page raised: {errors}"
+
+
+@pytest.fixture(scope="module")
+def scratch(browser: Any, server: str) -> Iterator[Any]:
+    """One page for the table-driven cases, which set the editor themselves."""
+    context, page = open_page(browser, server, "scratch")
+    try:
+        yield page
+    finally:
         errors = watched(page)
         context.close()
     assert not errors, f"the page raised: {errors}"
@@ -150,11 +167,18 @@ def test_pasted_code_never_runs(page: Any) -> None:
     page.wait_for_timeout(200)  # let a failing image fire its error event
 
 
+def test_a_refused_paste_shows_its_problem_and_inserts_nothing(page: Any) -> None:
+    paste(page, "<div>" * 150 + "deep" + "</div>" * 150, "deep")
+    check = expect()
+    check(notice(page, "too_deep")).to_contain_text("The post is nested too deeply")
+    assert page.locator(EDITOR).inner_html() == "<p><br></p>"
+
+
 def test_an_image_file_alone_is_refused_and_inserts_nothing(page: Any) -> None:
     paste(page, files=(("image.png", "image/png"),))
     check = expect()
     check(notice(page, "image_paste_rejected")).to_have_count(1)
-    assert page.locator(EDITOR).inner_html() == ""
+    assert page.locator(EDITOR).inner_html() == "<p><br></p>"  # the empty line, untouched
 
 
 def test_a_link_on_its_own_line_is_embedded_with_display_as_a_link_instead(page: Any) -> None:
@@ -216,7 +240,7 @@ def test_typing_saves_the_draft_and_emptying_the_editor_deletes_it(page: Any, se
         lambda r: r.request.method == "PUT" and r.url.endswith(f"/api/drafts/{key}"), timeout=WITHIN
     ) as saved:
         type_in_editor(page, "Half a reply")
-    assert json.loads(saved.value.request.post_data) == {"body": "Half a reply", "format": "html"}
+    assert json.loads(saved.value.request.post_data) == {"body": "<p>Half a reply</p>", "format": "html"}
     assert saved.value.status == 200
     assert draft_status(server, key) == 200
     expect()(page.locator("[data-composer=status]")).to_have_text("Draft saved")
@@ -262,16 +286,22 @@ def test_clear_editor_empties_it_and_deletes_the_draft(page: Any, server: str) -
     check(page.locator(EDITOR)).to_have_text("")
 
 
-def test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft(page: Any, server: str) -> None:
+@pytest.mark.parametrize("how", ["click", "ctrl+enter"])
+def test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft(
+    page: Any, server: str, how: str, request: pytest.FixtureRequest
+) -> None:
     type_in_editor(page, "A finished reply")
     check = expect()
     check(page.locator(POST)).to_be_enabled(timeout=WITHIN)
     with page.expect_response(lambda r: r.request.method == "DELETE", timeout=WITHIN):
-        page.click(POST)
-    check(page.locator("[data-composer=thread] li")).to_contain_text("A finished reply")
+        if how == "click":
+            page.click(POST)
+        else:
+            page.keyboard.press("Control+Enter")
+    check(page.locator("[data-composer=thread] li")).to_have_text("A finished reply")
     check(page.locator(EDITOR)).to_have_text("")
     check(page.locator(POST)).to_be_disabled()
-    assert draft_status(server, "test_posting_a_reply_adds_it_to_the_thread_and_drops_the_draft") == 404
+    assert draft_status(server, request.node.name) == 404
 
 
 def test_a_failed_request_is_shown_and_the_text_is_kept(page: Any) -> None:
@@ -320,11 +350,14 @@ def test_usable_at_phone_width(browser: Any, server: str) -> None:
     context, page = open_page(browser, server, "phone", width=375, height=740)
     try:
         long_url = "https://example.com/" + "a-very-long-path-segment/" * 8
-        paste(page, RICH_HTML + f"<p>{long_url}</p>", RICH_TEXT)
+        paste(
+            page, RICH_HTML.replace("<!--EndFragment-->", f"<p>{long_url}</p><!--EndFragment-->"), RICH_TEXT
+        )
         page.keyboard.insert_text("😀" * 76)
         check = expect()
         check(notice(page, "emoji_limit")).to_have_count(1, timeout=WITHIN)
         check(page.locator(POST)).to_be_disabled()
+        check(page.locator(f"{PREVIEW} a[href='{long_url}']")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         for selector in (EDITOR, NOTICES, POST, PREVIEW, f"{NOTICES} button[data-action]"):
             box = page.locator(selector).first.bounding_box()
@@ -390,3 +423,40 @@ def test_the_page_works_when_a_forum_mounts_the_app_under_a_prefix(browser: Any,
             assert not watched(page), watched(page)
         finally:
             context.close()
+
+
+PLACEMENT = read_cases(FIXTURES / "webui-paste-placement.txt", blocks=3)
+
+
+@pytest.mark.parametrize(("title", "before", "clipboard", "after"), PLACEMENT, ids=[c[0] for c in PLACEMENT])
+def test_where_a_paste_lands(scratch: Any, title: str, before: str, clipboard: str, after: str) -> None:
+    html, text = (None, clipboard[5:]) if clipboard.startswith("text:") else (clipboard, None)
+    assert paste_at(scratch, before, html, text) == after
+
+
+_words = st.text(alphabet="ab ", min_size=1, max_size=6)
+_inline = st.one_of(_words, _words.map(lambda w: f"<b>{w}</b>"))
+_line = st.lists(_inline, min_size=1, max_size=3).map("".join)
+_block = st.one_of(
+    _line.map(lambda t: f"<p>{t}</p>"),
+    st.lists(_line, min_size=1, max_size=2).map(
+        lambda items: "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    ),
+    _line.map(lambda t: f"<blockquote><p>{t}</p></blockquote>"),
+)
+_blocks = st.lists(_block, min_size=1, max_size=3).map("".join)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    before=st.one_of(_blocks, _line), fragment=_blocks, start=st.integers(0, 99), length=st.integers(0, 99)
+)
+def test_a_paste_never_nests_blocks_nor_loses_text(
+    scratch: Any, before: str, fragment: str, start: int, length: int
+) -> None:
+    """Wherever the caret or selection is, the paste replaces exactly the selected text, and
+    the editor's markup reads back the same (no block inside a paragraph, which the browser
+    would re-parse into something else when the draft or the post is read back)."""
+    found = insert(scratch, before, fragment, start, length)
+    assert found["text"] == found["expected"], found
+    assert found["reparsed"] == found["html"], found

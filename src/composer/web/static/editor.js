@@ -16,6 +16,7 @@
 import { api, failureMessage, sendBeforeLeaving } from "./api.js";
 import {
   embeddedUrls,
+  emptyLine,
   endOf,
   fragmentOf,
   insertFragment,
@@ -70,6 +71,23 @@ function editorSource() {
   return editorIsEmpty() ? "" : editor.innerHTML;
 }
 
+/** An editor left with nothing (or a lone <br>) gets its empty paragraph back, caret inside. */
+function keepALine() {
+  const bare = Array.from(editor.childNodes).every(
+    (node) => node.nodeName === "BR" || (node.nodeType === Node.TEXT_NODE && node.data === ""),
+  );
+  if (!bare) return;
+  const line = emptyLine();
+  editor.replaceChildren(line);
+  if (document.activeElement === editor) {
+    const range = document.createRange();
+    range.setStart(line, 0);
+    range.collapse(true);
+    document.getSelection().removeAllRanges();
+    document.getSelection().addRange(range);
+  }
+}
+
 function updatePostButton() {
   const empty = editorIsEmpty();
   editor.classList.toggle("is-empty", empty); // the placeholder (Chrome leaves a <br> behind)
@@ -104,6 +122,8 @@ async function paste(clipboard, range, plain) {
   board.set("paste", itemsOf(result, "paste").filter((item) => item.code !== "link_embedded"));
   state.lastPaste = plain ? null : { clipboard, nodes };
   changed({ now: true });
+  // For integrators (and the tests): the paste is in the editor; detail is the Result.to_dict().
+  editor.dispatchEvent(new CustomEvent("composer:pasted", { detail: result }));
   return result;
 }
 
@@ -149,7 +169,7 @@ async function clearEditor() {
   state.renderOk = false;
   state.displayAsLink.clear();
   state.lastPaste = null;
-  editor.replaceChildren();
+  editor.replaceChildren(emptyLine());
   preview.replaceChildren();
   board.clear();
   updatePostButton();
@@ -252,7 +272,17 @@ async function restoreDraft() {
 
 // -- typing, posting, leaving -------------------------------------------------------------------
 
-editor.addEventListener("input", () => changed());
+editor.addEventListener("input", () => {
+  keepALine();
+  changed();
+});
+
+editor.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    form.requestSubmit(); // Ctrl+Enter posts, as in most forums
+  }
+});
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -281,6 +311,7 @@ try {
 } catch (error) {
   // a browser without it keeps its own separator: the server reads either
 }
+keepALine();
 updatePostButton();
 restoreDraft().finally(() => {
   document.documentElement.dataset.composerReady = "true";

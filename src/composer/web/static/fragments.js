@@ -46,11 +46,18 @@ export function unembed(fragment, urls) {
 /** The selection when it is inside ``editor``, else the editor's end. */
 export function rangeIn(editor) {
   const selection = document.getSelection();
+  let range = endOf(editor);
   if (selection && selection.rangeCount) {
-    const range = selection.getRangeAt(0);
-    if (editor.contains(range.commonAncestorContainer)) return range.cloneRange();
+    const current = selection.getRangeAt(0);
+    if (editor.contains(current.commonAncestorContainer)) range = current.cloneRange();
   }
-  return endOf(editor);
+  // A caret between the editor's blocks (where focus() puts it) next to an empty line goes in it.
+  if (range.collapsed && range.startContainer === editor) {
+    const near = [editor.childNodes[range.startOffset], editor.childNodes[range.startOffset - 1]];
+    const line = near.find((node) => node && node.nodeName === "P" && node.textContent === "");
+    if (line) range.setStart(line, 0);
+  }
+  return range;
 }
 
 export function endOf(editor) {
@@ -80,6 +87,54 @@ function topLevel(editor, node) {
   return current;
 }
 
+const BLOCKS = "p, li, h1, h2, h3, h4, h5, h6, pre, blockquote, div, dd, dt, td, th";
+
+/** The innermost block inside ``editor`` that holds ``node`` (null for the editor's own text). */
+function blockOf(editor, node) {
+  const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const block = element && element.closest(BLOCKS);
+  return block && block !== editor && editor.contains(block) ? block : null;
+}
+
+/**
+ * Empty ``range``. A selection from one block into another leaves one block, as typing over it
+ * does: what is left of the last block joins the first, and containers it leaves empty (a list
+ * whose only item it was) go too.
+ */
+function deleteSelection(editor, range) {
+  const first = blockOf(editor, range.startContainer);
+  const last = blockOf(editor, range.endContainer);
+  const [node, offset] = [range.startContainer, range.startOffset]; // kept: the start is only cut short
+  range.deleteContents();
+  if (!first || !last || first === last || first.contains(last) || last.contains(first)) return;
+  if (!first.isConnected || !last.isConnected) return;
+  first.append(...last.childNodes);
+  let emptied = last;
+  while (emptied.parentNode !== editor && emptied.parentNode.childNodes.length === 1) {
+    emptied = emptied.parentNode;
+  }
+  emptied.remove();
+  range.setStart(node, offset);
+  range.collapse(true);
+}
+
+/** An empty line is a block holding one <br> (see emptyLine); text pasted into it replaces the <br>. */
+function dropPlaceholder(editor, range) {
+  const block = blockOf(editor, range.startContainer);
+  if (block && block.textContent === "" && block.childNodes.length === 1 && block.firstChild.nodeName === "BR") {
+    block.firstChild.remove();
+    range.setStart(block, 0);
+    range.collapse(true);
+  }
+}
+
+/** The editor's content when it is empty: one paragraph, so what is typed lands in a <p>. */
+export function emptyLine() {
+  const line = document.createElement("p");
+  line.append(document.createElement("br"));
+  return line;
+}
+
 function isSingleParagraph(fragment) {
   const elements = fragment.children;
   return (
@@ -95,7 +150,8 @@ function isSingleParagraph(fragment) {
  * in two, so no block is nested in another (the browser would re-parse such markup otherwise).
  */
 export function insertFragment(editor, range, fragment) {
-  range.deleteContents();
+  deleteSelection(editor, range);
+  dropPlaceholder(editor, range);
   if (isSingleParagraph(fragment)) {
     const inline = document.createDocumentFragment();
     inline.append(...fragment.firstElementChild.childNodes);
@@ -115,10 +171,14 @@ export function insertFragment(editor, range, fragment) {
   const rest = tail.extractContents();
   const anchor = top.nextSibling;
   editor.insertBefore(fragment, anchor);
-  if (rest.textContent.trim() !== "") editor.insertBefore(rest, anchor);
-  const emptied = top.textContent.trim() === "" && !(top.querySelector && top.querySelector("img"));
-  if (top.parentNode === editor && emptied) top.remove();
+  if (holdsContent(rest)) editor.insertBefore(rest, anchor);
+  if (top.parentNode === editor && !holdsContent(top)) top.remove(); // the caret was at its start
   return nodes;
+}
+
+/** Text (a space counts) or an image: what a split may not throw away. */
+function holdsContent(node) {
+  return node.textContent !== "" || Boolean(node.querySelector && node.querySelector("img, iframe, hr"));
 }
 
 export function placeCaretAfter(node) {

@@ -118,7 +118,10 @@ export class NoticeBoard {
     button.type = "button";
     button.className = "dismiss";
     button.setAttribute("aria-label", "Dismiss: " + item.message);
-    button.textContent = "\u00d7";
+    const cross = document.createElement("span");
+    cross.setAttribute("aria-hidden", "true"); // the live region reads the message, not "times"
+    cross.textContent = "\u00d7";
+    button.append(cross);
     button.addEventListener("click", () => {
       this.dismissed.add(key);
       this.draw();

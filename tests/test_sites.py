@@ -19,6 +19,7 @@ from composer._html.iframe import IFRAME_FIXED, PLAYER_FEATURES
 from composer.allowlist import DEFAULT_ALLOWLIST
 from composer.embeds import OEmbedResolver
 from composer.embeds.sites import AUDIO, SITES, TOOLS, VIDEO, Site, SiteTable
+from composer.embeds.sites_row import seconds
 from composer.stages import Embeds
 from fixture_files import FIXTURES, read_cases
 
@@ -134,6 +135,20 @@ def test_a_field_that_is_only_dots_is_refused(value: str) -> None:
     )
     assert SiteTable((site,)).match(f"https://video.example/w/{value}") is None
     assert SiteTable((site,)).match("https://video.example/w/a..b") is not None
+
+
+@pytest.mark.parametrize("digits", [4400, 100_000])
+def test_a_start_time_of_thousands_of_digits_is_dropped_not_a_crash(digits: int) -> None:
+    """int() refuses more than 4300 digits (ValueError): the URL once failed to embed at all."""
+    found = TABLE.match("https://youtu.be/dQw4w9WgXcQ?t=" + "9" * digits)
+    assert found is not None and found.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789hmsHMS", max_size=60) | st.text(max_size=60))
+def test_seconds_never_raises(value: str) -> None:
+    got = seconds(value)
+    assert got is None or (got.isdigit() and len(got) <= 8 and got != "0")
 
 
 def test_a_custom_table_is_data() -> None:

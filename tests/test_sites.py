@@ -29,6 +29,8 @@ TABLE = SiteTable(settings={"parent": "forum.example.com"})
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only")).replace("embed", Embeds(OEmbedResolver(sites=TABLE)))
 CASES = [(t, u, e) for t, u, e in read_cases(FIXTURES / "embed-sites.txt")]
 PLAYER_CASES = [c for c in CASES if c[2].startswith("<iframe")]
+#: the longest player URL a row may build (a percent-encoded 200-character slug fits)
+MAX_PLAYER_URL = 2048
 
 
 def player(html: str) -> str:
@@ -142,6 +144,30 @@ def test_a_start_time_of_thousands_of_digits_is_dropped_not_a_crash(digits: int)
     """int() refuses more than 4300 digits (ValueError): the URL once failed to embed at all."""
     found = TABLE.match("https://youtu.be/dQw4w9WgXcQ?t=" + "9" * digits)
     assert found is not None and found.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+
+
+def _stretched(url: str) -> list[str]:
+    """The URL with each path segment, and each query value, in turn written 300 times over."""
+    parts = urlsplit(url)
+    out = []
+    segments = parts.path.split("/")
+    for i, segment in enumerate(segments):
+        if segment:
+            path = "/".join([*segments[:i], segment * 300, *segments[i + 1 :]])
+            out.append(parts._replace(path=path).geturl())
+    pairs = [pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair]
+    for i, (key, value) in enumerate(pairs):
+        query = "&".join(f"{k}={v * 300 if j == i else v}" for j, (k, v) in enumerate(pairs))
+        out.append(parts._replace(query=query).geturl())
+    return out
+
+
+@pytest.mark.parametrize(("title", "url", "expected"), PLAYER_CASES, ids=[c[0][:50] for c in PLAYER_CASES])
+def test_ids_are_bounded(title: str, url: str, expected: str) -> None:
+    """No field is unbounded: a player URL stays short whatever length the URL's parts have."""
+    for stretched in _stretched(url):
+        built = TABLE.match(stretched)
+        assert built is None or len(built.iframe_src) <= MAX_PLAYER_URL, (stretched[:120], len(built.iframe_src))
 
 
 @settings(max_examples=300, deadline=None)
@@ -302,6 +328,7 @@ def _check(url: str) -> None:
     dots = [s for s in parts.path.split("/") if s.lower().replace("%2e", ".") in (".", "..")]
     assert dots == [], (url, player_url)
     assert not re.search(r"[\s\"'<>\\]", player_url)
+    assert len(player_url) <= MAX_PLAYER_URL
     again = TABLE.match(player_url)
     assert again is not None and again.iframe_src == player_url, url
 

@@ -156,7 +156,7 @@ def _stretched(url: str) -> list[str]:
             path = "/".join([*segments[:i], segment * 300, *segments[i + 1 :]])
             out.append(parts._replace(path=path).geturl())
     pairs = [pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair]
-    for i, (key, value) in enumerate(pairs):
+    for i in range(len(pairs)):
         query = "&".join(f"{k}={v * 300 if j == i else v}" for j, (k, v) in enumerate(pairs))
         out.append(parts._replace(query=query).geturl())
     return out

@@ -110,6 +110,8 @@ def test_every_row_is_well_formed(site: Site) -> None:
     assert set(allow) <= PLAYER_FEATURES, "the sanitizer would drop the rest"
     assert set(site.sandbox.split()) <= set(IFRAME_FIXED["sandbox"].split())
     assert 0 < site.width <= 4096 and 0 < site.height <= 4096
+    for pattern in site.patterns:  # a host is matched from its start, a parameter after ? & or #
+        assert pattern.startswith(("^", "[?&]", "[?&#]")), pattern
     named = {name for pattern in site.compiled for name in pattern.groupindex}
     for template in site.iframes:
         missing = set(re.findall(r"\{(\w+)\}", template)) - named - {"parent"}

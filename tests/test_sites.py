@@ -19,6 +19,7 @@ from composer._html.iframe import IFRAME_FIXED, PLAYER_FEATURES
 from composer.allowlist import DEFAULT_ALLOWLIST
 from composer.embeds import OEmbedResolver
 from composer.embeds.sites import AUDIO, SITES, TOOLS, VIDEO, Site, SiteTable
+from composer.embeds.sites_row import seconds
 from composer.stages import Embeds
 from fixture_files import FIXTURES, read_cases
 
@@ -28,6 +29,8 @@ TABLE = SiteTable(settings={"parent": "forum.example.com"})
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only")).replace("embed", Embeds(OEmbedResolver(sites=TABLE)))
 CASES = [(t, u, e) for t, u, e in read_cases(FIXTURES / "embed-sites.txt")]
 PLAYER_CASES = [c for c in CASES if c[2].startswith("<iframe")]
+#: the longest player URL a row may build (a percent-encoded 200-character slug fits)
+MAX_PLAYER_URL = 2048
 
 
 def player(html: str) -> str:
@@ -107,6 +110,8 @@ def test_every_row_is_well_formed(site: Site) -> None:
     assert set(allow) <= PLAYER_FEATURES, "the sanitizer would drop the rest"
     assert set(site.sandbox.split()) <= set(IFRAME_FIXED["sandbox"].split())
     assert 0 < site.width <= 4096 and 0 < site.height <= 4096
+    for pattern in site.patterns:  # a host is matched from its start, a parameter after ? & or #
+        assert pattern.startswith(("^", "[?&]", "[?&#]")), pattern
     named = {name for pattern in site.compiled for name in pattern.groupindex}
     for template in site.iframes:
         missing = set(re.findall(r"\{(\w+)\}", template)) - named - {"parent"}
@@ -134,6 +139,44 @@ def test_a_field_that_is_only_dots_is_refused(value: str) -> None:
     )
     assert SiteTable((site,)).match(f"https://video.example/w/{value}") is None
     assert SiteTable((site,)).match("https://video.example/w/a..b") is not None
+
+
+@pytest.mark.parametrize("digits", [4400, 100_000])
+def test_a_start_time_of_thousands_of_digits_is_dropped_not_a_crash(digits: int) -> None:
+    """int() refuses more than 4300 digits (ValueError): the URL once failed to embed at all."""
+    found = TABLE.match("https://youtu.be/dQw4w9WgXcQ?t=" + "9" * digits)
+    assert found is not None and found.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
+
+
+def _stretched(url: str) -> list[str]:
+    """The URL with each path segment, and each query value, in turn written 300 times over."""
+    parts = urlsplit(url)
+    out = []
+    segments = parts.path.split("/")
+    for i, segment in enumerate(segments):
+        if segment:
+            path = "/".join([*segments[:i], segment * 300, *segments[i + 1 :]])
+            out.append(parts._replace(path=path).geturl())
+    pairs = [pair.split("=", 1) for pair in parts.query.split("&") if "=" in pair]
+    for i in range(len(pairs)):
+        query = "&".join(f"{k}={v * 300 if j == i else v}" for j, (k, v) in enumerate(pairs))
+        out.append(parts._replace(query=query).geturl())
+    return out
+
+
+@pytest.mark.parametrize(("title", "url", "expected"), PLAYER_CASES, ids=[c[0][:50] for c in PLAYER_CASES])
+def test_ids_are_bounded(title: str, url: str, expected: str) -> None:
+    """No field is unbounded: a player URL stays short whatever length the URL's parts have."""
+    for stretched in _stretched(url):
+        built = TABLE.match(stretched)
+        assert built is None or len(built.iframe_src) <= MAX_PLAYER_URL, stretched[:120]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789hmsHMS", max_size=60) | st.text(max_size=60))
+def test_seconds_never_raises(value: str) -> None:
+    got = seconds(value)
+    assert got is None or (got.isdigit() and len(got) <= 8 and got != "0")
 
 
 def test_a_custom_table_is_data() -> None:
@@ -287,6 +330,7 @@ def _check(url: str) -> None:
     dots = [s for s in parts.path.split("/") if s.lower().replace("%2e", ".") in (".", "..")]
     assert dots == [], (url, player_url)
     assert not re.search(r"[\s\"'<>\\]", player_url)
+    assert len(player_url) <= MAX_PLAYER_URL
     again = TABLE.match(player_url)
     assert again is not None and again.iframe_src == player_url, url
 

@@ -34,10 +34,10 @@ AUDIO: tuple[Site, ...] = (
         (
             r"^(?:www\.|m\.)?soundcloud\.com/(?P<path>"
             r"(?!(?:discover|search|stream|upload|you|charts|pages|jobs|settings|signin|logout|terms-of-use|mobile)/)"
-            r"[A-Za-z0-9_-]+/(?:sets/)?[A-Za-z0-9_-]+)/?(?:[?#]|$)",
+            r"[A-Za-z0-9_-]{1,100}/(?:sets/)?[A-Za-z0-9_-]{1,200})/?(?:[?#]|$)",
             # the widget's own URL, as the template writes it
             r"^w\.soundcloud\.com/player/\?(?:[^#]*&)?url=https%3A%2F%2Fsoundcloud\.com%2F"
-            r"(?P<path>[A-Za-z0-9_-]+%2F(?:sets%2F)?[A-Za-z0-9_-]+)(?:[&#]|$)",
+            r"(?P<path>[A-Za-z0-9_-]{1,100}%2F(?:sets%2F)?[A-Za-z0-9_-]{1,200})(?:[&#]|$)",
         ),
         # the widget takes the track's own URL as a parameter
         ("https://w.soundcloud.com/player/?url=https%3A%2F%2Fsoundcloud.com%2F{path}",),

@@ -31,7 +31,7 @@ VIDEO: tuple[Site, ...] = (
             r"^(?:www\.|m\.|music\.)?youtube(?:-nocookie)?\.com/(?:shorts|embed|live|v)/(?P<id>[\w-]{11})(?![\w-])",
             r"^(?:www\.|m\.|music\.)?youtube\.com/watch\?(?:[^#]*&)?v=(?P<id>[\w-]{11})(?![\w-])",
             r"^(?:www\.|m\.|music\.)?youtube(?:-nocookie)?\.com/(?:playlist|watch|embed/videoseries|embed/[\w-]{11})"
-            r"\?(?:[^#]*&)?list=(?P<list>[\w-]+)",
+            r"\?(?:[^#]*&)?list=(?P<list>[\w-]{2,80})(?![\w-])",
             _Q + r"(?:t|start)=(?P<start>[0-9hms]+)(?![\w])",
         ),
         (
@@ -46,9 +46,9 @@ VIDEO: tuple[Site, ...] = (
         "Vimeo",
         ("vimeo.com",),
         (
-            r"^(?:www\.)?vimeo\.com/(?:channels/[\w-]+/|groups/[\w-]+/videos/|video/)?(?P<id>\d+)(?:/(?P<h>[0-9a-f]{6,}))?(?![\w])",
-            r"^player\.vimeo\.com/video/(?P<id>\d+)(?![\w])",
-            r"[?&]h=(?P<h>[0-9a-f]{6,})",
+            r"^(?:www\.)?vimeo\.com/(?:channels/[\w-]+/|groups/[\w-]+/videos/|video/)?(?P<id>\d{1,12})(?:/(?P<h>[0-9a-f]{6,20}))?(?![\w])",
+            r"^player\.vimeo\.com/video/(?P<id>\d{1,12})(?![\w])",
+            r"[?&]h=(?P<h>[0-9a-f]{6,20})(?![0-9a-f])",
         ),
         ("https://player.vimeo.com/video/{id}",),
         query=(("h", "h"),),
@@ -60,9 +60,9 @@ VIDEO: tuple[Site, ...] = (
         "Dailymotion",
         ("dailymotion.com", "dai.ly"),
         (
-            r"^(?:www\.)?dailymotion\.com/(?:embed/)?video/(?P<id>x[0-9a-z]+)",
-            r"^dai\.ly/(?P<id>x[0-9a-z]+)",
-            r"[?&]start=(?P<start>\d+)",
+            r"^(?:www\.)?dailymotion\.com/(?:embed/)?video/(?P<id>x[0-9a-z]{2,20})(?![0-9a-z])",
+            r"^dai\.ly/(?P<id>x[0-9a-z]{2,20})(?![0-9a-z])",
+            r"[?&]start=(?P<start>\d{1,7})(?!\d)",
         ),
         ("https://www.dailymotion.com/embed/video/{id}",),
         query=(("start", "start"),),
@@ -74,9 +74,9 @@ VIDEO: tuple[Site, ...] = (
         "TikTok",
         ("tiktok.com",),
         (
-            r"^(?:www\.|m\.)?tiktok\.com/@[\w.-]+/video/(?P<id>\d+)",
-            r"^(?:www\.)?tiktok\.com/embed/(?:v2/)?(?P<id>\d+)",
-            r"^(?:www\.|m\.)?tiktok\.com/v/(?P<id>\d+)",
+            r"^(?:www\.|m\.)?tiktok\.com/@[\w.-]{1,60}/video/(?P<id>\d{6,25})(?!\d)",
+            r"^(?:www\.)?tiktok\.com/embed/(?:v2/)?(?P<id>\d{6,25})(?!\d)",
+            r"^(?:www\.|m\.)?tiktok\.com/v/(?P<id>\d{6,25})(?!\d)",
         ),
         ("https://www.tiktok.com/embed/v2/{id}",),
         width=325,
@@ -88,13 +88,13 @@ VIDEO: tuple[Site, ...] = (
         "Twitch",
         ("twitch.tv",),
         (
-            r"^clips\.twitch\.tv/(?:embed\?clip=)?(?P<clip>[\w-]{6,})",
-            r"^(?:www\.|m\.)?twitch\.tv/[\w]+/clip/(?P<clip>[\w-]{6,})",
-            r"^(?:www\.|m\.)?twitch\.tv/videos/(?P<video>\d+)",
+            r"^clips\.twitch\.tv/(?:embed\?clip=)?(?P<clip>[\w-]{6,120})(?![\w-])",
+            r"^(?:www\.|m\.)?twitch\.tv/\w{3,25}/clip/(?P<clip>[\w-]{6,120})(?![\w-])",
+            r"^(?:www\.|m\.)?twitch\.tv/videos/(?P<video>\d{1,15})(?!\d)",
             r"^(?:www\.|m\.)?twitch\.tv/(?!(?:directory|videos|p|settings|downloads|jobs|search|subscriptions|"
             r"inventory|wallet|drops|turbo|store|login|signup)(?:[/?#]|$))(?P<channel>\w{3,25})/?(?:[?#]|$)",
             # the player's own URLs, as the templates write them
-            r"^player\.twitch\.tv/\?(?:[^#]*&)?video=v(?P<video>\d+)(?![\w])",
+            r"^player\.twitch\.tv/\?(?:[^#]*&)?video=v(?P<video>\d{1,15})(?![\w])",
             r"^player\.twitch\.tv/\?(?:[^#]*&)?channel=(?P<channel>\w{3,25})(?![\w])",
         ),
         # Twitch refuses to play unless parent= names the embedding page's host: a table setting
@@ -110,7 +110,7 @@ VIDEO: tuple[Site, ...] = (
         "streamable",
         "Streamable",
         ("streamable.com",),
-        (r"^(?:www\.)?streamable\.com/(?:[eo]/)?(?P<id>[0-9a-z]{4,})(?:[/?#]|$)",),
+        (r"^(?:www\.)?streamable\.com/(?:[eo]/)?(?P<id>[0-9a-z]{4,16})(?:[/?#]|$)",),
         ("https://streamable.com/e/{id}",),
         width=640,
         height=360,

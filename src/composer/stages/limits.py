@@ -13,8 +13,10 @@ by then) and before the sanitizer. What counts:
   distinct target needs its own ``<a`` in the markup. Links to the forum itself count too;
   mentions do not.
 - a **mention** is any element whose ``class`` holds ``mention`` (``<a class="mention"
-  href="/u/ann">@ann</a>``, as Discourse and a later mention stage write them), distinct by
-  ``href`` (else by its text).
+  href="/u/ann">@ann</a>``, as Discourse and :class:`composer.stages.Mentions` write them),
+  distinct by ``href`` (else by its text). This is the one count of mentions: the mention
+  stage makes them (and lists one name per distinct ``href`` in ``Result.mentions``) but
+  leaves the limit to this stage, which must run after it.
 
 Over ``Policy.max_links``: problem ``too_many_links``; over ``Policy.max_mentions``: problem
 ``too_many_mentions``; both with ``limit``, ``count`` and ``role`` params. When the policy

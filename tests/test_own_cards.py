@@ -286,3 +286,19 @@ def test_a_paste_for_a_markdown_editor_gives_the_url_back(url: str) -> None:
     assert pasted.markdown == f"before\n\n<{url}>\n\nafter"
     again = chain.run(Submission(pasted.markdown, "markdown"))
     assert re.sub(r">\s+<", "><", again.html.strip()) == pasted.html.strip()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://forum.example@evil.example/t/welcome/1",
+        "https://forum.example.evil.example/t/welcome/1",
+        "https://evil.example/forum.example/t/welcome/1",
+        "https://evil.example/?u=https://forum.example/t/welcome/1",
+    ],
+)
+def test_look_alike_hosts_never_reach_the_lookup(url: str) -> None:
+    topics = Topics({url: TOPICS[URL]})
+    result = pipe(topics).run(Submission(url, "text"))
+    assert topics.calls == []
+    assert "composer-quote" not in result.html

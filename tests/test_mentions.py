@@ -362,3 +362,40 @@ def test_a_paste_for_a_markdown_editor_keeps_mentions_as_words() -> None:
     again = pipe.run(Submission(pasted.markdown, "markdown"))
     assert again.html.strip() == pasted.html.strip()
     assert again.mentions == ("alice", "_under")
+
+
+INLINE = st.sampled_from(
+    ["@alice", "@bob", "@bo", "b", "by", "x", ".", "-", " ", "@", "<b>", "</b>", "<i>", "</i>", "<!-- c -->",
+     "<b></b>", "<span>", "</span>", "<br>"]
+)  # fmt: skip
+
+
+MARK = "\u2060"  # around each mention's text, to find it in the text a reader sees
+
+
+@settings(max_examples=200, deadline=None)
+@given(inner=st.lists(INLINE, max_size=10).map("".join))
+def test_a_mention_is_a_whole_word_as_a_reader_reads_it(inner: str) -> None:
+    """Soundness across inline markup: in the text a reader sees, no mention link is glued to
+    the word before it or runs on into more name characters after it."""
+    result = PIPE.run(Submission(f"<p>{inner}</p>", "html"))
+    root = fragment_fromstring(result.html or "<p></p>", create_parent="div")
+    for a in root.iter("a"):
+        if "mention" in (a.get("class") or "").split():
+            a.text = f"{MARK}{a.text or ''}{MARK}"
+    for br in root.iter("br"):  # a line break ends a word
+        br.tail = "\n" + (br.tail or "")
+    read = root.text_content()
+    words = _mention_grammar()
+    for found in re.finditer(f"{MARK}([^{MARK}]*){MARK}", read):
+        before = read[: found.start()].replace(MARK, "")[-1:]
+        after = read[found.end() :].replace(MARK, "")[:2]
+        assert _NAME.fullmatch(found.group(1)), found.group(1)
+        assert not words.glued_before.match(before), (inner, result.html)
+        assert not words.glued_after.match(after), (inner, result.html)
+
+
+def _mention_grammar() -> Any:
+    from composer.stages._words import grammar
+
+    return grammar("@", MAX_NAME, ".-")

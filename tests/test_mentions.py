@@ -9,7 +9,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,6 +39,8 @@ def directory(names: Sequence[str]) -> Mapping[str, str]:
 
 POLICY = Policy(embed_mode="cache_only", own_hosts={"forum.example"})
 PIPE = Pipeline(policy=POLICY).insert_after("links", Mentions(lookup=directory))
+#: the fixtures run through both sanitizer backends
+PIPES = {"nh3": PIPE, "bleach": PIPE.with_policy(replace(POLICY, sanitizer="bleach"))}
 
 _FORMAT = re.compile(r"\[(text|markdown|html)\] ")
 
@@ -51,21 +53,23 @@ def _same(out: str, expected: str, how: str) -> None:
     assert out.strip() == expected.strip(), how
 
 
+@pytest.mark.parametrize("backend", PIPES)
 @pytest.mark.parametrize(("title", "source", "expected"), cases(), ids=lambda x: x[:50])
-def test_fixture(title: str, source: str, expected: str) -> None:
+def test_fixture(title: str, source: str, expected: str, backend: str) -> None:
+    pipe = PIPES[backend]
     match = _FORMAT.match(title)
     assert match, f"{title!r} names no [format]"
     fmt = match.group(1)
     if fmt == "text":
-        _same(PIPE.run(Submission(source, "text")).html, expected, "run")
-        _same(PIPE.paste(Clipboard(text=source)).html, expected, "paste")
+        _same(pipe.run(Submission(source, "text")).html, expected, "run")
+        _same(pipe.paste(Clipboard(text=source)).html, expected, "paste")
         as_html = "<p>" + html.escape(source, quote=False).replace("\n", "<br>") + "</p>"
-        _same(PIPE.paste(Clipboard(html=as_html), plain=True).html, expected, "paste(plain=True)")
+        _same(pipe.paste(Clipboard(html=as_html), plain=True).html, expected, "paste(plain=True)")
     elif fmt == "markdown":
-        _same(PIPE.run(Submission(source, "markdown")).html, expected, "run")
+        _same(pipe.run(Submission(source, "markdown")).html, expected, "run")
     else:
-        _same(PIPE.run(Submission(source, "html")).html, expected, "run")
-        _same(PIPE.paste(Clipboard(html=source)).html, expected, "paste")
+        _same(pipe.run(Submission(source, "html")).html, expected, "run")
+        _same(pipe.paste(Clipboard(html=source)).html, expected, "paste")
 
 
 def test_the_fixture_file_covers_every_format() -> None:

@@ -79,6 +79,8 @@ def pipe(lookup: Any = None, policy: Policy = POLICY, resolver: Any = None) -> P
 
 
 PIPE = pipe()
+#: the fixtures run through both sanitizer backends
+PIPES = {"nh3": PIPE, "bleach": pipe(policy=replace(POLICY, sanitizer="bleach"))}
 _FORMAT = re.compile(r"\[(text|markdown|html)\] ")
 
 
@@ -86,14 +88,16 @@ def cases() -> list[tuple[str, str, str]]:
     return [(t, a, b) for t, a, b in read_cases(FIXTURES / "own-cards.txt")]
 
 
+@pytest.mark.parametrize("backend", ["nh3", "bleach"])
 @pytest.mark.parametrize(("title", "source", "expected"), cases(), ids=lambda x: x[:50])
-def test_fixture(title: str, source: str, expected: str) -> None:
+def test_fixture(title: str, source: str, expected: str, backend: str) -> None:
+    chain = PIPES[backend]
     match = _FORMAT.match(title)
     assert match, f"{title!r} names no [format]"
     fmt = match.group(1)
-    outs = {"run": PIPE.run(Submission(source, fmt)).html}  # type: ignore[arg-type]
+    outs = {"run": chain.run(Submission(source, fmt)).html}  # type: ignore[arg-type]
     if fmt == "html":  # (a text clipboard is a plain paste: it embeds nothing)
-        outs["paste"] = PIPE.paste(Clipboard(html=source)).html
+        outs["paste"] = chain.paste(Clipboard(html=source)).html
     for how, out in outs.items():
         assert out.strip() == expected.strip(), how
         assert dangers(out) == [], how

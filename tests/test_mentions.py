@@ -403,3 +403,31 @@ def _mention_grammar() -> Any:
     from composer.stages._words import grammar
 
     return grammar("@", MAX_NAME, ".-")
+
+
+def test_hashtags_are_not_links_to_the_link_limit() -> None:
+    pipe = Pipeline(policy=Policy.preset("new")).insert_after("links", Hashtags(lookup=tags))
+    result = pipe.run(Submission("#python #help #python-3 https://a.example/ https://b.example/", "text"))
+    assert result.html.count('class="hashtag"') == 3
+    assert result.ok, result.problems
+
+
+@pytest.mark.parametrize(
+    ("around", "link"),
+    [
+        ("<p>{}</p>", '<a class="mention" href="https://spam{i}.example/">x</a>'),
+        ("<p>{}</p>", '<a class="hashtag" href="https://spam{i}.example/">x</a>'),
+        ('<aside class="composer-card">{}</aside>', '<p><a href="https://spam{i}.example/">x</a></p>'),
+    ],
+)
+@pytest.mark.parametrize("stages", ["default", "social"])
+def test_a_class_a_person_types_exempts_no_link_from_the_limit(around: str, link: str, stages: str) -> None:
+    """Links dressed as mentions, hashtags or an embed card count as the links a reader follows."""
+    pipe = Pipeline(policy=Policy.preset("guest"))
+    if stages == "social":
+        pipe = pipe.insert_after("links", Mentions(lookup=directory)).insert_after(
+            "mentions", Hashtags(lookup=tags)
+        )
+    body = around.format(" ".join(link.format(i=i) for i in range(3)))
+    result = pipe.run(Submission(body, "html"))
+    assert [p.code for p in result.problems] == ["too_many_links"], (result.problems, result.html)

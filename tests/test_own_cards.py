@@ -306,3 +306,34 @@ def test_look_alike_hosts_never_reach_the_lookup(url: str) -> None:
     result = pipe(topics).run(Submission(url, "text"))
     assert topics.calls == []
     assert "composer-quote" not in result.html
+
+
+LINES = st.lists(
+    st.sampled_from(["own", "other", "inline", "text"]).flatmap(
+        lambda kind: st.integers(1, 4).map(lambda n: (kind, n))
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(lines=LINES, breaks=st.lists(st.sampled_from(["\n", "\n\n"]), min_size=8, max_size=8))
+def test_the_lookup_gets_exactly_the_own_urls_alone_on_their_line(
+    lines: list[tuple[str, int]], breaks: list[str]
+) -> None:
+    def line(kind: str, n: int) -> str:
+        return {
+            "own": f"https://forum.example/t/{n}",
+            "other": f"https://other.example/t/{n}",
+            "inline": f"see https://forum.example/t/{n} here",
+            "text": f"words {n}",
+        }[kind]
+
+    body = "".join(line(kind, n) + brk for (kind, n), brk in zip(lines, breaks[: len(lines)], strict=True))
+    topics = Topics({})  # knows no topic: every own URL stays a link
+    result = pipe(topics, replace(POLICY, max_embeds=50)).run(Submission(body, "text"))
+    expected = list(dict.fromkeys(line(k, n) for k, n in lines if k == "own"))
+    assert topics.calls == ([tuple(expected)] if expected else [])
+    assert "composer-quote" not in result.html
+    assert not any("forum.example" in url for url in result.pending)

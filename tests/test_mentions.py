@@ -9,7 +9,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -39,6 +39,8 @@ def directory(names: Sequence[str]) -> Mapping[str, str]:
 
 POLICY = Policy(embed_mode="cache_only", own_hosts={"forum.example"})
 PIPE = Pipeline(policy=POLICY).insert_after("links", Mentions(lookup=directory))
+#: the fixtures run through both sanitizer backends
+PIPES = {"nh3": PIPE, "bleach": PIPE.with_policy(replace(POLICY, sanitizer="bleach"))}
 
 _FORMAT = re.compile(r"\[(text|markdown|html)\] ")
 
@@ -51,21 +53,23 @@ def _same(out: str, expected: str, how: str) -> None:
     assert out.strip() == expected.strip(), how
 
 
+@pytest.mark.parametrize("backend", PIPES)
 @pytest.mark.parametrize(("title", "source", "expected"), cases(), ids=lambda x: x[:50])
-def test_fixture(title: str, source: str, expected: str) -> None:
+def test_fixture(title: str, source: str, expected: str, backend: str) -> None:
+    pipe = PIPES[backend]
     match = _FORMAT.match(title)
     assert match, f"{title!r} names no [format]"
     fmt = match.group(1)
     if fmt == "text":
-        _same(PIPE.run(Submission(source, "text")).html, expected, "run")
-        _same(PIPE.paste(Clipboard(text=source)).html, expected, "paste")
+        _same(pipe.run(Submission(source, "text")).html, expected, "run")
+        _same(pipe.paste(Clipboard(text=source)).html, expected, "paste")
         as_html = "<p>" + html.escape(source, quote=False).replace("\n", "<br>") + "</p>"
-        _same(PIPE.paste(Clipboard(html=as_html), plain=True).html, expected, "paste(plain=True)")
+        _same(pipe.paste(Clipboard(html=as_html), plain=True).html, expected, "paste(plain=True)")
     elif fmt == "markdown":
-        _same(PIPE.run(Submission(source, "markdown")).html, expected, "run")
+        _same(pipe.run(Submission(source, "markdown")).html, expected, "run")
     else:
-        _same(PIPE.run(Submission(source, "html")).html, expected, "run")
-        _same(PIPE.paste(Clipboard(html=source)).html, expected, "paste")
+        _same(pipe.run(Submission(source, "html")).html, expected, "run")
+        _same(pipe.paste(Clipboard(html=source)).html, expected, "paste")
 
 
 def test_the_fixture_file_covers_every_format() -> None:
@@ -362,3 +366,68 @@ def test_a_paste_for_a_markdown_editor_keeps_mentions_as_words() -> None:
     again = pipe.run(Submission(pasted.markdown, "markdown"))
     assert again.html.strip() == pasted.html.strip()
     assert again.mentions == ("alice", "_under")
+
+
+INLINE = st.sampled_from(
+    ["@alice", "@bob", "@bo", "b", "by", "x", ".", "-", " ", "@", "<b>", "</b>", "<i>", "</i>", "<!-- c -->",
+     "<b></b>", "<span>", "</span>", "<br>"]
+)  # fmt: skip
+
+
+MARK = "\u2060"  # around each mention's text, to find it in the text a reader sees
+
+
+@settings(max_examples=200, deadline=None)
+@given(inner=st.lists(INLINE, max_size=10).map("".join))
+def test_a_mention_is_a_whole_word_as_a_reader_reads_it(inner: str) -> None:
+    """Soundness across inline markup: in the text a reader sees, no mention link is glued to
+    the word before it or runs on into more name characters after it."""
+    result = PIPE.run(Submission(f"<p>{inner}</p>", "html"))
+    root = fragment_fromstring(result.html or "<p></p>", create_parent="div")
+    for a in root.iter("a"):
+        if "mention" in (a.get("class") or "").split():
+            a.text = f"{MARK}{a.text or ''}{MARK}"
+    for br in root.iter("br"):  # a line break ends a word
+        br.tail = "\n" + (br.tail or "")
+    read = root.text_content()
+    words = _mention_grammar()
+    for found in re.finditer(f"{MARK}([^{MARK}]*){MARK}", read):
+        before = read[: found.start()].replace(MARK, "")[-1:]
+        after = read[found.end() :].replace(MARK, "")[:2]
+        assert _NAME.fullmatch(found.group(1)), found.group(1)
+        assert not words.glued_before.match(before), (inner, result.html)
+        assert not words.glued_after.match(after), (inner, result.html)
+
+
+def _mention_grammar() -> Any:
+    from composer.stages._words import grammar
+
+    return grammar("@", MAX_NAME, ".-")
+
+
+def test_hashtags_are_not_links_to_the_link_limit() -> None:
+    pipe = Pipeline(policy=Policy.preset("new")).insert_after("links", Hashtags(lookup=tags))
+    result = pipe.run(Submission("#python #help #python-3 https://a.example/ https://b.example/", "text"))
+    assert result.html.count('class="hashtag"') == 3
+    assert result.ok, result.problems
+
+
+@pytest.mark.parametrize(
+    ("around", "link"),
+    [
+        ("<p>{}</p>", '<a class="mention" href="https://spam{i}.example/">x</a>'),
+        ("<p>{}</p>", '<a class="hashtag" href="https://spam{i}.example/">x</a>'),
+        ('<aside class="composer-card">{}</aside>', '<p><a href="https://spam{i}.example/">x</a></p>'),
+    ],
+)
+@pytest.mark.parametrize("stages", ["default", "social"])
+def test_a_class_a_person_types_exempts_no_link_from_the_limit(around: str, link: str, stages: str) -> None:
+    """Links dressed as mentions, hashtags or an embed card count as the links a reader follows."""
+    pipe = Pipeline(policy=Policy.preset("guest"))
+    if stages == "social":
+        pipe = pipe.insert_after("links", Mentions(lookup=directory)).insert_after(
+            "mentions", Hashtags(lookup=tags)
+        )
+    body = around.format(" ".join(link.format(i=i) for i in range(3)))
+    result = pipe.run(Submission(body, "html"))
+    assert [p.code for p in result.problems] == ["too_many_links"], (result.problems, result.html)

@@ -79,6 +79,8 @@ def pipe(lookup: Any = None, policy: Policy = POLICY, resolver: Any = None) -> P
 
 
 PIPE = pipe()
+#: the fixtures run through both sanitizer backends
+PIPES = {"nh3": PIPE, "bleach": pipe(policy=replace(POLICY, sanitizer="bleach"))}
 _FORMAT = re.compile(r"\[(text|markdown|html)\] ")
 
 
@@ -86,14 +88,16 @@ def cases() -> list[tuple[str, str, str]]:
     return [(t, a, b) for t, a, b in read_cases(FIXTURES / "own-cards.txt")]
 
 
+@pytest.mark.parametrize("backend", ["nh3", "bleach"])
 @pytest.mark.parametrize(("title", "source", "expected"), cases(), ids=lambda x: x[:50])
-def test_fixture(title: str, source: str, expected: str) -> None:
+def test_fixture(title: str, source: str, expected: str, backend: str) -> None:
+    chain = PIPES[backend]
     match = _FORMAT.match(title)
     assert match, f"{title!r} names no [format]"
     fmt = match.group(1)
-    outs = {"run": PIPE.run(Submission(source, fmt)).html}  # type: ignore[arg-type]
+    outs = {"run": chain.run(Submission(source, fmt)).html}  # type: ignore[arg-type]
     if fmt == "html":  # (a text clipboard is a plain paste: it embeds nothing)
-        outs["paste"] = PIPE.paste(Clipboard(html=source)).html
+        outs["paste"] = chain.paste(Clipboard(html=source)).html
     for how, out in outs.items():
         assert out.strip() == expected.strip(), how
         assert dangers(out) == [], how
@@ -286,3 +290,50 @@ def test_a_paste_for_a_markdown_editor_gives_the_url_back(url: str) -> None:
     assert pasted.markdown == f"before\n\n<{url}>\n\nafter"
     again = chain.run(Submission(pasted.markdown, "markdown"))
     assert re.sub(r">\s+<", "><", again.html.strip()) == pasted.html.strip()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://forum.example@evil.example/t/welcome/1",
+        "https://forum.example.evil.example/t/welcome/1",
+        "https://evil.example/forum.example/t/welcome/1",
+        "https://evil.example/?u=https://forum.example/t/welcome/1",
+    ],
+)
+def test_look_alike_hosts_never_reach_the_lookup(url: str) -> None:
+    topics = Topics({url: TOPICS[URL]})
+    result = pipe(topics).run(Submission(url, "text"))
+    assert topics.calls == []
+    assert "composer-quote" not in result.html
+
+
+LINES = st.lists(
+    st.sampled_from(["own", "other", "inline", "text"]).flatmap(
+        lambda kind: st.integers(1, 4).map(lambda n: (kind, n))
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(lines=LINES, breaks=st.lists(st.sampled_from(["\n", "\n\n"]), min_size=8, max_size=8))
+def test_the_lookup_gets_exactly_the_own_urls_alone_on_their_line(
+    lines: list[tuple[str, int]], breaks: list[str]
+) -> None:
+    def line(kind: str, n: int) -> str:
+        return {
+            "own": f"https://forum.example/t/{n}",
+            "other": f"https://other.example/t/{n}",
+            "inline": f"see https://forum.example/t/{n} here",
+            "text": f"words {n}",
+        }[kind]
+
+    body = "".join(line(kind, n) + brk for (kind, n), brk in zip(lines, breaks[: len(lines)], strict=True))
+    topics = Topics({})  # knows no topic: every own URL stays a link
+    result = pipe(topics, replace(POLICY, max_embeds=50)).run(Submission(body, "text"))
+    expected = list(dict.fromkeys(line(k, n) for k, n in lines if k == "own"))
+    assert topics.calls == ([tuple(expected)] if expected else [])
+    assert "composer-quote" not in result.html
+    assert not any("forum.example" in url for url in result.pending)

@@ -11,7 +11,7 @@ import pytest
 import corpus_paths
 from composer import Card, Clipboard, Pipeline, Policy, Submission
 from composer.policy import Backend
-from composer.stages import Embeds, Mentions
+from composer.stages import Embeds, Hashtags, Mentions
 from safety import dangers
 
 CORPORA = corpus_paths.CORPORA / "xss"
@@ -100,6 +100,7 @@ def _social(backend: Backend, payload: str) -> Pipeline:
     return (
         Pipeline(policy=policy)
         .insert_after("links", Mentions(lookup=_everyone))
+        .insert_after("mentions", Hashtags(lookup=_everyone))
         .replace("embed", Embeds(own_cards=topics))
     )
 

@@ -55,7 +55,7 @@ class Policy:
     """Whether links to the forum itself (relative, or ``own_hosts``) lose ``nofollow``;
     False keeps ``nofollow`` on every link (the ``guest`` preset)."""
     max_links: int = 1000
-    """Links a post may carry: distinct targets of followable ``<a href>`` (not mentions)
+    """Links a post may carry: distinct targets of followable ``<a href>`` (not mentions or hashtags)
     and embeds; over it: problem ``too_many_links`` (see ``docs/policy.md``)."""
     max_mentions: int = 10
     """``@name`` mentions a post may carry: distinct elements with the class ``mention``; over it:

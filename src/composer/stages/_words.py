@@ -29,7 +29,6 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cache, partial
 from typing import NamedTuple
 from unicodedata import category
-from urllib.parse import urlsplit
 
 from lxml.html import Element, HtmlElement
 
@@ -113,48 +112,74 @@ def _content(el: HtmlElement) -> str:
     return el.text_content() if isinstance(el.tag, str) else ""
 
 
+def _before(el: HtmlElement) -> str:
+    """What a reader sees right before ``el`` within its line ("" at a boundary); empty
+    inline elements and comments are looked through."""
+    for _ in range(_CLIMB):
+        prev = el.getprevious()
+        if prev is None:
+            parent = el.getparent()
+            if parent is None:
+                return ""
+            if parent.text or not _inline(parent):
+                return str(parent.text or "")
+            el = parent
+            continue
+        if prev.tail:
+            return str(prev.tail)
+        if not _inline(prev):
+            return ""
+        content = _content(prev)
+        if content:
+            return content
+        el = prev
+    return ""
+
+
+def _after(el: HtmlElement, tail: bool = True) -> str:
+    """What a reader sees right after ``el`` (after its tail too, when ``tail`` is False)
+    within its line ("" at a boundary); empty inline elements and comments are looked through."""
+    for _ in range(_CLIMB):
+        if tail and el.tail:
+            return str(el.tail)
+        tail = True
+        nxt = el.getnext()
+        if nxt is None:
+            parent = el.getparent()
+            if parent is None or not _inline(parent):
+                return ""
+            el = parent
+            continue
+        if not _inline(nxt):
+            return ""
+        content = _content(nxt)
+        if content:
+            return content
+        el = nxt
+    return ""
+
+
 def _text_before(node: TextNode) -> str:
     """What a reader sees right before ``node``'s text, within its line ("" at a boundary)."""
     el = node.element
     if node.is_tail:
-        return _content(el) if _inline(el) else ""
-    for _ in range(_CLIMB):  # the text opens ``el``: look before ``el``
         if not _inline(el):
             return ""
-        prev = el.getprevious()
-        if prev is not None:
-            return prev.tail or (_content(prev) if _inline(prev) else "")
-        parent = el.getparent()
-        if parent is None:
-            return ""
-        if parent.text:
-            return str(parent.text)
-        el = parent
-    return ""
+        return _content(el) or _before(el)
+    return _before(el) if _inline(el) else ""
 
 
 def _text_after(node: TextNode) -> str:
     """What a reader sees right after ``node``'s text, within its line ("" at a boundary)."""
     el = node.element
-    if not node.is_tail:
-        if len(el):
-            first = el[0]
-            return (_content(first) or first.tail or "") if _inline(first) else ""
-        if not _inline(el):
+    if node.is_tail:
+        return _after(el, tail=False)
+    if len(el):
+        first = el[0]
+        if not _inline(first):
             return ""
-        if el.tail:
-            return str(el.tail)
-    for _ in range(_CLIMB):  # the text (or ``el``) ends: look after ``el``
-        nxt = el.getnext()
-        if nxt is not None:
-            return (_content(nxt) or nxt.tail or "") if _inline(nxt) else ""
-        parent = el.getparent()
-        if parent is None or not _inline(parent):
-            return ""
-        if parent.tail:
-            return str(parent.tail)
-        el = parent
-    return ""
+        return _content(first) or _after(first)
+    return _after(el) if _inline(el) else ""
 
 
 def _matches(node: TextNode, words: Grammar) -> list[re.Match[str]]:
@@ -199,17 +224,23 @@ def _candidates(nodes: list[TextNode], words: Grammar) -> tuple[list[str], set[t
     return list(names), places
 
 
+#: a scheme at the start of a URL (its absence: a relative URL)
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+#: white space and controls, in ASCII: one C-speed search (other characters are looked at one
+#: by one, only in a URL that has any)
+_ASCII_BAD = re.compile(r"[\x00-\x20\x7f]")
+
+
 def usable_url(url: object) -> str | None:
     """``url`` when it may be a link's target (the rule of step 3), else None."""
-    if not isinstance(url, str) or not url or len(url) > MAX_URL:
+    if not isinstance(url, str) or not url or len(url) > MAX_URL or _ASCII_BAD.search(url):
         return None
-    if any(c.isspace() or category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in url):
+    if not url.isascii() and any(
+        c.isspace() or category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in url if not c.isascii()
+    ):
         return None
-    try:
-        scheme = urlsplit(url).scheme.lower()
-    except ValueError:
-        return None
-    return url if scheme in ("", "http", "https") else None
+    scheme = _SCHEME.match(url)
+    return url if scheme is None or scheme.group(1).lower() in ("http", "https") else None
 
 
 def _ask(lookup: Lookup, names: list[str], log: logging.Logger) -> dict[str, str] | None:

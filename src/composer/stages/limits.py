@@ -5,16 +5,22 @@ by then) and before the sanitizer. What counts:
 
 - a **link** is a distinct target: the ``href`` of an ``<a>`` a reader can follow
   (relative, ``http``, ``https``, ``mailto``, ...: any scheme but ``javascript``,
-  ``vbscript`` and ``data``, which the sanitizer drops anyway), or an embed (a
-  ``composer-embed``, ``composer-photo`` or ``composer-card`` element, counted once however
-  many links its card holds, as its first link's target). The same target twice is one
+  ``vbscript`` and ``data``, which the sanitizer drops anyway; not a ``hashtag`` link, which
+  goes to the forum's own tag page), or an embed (a
+  ``composer-embed``, ``composer-photo`` or ``composer-card`` element, counted as the distinct
+  targets of its links: one for an embed the embed stage built, which links only its URL,
+  and each link for one a person typed with those classes). The same target twice is one
   link: HTML5 clones a misnested ``<a>`` (``<p><a href=x>1</p><p>2</p>`` shows two links
   to ``x``), so counting anchors would let the reader see more than was counted, while each
   distinct target needs its own ``<a`` in the markup. Links to the forum itself count too;
-  mentions do not.
+  mentions and hashtags do not.
 - a **mention** is any element whose ``class`` holds ``mention`` (``<a class="mention"
-  href="/u/ann">@ann</a>``, as Discourse and a later mention stage write them), distinct by
-  ``href`` (else by its text).
+  href="/u/ann">@ann</a>``, as Discourse and :class:`composer.stages.Mentions` write them),
+  distinct by ``href`` (else by its text), when the sanitizer keeps that class there (the
+  mention stage's ``allows``); else the reader sees a plain link, which counts as a link.
+  The same goes for the ``hashtag`` class. This is the one count of mentions: the mention
+  stage makes them (and lists one name per distinct ``href`` in ``Result.mentions``) but
+  leaves the limit to this stage, which must run after it.
 
 Over ``Policy.max_links``: problem ``too_many_links``; over ``Policy.max_mentions``: problem
 ``too_many_mentions``; both with ``limit``, ``count`` and ``role`` params. When the policy
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from lxml.html import HtmlElement
@@ -40,6 +47,8 @@ from composer.messages import MESSAGES
 EMBED_CLASSES = frozenset({"composer-embed", "composer-photo", "composer-card"})
 #: the class that marks a mention
 MENTION_CLASS = "mention"
+#: the class that marks a hashtag (``composer.stages.Hashtags``): neither a link nor a mention
+HASHTAG_CLASS = "hashtag"
 #: schemes no reader follows (the sanitizer removes them): such an anchor is not a link
 _DEAD_SCHEMES = frozenset({"javascript", "vbscript", "data"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
@@ -80,14 +89,23 @@ def _followable(href: str | None) -> bool:
     return match is None or match.group(1).lower() not in _DEAD_SCHEMES
 
 
-def count(root: HtmlElement) -> tuple[int, int]:
+def count(root: HtmlElement, kept: Mapping[str, AbstractSet[str]] | None = None) -> tuple[int, int]:
     """``(links, mentions)`` under ``root``, as the module docstring defines them: distinct
-    link targets (an embed is one, keyed by its first link) and distinct mentions (keyed by
-    ``href``, else by text).
+    link targets (an embed's links are its targets, one for an embed the stage built; an
+    embed without a link is one) and distinct mentions (keyed by ``href``, else by text); a
+    hashtag is neither.
+
+    ``kept``: the classes the sanitizer keeps, by tag (``Policy.allowlist.classes``); an
+    element is a mention or a hashtag only when its class is kept (else the reader sees a
+    plain link, and it counts as one). None: every class is kept.
 
     Iterative (a work stack), so depth costs no call stack; an embed's or a mention's subtree
     is not entered.
     """
+
+    def marked(el: HtmlElement, classes: list[str], cls: str) -> bool:
+        return cls in classes and (kept is None or cls in kept.get(el.tag, ()))
+
     targets: set[str] = set()
     mentions: set[str] = set()
     bare_embeds = 0
@@ -98,14 +116,17 @@ def count(root: HtmlElement) -> tuple[int, int]:
             if not isinstance(child.tag, str):
                 continue
             classes = _classes(child)
-            if MENTION_CLASS in classes:
+            if marked(child, classes, MENTION_CLASS):
                 mentions.add(child.get("href") or "text:" + child.text_content().strip())
+            elif marked(child, classes, HASHTAG_CLASS):
+                continue
             elif EMBED_CLASSES.intersection(classes):
-                href = next((h for a in child.iter("a") if _followable(h := a.get("href"))), None)
-                if href is None:
-                    bare_embeds += 1
+                # every distinct target: a built embed links one URL, a typed one may hold more
+                hrefs = {h.strip() for a in child.iter("a") if _followable(h := a.get("href"))}
+                if hrefs:
+                    targets.update(hrefs)
                 else:
-                    targets.add(href.strip())
+                    bare_embeds += 1
             else:
                 if child.tag == "a" and _followable(href := child.get("href")):
                     targets.add((href or "").strip())
@@ -137,7 +158,7 @@ class Limits:
         html = doc.html
         if not (_may_pass(html, policy.max_links) or _may_mention(html)):
             return
-        links, mentions = count(doc.tree)
+        links, mentions = count(doc.tree, policy.allowlist.classes)
         for code, found, limit in (
             ("too_many_links", links, policy.max_links),
             ("too_many_mentions", mentions, policy.max_mentions),

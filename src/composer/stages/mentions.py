@@ -153,7 +153,8 @@ class Mentions:
             url = urls.get(name)
             if url is not None:
                 people.setdefault(url, name)
-        doc.mentions.extend(n for n in people.values() if n not in doc.mentions)
+        known = set(doc.mentions)  # a set: a post may name thousands
+        doc.mentions.extend(n for n in people.values() if n not in known)
 
 
 @dataclass(frozen=True)

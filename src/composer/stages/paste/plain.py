@@ -23,7 +23,7 @@ from composer._html.tree import parse
 from composer.stages.paste.hidden import take_hidden
 from composer.stages.paste.styles import apply_class_rules, class_rules, style_text
 
-__all__ = ["TAB", "keep_indentation", "visible_text"]
+__all__ = ["TAB", "is_indented", "keep_indentation", "visible_text"]
 
 #: no-break spaces standing for a tab at a line's start
 TAB = 4
@@ -46,11 +46,14 @@ def _nbsp(match: re.Match[str]) -> str:
     return match.group(1) + "".join("\xa0" * TAB if ch == "\t" else "\xa0" for ch in match.group(2))
 
 
-def keep_indentation(source: str, body: HtmlElement) -> None:
-    """Make the spaces and tabs that start a line of plain ``source`` (as paragraphs with
-    ``<br>``) no-break spaces in ``body``, so they show; a no-op when no line is indented."""
-    if not _INDENTED.search(source):
-        return
+def is_indented(text: str) -> bool:
+    """Whether a line of plain ``text`` starts with a space or a tab (the tree is needed)."""
+    return _INDENTED.search(text) is not None
+
+
+def keep_indentation(body: HtmlElement) -> None:
+    """Make the spaces and tabs that start a line of plain text (paragraphs with ``<br>``,
+    as the parse stage writes it) no-break spaces in ``body``, so they show."""
     for p in body.iter("p"):
         if p.text:
             p.text = _LEAD.sub(_nbsp, p.text)

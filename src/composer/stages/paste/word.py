@@ -379,7 +379,9 @@ def rebuild_word_lists(
     (:func:`composer.stages.paste.styles.list_formats`); without one, an item's marker says
     whether it is numbered and how. A paragraph Word marks as part of a list without a marker
     of its own (``MsoListParagraph``) continues the deepest item before it whose text is
-    indented no further than the paragraph (``margin-left``, inline or from a class rule).
+    indented no further than the paragraph (``margin-left``, inline or from a class rule);
+    such paragraphs at the run's end that stand further right than every item's text follow
+    the list instead.
     """
     formats = formats or {}
     _li_paragraphs(body)
@@ -407,14 +409,32 @@ def rebuild_word_lists(
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue
             items.append(_item(par, formats))
+        after = _indented_after(items)
         for top in build_lists(items, levels):
             anchor.addprevious(top)
+        for block in after:
+            anchor.addprevious(block.li)
         built += sum(1 for item in items if not item.follows)
         previous = anchor.getprevious()
         if previous is not None:
             previous.tail = tail
         parent.remove(anchor)
     return built
+
+
+def _indented_after(items: list[Item]) -> list[Item]:
+    """Take the continuations that end ``items`` and stand further right than any item's text:
+    paragraphs after the list, indented, not part of it (nothing follows them in the list)."""
+    indents = [item.indent for item in items if not item.follows and item.indent is not None]
+    after: list[Item] = []
+    while (
+        indents
+        and items[-1].follows
+        and items[-1].indent is not None
+        and items[-1].indent > max(indents) + _INDENT_SLACK
+    ):
+        after.insert(0, items.pop())
+    return after
 
 
 def _li_paragraphs(body: HtmlElement) -> None:

@@ -149,8 +149,8 @@ def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> lis
         item.li.tail = None
         stack[-1].el.append(item.li)
         stack[-1].indent = item.indent
-        counted = stack[-1].next
-        stack[-1].next = item.start + 1 if item.start is not None else counted and counted + 1
+        shown = item.start if item.start is not None else stack[-1].next  # this item's number
+        stack[-1].next = None if shown is None else shown + 1
     return tops
 
 

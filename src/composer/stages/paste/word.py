@@ -426,14 +426,18 @@ def _indented_after(items: list[Item]) -> list[Item]:
     """Take the continuations that end ``items`` and stand further right than any item's text:
     paragraphs after the list, indented, not part of it (nothing follows them in the list)."""
     indents = [item.indent for item in items if not item.follows and item.indent is not None]
-    after: list[Item] = []
-    while (
-        indents
-        and items[-1].follows
-        and items[-1].indent is not None
-        and items[-1].indent > max(indents) + _INDENT_SLACK
-    ):
-        after.insert(0, items.pop())
+    if not indents:
+        return []
+    right = max(indents) + _INDENT_SLACK
+
+    def further_right(item: Item) -> bool:
+        return item.follows and item.indent is not None and item.indent > right
+
+    cut = len(items)
+    while cut and further_right(items[cut - 1]):
+        cut -= 1
+    after = items[cut:]
+    del items[cut:]
     return after
 
 

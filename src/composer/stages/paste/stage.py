@@ -24,8 +24,8 @@ from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.indent import is_indented, keep_indentation
 from composer.stages.paste.numbering import check_numbering
-from composer.stages.paste.plain import is_indented, keep_indentation
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
 

@@ -22,12 +22,13 @@ from lxml.html import Element, HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
+from composer.stages.paste.css import declarations
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.indent import is_indented, keep_indentation
 from composer.stages.paste.numbering import check_numbering
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
-from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
+from composer.stages.paste.word import drop_list_markers, rebuild_word_lists
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
 #: carries every Word ``mso-`` rule and every Google Docs span): these start tags, or a prefixed

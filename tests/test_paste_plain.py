@@ -8,11 +8,15 @@ counted, and lines keep their indentation (shown, in ``Result.html``; as spaces,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Clipboard, Pipeline, Result
+from corpus_cases import paste_clipboards
+from corpus_paths import CORPORA
 
 PIPE = Pipeline()
 IMAGE_HTML = '<p>look <img src="data:image/png;base64,iVBORw0KGgo="> here</p>'
@@ -84,3 +88,31 @@ def test_a_text_flavours_indentation_survives_the_undo(lines: list[tuple[str, st
     for indent, _ in lines:
         if indent:
             assert "&nbsp;" * len(indent.replace("\t", "    ")) in result.html
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as HTML can show them: indentation kept, other runs of spaces and tabs one space
+    (a tab between cells shows as a space), blank lines between blocks one."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        body = " ".join(line.split())
+        if body or (out and out[-1]):
+            out.append(line[: len(line) - len(line.lstrip(" "))] + body if body else "")
+    return out[:-1] if out and not out[-1] else out
+
+
+def _name(path: Path) -> str:
+    return path.relative_to(CORPORA / "paste").as_posix()
+
+
+@pytest.mark.parametrize("path", paste_clipboards(), ids=_name)
+def test_the_undo_of_every_clipboard_reads_as_the_rich_paste(path: Path) -> None:
+    """With no text flavour, the undo's text is the rich paste's ``Result.text`` (lists nested
+    and numbered, code as it stands; in HTML a tab between cells shows as a space), and it
+    counts the same removals."""
+    source = path.read_text(encoding="utf-8")
+    rich, plain = PIPE.paste(Clipboard(html=source)), PIPE.paste(Clipboard(html=source), plain=True)
+    assert _lines(plain.text) == _lines(rich.text)
+    assert {k: v for k, v in _removed(plain).items() if k != "images"} == {
+        k: v for k, v in _removed(rich).items() if k != "images"
+    }

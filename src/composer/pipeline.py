@@ -201,7 +201,7 @@ class Pipeline:
                 return too_big
         html = as_text(clipboard.html, "clipboard html") if clipboard.html is not None else None
         text = as_text(clipboard.text, "clipboard text") if clipboard.text is not None else None
-        hidden = 0
+        scratch: Document | None = None
         if html is not None and html.strip() and not plain:
             doc = Document(
                 html, "html", self._bound, paste=True, files=clipboard.files, messages=self._messages
@@ -213,7 +213,8 @@ class Pipeline:
                 read = html_read_as_text(doc, html)
                 if read is None:
                     return doc.result()
-                html, (text, hidden) = read[0], visible_text(read[1])
+                scratch = Document(read[1], "html", self._bound, paste=True, messages=self._messages)
+                html, text = read[0], visible_text(scratch)
             doc = Document(
                 text or "",
                 "text",
@@ -224,7 +225,10 @@ class Pipeline:
                 env={CLIPBOARD_HTML: html} if html else None,  # its images are refused all the same
                 messages=self._messages,
             )
-            doc.remove("elements", "hidden text", hidden)
+            if scratch is not None:  # what the clean-up of the HTML took out, counted
+                for kind, names in scratch.removed.items():
+                    for name, count in names.items():
+                        doc.remove(kind, name, count)
         return self._run(doc)
 
     # -- async: the same runs in a worker thread -------------------------------------------

@@ -30,6 +30,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
 from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
+from composer.stages.images.files import classify
 from composer.stages.images.urls import (
     _ANYWHERE,
     _CARRIERS,
@@ -208,7 +209,9 @@ class Images:
     name: str = "images"
 
     def __call__(self, doc: Document) -> None:
-        files = sum(1 for mime, _data in doc.files if mime.split(";")[0].strip().lower().startswith("image/"))
+        files, other_files = classify(doc.files)  # pictures, and other files (reported below)
+        for kind, count in sorted(other_files.items()):
+            doc.remove("files", kind, count)
         work = _has_work(doc)
         if not (work or files or doc.env.get(CLIPBOARD_HTML)):
             doc.stats["images"] = 0  # the common post: nothing to walk, count or report

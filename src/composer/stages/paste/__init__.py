@@ -1,8 +1,8 @@
 """Stage ``paste``: Word, Google Docs and web clipboards to tidy rich text, or plain text.
 
 ``stage`` holds the stage; ``word`` and ``gdocs`` the clean-up only those clipboards need;
-``plain`` what the plain-paste undo keeps (:func:`visible_text` is the chain's reading of a
-clipboard's HTML when it has no text flavour).
+``plain`` the plain-paste undo's reading of a clipboard's HTML when it has no text flavour
+(:func:`visible_text`), ``indent`` its lines' indentation.
 """
 
 from composer.stages.paste.plain import visible_text

@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.stages.paste.word import declarations
+from composer.stages.paste.css import declarations
 
 __all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent", "last_child"]
 

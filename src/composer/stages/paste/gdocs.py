@@ -4,14 +4,15 @@ Google Docs nests a sub-list directly inside its parent list (``<ol><li>1</li><o
 not inside the parent item, and may skip levels (``<ol><ol><ol><li>``); newer versions also
 state the depth as ``aria-level``, and some editors only indent flat items by ``margin-left``.
 Such lists are flattened into items with a level and nested again by
-:func:`composer.stages.paste.word.build_lists`, so every sub-list ends up inside an item.
+:func:`composer.stages.paste.lists.build_lists`, so every sub-list ends up inside an item.
 """
 
 from __future__ import annotations
 
 from lxml.html import Element, HtmlElement
 
-from composer.stages.paste.word import Item, build_lists, depth_of, height, list_levels, margin_left
+from composer.stages.paste.css import margin_left
+from composer.stages.paste.lists import Item, build_lists, depth_of, height, list_levels
 
 _LISTS = ("ul", "ol")
 
@@ -136,7 +137,7 @@ def _indent_levels(lst: HtmlElement) -> list[int] | None:
 def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
     """Move sub-lists into items and nest flat indented lists; return how many lists were rebuilt.
 
-    Levels are capped as in :func:`composer.stages.paste.word.build_lists`, and so that no item's
+    Levels are capped as in :func:`composer.stages.paste.lists.build_lists`, and so that no item's
     content ends up deeper than ``max_depth``; a list with no room to nest stays flat.
     """
     fixed = 0

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import splice
 from composer.document import Document
-from composer.stages.paste.word import declarations
+from composer.stages.paste.css import declarations
 
 __all__ = ["drop_hidden", "is_hidden", "take_hidden"]
 

@@ -1,59 +1,26 @@
-"""The plain-paste undo ("Paste as plain text instead"): what it reads, and how its lines stand.
+"""The plain-paste undo ("Paste as plain text instead") made from a clipboard's HTML alone.
 
-Two things the rich paste knows must hold for the undo too:
-
-- Made from a clipboard's HTML alone (no text flavour), the text is what the reader saw:
-  content the clipboard hid (``display:none``, ``visibility:hidden``, ``mso-hide:all``,
-  inline or by a class rule of its ``<style>``) stays out, and is counted as ``hidden text``
-  (:func:`visible_text`).
-- Lines keep their indentation (code, nested list markers, an indented quote): plain text
-  becomes paragraphs with ``<br>`` line breaks, where a browser would collapse the spaces
-  that start a line, so they become no-break spaces, a tab four of them
-  (:func:`keep_indentation`). ``Result.text`` reads them back as spaces.
+With no text flavour, the undo's text is read from the HTML, and it must be the text the rich
+paste shows, as a person would type it: the same clean-up runs first (Word's list paragraphs
+rebuilt into nested lists, hidden content out, clipboard junk out), then the plain-text
+projection (:func:`composer._html.text.element_text`: markers, nesting by indent, tab-split
+cells, code as it stands). What the clean-up takes out is counted on the document given, as
+for the rich paste.
 """
 
 from __future__ import annotations
 
-import re
-
-from lxml.html import HtmlElement
-
 from composer._html.text import element_text
-from composer._html.tree import parse
-from composer.stages.paste.hidden import take_hidden
-from composer.stages.paste.styles import apply_class_rules, class_rules, style_text
+from composer.document import Document
+from composer.stages.paste.stage import clean
 
-__all__ = ["TAB", "keep_indentation", "visible_text"]
-
-#: no-break spaces standing for a tab at a line's start
-TAB = 4
-_INDENTED = re.compile(r"(?:^|\n)[ \t]")
-_LEAD = re.compile(r"^(\n?)([ \t]+)")
+__all__ = ["visible_text"]
 
 
-def visible_text(markup: str) -> tuple[str, int]:
-    """The text a reader of the HTML ``markup`` saw, and how many hidden elements holding
-    text were left out. ``markup`` is the parse stage's reading (depth already checked)."""
-    body = parse(markup)
-    sheet = style_text(markup) if "<style" in markup.lower() else ""
-    if sheet:
-        apply_class_rules(body.iter(), class_rules(sheet))
-    hidden = take_hidden(body)
-    return element_text(body), hidden
-
-
-def _nbsp(match: re.Match[str]) -> str:
-    return match.group(1) + "".join("\xa0" * TAB if ch == "\t" else "\xa0" for ch in match.group(2))
-
-
-def keep_indentation(source: str, body: HtmlElement) -> None:
-    """Make the spaces and tabs that start a line of plain ``source`` (as paragraphs with
-    ``<br>``) no-break spaces in ``body``, so they show; a no-op when no line is indented."""
-    if not _INDENTED.search(source):
-        return
-    for p in body.iter("p"):
-        if p.text:
-            p.text = _LEAD.sub(_nbsp, p.text)
-        for br in p.iter("br"):
-            if br.tail:
-                br.tail = _LEAD.sub(_nbsp, br.tail)
+def visible_text(clipboard: Document) -> str:
+    """The text of ``clipboard`` (a :class:`~composer.Document` of the clipboard's HTML as the
+    parse stage reads it, ``format="html"``, depth already checked) after the rich paste's
+    clean-up; its removals are counted on ``clipboard`` (copy them to the document that runs)."""
+    body = clipboard.tree
+    clean(clipboard, body, paste=True)
+    return element_text(body)

@@ -13,6 +13,7 @@ is never parsed here. Nothing with visible text goes uncounted (``doc.remove``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -21,12 +22,13 @@ from lxml.html import Element, HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
+from composer.stages.paste.css import declarations
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.indent import is_indented, keep_indentation
 from composer.stages.paste.numbering import check_numbering
-from composer.stages.paste.plain import keep_indentation
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
-from composer.stages.paste.word import declarations, drop_list_markers, rebuild_word_lists
+from composer.stages.paste.word import drop_list_markers, rebuild_word_lists
 
 #: what marks work for this stage in a submitted post, besides a ``style`` attribute (which
 #: carries every Word ``mso-`` rule and every Google Docs span): these start tags, or a prefixed
@@ -68,11 +70,14 @@ _PRESENTATION_NAMES = (
     "itemtype itemid datetime translate spellcheck contenteditable draggable"
 )
 _PRESENTATION = frozenset(_PRESENTATION_NAMES.split())
+#: what a ``type`` or ``start`` attribute looks like in the lower-cased source (anywhere:
+#: reading start tags by regex would miss one after a quoted ``>``)
+_NUMBERED = re.compile(r"(?:type|start)\s*=")
 
 
 def _has_numbering(lower: str, starts: frozenset[str]) -> bool:
     """Whether an ``ol`` may carry a ``type`` or ``start`` to check."""
-    return "ol" in starts and ("type" in lower or "start" in lower)
+    return "ol" in starts and _NUMBERED.search(lower) is not None
 
 
 def _needs_work(lower: str, starts: frozenset[str]) -> bool:
@@ -89,7 +94,8 @@ class Paste:
 
     def __call__(self, doc: Document) -> None:
         if doc.plain and doc.format == "text":
-            keep_indentation(doc.content, doc.tree)  # the undo's lines keep their indentation
+            if is_indented(doc.content):
+                keep_indentation(doc.tree)  # the undo's lines keep their indentation
             return
         if doc.format != "html":
             return

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 
 from lxml.html import HtmlElement
 
-from composer.stages.paste.word import ListFormat, declarations
+from composer.stages.paste.css import declarations
+from composer.stages.paste.lists import ListFormat
 
 __all__ = ["ListFormat", "apply_class_rules", "class_rules", "list_formats", "style_text"]
 

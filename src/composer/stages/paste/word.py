@@ -1,8 +1,9 @@
-"""Microsoft Word clipboards, and the list builder Word and Google Docs lists share.
+"""Microsoft Word clipboards: list paragraphs rebuilt into real lists.
 
 Word does not put lists on the clipboard: it puts paragraphs styled ``mso-list:l0 level2 lfo1``
 whose first span (``mso-list:Ignore``) holds the bullet glyph or number as text. Such runs are
-rebuilt into real ``ul``/``ol`` nesting here, and the glyph text goes (the list renders it).
+rebuilt into real ``ul``/``ol`` nesting here (by :func:`composer.stages.paste.lists.build_lists`),
+and the glyph text goes (the list renders it).
 
 Nesting is bounded by what the stages build, not only by what the input says: at most
 :data:`MAX_LIST_LEVELS` list levels (Word's own maximum), and never so deep that an item's
@@ -12,13 +13,25 @@ content would end up past ``Policy.max_depth`` (the output must parse again on a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import splice
+from composer.stages.paste.css import declarations, margin_left
+from composer.stages.paste.lists import (
+    INDENT_SLACK,
+    MAX_LIST_LEVELS,
+    Item,
+    ListFormat,
+    build_lists,
+    depth_of,
+    height,
+    list_levels,
+    marker_number,
+)
+
+__all__ = ["LIST_OF", "MAX_LIST_LEVELS", "drop_list_markers", "rebuild_word_lists"]
 
 #: ``mso-list:l0 level2 lfo1``: list l0 (the definition), level 2, list instance lfo1
 _MSO_LIST = re.compile(r"\b(l\d+)\s+level(\d+)\s+(lfo\d+)", re.IGNORECASE)
@@ -26,195 +39,11 @@ _MSO_LIST = re.compile(r"\b(l\d+)\s+level(\d+)\s+(lfo\d+)", re.IGNORECASE)
 _ORDERED = re.compile(r"^\(?(?:\d+|[a-zA-Z]|[ivxlcdmIVXLCDM]+)[.)]$|^\d+$|^(?:\d+\.)+\d*$")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _PARAGRAPHS = ("p", "div", "pre", *_HEADINGS)
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 #: an item Word wrote as a real ``li`` (no marker text): "ol a" is its list's kind and type
 LIST_OF = "data-composer-list"
 #: a lettered marker without a dot ("A"); "o" is Word's second-level bullet glyph
 _BARE_LETTER = re.compile(r"^[A-Za-np-z]$")
 _SPACE = " \t\r\n\xa0"
-#: a list level's format: ``(kind, ol type, start)``, kind "ul" or "ol", type None for decimal
-ListFormat = tuple[str, str | None, int]
-#: Word offers nine list levels; a source claiming more joins the deepest one built
-MAX_LIST_LEVELS = 9
-_LENGTH = re.compile(r"^(-?(?:\d+(?:\.\d*)?|\.\d+))(pt|px|em|rem|cm|mm|in)?$")
-_TO_PT = {"pt": 1.0, "px": 0.75, "em": 12.0, "rem": 12.0, "cm": 28.35, "mm": 2.835, "in": 72.0}
-#: how far (pt) a continuation may sit left of its item's text and still belong to it (rounding)
-_INDENT_SLACK = 1.0
-
-
-def declarations(style: str) -> dict[str, str]:
-    """An inline ``style`` as {property: value}, names lower-cased, the last one winning."""
-    out: dict[str, str] = {}
-    for part in style.split(";"):
-        name, sep, value = part.partition(":")
-        if sep:
-            out[name.strip().lower()] = value.strip()
-    return out
-
-
-def margin_left(el: HtmlElement) -> float | None:
-    """The ``margin-left`` of an element's inline style in points (``36pt``, ``.5in``, ``48px``),
-    None when it has none or it is not a plain length."""
-    style = el.get("style")
-    if not style or "margin-left" not in style:
-        return None
-    match = _LENGTH.match(declarations(style).get("margin-left", "").replace(" ", "").lower())
-    if match is None:
-        return None
-    return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
-
-
-@dataclass
-class Item:
-    """One list item to place: its depth as the source states it and the list it belongs to.
-
-    A *continuation* (``follows``) is not an item but a block of one: it goes into the deepest
-    open item whose ``indent`` (its text's left margin, pt) is at most its own.
-    """
-
-    level: int
-    kind: str  # "ul" or "ol"
-    key: object  # items of one source list share a key; a new key starts a new list
-    li: HtmlElement
-    start: int | None = None
-    type: str | None = None  # an ``ol`` type: "a", "A", "i", "I" ("1" or None: decimal)
-    indent: float | None = None  # None: not stated
-    follows: bool = False
-    marker: str = ""  # the number or glyph the source wrote, if any
-
-
-@dataclass
-class _Open:
-    level: int
-    kind: str
-    key: object
-    el: HtmlElement
-    indent: float | None = None  # the indent of the list's last item
-    next: int | None = None  # the number the list's next item shows, when known
-    type: str | None = None
-
-
-def build_lists(items: Iterable[Item], max_levels: int = MAX_LIST_LEVELS) -> list[HtmlElement]:
-    """Nest ``items`` into real lists; return the top-level lists in order.
-
-    Levels are relative: a first item at level 5 is a top item, a jump of two levels makes one
-    nested list, and a later item shallower than everything open joins the top list. At most
-    ``max_levels`` lists are ever open (clamped to 1..:data:`MAX_LIST_LEVELS`): a deeper item
-    joins the deepest list. A numbered item whose stated number (``start``) is not the one its
-    list would show starts a sibling list at that number. A continuation closes the lists
-    deeper than the item it joins, so a deeper item after it starts a sub-list below it. One
-    pass; each item costs O(1) amortized.
-    """
-    max_levels = min(max(max_levels, 1), MAX_LIST_LEVELS)
-    tops: list[HtmlElement] = []
-    stack: list[_Open] = []
-    for item in items:
-        if item.follows:
-            if stack:
-                _continue_item(stack, item)
-            else:
-                tops.append(item.li)  # nothing to continue: the block stays where it is
-            continue
-        if stack and item.key != stack[0].key and item.level <= stack[0].level:
-            stack = []  # another list (a deeper one with its own id is a sub-list)
-        popped: _Open | None = None
-        while len(stack) > 1 and stack[-1].level > item.level:
-            popped = stack.pop()
-        if len(stack) == 1 and stack[0].level > item.level:
-            stack[0].level = item.level
-        top = stack[-1] if stack else None
-        if top is not None and top.level == item.level and (top.kind != item.kind or _skips(top, item)):
-            # same depth, other list type or a number the list would not show: a sibling list
-            fresh = _new_list(item)
-            if len(stack) == 1:
-                tops.append(fresh)  # placed by the caller, after the current top list
-            else:
-                top.el.addnext(fresh)
-            stack[-1] = _Open(item.level, item.kind, item.key, fresh, type=item.type)
-        elif top is None:
-            fresh = _new_list(item)
-            tops.append(fresh)
-            stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
-        elif top.level < item.level:
-            if len(stack) >= max_levels:
-                top.level = item.level  # as deep as lists go: the item joins the deepest one
-            elif popped is not None and popped.kind == item.kind and not _skips(popped, item):
-                popped.level = item.level  # rejoin the deeper list we just left
-                stack.append(popped)
-            else:
-                fresh = _new_list(item)
-                parent_li = top.el[-1]
-                parent_li.append(fresh)
-                stack.append(_Open(item.level, item.kind, item.key, fresh, type=item.type))
-        item.li.tail = None
-        stack[-1].el.append(item.li)
-        stack[-1].indent = item.indent
-        counted = stack[-1].next
-        stack[-1].next = item.start + 1 if item.start is not None else counted and counted + 1
-    return tops
-
-
-def _skips(lst: _Open, item: Item) -> bool:
-    """Whether a numbered ``item`` states a number other than the one ``lst`` would give it
-    (Word's hidden items keep their numbers; a restart shows 1 again). The marker is read by
-    the list's type: "i." in a lettered list is its ninth item."""
-    if item.kind != "ol" or item.start is None or lst.next is None or item.start == lst.next:
-        return False
-    number = marker_number(item.marker, lst.type) if item.marker else None
-    return number is None or number[1] != lst.next
-
-
-def _continue_item(stack: list[_Open], block: Item) -> None:
-    """Put a continuation ``block`` in the deepest open item whose indent is at most its own.
-
-    An unstated indent (the block's or an item's) ends the search: the block stays with the
-    deepest item known to be no deeper than it. A block left of every item joins the top one.
-    """
-    at = len(stack) - 1
-    if block.indent is not None:
-        while at > 0:
-            indent = stack[at].indent
-            if indent is None or indent <= block.indent + _INDENT_SLACK:
-                break
-            at -= 1
-    del stack[at + 1 :]
-    block.li.tail = None
-    stack[at].el[-1].append(block.li)
-
-
-def depth_of(el: HtmlElement) -> int:
-    """Element levels from the root down to ``el``, both included: O(depth)."""
-    return 1 + sum(1 for _ in el.iterancestors())
-
-
-def height(el: HtmlElement) -> int:
-    """Element levels in the subtree of ``el``, ``el`` included; iterative (no recursion on
-    the input's depth), O(size)."""
-    depth = best = 0
-    for event, _ in etree.iterwalk(el, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            best = max(best, depth)
-        else:
-            depth -= 1
-    return best
-
-
-def list_levels(room: int) -> int:
-    """How many list levels fit in ``room`` element levels (each level is ``ul`` + ``li``)."""
-    return min(room // 2, MAX_LIST_LEVELS)
-
-
-def _new_list(item: Item) -> HtmlElement:
-    el: HtmlElement = Element(item.kind)
-    if item.kind == "ol" and item.type not in (None, "1"):
-        el.set("type", str(item.type))
-    if item.kind == "ol" and item.start is not None and item.start != 1:
-        el.set("start", str(item.start))
-    return el
-
-
-# -- Word --------------------------------------------------------------------------------
 
 
 def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
@@ -299,40 +128,6 @@ def _next_block(el: HtmlElement) -> HtmlElement | None:
     return nxt
 
 
-def _roman(text: str) -> int | None:
-    values = [_ROMAN.get(ch) for ch in text.lower()]
-    if not values or None in values:
-        return None
-    total = 0
-    for i, value in enumerate(values):
-        assert value is not None
-        nxt = values[i + 1] if i + 1 < len(values) else None
-        total += -value if nxt is not None and nxt > value else value
-    return total
-
-
-def marker_number(marker: str, hint: str | None = None) -> tuple[str, int] | None:
-    """The ``ol`` type and the number a Word marker states: "3." (1, 3), "c)" (a, 3), "IV" (I, 4).
-
-    A single letter that is also a roman numeral is read by the list's type ``hint`` when there
-    is one ("i." after "h." is 9; "v." after "iv." is 5), else as a letter, "i"/"I" aside.
-    """
-    text = marker.strip("()").rstrip(".)")
-    if not text:
-        return None
-    if text.replace(".", "").isdigit():
-        last = [part for part in text.split(".") if part][-1]
-        return "1", int(last)
-    value = _roman(text) if text.isascii() and (text.islower() or text.isupper()) else None
-    if len(text) == 1 and text.isascii() and text.isalpha():
-        roman = hint in ("i", "I") or (hint not in ("a", "A") and text in "iI")
-        if value is None or not roman:
-            return ("a" if text.islower() else "A"), ord(text.lower()) - ord("a") + 1
-    if value is not None:
-        return ("i" if text.islower() else "I"), value
-    return None
-
-
 def _kind_of(par: HtmlElement, marker: str, known: ListFormat | None) -> tuple[str, str | None, int | None]:
     """``(kind, ol type, start)`` of an item: the list definition first, then the marker."""
     number = marker_number(marker, known[1] if known else None) if marker else None
@@ -379,7 +174,9 @@ def rebuild_word_lists(
     (:func:`composer.stages.paste.styles.list_formats`); without one, an item's marker says
     whether it is numbered and how. A paragraph Word marks as part of a list without a marker
     of its own (``MsoListParagraph``) continues the deepest item before it whose text is
-    indented no further than the paragraph (``margin-left``, inline or from a class rule).
+    indented no further than the paragraph (``margin-left``, inline or from a class rule);
+    such paragraphs at the run's end that stand further right than every item's text follow
+    the list instead.
     """
     formats = formats or {}
     _li_paragraphs(body)
@@ -407,14 +204,36 @@ def rebuild_word_lists(
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue
             items.append(_item(par, formats))
+        after = _indented_after(items)
         for top in build_lists(items, levels):
             anchor.addprevious(top)
+        for block in after:
+            anchor.addprevious(block.li)
         built += sum(1 for item in items if not item.follows)
         previous = anchor.getprevious()
         if previous is not None:
             previous.tail = tail
         parent.remove(anchor)
     return built
+
+
+def _indented_after(items: list[Item]) -> list[Item]:
+    """Take the continuations that end ``items`` and stand further right than any item's text:
+    paragraphs after the list, indented, not part of it (nothing follows them in the list)."""
+    indents = [item.indent for item in items if not item.follows and item.indent is not None]
+    if not indents:
+        return []
+    right = max(indents) + INDENT_SLACK
+
+    def further_right(item: Item) -> bool:
+        return item.follows and item.indent is not None and item.indent > right
+
+    cut = len(items)
+    while cut and further_right(items[cut - 1]):
+        cut -= 1
+    after = items[cut:]
+    del items[cut:]
+    return after
 
 
 def _li_paragraphs(body: HtmlElement) -> None:

@@ -295,7 +295,10 @@ def _lower_html(doc: Document) -> str:
 def _suspect_href(lower: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
     character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
-    a character) costs nothing."""
+    a character) costs nothing; nor does ASCII markup with no ``&#`` (most posts), where no
+    value can hold one."""
+    if lower.isascii() and "&#" not in lower:
+        return False
     for value in _HREF_VALUE.findall(lower):  # HREF= too; lower-casing keeps the rest
         if "&#" in value or not (value.isascii() or not has_hidden(value)):
             return True

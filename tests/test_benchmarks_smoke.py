@@ -142,3 +142,13 @@ def test_script_entry_point_shows_help() -> None:
         cwd=ROOT,
     )
     assert "--quick" in done.stdout and "--repeat" in done.stdout
+
+
+@pytest.mark.parametrize("stage", ["links", "sanitize"])
+def test_stage_ab_runs_and_compares_outcomes(stage: str) -> None:
+    """The one-stage A/B (benchmarks/ab_stage.py) loads a stage from a source tree and checks
+    both versions agree; here the tree is the installed one (an A/A run), two posts, one pass."""
+    from benchmarks import ab_stage
+
+    before, after = ab_stage.compare(stage, ROOT / "src", corpus.posts_5kb("html", 2, 0), 1)
+    assert before > 0 and after > 0

@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
 from composer.document import EMBED_IFRAMES, Document
@@ -365,3 +367,28 @@ def test_a_player_host_missing_from_the_allowlist_leaves_a_link() -> None:
     result = run(pipeline(allowlist=Allowlist(iframe_hosts=frozenset({"player.vimeo.com"}))), YOUTUBE)
     assert "<iframe" not in result.html and f'<a href="{YOUTUBE}"' in result.html
     assert embedded(result) == []
+
+
+# -- the prefilter: a URL alone on its line is never missed --------------------------------------
+
+
+_PIECES = ["https://a.example/x", "www.b.example", "http://c.example", " ", "\t", "\n", "\r", "<p>", "</b>"]
+_PIECES += ['<a href="', '">', "=", "- ", "> ", "1. ", "2)", "x", "(", "\xa0"]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_prefilter_finds_every_url_a_lead_may_start(text: str) -> None:
+    """``_may_embed`` skips a URL start whose previous character no lead can end with; that
+    must never change its answer from looking back at every start (the look-back is the rule)."""
+    from composer._html.facts import Scan
+    from composer.stages import embed
+
+    doc = Document(text, "html", Policy())
+    facts = Scan(text)
+    looked_back = any(
+        ((line := max(text.rfind(c, max(at - embed._LEAD_AT_MOST, 0), at) for c in "\n><") + 1) or at <= 40)
+        and embed._LEAD.fullmatch(text, line, at) is not None
+        for at in facts.url_starts
+    )
+    assert embed._may_embed(doc) is looked_back

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from composer import Pipeline, Policy, Result, Submission
+from composer import Clipboard, Pipeline, Policy, Result, Submission
 from composer._html.urls import INVISIBLE, has_hidden, scheme_at
 from composer.stages.sanitize import url_scheme
 from fixture_files import FIXTURES, read_cases
@@ -58,3 +58,44 @@ def test_every_reader_skips_every_invisible_character(char: str, scheme: str, at
     assert scheme_at(value) == scheme
     assert url_scheme(value, raw=False) == scheme
     assert has_hidden(value)
+
+
+def _named_references() -> list[tuple[str, str]]:
+    """(name, character) for every named character reference that spells one invisible character."""
+    from html.entities import html5
+
+    return sorted(
+        (name.rstrip(";"), char)
+        for name, char in html5.items()
+        if name.endswith(";") and len(char) == 1 and char in ALL_INVISIBLE
+    )
+
+
+NAMED = _named_references()
+
+
+def test_named_references_to_invisible_characters_exist() -> None:
+    names = {name for name, _ in NAMED}
+    assert {"zwj", "zwnj", "lrm", "rlm", "NoBreak", "ZeroWidthSpace"} <= names
+
+
+@given(st.sampled_from(NAMED), st.sampled_from(["https://exa{}mple.com/", "https://example.com/a{}b"]))
+def test_a_link_spelling_an_invisible_character_by_name_is_refused(named: tuple[str, str], url: str) -> None:
+    """design point 3: a URL holding an invisible character is no link, however the character
+    is written; by name (``&zwj;``) as by number (``&#x200d;``), and the loss is reported."""
+    name, char = named
+    by_name = PIPE.run(Submission(f'<p><a href="{url.format("&" + name + ";")}">x</a></p>'))
+    by_number = PIPE.run(Submission(f'<p><a href="{url.format(f"&#x{ord(char):x};")}">x</a></p>'))
+    assert by_name.html == by_number.html == "<p>x</p>"
+    assert [n.params for n in by_name.notices] == [n.params for n in by_number.notices]
+    # the rich paste of the same HTML, and markdown (whose parser decodes both the same way)
+    pasted = [
+        PIPE.paste(Clipboard(html=f'<a href="{url.format(ref)}">x</a>'))
+        for ref in (f"&{name};", f"&#x{ord(char):x};")
+    ]
+    assert pasted[0].html == pasted[1].html and "href" not in pasted[0].html
+    marked = [
+        PIPE.run(Submission(f"[x]({url.format(ref)})", "markdown"))
+        for ref in (f"&{name};", f"&#x{ord(char):x};")
+    ]
+    assert marked[0].html == marked[1].html

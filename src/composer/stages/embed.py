@@ -51,6 +51,8 @@ from composer.policy import Policy
 #: what may stand between a line start (or a tag) and a URL that is alone on its line
 _LEAD_AT_MOST = 40
 _LEAD = re.compile(r"[ \t]*(?:(?:[-*+>]|\d{1,9}[.)])[ \t]+)*")
+#: what may stand just before such a URL: the end of a lead, a line start or a tag's edge
+_BEFORE_LEAD = frozenset(" \t\n<>")
 
 
 def _may_embed(doc: Document) -> bool:
@@ -59,6 +61,8 @@ def _may_embed(doc: Document) -> bool:
     facts = doc.scan
     source = facts.text
     for at in facts.url_starts:
+        if at and source[at - 1] not in _BEFORE_LEAD:
+            continue  # in an attribute value or a word: no lead ends there (most starts: href=")
         low = max(at - _LEAD_AT_MOST, 0)  # bounded: a long line must not make each look-back O(n)
         line = max(source.rfind("\n", low, at), source.rfind(">", low, at), source.rfind("<", low, at)) + 1
         if (line or not low) and _LEAD.fullmatch(source, line, at):

@@ -165,6 +165,8 @@ def _bare_url_in_text(doc: Document) -> bool:
 _TOKEN_END = re.compile(r"[\s<>`]")
 _ANCHOR_TAG = re.compile(r"<(/?)a(?=[\s/>])")
 _HREF_VALUE = re.compile(r"""href\s*=\s*["']?([^"'>\s]*)""")  # on lower-cased markup
+#: a character reference other than ``&amp;`` (on lower-cased markup: names are matched loosely)
+_REFERENCE = re.compile(r"&(?!amp;)[a-z#]")
 
 
 @lru_cache(maxsize=64)
@@ -294,10 +296,14 @@ def _lower_html(doc: Document) -> str:
 
 def _suspect_href(lower: str) -> bool:
     """Whether an href value may hold a control or invisible format character, raw or as a
-    character reference. Each value is looked at alone, so prose with emoji (whose ZWJ is such
-    a character) costs nothing."""
+    character reference, by number or by name (``&zwj;``, ``&ApplyFunction;``: the tree then
+    decodes and judges it). Each value is looked at alone, so prose with emoji (whose ZWJ is
+    such a character) costs nothing; nor does ASCII markup with no ``&`` but ``&amp;`` (most
+    posts), where no value can hold one."""
+    if lower.isascii() and ("&" not in lower or _REFERENCE.search(lower) is None):
+        return False
     for value in _HREF_VALUE.findall(lower):  # HREF= too; lower-casing keeps the rest
-        if "&#" in value or not (value.isascii() or not has_hidden(value)):
+        if ("&" in value and _REFERENCE.search(value)) or not (value.isascii() or not has_hidden(value)):
             return True
     return False
 

@@ -19,7 +19,7 @@ from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.stages.sanitize.backends import URL_ATTRIBUTES, url_scheme
 
-__all__ = ["MISSED_TAGS", "UNSEEN_ELEMENTS", "report_removed", "unchanged"]
+__all__ = ["MISSED_TAGS", "UNSEEN_ELEMENTS", "Scanner", "removal_scanner", "report_removed", "unchanged"]
 
 #: unwrapped tags whose loss a reader would notice: media, embedded objects, frames and form
 #: controls (``form``, ``fieldset`` and ``legend`` the parse stage renames and counts itself).
@@ -36,7 +36,7 @@ UNSEEN_ELEMENTS = frozenset({"style"})
 
 
 @dataclass(frozen=True)
-class _Scanner:
+class Scanner:
     """The regexes that find, in lower-cased HTML, what a reader would miss if it went.
 
     Each starts with a literal (``<``, ``on``, ``=``), so the regex engine skips ahead in C,
@@ -74,7 +74,7 @@ _SPACED = re.compile(r"=(?<=\s=)")
 
 
 @lru_cache(maxsize=16)
-def _scanner(names: frozenset[str], schemes: frozenset[str]) -> _Scanner:
+def _scanner(names: frozenset[str], schemes: frozenset[str]) -> Scanner:
     """The scanner for an allowlist; cached by value, so policies with equal lists share it."""
     alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
     plain = "|".join(sorted(re.escape(scheme) for scheme in schemes)) or "(?!)"
@@ -82,7 +82,7 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> _Scanner:
     # one fixed-width look-behind per name keeps "=" the literal the engine skips to
     named = "|".join(rf"(?<=[\s\"'/]{name}=)" for name in sorted(URL_ATTRIBUTES))
     value = rf"\s*+(?:\"{allowed}([^\"]*)\"|'{allowed}([^']*)'|(?![\"']){allowed}([^\s>]+))"
-    return _Scanner(
+    return Scanner(
         names=names,
         tags=re.compile(rf"<({alternatives})(?=[\s/>])"),
         bare=re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>"),
@@ -92,11 +92,11 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> _Scanner:
     )
 
 
-def _missed(lower: str, scanner: _Scanner, starts: frozenset[str] | None) -> Counter[tuple[str, str]]:
+def _missed(lower: str, scanner: Scanner, starts: frozenset[str] | None) -> Counter[tuple[str, str]]:
     """What ``scanner`` finds in lower-cased HTML, by (kind, name).
 
     ``starts``: the start-tag names in ``lower`` when the caller has them (the document's
-    shared scan); a post holding none of :attr:`_Scanner.names` is not searched for them.
+    shared scan); a post holding none of :attr:`Scanner.names` is not searched for them.
     """
     found: Counter[tuple[str, str]] = Counter()
     if starts is None or not starts.isdisjoint(scanner.names):
@@ -115,7 +115,7 @@ def _missed(lower: str, scanner: _Scanner, starts: frozenset[str] | None) -> Cou
     return found
 
 
-def _spaced(lower: str, scanner: _Scanner, found: Counter[tuple[str, str]]) -> None:
+def _spaced(lower: str, scanner: Scanner, found: Counter[tuple[str, str]]) -> None:
     """Attributes written ``name = value``, which the ``=``-anchored patterns cannot see."""
     for match in _SPACED.finditer(lower):
         at = match.start()
@@ -140,7 +140,16 @@ def unchanged(source: str, out: str, rel: str) -> bool:
     return out == source
 
 
-def report_removed(doc: Document, source: str, out: str, allow: Allowlist) -> None:
+def removal_scanner(allow: Allowlist) -> Scanner:
+    """The scans for what ``allow`` removes that a reader would miss (the sanitize stage
+    builds it once, when it is bound to a policy)."""
+    tags = (allow.clean_content_tags - UNSEEN_ELEMENTS) | (MISSED_TAGS - allow.tags)
+    return _scanner(frozenset(tags), allow.url_schemes)
+
+
+def report_removed(
+    doc: Document, source: str, out: str, allow: Allowlist, scanner: Scanner | None = None
+) -> None:
     """Count what the sanitizer took out that a reader would miss (design point 10).
 
     Elements removed with their content, unwrapped media, frames and form controls
@@ -149,10 +158,11 @@ def report_removed(doc: Document, source: str, out: str, allow: Allowlist) -> No
     Presentational attributes (``class``, ``style``, ``id``, ``data-*``, ...), wrappers whose
     text stays (``span``, ``font``, ``div``, ``cite``, unknown tags) and comments are an
     editor's markup, not the person's content, and are not counted. In most posts the scans of
-    ``source`` find nothing, and then ``out`` is not scanned at all.
+    ``source`` find nothing, and then ``out`` is not scanned at all. ``scanner``:
+    :func:`removal_scanner` of ``allow``, when the caller built it already.
     """
-    tags = (allow.clean_content_tags - UNSEEN_ELEMENTS) | (MISSED_TAGS - allow.tags)
-    scanner = _scanner(frozenset(tags), allow.url_schemes)
+    if scanner is None:
+        scanner = removal_scanner(allow)
     # the lower-cased source the stages' prefilters made, when no stage has changed the post
     # the start tags the person wrote (the shared scan of the source) decide whether the tag
     # pattern runs: stages add only markup they answer for (the embed stage's players)

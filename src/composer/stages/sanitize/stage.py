@@ -25,9 +25,18 @@ from composer._html.urls import is_own_link
 from composer.document import EMBED_IFRAMES, Document
 from composer.policy import Policy
 from composer.stages.sanitize.backends import Backend, BleachBackend, build_backend
-from composer.stages.sanitize.removed import UNSEEN_ELEMENTS, report_removed, unchanged
+from composer.stages.sanitize.removed import (
+    UNSEEN_ELEMENTS,
+    Scanner,
+    removal_scanner,
+    report_removed,
+    unchanged,
+)
 
 __all__ = ["Sanitize"]
+
+#: what :meth:`Sanitize.bind` prepares: the policy, its backend and its removal scans
+_Bound = tuple[Policy, Backend, Scanner]
 
 _PRE_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
 _SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -79,8 +88,8 @@ class Sanitize:
     """None: the policy's ``sanitizer``."""
     name: str = "sanitize"
     sanitizes: bool = True
-    #: the policy this copy was bound to and its backend (see :meth:`bind`)
-    _bound: tuple[Policy, Backend] | None = field(default=None, init=False, repr=False, compare=False)
+    #: the policy this copy was bound to, its backend and its removal scans (see :meth:`bind`)
+    _bound: _Bound | None = field(default=None, init=False, repr=False, compare=False)
 
     def check(self, policy: Policy) -> None:
         """Raise :class:`~composer.ConfigError` when the backend refuses ``policy``'s
@@ -93,14 +102,18 @@ class Sanitize:
         if self._bound is not None and self._bound[0] is policy:
             return self  # a pipeline derived from this one with the same policy: nothing to build
         bound = replace(self)
-        object.__setattr__(bound, "_bound", (policy, build_backend(policy, self.backend or policy.sanitizer)))
+        object.__setattr__(bound, "_bound", self._prepared(policy))
         return bound
 
-    def _backend(self, policy: Policy) -> Backend:
+    def _prepared(self, policy: Policy) -> _Bound:
+        backend = build_backend(policy, self.backend or policy.sanitizer)
+        return policy, backend, removal_scanner(policy.allowlist)
+
+    def _prepared_for(self, policy: Policy) -> _Bound:
         bound = self._bound
         if bound is not None and bound[0] is policy:
-            return bound[1]
-        return build_backend(policy, self.backend or policy.sanitizer)  # called outside a Pipeline
+            return bound
+        return self._prepared(policy)  # called outside a Pipeline
 
     @staticmethod
     def _clean(doc: Document, backend: Backend, source: str) -> str:
@@ -115,7 +128,7 @@ class Sanitize:
 
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
-        backend = self._backend(policy)
+        _, backend, scanner = self._prepared_for(policy)
         if _players(doc):
             _drop_user_iframes(doc)
         if isinstance(backend, BleachBackend):
@@ -123,7 +136,7 @@ class Sanitize:
         source = doc.html
         out = self._clean(doc, backend, source)
         if "<" in source and not unchanged(source, out, policy.link_rel):
-            report_removed(doc, source, out, policy.allowlist)
+            report_removed(doc, source, out, policy.allowlist, scanner)
         if may_have_empty(out):
             # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
             # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again

@@ -2,7 +2,8 @@
 
 Run it: ``pip install 'forum-composer[web]' fastapi``, then
 ``uvicorn examples.integration.fastapi_app:app`` (or ``python examples/integration/fastapi_app.py``):
-the editor's JSON API answers under http://127.0.0.1:8000/composer/api/. The same mounting
+the editor's JSON API answers under http://127.0.0.1:8000/composer/api/ and the demo editor at
+http://127.0.0.1:8000/composer/. The same mounting
 works in a plain Starlette app: ``Mount("/composer", app=create_app(...))`` in its routes.
 """
 

@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass
 
 from lxml import etree
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
-from composer.stages.paste.css import declarations
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.indent import is_indented, keep_indentation
+from composer.stages.paste.marks import STYLE_TAGS, semantics, unwrap_normal_wrappers
 from composer.stages.paste.numbering import check_numbering
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
 from composer.stages.paste.word import drop_list_markers, rebuild_word_lists
@@ -36,7 +36,6 @@ from composer.stages.paste.word import drop_list_markers, rebuild_word_lists
 _TAG_NAMES = frozenset({"font", "span", "strike", "xml"})
 
 _SPACE = " \t\r\n\xa0"
-_NONE: frozenset[str] = frozenset()
 #: clipboard-document elements with no visible text: they go whole, uncounted
 _JUNK = frozenset({"meta", "link", "style", "title", "xml", "colgroup", "col", "base", "head"})
 _JUNK_PASTE = frozenset({"script", "template"})
@@ -50,18 +49,6 @@ _LEAVE_NAMES = (
     "html head body"
 )
 _LEAVE = frozenset(_LEAVE_NAMES.split())
-_STYLE_TAGS = ("strong", "em", "u", "s", "sup", "sub")
-_TAG_MEANS = {
-    "b": "strong", "strong": "strong", "i": "em", "em": "em", "cite": "em", "var": "em",
-    "u": "u", "ins": "u", "s": "s", "strike": "s", "del": "s", "sup": "sup", "sub": "sub",
-    # bold already: a font-weight on these says nothing new
-    "h1": "strong", "h2": "strong", "h3": "strong", "h4": "strong", "h5": "strong", "h6": "strong",
-    "th": "strong",
-}  # fmt: skip
-#: elements that hold no text of their own (their children carry it)
-_NO_INLINE = frozenset(
-    {"table", "thead", "tbody", "tfoot", "tr", "ul", "ol", "dl", "select", "colgroup", "br", "hr", "img"}
-)
 #: attributes that only carry presentation or clipboard bookkeeping
 _PRESENTATION_NAMES = (
     "style class id lang xml:lang dir align valign bgcolor background border cellpadding cellspacing "
@@ -126,8 +113,8 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     inline_code(body)
     if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
         fix_list_nesting(body, doc.policy.max_depth)
-    _unwrap_normal_wrappers(body)
-    _semantics(body, frozenset(), frozenset(), in_link=False)
+    unwrap_normal_wrappers(body)
+    semantics(body)
     _tidy(doc, body, paste)
     check_numbering(body)  # the source's values, and those read from Word's markers
 
@@ -168,174 +155,6 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
     splice(unwrap, drop)
 
 
-# -- styles to meaning ----------------------------------------------------------------------
-
-
-def _weight(value: str) -> bool | None:
-    value = value.lower()
-    if value in ("bold", "bolder"):
-        return True
-    if value in ("normal", "lighter"):
-        return False
-    if value.isdigit():
-        return int(value) >= 600
-    return None
-
-
-def _style_flags(style: str) -> tuple[set[str], set[str]]:
-    """What an inline style turns on and off, as semantic tag names (bold: weight 600-900)."""
-    on: set[str] = set()
-    off: set[str] = set()
-    props = declarations(style)
-    for token in props.get("font", "").lower().split():
-        if token in ("bold", "bolder") or (token.isdigit() and int(token) >= 600):
-            on.add("strong")
-        elif token in ("italic", "oblique"):
-            on.add("em")
-    bold = _weight(props.get("font-weight", ""))
-    if bold is not None:
-        (on if bold else off).add("strong")
-    italic = props.get("font-style", "").lower()
-    if italic in ("italic", "oblique") or italic.startswith("oblique"):
-        on.add("em")
-    elif italic == "normal":
-        off.add("em")
-    decoration = (props.get("text-decoration-line") or props.get("text-decoration") or "").lower()
-    if "underline" in decoration:
-        on.add("u")
-    if "line-through" in decoration:
-        on.add("s")
-    if decoration == "none":
-        off.update(("u", "s"))
-    align = props.get("vertical-align", "").lower()
-    if align in ("super", "sub"):
-        on.add("sup" if align == "super" else "sub")
-    return on, off
-
-
-def _unwrap_normal_wrappers(body: HtmlElement) -> None:
-    """``<b style="font-weight:normal">`` (Google Docs' wrapper) is not bold; same for ``<i>``."""
-    unwrap = []
-    for el in body.iter("b", "strong", "i", "em"):
-        style = el.get("style")
-        if not style:
-            continue
-        props = declarations(style)
-        if el.tag in ("b", "strong"):
-            normal = _weight(props.get("font-weight", "")) is False
-        else:
-            normal = props.get("font-style", "").lower() == "normal"
-        if normal:
-            unwrap.append(el)
-    splice(unwrap)
-
-
-def _contains_link(el: HtmlElement) -> bool:
-    return next(el.iter("a"), None) is not None
-
-
-def _semantics(root: HtmlElement, want: frozenset[str], have: frozenset[str], *, in_link: bool) -> None:
-    """Wrap text whose effective style says bold/italic/... in the tag that says it.
-
-    Iterative (a work stack in document order), so the tree's depth costs no call stack.
-    """
-    offs = _turned_off(root)
-    work = [(root, want, have, in_link)]
-    while work:
-        el, want, have, in_link = work.pop()
-        tag = el.tag
-        style = el.get("style")
-        if style:
-            on, off = _style_flags(style)
-            if "u" in on and (in_link or tag == "a" or _contains_link(el)):
-                on.discard("u")  # the underline of a link is not emphasis
-            want = (want - off) | on
-        meaning = _TAG_MEANS.get(tag)
-        if meaning:
-            have = have | {meaning}
-        in_link = in_link or tag == "a"
-        missing = [name for name in _STYLE_TAGS if name in want and name not in have]
-        children = [child for child in el if isinstance(child.tag, str)]
-        wrapped: set[HtmlElement] = set()
-        if missing and tag not in _NO_INLINE:
-            wrapped = _wrap_runs(el, missing, offs)
-        with_missing = have | set(missing)
-        work.extend(
-            (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
-        )
-
-
-def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozenset[str]]) -> set[HtmlElement]:
-    """Put each run of inline content of ``el`` into nested ``tags``; return the wrapped children."""
-    lead = el.text
-    children = list(el)
-    el.text = None
-    for child in children:
-        el.remove(child)
-    wrapped: set[HtmlElement] = set()
-    inner: HtmlElement | None = None
-
-    def open_run() -> HtmlElement:
-        outer = current = Element(tags[0])
-        for name in tags[1:]:
-            nested = Element(name)
-            current.append(nested)
-            current = nested
-        el.append(outer)
-        return current
-
-    def add_text(text: str | None) -> None:
-        nonlocal inner
-        if not text:
-            return
-        if inner is None:
-            if not text.strip(_SPACE):
-                _append_text(el, text)
-                return
-            inner = open_run()
-        _append_text(inner, text)
-
-    add_text(lead)
-    for child in children:
-        tail = child.tail
-        child.tail = None
-        if isinstance(child.tag, str) and (
-            child.tag in BLOCK_TAGS
-            or child.tag in ("td", "th")
-            or not offs.get(child, _NONE).isdisjoint(tags)
-        ):
-            inner = None  # a block, or a run that says "not bold": outside the wrapper
-            el.append(child)
-        else:
-            if inner is None:
-                inner = open_run()
-            inner.append(child)
-            wrapped.add(child)
-        add_text(tail)
-    return wrapped
-
-
-def _turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
-    """For each element that holds one, the style tags it or an element inside it turns off
-    (``font-weight:400`` in a bold paragraph: inner styles win). One post-order pass."""
-    out: dict[HtmlElement, frozenset[str]] = {}
-    for _, el in etree.iterwalk(root, events=("end",)):
-        style = el.get("style") if isinstance(el.tag, str) else None
-        found = set(_style_flags(style)[1]) if style else set()
-        for child in el:
-            found.update(out.get(child, _NONE))
-        if found:
-            out[el] = frozenset(found)
-    return out
-
-
-def _append_text(el: HtmlElement, text: str) -> None:
-    if len(el):
-        el[-1].tail = (el[-1].tail or "") + text
-    else:
-        el.text = (el.text or "") + text
-
-
 # -- tidying --------------------------------------------------------------------------------
 
 
@@ -371,7 +190,7 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
     # a run split by colour or font; only leaves, so no subtree moves twice (linear)
-    join_adjacent([el for el in body.iter(*_STYLE_TAGS, "b", "i") if last_child(el) is None])
+    join_adjacent([el for el in body.iter(*STYLE_TAGS, "b", "i") if last_child(el) is None])
     if paste:
         _drop_empty_blocks(body)
         _unwrap_bare_divs(body)

@@ -160,7 +160,7 @@ MARKUP_FAMILIES: dict[str, Callable[[], str]] = {
     "word-list-items": lambda: "".join(_word_item(i) for i in range(min(ELEMENTS // 2, MARKUP // 90))),
     "links": lambda: elements('<a href="https://example.com/x">x</a>', 1),
     "images": lambda: elements('<img src="https://example.com/i.png">', 1),
-    # what content_removed scans for (stages/sanitize.py): every one of them found and counted
+    # what content_removed scans for (stages/sanitize/removed.py): every one of them found and counted
     "script-links-spaced": lambda: elements("<a href = javascript:x>y</a>", 1),
     "event-handlers": lambda: elements("<b onclick=x>y</b>", 1),
     "bare-attributes": lambda: "<b " + "a " * (MARKUP // 2 - 4) + ">",

@@ -151,12 +151,16 @@ def _bare_url_in_text(doc: Document) -> bool:
     # in the post, there are no events to read
     anchors = _ANCHOR_TAG.finditer(lower) if "a" in facts.start_tags else ()
     events = [(m.start(), m.group(1) == "/") for m in anchors]
-    depth = seen = 0
+    # in a link when the last anchor tag before the URL opens one: an <a> inside an open <a>
+    # closes it in HTML5 (outside a table cell), so nesting is not counted here; where that
+    # reading is unsure, the splice hands the post to the tree
+    in_link = False
+    seen = 0
     for at in starts:
         while seen < len(events) and events[seen][0] < at:
-            depth = max(depth + (-1 if events[seen][1] else 1), 0)
+            in_link = not events[seen][1]
             seen += 1
-        if not depth and _in_text_at(source, at):
+        if not in_link and _in_text_at(source, at):
             return True
     return False
 
@@ -197,6 +201,7 @@ def _splice(doc: Document) -> str | None:
             return None  # swallowed by a tag with no ">": parsers differ, the tree decides
     markup = _Markup(source, lower) if _needs_walk(source, lower) else None
     depth: dict[str, int] = {}
+    in_link = False  # the last anchor tag opens one (see _bare_url_in_text)
     seen = 0
     out: list[str] = []
     done = consumed = 0
@@ -204,12 +209,15 @@ def _splice(doc: Document) -> str | None:
         while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
             _, name, closing = events[seen]
             depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
+            in_link = not closing if name == "a" else in_link
             seen += 1
         if at < consumed or _glued(source, at):
             continue
         context = _context(source, at)
-        if context == "tag" or depth.get("a") or (markup is not None and not markup.in_text(at)):
+        if context == "tag" or in_link or (markup is not None and not markup.in_text(at)):
             continue  # an attribute value, or link text: never linked (again)
+        if depth.get("a"):
+            return None  # after nested anchors: HTML5 closed the outer one, unless a cell was between
         if context != "text":
             return None  # after a stray "<", or too far from any tag to tell: the tree knows
         if any(depth.values()):

@@ -79,12 +79,13 @@ def main() -> None:
         reset(path)
         summary = rebake(path, engine=engine, workers=workers, batch_size=args.batch_size, progress=False)  # type: ignore[arg-type]
         rows.append(Row(label, summary))
-        print(f"{label:18} {summary.line():48} {rows[-1].rate:8.0f} posts/s", flush=True)
+        load = os.getloadavg()[1]  # the 5-minute average, over most of the run
+        print(f"{label:18} {summary.line():48} {rows[-1].rate:8.0f} posts/s  (load {load:.1f})", flush=True)
         assert rebake(path, workers=1, dry_run=True).stale == len(summary.failed)
     one = rows[0].rate
     for row in rows[1:]:
         print(f"{row.label}: speed-up {row.rate / one:.2f}x, scaling efficiency {row.rate / (2 * one):.0%}")
-    print(f"CPUs: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
+    print(f"CPUs: {os.cpu_count()}; load: the machine's 5-minute load average at the end of each run")
 
 
 if __name__ == "__main__":

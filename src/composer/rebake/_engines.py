@@ -56,7 +56,7 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # any free port: never 8787, which may be taken
             host="127.0.0.1",
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]

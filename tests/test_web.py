@@ -262,6 +262,33 @@ def test_a_draft_owner_may_be_an_int_id() -> None:
     assert store.load("2:42:t") is not None
 
 
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("k" * 256, "draft key has 256 characters; the limit is 247 for this person's drafts"),
+        ("a%00b", "draft key 'a\\x00b' has control"),
+    ],
+)
+def test_with_a_draft_owner_a_refused_key_is_named_as_the_client_wrote_it(key: str, message: str) -> None:
+    app = create_app(Pipeline(policy=OFFLINE), draft_owner=lambda request: "ann:42")
+    with TestClient(app) as client:
+        for method in ("PUT", "GET", "DELETE"):
+            response = client.request(method, f"/api/drafts/{key}", json={"body": "x", "format": "text"})
+            assert response.status_code == 400, response.text
+            (problem,) = response.json()["problems"]
+            assert problem["code"] == "bad_input"
+            assert problem["message"].startswith(message), problem["message"]
+            assert "ann:42" not in problem["message"], "the owner's id is not echoed"
+
+
+def test_a_draft_owner_giving_an_unprintable_id_is_a_server_error() -> None:
+    app = create_app(Pipeline(policy=OFFLINE), draft_owner=lambda request: "ann\x00")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/drafts/t")
+    assert response.status_code == 500
+    assert response.json()["problems"][0]["code"] == "internal_error"
+
+
 KEYS = st.text(
     st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"),
     min_size=1,

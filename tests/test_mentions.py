@@ -4,6 +4,7 @@ code, pre, links or e-mail addresses; every output passes the XSS checks)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 from lxml.html import fragment_fromstring
 
 from composer import Clipboard, ConfigError, Document, Format, Pipeline, Policy, Submission
-from composer.stages import Hashtags, Mentions
+from composer.stages import Embeds, Hashtags, Mentions
 from composer.stages.mentions import MAX_NAME, mention_pattern
 from fixture_files import FIXTURES, read_cases
 from safety import dangers
@@ -230,6 +231,31 @@ def test_names_the_lookup_was_not_asked_about_are_ignored() -> None:
 def test_lookup_must_be_callable() -> None:
     with pytest.raises(ConfigError, match=r"Mentions\.lookup must be a callable"):
         Mentions(lookup={"alice": "/u/alice"})  # type: ignore[arg-type]
+
+
+async def _find_async(names: Sequence[str]) -> Mapping[str, str]:
+    return {}
+
+
+class _AsyncDirectory:
+    async def __call__(self, names: Sequence[str]) -> Mapping[str, str]:
+        return {}
+
+
+@pytest.mark.parametrize("lookup", [_find_async, _AsyncDirectory(), functools.partial(_find_async)])
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda f: Mentions(lookup=f), "Mentions.lookup"),
+        (lambda f: Hashtags(lookup=f), "Hashtags.lookup"),
+        (lambda f: Embeds(own_cards=f), "Embeds.own_cards"),
+    ],
+)
+def test_an_async_callback_is_refused_when_built(lookup: Any, build: Any, field: str) -> None:
+    """Called in a run it would give a coroutine never awaited, and every run would fail
+    silently (logged as lookup_failed); the forum learns it at construction instead."""
+    with pytest.raises(ConfigError, match=re.escape(f"{field} must be a plain function, not the async")):
+        build(lookup)
 
 
 # -- properties -----------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from functools import cache
 
 from lxml.html import Element, HtmlElement
 
+from composer import _checks
 from composer._html.tree import BLOCK_TAGS
 from composer._html.urls import is_own_link
 from composer.allowlist import Allowlist
@@ -211,8 +212,9 @@ class Embeds:
     """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`), and
     links to the forum's own topics as quote cards through ``own_cards`` (default: none).
 
-    Raises :class:`~composer.ConfigError` when ``own_cards`` is not callable, and, when the
-    Pipeline is built, when it is set but ``Policy.own_hosts`` is empty (no link could use it).
+    Raises :class:`~composer.ConfigError` when ``own_cards`` is not callable or is an
+    ``async def`` function, and, when the Pipeline is built, when it is set but
+    ``Policy.own_hosts`` is empty (no link could use it).
     """
 
     resolver: Resolver = field(default_factory=default_resolver)
@@ -230,6 +232,7 @@ class Embeds:
                 f"Embeds.own_cards must be a callable urls -> {{url: Card}} or None, got "
                 f"{type(self.own_cards).__name__}; write Embeds(own_cards=find_topics)"
             )
+        _checks.not_async(self.own_cards, "Embeds.own_cards", ConfigError)
 
     @property
     def allows(self) -> Allowlist | None:

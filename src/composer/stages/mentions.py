@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from composer import _checks
 from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.errors import ConfigError
@@ -98,6 +99,7 @@ def _check(stage: str, lookup: object, what: str) -> None:
             f"{stage}.lookup must be a callable {what}, got {type(lookup).__name__} "
             f"{lookup!r:.60}; write {stage}(lookup=find_them)"
         )
+    _checks.not_async(lookup, f"{stage}.lookup", ConfigError)
 
 
 #: where a word may start: the sigil, not after a letter or digit, then a letter or digit
@@ -125,7 +127,7 @@ class Mentions:
     called at most once per run, with every distinct candidate name of the post (none: no
     call), returning ``{name: profile_url}`` for the people it knows. It does the I/O (one
     database query); the stage does none. Raises :class:`~composer.ConfigError` when
-    ``lookup`` is not callable.
+    ``lookup`` is not callable or is an ``async def`` function.
     """
 
     lookup: Lookup

@@ -13,6 +13,9 @@ Links to the forum's own hosts (``Policy.own_hosts``) become quote cards when th
 it is called once per post with every such URL, in both modes, and those URLs never reach the
 resolver; a URL it gives no card stays a link.
 
+What the stage builds carries ``composer-*`` classes, and those are its alone: HTML that
+claims one (a forged quote card) loses the class first (:mod:`composer.embeds.claimed`).
+
 The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
 URL is resolved at once on the stage's own bounded thread pool (made once, not per run), and
 the stage waits at most ``Policy.embed_deadline`` for all of them together; a URL not
@@ -42,6 +45,7 @@ from composer.allowlist import Allowlist
 from composer.document import EMBED_IFRAMES, LOOKUP_FAILED, Document
 from composer.embeds.cards import ALLOWS as CARD_ALLOWS
 from composer.embeds.cards import Card, OwnCards, ask, quote
+from composer.embeds.claimed import may_claim, unclaim
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
 from composer.errors import ConfigError
@@ -248,6 +252,8 @@ class Embeds:
             )
 
     def __call__(self, doc: Document) -> None:
+        if doc.format == "html" and may_claim(doc.content):
+            unclaim(doc.tree)  # composer-* classes are this stage's alone (embeds/claimed.py)
         policy = doc.policy
         if policy.max_embeds == 0 or doc.plain or not _may_embed(doc):
             return

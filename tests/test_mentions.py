@@ -26,6 +26,9 @@ from fixture_files import FIXTURES, read_cases
 from safety import dangers
 
 PEOPLE = ("alice", "bob", "bobby", "zoë", "नमस्ते", "日本", "o.brien", "ann-marie", "_under", "42")
+#: people whose profile URL is by id: names with a joiner (ZWNJ, ZWJ), and a name one of them
+#: starts with (a URL holds no joiner)
+BY_ID = {"می": "/u/1000", "می\u200cخواهم": "/u/1001", "ශ්\u200dරී": "/u/1002"}
 
 
 def directory(names: Sequence[str]) -> Mapping[str, str]:
@@ -35,6 +38,8 @@ def directory(names: Sequence[str]) -> Mapping[str, str]:
         key = unicodedata.normalize("NFC", name).casefold()
         if key in PEOPLE:
             found[name] = "https://forum.example/u/bob" if key == "bob" else f"/u/{key}"
+        elif key in BY_ID:
+            found[name] = BY_ID[key]
     return found
 
 

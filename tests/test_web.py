@@ -150,6 +150,18 @@ def test_a_pasted_non_image_file_is_not_an_image(client: TestClient) -> None:
     assert "image_paste_rejected" not in [n["code"] for n in data.json()["notices"]]
 
 
+def test_a_paste_describes_at_most_max_files_files(client: TestClient) -> None:
+    from composer.web._requests import MAX_FILES
+
+    file = {"type": "image/png"}
+    assert client.post("/api/paste", json={"files": [file] * MAX_FILES}).status_code == 200
+    response = client.post("/api/paste", json={"files": [file] * (MAX_FILES + 1)})
+    assert response.status_code == 400
+    (problem,) = response.json()["problems"]
+    assert (problem["code"], problem["params"]["field"]) == ("bad_field", "files")
+    assert f"at most {MAX_FILES} files" in problem["message"]
+
+
 def test_a_pasted_file_typed_with_a_lone_surrogate_is_answered(client: TestClient, pipe: Pipeline) -> None:
     raw = b'{"files": [{"type": "\\ud800", "name": "\\udc80.png"}]}'
     response = client.post("/api/paste", content=raw)

@@ -187,3 +187,13 @@ def test_offline_and_sanitizer_after_the_subcommand(
         assert capsys.readouterr().out.strip() == "<b>hi</b>"
     assert main(["stages", "--offline"]) == 0
     assert capsys.readouterr().out.split()[-1] == "sanitize"
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "80a", "65536"])
+def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["serve", "--port", port])
+    assert exc.value.code == 2
+    assert "from 0 to 65535" in capsys.readouterr().err

@@ -4,6 +4,7 @@ code, pre, links or e-mail addresses; every output passes the XSS checks)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
@@ -19,12 +20,15 @@ from hypothesis import strategies as st
 from lxml.html import fragment_fromstring
 
 from composer import Clipboard, ConfigError, Document, Format, Pipeline, Policy, Submission
-from composer.stages import Hashtags, Mentions
+from composer.stages import Embeds, Hashtags, Mentions
 from composer.stages.mentions import MAX_NAME, mention_pattern
 from fixture_files import FIXTURES, read_cases
 from safety import dangers
 
 PEOPLE = ("alice", "bob", "bobby", "zoë", "नमस्ते", "日本", "o.brien", "ann-marie", "_under", "42")
+#: people whose profile URL is by id: names with a joiner (ZWNJ, ZWJ), and a name one of them
+#: starts with (a URL holds no joiner)
+BY_ID = {"می": "/u/1000", "می\u200cخواهم": "/u/1001", "ශ්\u200dරී": "/u/1002"}
 
 
 def directory(names: Sequence[str]) -> Mapping[str, str]:
@@ -34,6 +38,8 @@ def directory(names: Sequence[str]) -> Mapping[str, str]:
         key = unicodedata.normalize("NFC", name).casefold()
         if key in PEOPLE:
             found[name] = "https://forum.example/u/bob" if key == "bob" else f"/u/{key}"
+        elif key in BY_ID:
+            found[name] = BY_ID[key]
     return found
 
 
@@ -230,6 +236,31 @@ def test_names_the_lookup_was_not_asked_about_are_ignored() -> None:
 def test_lookup_must_be_callable() -> None:
     with pytest.raises(ConfigError, match=r"Mentions\.lookup must be a callable"):
         Mentions(lookup={"alice": "/u/alice"})  # type: ignore[arg-type]
+
+
+async def _find_async(names: Sequence[str]) -> Mapping[str, str]:
+    return {}
+
+
+class _AsyncDirectory:
+    async def __call__(self, names: Sequence[str]) -> Mapping[str, str]:
+        return {}
+
+
+@pytest.mark.parametrize("lookup", [_find_async, _AsyncDirectory(), functools.partial(_find_async)])
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda f: Mentions(lookup=f), "Mentions.lookup"),
+        (lambda f: Hashtags(lookup=f), "Hashtags.lookup"),
+        (lambda f: Embeds(own_cards=f), "Embeds.own_cards"),
+    ],
+)
+def test_an_async_callback_is_refused_when_built(lookup: Any, build: Any, field: str) -> None:
+    """Called in a run it would give a coroutine never awaited, and every run would fail
+    silently (logged as lookup_failed); the forum learns it at construction instead."""
+    with pytest.raises(ConfigError, match=re.escape(f"{field} must be a plain function, not the async")):
+        build(lookup)
 
 
 # -- properties -----------------------------------------------------------------------------

@@ -276,6 +276,26 @@ def test_any_card_text_renders_safely(title: str, excerpt: str, author: str, ava
     assert result.html.count("<a ") == 1
 
 
+#: card text with what the sanitizer takes out of a person's text: direction controls,
+#: controls, quotes before "onerror=" (a card's text is the forum's: none of it is reported)
+TRICKY = st.lists(
+    st.sampled_from(["a", " ", '"', "'", "onerror=", "\u202e", "\u2066", "\u200f", "\x00", "\x1b", "<b>"]),
+    max_size=10,
+).map("".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=TRICKY.map(lambda t: t + "T"), excerpt=TRICKY, author=TRICKY, avatar=TRICKY)
+def test_a_cards_text_is_never_reported_as_removed(
+    title: str, excerpt: str, author: str, avatar: str
+) -> None:
+    card = Card(title, excerpt, author, avatar_url="https://cdn.example/" + avatar)
+    policy = replace(POLICY, allow_remote_images=True)
+    result = pipe(Topics({URL: card}), policy=policy).run(Submission(URL, "text"))
+    assert [notice.code for notice in result.notices] == ["link_embedded"], result.to_dict()["notices"]
+    assert dangers(result.html) == []
+
+
 @pytest.mark.parametrize(
     "url",
     [URL, "https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://other.example/page"],

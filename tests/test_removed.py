@@ -89,3 +89,20 @@ def test_what_a_reader_would_miss_is_reported(
     markup, kind = missed
     source = _wrapped(words, attrs, tags) + f"<p>{markup}</p>"
     assert kind in _removed(PIPE.run(Submission(source, "html"))), source
+
+
+#: text that looks like a handler, for inside a quoted value (a URL or a title)
+_HANDLER_LIKE = st.lists(
+    st.sampled_from(['"', "'", " ", "onerror=", "onclick =", "x", "/", "&quot;", "="]), max_size=8
+).map("".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_HANDLER_LIKE, st.sampled_from(["href", "title"]), st.sampled_from(["run", "paste"]))
+def test_handler_like_text_in_a_value_is_not_reported(value: str, attr: str, entry: str) -> None:
+    escaped = value.replace("&", "&amp;").replace('"', "&quot;")
+    target = f"https://example.com/{escaped}" if attr == "href" else escaped
+    source = f'<p><a {attr}="{target}">x</a></p>'
+    run = entry == "run"
+    result = PIPE.run(Submission(source, "html")) if run else PIPE.paste(Clipboard(html=source))
+    assert "attributes" not in _removed(result), source

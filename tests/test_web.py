@@ -150,6 +150,58 @@ def test_a_pasted_non_image_file_is_not_an_image(client: TestClient) -> None:
     assert "image_paste_rejected" not in [n["code"] for n in data.json()["notices"]]
 
 
+def test_a_paste_describes_at_most_max_files_files(client: TestClient) -> None:
+    from composer.web._requests import MAX_FILES
+
+    file = {"type": "image/png"}
+    assert client.post("/api/paste", json={"files": [file] * MAX_FILES}).status_code == 200
+    response = client.post("/api/paste", json={"files": [file] * (MAX_FILES + 1)})
+    assert response.status_code == 400
+    (problem,) = response.json()["problems"]
+    assert (problem["code"], problem["params"]["field"]) == ("bad_field", "files")
+    assert f"at most {MAX_FILES} files" in problem["message"]
+
+
+def test_a_pasted_file_typed_with_a_lone_surrogate_is_answered(client: TestClient, pipe: Pipeline) -> None:
+    raw = b'{"files": [{"type": "\\ud800", "name": "\\udc80.png"}]}'
+    response = client.post("/api/paste", content=raw)
+    assert response.status_code == 200, response.text
+    assert response.json() == pipe.paste(Clipboard(files=(("\ud800", b""),))).to_dict()
+
+
+#: JSON strings with what UTF-8 cannot hold: lone surrogates, as JSON spells them
+_SURROGATE_TEXT = st.text(
+    st.characters(max_codepoint=0x7F)
+    | st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, categories=["Cs"]),
+    max_size=6,
+)
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | _SURROGATE_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_SURROGATE_TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.sampled_from([("POST", "/api/render"), ("POST", "/api/paste"), ("PUT", "/api/drafts/k")]),
+    st.dictionaries(
+        st.sampled_from(["body", "format", "html", "text", "files", "plain", "display_as_link"])
+        | _SURROGATE_TEXT,
+        _ANY_JSON,
+        max_size=4,
+    ),
+)
+def test_any_json_object_is_answered_never_a_crash(
+    client: TestClient, endpoint: tuple[str, str], payload: dict[str, Any]
+) -> None:
+    method, path = endpoint
+    response = client.request(method, path, content=json.dumps(payload).encode("ascii"))
+    assert response.status_code in (200, 400), response.text
+    assert response.headers["content-type"] == "application/json"
+    assert isinstance(response.json(), dict)
+
+
 # -- drafts -------------------------------------------------------------------------------------
 
 
@@ -222,6 +274,33 @@ def test_a_draft_owner_may_be_an_int_id() -> None:
     assert store.load("2:42:t") is not None
 
 
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("k" * 256, "draft key has 256 characters; the limit is 247 for this person's drafts"),
+        ("a%00b", "draft key 'a\\x00b' has control"),
+    ],
+)
+def test_with_a_draft_owner_a_refused_key_is_named_as_the_client_wrote_it(key: str, message: str) -> None:
+    app = create_app(Pipeline(policy=OFFLINE), draft_owner=lambda request: "ann:42")
+    with TestClient(app) as client:
+        for method in ("PUT", "GET", "DELETE"):
+            response = client.request(method, f"/api/drafts/{key}", json={"body": "x", "format": "text"})
+            assert response.status_code == 400, response.text
+            (problem,) = response.json()["problems"]
+            assert problem["code"] == "bad_input"
+            assert problem["message"].startswith(message), problem["message"]
+            assert "ann:42" not in problem["message"], "the owner's id is not echoed"
+
+
+def test_a_draft_owner_giving_an_unprintable_id_is_a_server_error() -> None:
+    app = create_app(Pipeline(policy=OFFLINE), draft_owner=lambda request: "ann\x00")
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/api/drafts/t")
+    assert response.status_code == 500
+    assert response.json()["problems"][0]["code"] == "internal_error"
+
+
 KEYS = st.text(
     st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"),
     min_size=1,
@@ -269,6 +348,7 @@ def test_refused_requests(
     assert problem["code"] == code
     assert problem["message"] and set(problem) == {"code", "message", "params"}
     if field != "-":
+        field = json.loads(f'"{field}"')  # a field named with a JSON escape (\ud800)
         assert problem["params"]["field"] == field
         assert f'"{field}"' in problem["message"]
     if code == "bad_field":

@@ -425,6 +425,35 @@ def test_the_page_works_when_a_forum_mounts_the_app_under_a_prefix(browser: Any,
             context.close()
 
 
+def test_a_pasted_own_topic_card_stays_its_url_in_the_editor(browser: Any, tmp_path: Path) -> None:
+    """A quote card (Embeds(own_cards=...)) is rendering, like a player: in the editor it goes
+    back to its URL, so the preview builds it again and "Display as a link instead" works."""
+    from composer import Card, DraftStore, Pipeline, Policy
+    from composer.stages import Embeds
+    from composer.web import create_app
+
+    topic = "https://forum.example/t/welcome/1"
+    policy = Policy(embed_mode="cache_only", own_hosts={"forum.example"})
+    pipe = Pipeline(policy=policy).replace(
+        "embed", Embeds(own_cards=lambda urls: {u: Card("Welcome", "Say hello.", "ann") for u in urls})
+    )
+    app = create_app(pipe, DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
+    with serving(app) as base:
+        context, page = open_page(browser, base, "own-card")
+        try:
+            paste(page, f'<p>See</p><p><a href="{topic}">{topic}</a></p>', f"See\n{topic}")
+            check = expect()
+            check(page.locator(f"{PREVIEW} aside.composer-quote")).to_have_count(1, timeout=WITHIN)
+            check(page.locator(f"{EDITOR} aside")).to_have_count(0)
+            check(page.locator(EDITOR)).to_contain_text(topic)
+            action(page, "display_as_link").click()
+            check(page.locator(f"{PREVIEW} aside")).to_have_count(0, timeout=WITHIN)
+            check(page.locator(f"{PREVIEW} a[href='{topic}']")).to_have_count(1)
+            assert not watched(page), watched(page)
+        finally:
+            context.close()
+
+
 PLACEMENT = read_cases(FIXTURES / "webui-paste-placement.txt", blocks=3)
 
 

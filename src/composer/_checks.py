@@ -10,6 +10,7 @@ and how to write it.
 from __future__ import annotations
 
 import difflib
+import inspect
 import math
 from collections.abc import Callable, Collection, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -22,12 +23,31 @@ __all__ = [
     "flag",
     "got",
     "host_set",
+    "not_async",
     "positive_number",
     "str_set",
     "suggest",
 ]
 
 Error = type[ComposerError]
+
+
+def _name(value: object) -> str:
+    return str(getattr(value, "__qualname__", None) or type(value).__qualname__)
+
+
+def not_async(value: object, field: str, error: Error) -> None:
+    """Refuse an ``async def`` function (or an object whose ``__call__`` is one) for a callback
+    a run calls synchronously: called, it returns a coroutine that is never awaited, and every
+    run would fail the same way, silently. The message says to pass a plain function (a run in
+    ``arun`` is already on a worker thread, where blocking I/O is fine)."""
+    if inspect.iscoroutinefunction(value) or inspect.iscoroutinefunction(type(value).__call__):
+        raise error(
+            f"{field} must be a plain function, not the async function {_name(value)}; runs call it "
+            "synchronously (arun and apaste run them in a worker thread, where a blocking "
+            "database query is fine): write it with def, or wrap it, e.g. "
+            "lambda names: asyncio.run_coroutine_threadsafe(find(names), loop).result()"
+        )
 
 
 def got(value: object) -> str:

@@ -177,6 +177,14 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 DEFAULT_DRAFTS = "composer-drafts.sqlite3"
 
 
+def _port(text: str) -> int:
+    """A TCP port for ``serve --port``: 0 to 65535 (0: any free port), else a usage error
+    (exit 2) rather than uvicorn's traceback at bind time."""
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port; give a number from 0 to 65535")
+    return int(text)
+
+
 def _serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     serve = sub.add_parser(
         "serve",
@@ -185,7 +193,7 @@ def _serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         description="Run composer.web.create_app with uvicorn: the JSON API and the demo editor at /.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument(
         "--drafts",
         metavar="PATH",

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
-from composer._html.scan import clean_controls
+from composer._html.scan import clean_controls, drop_direction_controls
 from composer.allowlist import Allowlist
 from composer.errors import InputError
 from composer.policy import Policy
@@ -65,7 +65,9 @@ class Card:
     """What the forum says about one of its topics or posts, for a quote card.
 
     ``title`` (non-empty), ``excerpt`` and ``author`` are plain text (never markup: they are
-    shown as typed); the card shows at most :data:`MAX_TITLE` and :data:`MAX_EXCERPT`
+    shown as typed; control and direction-override characters are dropped here, as the
+    sanitizer would drop them, so the person is never told of a removal from the forum's own
+    text); the card shows at most :data:`MAX_TITLE` and :data:`MAX_EXCERPT`
     characters of them, cut at a word. ``avatar_url``: the author's picture, an ``http(s)`` URL or a path on
     the forum (``/user_avatar/ann/48/1.png``), shown at 24x24 CSS pixels, None for none.
     ``date``: when the post was written, a :class:`datetime.date` or
@@ -85,7 +87,7 @@ class Card:
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise InputError(f"Card.{name} must be a str, got {type(value).__name__} {value!r:.60}")
-            object.__setattr__(self, name, clean_controls(value)[0])
+            object.__setattr__(self, name, drop_direction_controls(clean_controls(value)[0])[0])
         if not self.title.strip():
             raise InputError("Card.title must not be blank; a topic without a title stays a link")
         if self.avatar_url is not None and not isinstance(self.avatar_url, str):

@@ -13,6 +13,9 @@ Links to the forum's own hosts (``Policy.own_hosts``) become quote cards when th
 it is called once per post with every such URL, in both modes, and those URLs never reach the
 resolver; a URL it gives no card stays a link.
 
+What the stage builds carries ``composer-*`` classes, and those are its alone: HTML that
+claims one (a forged quote card) loses the class first (:mod:`composer.embeds.claimed`).
+
 The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
 URL is resolved at once on the stage's own bounded thread pool (made once, not per run), and
 the stage waits at most ``Policy.embed_deadline`` for all of them together; a URL not
@@ -35,12 +38,14 @@ from functools import cache
 
 from lxml.html import Element, HtmlElement
 
+from composer import _checks
 from composer._html.tree import BLOCK_TAGS
 from composer._html.urls import is_own_link
 from composer.allowlist import Allowlist
 from composer.document import EMBED_IFRAMES, LOOKUP_FAILED, Document
 from composer.embeds.cards import ALLOWS as CARD_ALLOWS
 from composer.embeds.cards import Card, OwnCards, ask, quote
+from composer.embeds.claimed import may_claim, unclaim
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
 from composer.errors import ConfigError
@@ -211,8 +216,9 @@ class Embeds:
     """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`), and
     links to the forum's own topics as quote cards through ``own_cards`` (default: none).
 
-    Raises :class:`~composer.ConfigError` when ``own_cards`` is not callable, and, when the
-    Pipeline is built, when it is set but ``Policy.own_hosts`` is empty (no link could use it).
+    Raises :class:`~composer.ConfigError` when ``own_cards`` is not callable or is an
+    ``async def`` function, and, when the Pipeline is built, when it is set but
+    ``Policy.own_hosts`` is empty (no link could use it).
     """
 
     resolver: Resolver = field(default_factory=default_resolver)
@@ -230,6 +236,7 @@ class Embeds:
                 f"Embeds.own_cards must be a callable urls -> {{url: Card}} or None, got "
                 f"{type(self.own_cards).__name__}; write Embeds(own_cards=find_topics)"
             )
+        _checks.not_async(self.own_cards, "Embeds.own_cards", ConfigError)
 
     @property
     def allows(self) -> Allowlist | None:
@@ -245,6 +252,8 @@ class Embeds:
             )
 
     def __call__(self, doc: Document) -> None:
+        if doc.format == "html" and may_claim(doc.content):
+            unclaim(doc.tree)  # composer-* classes are this stage's alone (embeds/claimed.py)
         policy = doc.policy
         if policy.max_embeds == 0 or doc.plain or not _may_embed(doc):
             return

@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from composer import _checks
 from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.errors import ConfigError
@@ -62,23 +63,30 @@ MAX_NAME = 60
 MAX_TAG = 50
 
 
+#: the joiners some scripts spell words with (Persian ``می‌خواهم`` holds a ZWNJ, Sinhala
+#: ``ශ්‍රී`` a ZWJ): inside a name they are part of it, so the name is never cut at one
+_JOINERS = "\u200c\u200d"
+
+
 def _mentions() -> Grammar:
-    return grammar("@", MAX_NAME, ".-")
+    return grammar("@", MAX_NAME, ".-" + _JOINERS)
 
 
 def _hashtags() -> Grammar:
-    return grammar("#", MAX_TAG, "-")
+    return grammar("#", MAX_TAG, "-" + _JOINERS)
 
 
 def mention_pattern() -> re.Pattern[str]:
     """The grammar of a mention, ``@`` then a name (group 1), compiled on first use.
 
     A name is 1 to :data:`MAX_NAME` characters: letters, digits and combining marks of any
-    script, ``_``, ``.`` and ``-``; it starts with a letter, digit or ``_`` and ends with a
-    letter, digit, mark or ``_`` (``Thanks @ann.`` mentions ``ann``). The ``@`` may not follow
-    a letter, digit, mark or any of ``_ . + - / @ = ~ & % # $ * ^ | \\ ` `` (an e-mail address,
-    a path, a URL), and the name may not be followed by ``@`` or by more name characters (a
-    longer name is not cut to a known one: ``@ann@example.com`` is no mention). The stage
+    script, ``_``, ``.``, ``-`` and the joiners ZWNJ and ZWJ (U+200C, U+200D: Persian and
+    Indic names are spelt with them, and a name is never cut at one); it starts with a letter,
+    digit or ``_`` and ends with a letter, digit, mark or ``_`` (``Thanks @ann.`` mentions
+    ``ann``). The ``@`` may not follow a letter, digit, mark or any of
+    ``_ . + - / @ = ~ & % # $ * ^ | \\ ` `` (an e-mail address, a path, a URL), and the name
+    may not be followed by ``@`` or by more name characters (a longer name is not cut to a
+    known one: ``@ann@example.com`` is no mention). The stage
     applies the same rules across inline markup: ``x<b>@ann</b>`` and ``@an<b>n2</b>`` read
     as ``x@ann`` and ``@ann2``, so neither mentions ``ann``.
     """
@@ -86,8 +94,8 @@ def mention_pattern() -> re.Pattern[str]:
 
 
 def hashtag_pattern() -> re.Pattern[str]:
-    """The grammar of a hashtag, ``#`` then a tag (group 1): as a mention's name, without
-    ``.`` and at most :data:`MAX_TAG` characters (``#python-3``, ``#日本``; ``C#`` and
+    """The grammar of a hashtag, ``#`` then a tag (group 1): as a mention's name (joiners
+    included), without ``.`` and at most :data:`MAX_TAG` characters (``#python-3``, ``#日本``; ``C#`` and
     ``&#35;`` as text are no tags)."""
     return _hashtags().word
 
@@ -98,6 +106,7 @@ def _check(stage: str, lookup: object, what: str) -> None:
             f"{stage}.lookup must be a callable {what}, got {type(lookup).__name__} "
             f"{lookup!r:.60}; write {stage}(lookup=find_them)"
         )
+    _checks.not_async(lookup, f"{stage}.lookup", ConfigError)
 
 
 #: where a word may start: the sigil, not after a letter or digit, then a letter or digit
@@ -125,7 +134,7 @@ class Mentions:
     called at most once per run, with every distinct candidate name of the post (none: no
     call), returning ``{name: profile_url}`` for the people it knows. It does the I/O (one
     database query); the stage does none. Raises :class:`~composer.ConfigError` when
-    ``lookup`` is not callable.
+    ``lookup`` is not callable or is an ``async def`` function.
     """
 
     lookup: Lookup

@@ -24,7 +24,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from composer import _checks
-from composer.drafts import Draft, DraftStore
+from composer.drafts import MAX_KEY_LENGTH, Draft, DraftStore
+from composer.drafts._model import check_key
 from composer.errors import ConfigError, InputError, StageError
 from composer.inputs import Format
 from composer.pipeline import Pipeline
@@ -79,11 +80,21 @@ class _Service:
             )
         if isinstance(owner, int) and not isinstance(owner, bool):
             owner = str(owner)
-        if not isinstance(owner, str) or not owner:
+        if not isinstance(owner, str) or not owner or not owner.isprintable():
             raise TypeError(
-                f"draft_owner must return a non-empty str, an int or None, got {_checks.got(owner)}"
+                f"draft_owner must return a non-empty printable str, an int or None, got {_checks.got(owner)}"
             )
-        return f"{len(owner)}:{owner}:{key}"
+        # the client's key is checked as the client wrote it: the messages name that key, not
+        # the stored one (which holds the owner's id), and the room left by the prefix is told
+        check_key(key)
+        stored = f"{len(owner)}:{owner}:{key}"
+        if len(stored) > MAX_KEY_LENGTH:
+            room = MAX_KEY_LENGTH - (len(stored) - len(key))
+            raise InputError(
+                f"draft key has {len(key)} characters; the limit is {max(room, 0)} for this "
+                f"person's drafts (the store's {MAX_KEY_LENGTH} less their id)"
+            )
+        return stored
 
     async def render(self, request: Request) -> Response:
         submission = await _requests.read_json(request, self.limit, _requests.submission)

@@ -35,8 +35,16 @@ def json_response(
     data: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
     """``data`` as a UTF-8 JSON response (non-ASCII kept as is), never cached (a restored
-    draft is private), never sniffed as another type."""
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    draft is private), never sniffed as another type.
+
+    A lone surrogate (JSON may spell one, ``"\\ud800"``, and a refusal names the field it
+    was in) has no UTF-8: then the whole answer is written with ASCII escapes, still valid JSON.
+    """
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    try:
+        body = text.encode("utf-8")
+    except UnicodeEncodeError:
+        body = json.dumps(data, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     return Response(
         body,
         status_code=status,

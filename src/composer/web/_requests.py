@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from composer.inputs import FORMATS, Clipboard, Format, Submission
 from composer.web._problems import RequestProblem
 
-__all__ = ["Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
+__all__ = ["MAX_FILES", "Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
 
 #: a JSON body this size or larger is parsed and checked in a worker thread, not on the loop
 THREAD_PARSE_BYTES = 64 * 1024
@@ -178,6 +178,9 @@ class Paste:
 
 
 _FILE_FIELDS = ("type", "name", "size")
+#: the most files one paste may describe: a clipboard holds a few; a million descriptions
+#: (23 MB of JSON, within the body limit) kept a worker busy for seconds for one refusal
+MAX_FILES = 1000
 
 
 def _files(payload: Mapping[str, Any]) -> tuple[tuple[str, bytes], ...]:
@@ -190,6 +193,10 @@ def _files(payload: Mapping[str, Any]) -> tuple[tuple[str, bytes], ...]:
     if not isinstance(files, list):
         raise _bad(
             "files", f"must be an array of {{name, type}} objects, got a {_kind(files)}; send {example}"
+        )
+    if len(files) > MAX_FILES:
+        raise _bad(
+            "files", f"must hold at most {MAX_FILES} files, got {len(files)}; send what the clipboard holds"
         )
     pairs: list[tuple[str, bytes]] = []
     for i, item in enumerate(files):

@@ -3,7 +3,7 @@
  * inserting a pasted fragment where the caret is.
  */
 
-const EMBED_SELECTOR = ".composer-embed, .composer-photo, .composer-card";
+const EMBED_SELECTOR = ".composer-embed, .composer-photo, .composer-card, .composer-quote";
 
 /**
  * The server's HTML as inert nodes. Every HTML string this page inserts (paste results,

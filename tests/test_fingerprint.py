@@ -256,3 +256,14 @@ def test_stable_across_processes_and_hash_seeds() -> None:
         messages={"emoji_trimmed": "{removed} {limit}", "emoji_limit": "x {limit}"},
     )
     assert seen == {here}
+
+
+def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
+    """Turning quote cards on makes stored posts stale; which callback answers does not (its
+    answers are the forum's data, like the embed cache's)."""
+    policy = Policy(own_hosts=frozenset({"forum.example"}))
+    plain = Pipeline(policy=policy)
+    one = plain.replace("embed", Embeds(own_cards=lambda urls: {}))
+    other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: None for url in urls}))
+    assert one.fingerprint != plain.fingerprint
+    assert one.fingerprint == other.fingerprint

@@ -335,3 +335,14 @@ def test_postgresql_every_row_once_then_only_the_edited(postgres_url: str) -> No
     engine.dispose()
     assert rebake(postgres_url, workers=1, batch_size=30).rebaked == 3
     check_all_correct(postgres_url)
+
+
+def test_without_the_extra_the_import_error_says_what_to_install() -> None:
+    code = "import sys; sys.modules['sqlalchemy'] = None; import composer.rebake"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "pip install 'forum-composer[rebake]'" in done.stderr and "ImportError" in done.stderr
+    core = (
+        "import sys, composer, composer.cli; print(sorted({'sqlalchemy', 'tqdm', 'dask'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", core], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "[]", done.stderr

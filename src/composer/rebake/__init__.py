@@ -19,8 +19,14 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from tqdm import tqdm
+try:
+    import sqlalchemy as sa
+    from tqdm import tqdm
+except ImportError as exc:  # pragma: no cover - exercised by a test that hides sqlalchemy
+    raise ImportError(
+        "composer.rebake needs the rebake extra (SQLAlchemy and tqdm): pip install 'forum-composer[rebake]'"
+        " ('forum-composer[rebake,postgres]' for PostgreSQL)"
+    ) from exc
 
 from composer.pipeline import Pipeline
 from composer.rebake._db import Columns, Table, connect

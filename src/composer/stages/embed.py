@@ -340,7 +340,12 @@ class Embeds:
         resolver = self.resolver
         declared = getattr(resolver, "settings", None)
         kind = f"{type(resolver).__module__}.{type(resolver).__qualname__}"
-        return {"resolver": kind, "resolver_settings": declared() if callable(declared) else resolver}
+        return {
+            "resolver": kind,
+            "resolver_settings": declared() if callable(declared) else resolver,
+            # the callback's answers are the forum's data; whether cards are made at all is a setting
+            "own_cards": self.own_cards is not None,
+        }
 
     def prefetch(self, urls: Iterable[str], policy: Policy) -> None:
         """Resolve ``urls`` into the resolver's cache, concurrently, a batch per deadline."""

@@ -156,11 +156,12 @@ def text_to_html(text: str) -> str:
     )
 
 
-def _html(doc: Document, source: str) -> tuple[str, Scan]:
+def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, Scan]:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
     blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`);
-    and the facts about the markup returned (the document's own scan when nothing changed)."""
-    facts = doc.scan
+    and the facts about the markup returned (``facts``, default the document's own scan, when
+    nothing changed)."""
+    facts = doc.scan if facts is None else facts
     markup = escape_stray_lt(source, facts.lower, facts.start_tags)
     if markup is not source:
         facts = Scan(markup)
@@ -186,7 +187,8 @@ def html_read_as_text(doc: Document, html: str) -> tuple[str, str] | None:
     if too_deep(checked, doc.policy.max_depth):
         doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
         return None
-    return checked, html5_reading(escape_stray_lt(checked))[0]  # "a<b" is text; svg as HTML5
+    markup, _ = _html(doc, checked, Scan(checked))  # as an HTML post: "a<b" is text, h5 is h4
+    return checked, html5_reading(markup)[0]  # svg as HTML5
 
 
 @dataclass(frozen=True)

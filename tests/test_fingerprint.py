@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from composer import (
     Allowlist,
     CamoProxy,
+    Card,
     ConfigError,
     Document,
     Pipeline,
@@ -264,6 +265,7 @@ def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
     policy = Policy(own_hosts=frozenset({"forum.example"}))
     plain = Pipeline(policy=policy)
     one = plain.replace("embed", Embeds(own_cards=lambda urls: {}))
-    other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: None for url in urls}))
+    card = Card("A topic", "Its first post", "ann")
+    other = plain.replace("embed", Embeds(own_cards=lambda urls: dict.fromkeys(urls, card)))
     assert one.fingerprint != plain.fingerprint
     assert one.fingerprint == other.fingerprint

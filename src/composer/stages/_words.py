@@ -12,8 +12,10 @@ One pass, in order:
    inline markup as a reader reads it (``@an<b>n2</b>`` is ``@ann2``).
 3. **One lookup.** The forum's callback gets every distinct candidate, as written, in order of
    first appearance, and returns ``{word: url}`` for those it knows. A URL must be a str of at
-   most :data:`MAX_URL` characters, relative or ``http(s)``, without white space, control or
-   format characters; another value leaves that word as text (logged).
+   most :data:`MAX_URL` characters, path-absolute (``/u/ann``, not ``//``) or absolute
+   ``http(s)://host...``, without backslash, white space, control or format characters;
+   another value (``//evil.com``, ``/\\evil.com``, ``u/ann``, ``javascript:``) leaves that
+   word as text (logged).
 4. **Links.** ``<a class="{cls}" href="{url}">{sigil}{word}</a>`` where each known word stood.
 
 A callback that raises or returns something other than a mapping leaves every word as text;
@@ -224,11 +226,13 @@ def _candidates(nodes: list[TextNode], words: Grammar) -> tuple[list[str], set[t
     return list(names), places
 
 
-#: a scheme at the start of a URL (its absence: a relative URL)
-_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 #: white space and controls, in ASCII: one C-speed search (other characters are looked at one
 #: by one, only in a URL that has any)
 _ASCII_BAD = re.compile(r"[\x00-\x20\x7f]")
+#: the two shapes a profile URL may have: path-absolute (``/u/ann``, never ``//``), or absolute
+#: ``http(s)://`` with a host; a backslash anywhere is refused, since a browser reads it as ``/``
+#: in such URLs (``/\evil.com`` is ``//evil.com``, another host)
+_SHAPE = re.compile(r"/(?!/)|https?://[^/?#@:]", re.IGNORECASE)
 
 
 def usable_url(url: object) -> str | None:
@@ -239,8 +243,7 @@ def usable_url(url: object) -> str | None:
         c.isspace() or category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in url if not c.isascii()
     ):
         return None
-    scheme = _SCHEME.match(url)
-    return url if scheme is None or scheme.group(1).lower() in ("http", "https") else None
+    return url if "\\" not in url and _SHAPE.match(url) else None
 
 
 def _ask(lookup: Lookup, names: list[str], log: logging.Logger) -> dict[str, str] | None:

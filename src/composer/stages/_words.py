@@ -190,8 +190,12 @@ def _matches(node: TextNode, words: Grammar) -> list[re.Match[str]]:
     found = list(words.word.finditer(text))
     if found and found[0].start() == 0 and words.glued_before.match(_text_before(node)[-1:]):
         found.pop(0)
-    if found and found[-1].end() == len(text) and words.glued_after.match(_text_after(node)[:2]):
-        found.pop()
+    # the look-ahead reads up to two characters (``.`` then a letter): a word that ends one
+    # short of the node's end is checked against the text beyond it too (``@ann.<b>b</b>``)
+    if found and len(text) - found[-1].end() < 2:
+        rest = text[found[-1].end() :]
+        if words.glued_after.match((rest + _text_after(node))[:2]):
+            found.pop()
     return found
 
 

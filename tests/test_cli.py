@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -197,3 +199,56 @@ def test_serve_refuses_a_port_out_of_range_as_a_usage_error(
         main(["serve", "--port", port])
     assert exc.value.code == 2
     assert "from 0 to 65535" in capsys.readouterr().err
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port another program listens on (on 127.0.0.1)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_serve_on_a_busy_port_is_a_usage_error(
+    host: str, busy_port: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not uvicorn's exit 3 after its log line: exit 2 and what to do, before any file is made."""
+    drafts = tmp_path / "drafts.sqlite3"
+    code, _, err = run(["serve", "--host", host, "--port", str(busy_port), "--drafts", str(drafts)], capsys)
+    assert code == 2
+    assert f"port {busy_port} is in use on {host}; pick another with --port" in err
+    assert not drafts.exists()
+
+
+@pytest.mark.parametrize("host", ["192.0.2.1", "no-such-host.invalid"])
+def test_serve_on_an_address_not_of_this_machine_is_a_usage_error(
+    host: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["serve", "--host", host, "--port", "8000", "--drafts", str(tmp_path / "d")], capsys)
+    assert code == 2
+    assert f"cannot listen on {host}" in err
+
+
+def test_serve_on_a_busy_port_exits_2_as_a_command(busy_port: int, tmp_path: Path) -> None:
+    """The documented status as the shell sees it (a watchdog ends a server that did start)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "composer",
+            "--offline",
+            "serve",
+            "--port",
+            str(busy_port),
+            "--drafts",
+            str(tmp_path / "d"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "pick another with --port" in done.stderr

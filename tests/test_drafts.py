@@ -153,6 +153,11 @@ def test_size_limit_defaults_and_max_bytes() -> None:
 
 BAD_KEYS: list[tuple[object, str]] = [
     ("", "must not be empty"),
+    (" ", "must not be blank"),
+    ("   ", "must not be blank"),
+    ("\t \n", "must not be blank"),
+    ("\u3000", "must not be blank"),
+    ("\xa0\u2003", "must not be blank"),
     ("x" * (MAX_KEY_LENGTH + 1), f"{MAX_KEY_LENGTH + 1} characters; the limit is {MAX_KEY_LENGTH}"),
     (42, "draft key must be a str"),
     (None, "draft key must be a str"),
@@ -161,6 +166,25 @@ BAD_KEYS: list[tuple[object, str]] = [
     ("user:1\x00", "control or invisible"),
     ("user:\u200b1", "control or invisible"),
 ]
+
+
+_SPACE = st.characters(categories=("Zs", "Zl", "Zp")) | st.sampled_from("\t\n\r\x0b\x0c\x85")
+_BLANK = st.text(_SPACE, min_size=1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(key=_BLANK)
+def test_a_key_of_white_space_alone_is_refused(key: str) -> None:
+    """Whatever white space a blank key holds, it is refused before any backend sees it."""
+    drafts = DraftStore.memory()
+    calls: list[Callable[[], object]] = [
+        lambda: drafts.save(key, "x"),
+        lambda: drafts.load(key),
+        lambda: drafts.clear(key),
+    ]
+    for call in calls:
+        with pytest.raises(InputError, match="draft key must not be blank"):
+            call()
 
 
 @pytest.mark.parametrize("make_store", BACKENDS, indirect=True)

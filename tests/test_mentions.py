@@ -21,6 +21,7 @@ from lxml.html import fragment_fromstring
 
 from composer import Clipboard, ConfigError, Document, Format, Pipeline, Policy, Submission
 from composer.stages import Embeds, Hashtags, Mentions
+from composer.stages._words import usable_url
 from composer.stages.mentions import MAX_NAME, mention_pattern
 from fixture_files import FIXTURES, read_cases
 from safety import dangers
@@ -29,6 +30,21 @@ PEOPLE = ("alice", "bob", "bobby", "zoë", "नमस्ते", "日本", "o.br
 #: people whose profile URL is by id: names with a joiner (ZWNJ, ZWJ), and a name one of them
 #: starts with (a URL holds no joiner)
 BY_ID = {"می": "/u/1000", "می\u200cخواهم": "/u/1001", "ශ්\u200dරී": "/u/1002"}
+
+
+#: a directory gone wrong: profile URLs a browser reads as another host, or not as a profile
+#: path at all; every one leaves its name as text (tests/fixtures/mentions.txt)
+SNEAKY = {
+    "sneaky1": "//evil.example/u",
+    "sneaky2": "/\\evil.example/u",
+    "sneaky3": "\\\\evil.example/u",
+    "sneaky4": "/\t/evil.example/u",
+    "sneaky5": "u/relative",
+    "sneaky6": "https:evil.example/u",
+    "sneaky7": "https:/\\evil.example/u",
+    "sneaky8": "?u=1",
+    "sneaky9": "https:///evil.example",
+}
 
 
 def directory(names: Sequence[str]) -> Mapping[str, str]:
@@ -40,6 +56,8 @@ def directory(names: Sequence[str]) -> Mapping[str, str]:
             found[name] = "https://forum.example/u/bob" if key == "bob" else f"/u/{key}"
         elif key in BY_ID:
             found[name] = BY_ID[key]
+        elif key in SNEAKY:
+            found[name] = SNEAKY[key]
     return found
 
 
@@ -216,6 +234,15 @@ def test_a_failing_lookup_keeps_the_post(fmt: Format, caplog: pytest.LogCaptureF
         {"alice": "/u/a\u202eb"},
         {"alice": "/u/" + "a" * 3000},
         {"alice": ""},
+        {"alice": "//evil.example/u/alice"},
+        {"alice": "/\\evil.example/u/alice"},
+        {"alice": "\\\\evil.example/u/alice"},
+        {"alice": "/\n/evil.example"},
+        {"alice": "\t//evil.example"},
+        {"alice": "u/alice"},
+        {"alice": "https:evil.example"},
+        {"alice": "https:\\\\evil.example"},
+        {"alice": "https://evil.example\\@forum.example/u"},
     ],
 )
 def test_junk_answers_leave_text(answer: Any) -> None:
@@ -225,6 +252,30 @@ def test_junk_answers_leave_text(answer: Any) -> None:
     assert result.html == "<p>hi @alice</p>"
     assert result.mentions == ()
     assert not result.notices
+
+
+_BASE = "https://forum.example/t/1"
+_URLS = st.tuples(
+    st.sampled_from(
+        ["", "/", "//", "/\\", "\\", "\\\\", "http:", "https:", "HTTPS:", "https://", "https:/", "ftp:"]
+    ),
+    st.text(alphabet="/\\.:@?#%\t\nab", max_size=8),
+    st.sampled_from(["evil.example", "forum.example", "u/ann", ""]),
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(url=_URLS)
+def test_a_profile_url_a_browser_sends_elsewhere_is_refused(url: str) -> None:
+    """Accepted means: a path on the forum, or an http(s) URL whose host is written after ``//``
+    (resolved as a browser does, by the WHATWG oracle)."""
+    ada_url = pytest.importorskip("ada_url", reason="ada-url (dev extra) is the WHATWG oracle")
+    if usable_url(url) is None:
+        return
+    if url.startswith("/"):
+        assert ada_url.URL(url, _BASE).host == "forum.example", url
+    else:
+        assert url.lower().startswith(("http://", "https://")), url
 
 
 def test_names_the_lookup_was_not_asked_about_are_ignored() -> None:
@@ -351,7 +402,8 @@ TAGS = ("python", "python-3", "help", "日本")
 
 
 def tags(names: Sequence[str]) -> Mapping[str, str]:
-    return {name: f"/tag/{name.casefold()}" for name in names if name.casefold() in TAGS}
+    found = {name: f"/tag/{name.casefold()}" for name in names if name.casefold() in TAGS}
+    return found | {name: SNEAKY[name] for name in names if name in SNEAKY}
 
 
 TAG_PIPE = Pipeline(policy=POLICY).insert_after("links", Hashtags(lookup=tags))

@@ -319,6 +319,11 @@ def test_a_paste_for_a_markdown_editor_gives_the_url_back(url: str) -> None:
         "https://forum.example.evil.example/t/welcome/1",
         "https://evil.example/forum.example/t/welcome/1",
         "https://evil.example/?u=https://forum.example/t/welcome/1",
+        # user info is never own, even on the own host: the card would keep it
+        "https://user@forum.example/t/welcome/1",
+        "https://user:pw@forum.example/t/welcome/1",
+        "https://@forum.example/t/welcome/1",
+        "https://forum.example%40evil.example@forum.example/t/welcome/1",
     ],
 )
 def test_look_alike_hosts_never_reach_the_lookup(url: str) -> None:

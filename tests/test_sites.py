@@ -148,6 +148,40 @@ def test_a_start_time_of_thousands_of_digits_is_dropped_not_a_crash(digits: int)
     assert found is not None and found.iframe_src == "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ"
 
 
+#: a page URL of each site that reads a start time, and the query key it reads it from
+_STARTS = {
+    "youtube": ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "t"),
+    "dailymotion": ("https://www.dailymotion.com/video/x7tgad0", "start"),
+    "odysee": ("https://odysee.com/@veritasium:f/why-no-one-is-sure:9", "t"),
+    "bilibili": ("https://www.bilibili.com/video/av170001", "t"),
+    "niconico": ("https://www.nicovideo.jp/watch/sm9", "from"),
+    "rutube": ("https://rutube.ru/video/0123456789abcdef0123456789abcdef/", "t"),
+}
+
+
+def test_every_site_that_reads_a_start_time_is_checked_whole() -> None:
+    assert set(_STARTS) == {s.name for s in SITES if any(field == "start" for _, field in s.query)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(sorted(_STARTS)),
+    value=st.text(alphabet="0123456789hmsHMS:.,-+x%", min_size=1, max_size=12),
+    end=st.sampled_from(["", "&x=1", "#frag"]),
+)
+def test_a_start_time_is_read_whole_or_dropped(name: str, value: str, end: str) -> None:
+    """The player's start is the whole value's seconds, or absent (the player kept): never the
+    seconds of a prefix (``t=01:02:03`` once gave ``start=1``)."""
+    page, key = _STARTS[name]
+    found = TABLE.match(f"{page}?{key}={value}{end}")
+    assert found is not None
+    query = dict(pair.split("=", 1) for pair in urlsplit(found.iframe_src).query.split("&") if "=" in pair)
+    start_key = next(k for k, field in next(s for s in SITES if s.name == name).query if field == "start")
+    whole = seconds(value)
+    event("kept" if whole else "dropped")
+    assert query.get(start_key) == whole
+
+
 def _stretched(url: str) -> list[str]:
     """The URL with each path segment, and each query value, in turn written 300 times over."""
     parts = urlsplit(url)

@@ -11,8 +11,10 @@ options change it; ``render`` reads the input format from the file's extension u
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -202,8 +204,34 @@ def _serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why ``serve`` could not listen on ``host``:``port``, or None when it can: each address
+    the host names is bound as the server will bind it (``SO_REUSEADDR``, IPv6 alone), then
+    released. Port 0 (any free port) is never busy. Without this, uvicorn logs the bind error
+    and exits 3, a status the CLI does not document."""
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (OSError, UnicodeError) as exc:
+        return f"cannot listen on {host}: {exc}; give an address of this machine with --host"
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return f"port {port} is in use on {host}; pick another with --port"
+                return f"cannot listen on {host} port {port}: {exc.strerror}; pick another --host or --port"
+    return None
+
+
 def _serve(args: argparse.Namespace, pipe: Pipeline) -> int:
-    """Run the service until interrupted; 2 when the ``web`` extra is missing."""
+    """Run the service until interrupted; 2 when the ``web`` extra is missing or the address
+    cannot be listened on (the port is in use, the host is not this machine's)."""
     try:
         import uvicorn
 
@@ -213,6 +241,10 @@ def _serve(args: argparse.Namespace, pipe: Pipeline) -> int:
             "composer serve needs the web extra (Starlette and uvicorn): pip install 'forum-composer[web]'",
             file=sys.stderr,
         )
+        return 2
+    problem = _cannot_listen(args.host, args.port)
+    if problem:
+        print(f"composer serve: {problem}", file=sys.stderr)
         return 2
     from composer.drafts import DraftStore
 

@@ -337,6 +337,25 @@ _SPECIAL = frozenset({"http", "https", "ftp", "ws", "wss"})
 _AUTHORITY_END = re.compile(r"[/\\?#]")
 
 
+def _authority(href: str) -> tuple[bool, str] | None:
+    """``(True, authority)`` (``user@host:port``, maybe empty) as a browser reads ``href`` (see
+    :func:`link_host`); ``(False, "")`` for a link without one (a path, a query, a fragment);
+    ``None`` for one that leaves the web."""
+    url = _TAB_NEWLINE.sub("", href.strip(_URL_EDGES))
+    scheme = _SCHEME.match(url)
+    if scheme is not None:
+        if scheme.group(1).lower() not in _SPECIAL:
+            return None
+        rest = url[scheme.end() :]
+    else:
+        rest = url
+        if not (len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\"):
+            return False, ""  # a path, query or fragment: the page's own host
+    rest = rest.lstrip("/\\")
+    cut = _AUTHORITY_END.search(rest)
+    return True, rest[: cut.start()] if cut else rest
+
+
 def link_host(href: str) -> str | None:
     """The host a browser would send ``href`` to, read by the WHATWG URL rules whatever the
     page's own scheme: ``""`` for a link that stays on the page's host (a path, a query, a
@@ -349,20 +368,12 @@ def link_host(href: str) -> str | None:
     ``/ \\ ? #``, so ``https://evil.example\\@own.example`` goes to evil.example; ``http:host``
     with no slash at all is taken as a host too (it is one unless the page is http itself).
     """
-    url = _TAB_NEWLINE.sub("", href.strip(_URL_EDGES))
-    scheme = _SCHEME.match(url)
-    if scheme is not None:
-        if scheme.group(1).lower() not in _SPECIAL:
-            return None
-        rest = url[scheme.end() :]
-    else:
-        rest = url
-        if not (len(rest) >= 2 and rest[0] in "/\\" and rest[1] in "/\\"):
-            return ""  # a path, query or fragment: the page's own host
-    rest = rest.lstrip("/\\")
-    cut = _AUTHORITY_END.search(rest)
-    authority = rest[: cut.start()] if cut else rest
-    host = authority.rpartition("@")[2]
+    found = _authority(href)
+    if found is None:
+        return None
+    if not found[0]:
+        return ""
+    host = found[1].rpartition("@")[2]
     port = ""
     if host.startswith("["):
         close = host.find("]")
@@ -378,9 +389,12 @@ def link_host(href: str) -> str | None:
 
 
 def is_own_link(href: str, own_hosts: AbstractSet[str]) -> bool:
-    """Whether ``href`` stays on the forum: relative, or to one of ``own_hosts``."""
+    """Whether ``href`` stays on the forum: relative, or to one of ``own_hosts`` with no userinfo.
+
+    A URL with userinfo (``https://user@forum.example/t/1``, even ``https://@forum.example/``) is
+    never an own link: the forum writes none, and ``user@`` is how a link dresses up as another."""
     host = link_host(href)
-    if host is None:
+    if host is None or "@" in (_authority(href) or (False, ""))[1]:
         return False
     if host == "" or host in own_hosts:
         return True

@@ -86,6 +86,11 @@ def check_key(key: object) -> str:
         )
     if not key:
         raise InputError("draft key must not be empty; use e.g. 'user:42:topic:7' or a guest session id")
+    if key.isspace():
+        raise InputError(
+            f"draft key must not be blank (only white space, {key!r}); "
+            "use e.g. 'user:42:topic:7' or a guest session id"
+        )
     if len(key) > MAX_KEY_LENGTH:
         raise InputError(f"draft key has {len(key)} characters; the limit is {MAX_KEY_LENGTH}")
     if not key.isprintable():

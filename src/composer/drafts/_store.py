@@ -147,7 +147,7 @@ class DraftStore:
         """Keep ``body`` (str, or UTF-8 bytes) as ``key``'s draft, replacing the previous one.
 
         Returns the :class:`Draft` stored. Raises :class:`~composer.InputError`, storing
-        nothing, when the key is not a non-empty printable str of at most 256 characters,
+        nothing, when the key is not a non-blank printable str of at most 256 characters,
         ``format`` is not ``"html"``, ``"markdown"`` or ``"text"``, or the body is not text
         or is over ``max_bytes`` UTF-8 bytes (a draft is never truncated). The backend's own
         errors (``sqlite3.Error`` such as a lock held past the busy timeout, or

@@ -52,7 +52,7 @@ AUDIO: tuple[Site, ...] = (
         (
             r"^(?:embed\.)?music\.apple\.com/(?P<cc>[a-z]{2})/(?P<kind>album|playlist|song|music-video)/"
             r"(?P<slug>[^/?#]{1,200})/(?P<id>\d{1,15}|pl\.[\w-]{1,64})(?![\w.-])",
-            r"[?&]i=(?P<i>\d{1,15})(?!\d)",
+            r"[?&]i=(?P<i>\d{1,15})(?![^&#])",
         ),
         ("https://embed.music.apple.com/{cc}/{kind}/{slug}/{id}",),
         query=(("i", "i"),),
@@ -66,7 +66,7 @@ AUDIO: tuple[Site, ...] = (
         ("podcasts.apple.com",),
         (
             r"^(?:embed\.)?podcasts\.apple\.com/(?P<cc>[a-z]{2})/podcast/(?:[^/?#]{1,200}/)?id(?P<id>\d{1,15})(?!\d)",
-            r"[?&]i=(?P<i>\d{1,15})(?!\d)",
+            r"[?&]i=(?P<i>\d{1,15})(?![^&#])",
         ),
         ("https://embed.podcasts.apple.com/{cc}/podcast/episode/id{id}",),
         query=(("i", "i"),),

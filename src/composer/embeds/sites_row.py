@@ -14,7 +14,7 @@ from functools import cached_property
 from string import Formatter
 from urllib.parse import unquote, unquote_plus
 
-__all__ = ["PLAYER_ALLOW", "SANDBOX", "Site", "seconds"]
+__all__ = ["PLAYER_ALLOW", "SANDBOX", "Site", "param", "seconds"]
 
 #: what a video player asks for unless its row says otherwise
 PLAYER_ALLOW = "autoplay; fullscreen; picture-in-picture"
@@ -22,12 +22,24 @@ PLAYER_ALLOW = "autoplay; fullscreen; picture-in-picture"
 #: :data:`composer._html.iframe.IFRAME_FIXED`); a row may only ask for less
 SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
 
-_TIME = re.compile(r"^(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,7})s?)?$")
+_TIME = re.compile(r"(?:(\d{1,4})h)?(?:(\d{1,5})m)?(?:(\d{1,7})s?)?")
+
+
+def param(keys: str, field: str, *, fragment: bool = False) -> str:
+    """A pattern reading the whole value of query parameter ``keys`` (a regex alternation) as ``field``.
+
+    The value runs to the next ``&``, ``#`` or the URL's end and is at most 64 characters; the
+    field's normaliser (see :data:`CONVERT`) or the pattern's caller judges it whole, so a bad
+    value (``t=01:02:03``, ``start=1h1h``) is dropped rather than read as its good prefix.
+    ``fragment`` also reads the parameter from the fragment (``#t=90``).
+    """
+    lead = r"[?&#]" if fragment else r"[?&]"
+    return lead + rf"(?:{keys})=(?P<{field}>[^&#]{{1,64}})(?![^&#])"
 
 
 def seconds(value: str) -> str | None:
-    """``90``, ``90s``, ``1m30s``, ``1h2m3s`` as whole seconds; None for zero or garbage."""
-    match = _TIME.match(value.lower())
+    """``90``, ``90s``, ``1m30s``, ``1h2m3s`` (the whole value) as whole seconds; None for zero or garbage."""
+    match = _TIME.fullmatch(value.lower())
     if not match or not value:
         return None
     h, m, s = (int(part or 0) for part in match.groups())

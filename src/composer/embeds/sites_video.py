@@ -12,14 +12,12 @@ Left to oEmbed, since the player needs what the URL lacks:
 
 from __future__ import annotations
 
-from composer.embeds.sites_row import Site
+from composer.embeds.sites_row import Site, param
 
 __all__ = ["VIDEO"]
 
 _YOUTUBE_ALLOW = "accelerometer; autoplay; clipboard-write; encrypted-media; gyroscope; picture-in-picture"
 _SOCIAL_ALLOW = "autoplay; clipboard-write; encrypted-media; picture-in-picture; web-share"
-#: a query parameter appears after ? or & (or in the fragment), up to a non-word character
-_Q = r"[?&#]"
 
 VIDEO: tuple[Site, ...] = (
     Site(
@@ -32,7 +30,7 @@ VIDEO: tuple[Site, ...] = (
             r"^(?:www\.|m\.|music\.)?youtube\.com/watch\?(?:[^#]*&)?v=(?P<id>[\w-]{11})(?![\w-])",
             r"^(?:www\.|m\.|music\.)?youtube(?:-nocookie)?\.com/(?:playlist|watch|embed/videoseries|embed/[\w-]{11})"
             r"\?(?:[^#]*&)?list=(?P<list>[\w-]{2,80})(?![\w-])",
-            _Q + r"(?:t|start)=(?P<start>[0-9hms]+)(?![\w])",
+            param("t|start", "start", fragment=True),
         ),
         (
             "https://www.youtube-nocookie.com/embed/{id}",
@@ -48,7 +46,7 @@ VIDEO: tuple[Site, ...] = (
         (
             r"^(?:www\.)?vimeo\.com/(?:channels/[\w-]+/|groups/[\w-]+/videos/|video/)?(?P<id>\d{1,12})(?:/(?P<h>[0-9a-f]{6,20}))?(?![\w])",
             r"^player\.vimeo\.com/video/(?P<id>\d{1,12})(?![\w])",
-            r"[?&]h=(?P<h>[0-9a-f]{6,20})(?![0-9a-f])",
+            r"[?&]h=(?P<h>[0-9a-f]{6,20})(?![^&#])",
         ),
         ("https://player.vimeo.com/video/{id}",),
         query=(("h", "h"),),
@@ -62,7 +60,7 @@ VIDEO: tuple[Site, ...] = (
         (
             r"^(?:www\.)?dailymotion\.com/(?:embed/)?video/(?P<id>x[0-9a-z]{2,20})(?![0-9a-z])",
             r"^dai\.ly/(?P<id>x[0-9a-z]{2,20})(?![0-9a-z])",
-            r"[?&]start=(?P<start>\d{1,7})(?!\d)",
+            param("start", "start"),
         ),
         ("https://www.dailymotion.com/embed/video/{id}",),
         query=(("start", "start"),),
@@ -180,7 +178,7 @@ VIDEO: tuple[Site, ...] = (
         (
             r"^odysee\.com/(?:\$/embed/)?@(?P<channel>[\w-]{1,60}):(?P<cid>[0-9a-f]{1,40})/"
             r"(?P<name>[\w-]{1,100}):(?P<vid>[0-9a-f]{1,40})(?![\w:-])",
-            r"[?&]t=(?P<start>\d{1,6})(?!\d)",
+            param("t", "start"),
         ),
         ("https://odysee.com/$/embed/@{channel}:{cid}/{name}:{vid}",),
         query=(("t", "start"),),
@@ -210,8 +208,8 @@ VIDEO: tuple[Site, ...] = (
             r"^(?:www\.|m\.)?bilibili\.com/video/(?:(?P<bvid>BV[0-9A-Za-z]{10})|av(?P<aid>\d{1,12}))(?![0-9A-Za-z])",
             r"^player\.bilibili\.com/player\.html\?(?:[^#]*&)?bvid=(?P<bvid>BV[0-9A-Za-z]{10})(?![0-9A-Za-z])",
             r"^player\.bilibili\.com/player\.html\?(?:[^#]*&)?aid=(?P<aid>\d{1,12})(?!\d)",
-            r"[?&](?:p|page)=(?P<page>\d{1,4})(?!\d)",
-            r"[?&]t=(?P<start>\d{1,6})(?!\d)",
+            r"[?&](?:p|page)=(?P<page>\d{1,4})(?![^&#])",
+            param("t", "start"),
         ),
         (
             "https://player.bilibili.com/player.html?bvid={bvid}",
@@ -228,7 +226,7 @@ VIDEO: tuple[Site, ...] = (
         (
             r"^(?:www\.|sp\.|embed\.)?nicovideo\.jp/watch/(?P<id>(?:sm|nm|so)\d{1,10})(?!\d)",
             r"^nico\.ms/(?P<id>(?:sm|nm|so)\d{1,10})(?!\d)",
-            r"[?&]from=(?P<start>\d{1,6})(?!\d)",
+            param("from", "start"),
         ),
         ("https://embed.nicovideo.jp/watch/{id}",),
         query=(("from", "start"),),
@@ -241,7 +239,7 @@ VIDEO: tuple[Site, ...] = (
         ("rutube.ru",),
         (
             r"^(?:www\.)?rutube\.ru/(?:video|play/embed|shorts)/(?P<id>[0-9a-f]{32})(?![0-9a-f])",
-            r"[?&]t=(?P<start>\d{1,6})(?!\d)",
+            param("t", "start"),
         ),
         ("https://rutube.ru/play/embed/{id}",),
         query=(("t", "start"),),
@@ -258,7 +256,7 @@ VIDEO: tuple[Site, ...] = (
             r"^(?:www\.|m\.)?(?:vk\.com|vk\.ru|vkvideo\.ru)/(?:[\w.-]+\?(?:[^#]*&)?z=)?"
             r"video(?P<oid>-?\d{1,12})_(?P<vid>\d{1,12})(?!\d)",
             r"^vk\.com/video_ext\.php\?oid=(?P<oid>-?\d{1,12})&id=(?P<vid>\d{1,12})(?!\d)",
-            r"[?&]hash=(?P<hash>[0-9a-f]{8,32})(?![0-9a-f])",
+            r"[?&]hash=(?P<hash>[0-9a-f]{8,32})(?![^&#])",
         ),
         ("https://vk.com/video_ext.php?oid={oid}&id={vid}",),
         query=(("hash", "hash"),),

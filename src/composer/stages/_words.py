@@ -12,8 +12,10 @@ One pass, in order:
    inline markup as a reader reads it (``@an<b>n2</b>`` is ``@ann2``).
 3. **One lookup.** The forum's callback gets every distinct candidate, as written, in order of
    first appearance, and returns ``{word: url}`` for those it knows. A URL must be a str of at
-   most :data:`MAX_URL` characters, relative or ``http(s)``, without white space, control or
-   format characters; another value leaves that word as text (logged).
+   most :data:`MAX_URL` characters, path-absolute (``/u/ann``, not ``//``) or absolute
+   ``http(s)://host...``, without backslash, white space, control or format characters;
+   another value (``//evil.com``, ``/\\evil.com``, ``u/ann``, ``javascript:``) leaves that
+   word as text (logged).
 4. **Links.** ``<a class="{cls}" href="{url}">{sigil}{word}</a>`` where each known word stood.
 
 A callback that raises or returns something other than a mapping leaves every word as text;
@@ -188,8 +190,12 @@ def _matches(node: TextNode, words: Grammar) -> list[re.Match[str]]:
     found = list(words.word.finditer(text))
     if found and found[0].start() == 0 and words.glued_before.match(_text_before(node)[-1:]):
         found.pop(0)
-    if found and found[-1].end() == len(text) and words.glued_after.match(_text_after(node)[:2]):
-        found.pop()
+    # the look-ahead reads up to two characters (``.`` then a letter): a word that ends one
+    # short of the node's end is checked against the text beyond it too (``@ann.<b>b</b>``)
+    if found and len(text) - found[-1].end() < 2:
+        rest = text[found[-1].end() :]
+        if words.glued_after.match((rest + _text_after(node))[:2]):
+            found.pop()
     return found
 
 
@@ -224,11 +230,13 @@ def _candidates(nodes: list[TextNode], words: Grammar) -> tuple[list[str], set[t
     return list(names), places
 
 
-#: a scheme at the start of a URL (its absence: a relative URL)
-_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
 #: white space and controls, in ASCII: one C-speed search (other characters are looked at one
 #: by one, only in a URL that has any)
 _ASCII_BAD = re.compile(r"[\x00-\x20\x7f]")
+#: the two shapes a profile URL may have: path-absolute (``/u/ann``, never ``//``), or absolute
+#: ``http(s)://`` with a host; a backslash anywhere is refused, since a browser reads it as ``/``
+#: in such URLs (``/\evil.com`` is ``//evil.com``, another host)
+_SHAPE = re.compile(r"/(?!/)|https?://[^/?#@:]", re.IGNORECASE)
 
 
 def usable_url(url: object) -> str | None:
@@ -239,8 +247,7 @@ def usable_url(url: object) -> str | None:
         c.isspace() or category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") for c in url if not c.isascii()
     ):
         return None
-    scheme = _SCHEME.match(url)
-    return url if scheme is None or scheme.group(1).lower() in ("http", "https") else None
+    return url if "\\" not in url and _SHAPE.match(url) else None
 
 
 def _ask(lookup: Lookup, names: list[str], log: logging.Logger) -> dict[str, str] | None:

@@ -267,3 +267,39 @@ def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
     other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: None for url in urls}))
     assert one.fingerprint != plain.fingerprint
     assert one.fingerprint == other.fingerprint
+
+
+@dataclass(frozen=True)
+class _HostProxy:
+    """An image proxy whose answer depends on its object: passed as a bound method."""
+
+    host: str
+
+    def rewrite(self, url: str) -> str:
+        return f"https://{self.host}/?u={url}"
+
+
+class _Opaque:
+    def rewrite(self, url: str) -> str:
+        return url
+
+
+def test_a_bound_method_is_described_with_its_object() -> None:
+    """``image_proxy=proxy.rewrite`` rewrites with the proxy's state: another host is another
+    output, so another fingerprint; an object with no stable description is refused."""
+    one = fingerprint(image_proxy=_HostProxy("a.example").rewrite)
+    assert one == fingerprint(image_proxy=_HostProxy("a.example").rewrite)
+    assert one != fingerprint(image_proxy=_HostProxy("b.example").rewrite)
+    with pytest.raises(ConfigError, match="image_proxy"):
+        fingerprint(image_proxy=_Opaque().rewrite)
+
+
+def test_the_unicode_database_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python whose Unicode database is newer classifies characters (word, URL and emoji
+    boundaries) anew: stored posts are stale."""
+    import unicodedata
+
+    assert fingerprint() == BASE
+    monkeypatch.setattr(unicodedata, "unidata_version", "99.0.0")
+    assert _fingerprint.libraries()["unicode"] == "99.0.0"
+    assert fingerprint() != BASE

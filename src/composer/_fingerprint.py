@@ -5,7 +5,8 @@ one with another fingerprint (or none) is stale. The fingerprint is 16 hex digit
 SHA-256 over a canonical JSON document of:
 
 1. the versions of composer and of the libraries that shape its output (nh3, lxml and its
-   libxml2, markupever, markdown-it-py, emoji: a newer ``emoji`` release is new emoji data);
+   libxml2, markupever, markdown-it-py, emoji: a newer ``emoji`` release is new emoji data),
+   and of Python's Unicode database (``unicodedata.unidata_version``: character categories);
 2. the policy the documents carry (every field, the stages' ``allows`` merged in), except
    ``embed_mode`` and ``embed_deadline``: they choose when the network is asked, like the
    embed cache's contents (which are not part of it either), so a post rendered by the web
@@ -31,6 +32,8 @@ import enum
 import hashlib
 import json
 import re
+import types
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from importlib import metadata
@@ -70,7 +73,8 @@ def canonical(value: object, where: str = "") -> Any:
     lists; sets sorted by their members' canonical JSON; mappings with str keys; enums by value;
     dataclass instances as their class's qualified name and compared fields (a field hidden
     from ``repr``, such as a key, as a SHA-256 of itself); compiled regexes
-    as pattern and flags; named functions and classes by qualified name. Raises ``_Unfit`` for
+    as pattern and flags; named functions and classes by qualified name (a bound method with
+its object, which must have a canonical form too). Raises ``_Unfit`` for
     anything else.
     """
     if value is None or isinstance(value, (bool, int, str)):
@@ -98,7 +102,11 @@ def canonical(value: object, where: str = "") -> Any:
     if isinstance(value, re.Pattern):
         return {"regex": value.pattern, "flags": int(value.flags)}
     if isinstance(value, type) or _named_function(value):
-        return {"callable": _qualified(value)}
+        bound = getattr(value, "__self__", None)
+        if bound is None or isinstance(bound, (type, types.ModuleType)):
+            return {"callable": _qualified(value)}
+        # a bound method answers with its object's state: the object is part of what it is
+        return {"callable": _qualified(value), "self": canonical(bound, f"{where}.__self__")}
     raise _Unfit(where or "the value", value)
 
 
@@ -140,6 +148,8 @@ def libraries() -> dict[str, str | None]:
     found: dict[str, str | None] = {"composer": __version__}
     found.update((name, _version(name)) for name in _LIBRARIES)
     found["libxml2"] = ".".join(str(part) for part in etree.LIBXML_VERSION)
+    # Python's Unicode database: character categories decide word, URL and emoji boundaries
+    found["unicode"] = unicodedata.unidata_version
     return found
 
 

@@ -72,10 +72,9 @@ def canonical(value: object, where: str = "") -> Any:
     None, bool, int, str as they are; float as its ``repr``; bytes as hex; lists and tuples as
     lists; sets sorted by their members' canonical JSON; mappings with str keys; enums by value;
     dataclass instances as their class's qualified name and compared fields (a field hidden
-    from ``repr``, such as a key, as a SHA-256 of itself); compiled regexes
-    as pattern and flags; named functions and classes by qualified name (a bound method with
-its object, which must have a canonical form too). Raises ``_Unfit`` for
-    anything else.
+    from ``repr``, such as a key, as a SHA-256 of itself); compiled regexes as pattern and
+    flags; named functions and classes by qualified name, a bound method with its object
+    (which must have a canonical form too). Raises ``_Unfit`` for anything else.
     """
     if value is None or isinstance(value, (bool, int, str)):
         return value

@@ -29,7 +29,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
-from composer.rebake._db import Columns, Table, connect
+from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
 from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
 
@@ -121,18 +121,38 @@ def rebake(
     fingerprint = cache_only(factory()).fingerprint
     job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
     spec = Table(table, job.columns)
-    db = connect(url)
+    db = _open(url)
     try:
         with db.connect() as conn:
             rows, stale = spec.count(conn, fingerprint)
+            without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
         if dry_run or not stale:
             return _summary(job, rows, stale, [], started, dry_run)
         reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
-        return _summary(job, rows, stale, reports, started, False)
+        return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
         raise RebakeError(f"rebake of {table!r} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         db.dispose()
+
+
+def _open(url: str) -> sa.Engine:
+    """The engine for ``url``, or a :class:`RebakeError` saying why there is none."""
+    try:
+        return existing(url)
+    except ImportError as exc:
+        raise RebakeError(
+            f"cannot open the database: its driver is not installed ({exc}); postgresql:// URLs"
+            " need the [postgres] extra: pip install 'forum-composer[rebake,postgres]'"
+        ) from exc
+    except (sa.exc.ArgumentError, OSError, ValueError) as exc:
+        raise RebakeError(f"cannot open the database: {type(exc).__name__}: {exc}") from exc
+
+
+def _without_id(count: int) -> RangeReport:
+    """The stale rows with a NULL id, as failures: no range can name them."""
+    reason = "the id is NULL, so rebake cannot name this row; give it an id"
+    return RangeReport(failed=[(None, reason)] * count)
 
 
 def _run(
@@ -199,9 +219,16 @@ def _summary(
         stale=stale,
         fresh=rows - stale,
         rebaked=sum(r.rebaked for r in reports),
-        failed=tuple(sorted(failed, key=lambda f: (str(type(f.id)), f.id))),
+        failed=tuple(sorted(failed, key=_order)),
         changed=sum(r.changed for r in reports),
         pending=tuple(sorted({url for r in reports for url in r.pending})),
         seconds=time.monotonic() - started,
         dry_run=dry_run,
     )
+
+
+def _order(failure: Failure) -> tuple[bool, str, Any]:
+    """Failures by id (ids of one type together; NULL ids last, among themselves unordered)."""
+    if failure.id is None:
+        return (True, "", 0)
+    return (False, str(type(failure.id)), failure.id)

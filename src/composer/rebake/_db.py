@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url"]
+__all__ = ["Columns", "Table", "connect", "database_url", "existing"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,28 @@ def _wal(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+def _sqlite_file(full: str) -> str | None:
+    """The file a ``sqlite:///`` URL names (None for an in-memory or URI-style database)."""
+    database = sa.engine.make_url(full).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def existing(url: str) -> Engine:
+    """:func:`connect`, for a database that must exist already.
+
+    Raises ``FileNotFoundError`` for a SQLite file that does not exist (SQLite would create
+    an empty one: a typo is not a forum), ``sqlalchemy.exc.ArgumentError`` for a URL it cannot
+    read or an unknown dialect, ``ImportError`` when the dialect's driver is not installed.
+    """
+    full = database_url(url)
+    path = _sqlite_file(full) if full.startswith("sqlite") else None
+    if path is not None and not os.path.isfile(path):
+        raise FileNotFoundError(f"no SQLite database at {path!r}")
+    return connect(url)
 
 
 def connect(url: str) -> Engine:
@@ -85,6 +107,11 @@ class Table:
     def stale(self, fingerprint: str) -> sa.ColumnElement[bool]:
         return sa.or_(self.fingerprint.is_(None), self.fingerprint != fingerprint)
 
+    def stale_without_id(self, conn: Connection, fingerprint: str) -> int:
+        """Stale rows whose id is NULL: no range can name them, so they are reported, not read."""
+        query = sa.select(sa.func.count()).select_from(self.table)
+        return int(conn.execute(query.where(self.id.is_(None), self.stale(fingerprint))).scalar_one())
+
     def count(self, conn: Connection, fingerprint: str) -> tuple[int, int]:
         """(rows, stale rows) of the table."""
         stale = sa.func.sum(sa.case((self.stale(fingerprint), 1), else_=0))
@@ -99,7 +126,12 @@ class Table:
         """
         last: Any = None
         while True:
-            query = sa.select(self.id).where(self.stale(fingerprint)).order_by(self.id).limit(size)
+            query = (
+                sa.select(self.id)
+                .where(self.id.is_not(None), self.stale(fingerprint))
+                .order_by(self.id)
+                .limit(size)
+            )
             if last is not None:
                 query = query.where(self.id > last)
             with engine.connect() as conn:

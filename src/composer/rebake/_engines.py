@@ -7,7 +7,9 @@ driver's loop is one: keep a few ranges in flight per worker, collect reports as
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +30,25 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _exit_with_driver() -> None:
+    """A local worker's initializer: end this process when the driver's process ends.
+
+    A driver killed by SIGKILL cannot shut its pool down, and a pool worker waiting for its
+    next range would wait forever (it holds the queue's other end itself); watching the
+    parent's sentinel ends it instead. A range being written is rolled back with it.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="composer-rebake-driver-watch", daemon=True).start()
+
+
 @contextmanager
 def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterator[Executor]:
     """An executor of ``workers`` processes (``local``: spawned, so no thread or connection of
@@ -36,7 +57,9 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
     Raises :class:`RebakeError` for an unknown engine or a missing extra."""
     if engine == "local":
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_exit_with_driver
+        ) as pool:
             yield pool
         return
     if engine != "dask":

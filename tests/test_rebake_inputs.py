@@ -1,0 +1,129 @@
+"""Rebake given what a new user gives it: wrong database URLs, ids that are NULL or of mixed
+types, and a driver killed by SIGKILL (its workers must not outlive it).
+
+The happy paths (every row once, resumable, both engines, PostgreSQL) are in test_rebake.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from composer.cli import main
+from composer.rebake import Failure, RebakeError, rebake
+from test_rebake import FINGERPRINT, corpus, create
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "missing.sqlite3",  # a typo: SQLite would create an empty file
+        "sqlite:///{tmp}/missing.sqlite3",
+        "nosuchdialect://host/db",  # SQLAlchemy knows no such dialect
+        "mssql+pymssql://user@host/db",  # a dialect whose driver is not installed
+        "postgresql://user@127.0.0.1:notaport/db",  # not a port
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_a_rebake_error(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = url.format(tmp=tmp_path)
+    with pytest.raises(RebakeError, match="cannot open the database"):
+        rebake(url, workers=1)
+    assert main(["rebake", url, "--table", "posts", "--dry-run"]) == 2
+    assert capsys.readouterr().err.startswith("composer rebake: cannot open the database")
+    assert list(tmp_path.iterdir()) == []  # no empty database left behind
+
+
+def test_null_and_mixed_type_ids(tmp_path: Path) -> None:
+    """SQLite lets a key column hold NULL, text, real and blob values: every row with an id is
+    rebaked; a row with a NULL id is reported, never the end of the run."""
+    path = tmp_path / "odd.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("create table posts (id, raw text, format text, cooked text, cooked_fingerprint text)")
+        ids: list[object] = [None, "b", 3, 2.5, 10**12, b"blob", None]
+        db.executemany(
+            "insert into posts (id, raw, format) values (?, ?, 'text')", [(i, f"post {i!r}") for i in ids]
+        )
+    db.close()
+    summary = rebake(str(path), workers=1, batch_size=2)
+    assert summary.rebaked == 5
+    assert [f.id for f in summary.failed] == [None, None]
+    assert all(isinstance(f, Failure) and "NULL" in f.error for f in summary.failed)
+    with sqlite3.connect(path) as db:
+        done = db.execute("select id from posts where cooked_fingerprint = ?", (FINGERPRINT,)).fetchall()
+    db.close()
+    assert len(done) == 5
+    again = rebake(str(path), workers=1, dry_run=True)
+    assert (again.stale, again.fresh) == (2, 5)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_driver_is_killed(tmp_path: Path) -> None:
+    """SIGKILL the driver alone (not its process group): its pool workers, left with no one to
+    shut them down, end too rather than wait for ranges forever."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, corpus(600, seed=2))
+    command = [sys.executable, "-m", "composer", "rebake", url, "--table", "posts"]
+    child = subprocess.Popen(
+        [*command, "--workers", "2", "--batch-size", "10"],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120  # watchdogs, not timing assertions
+        workers: list[int] = []
+        while len(workers) < 2 and child.poll() is None and time.monotonic() < deadline:
+            workers = [p for p in _children(child.pid) if "spawn_main" in _cmdline(p)]
+            time.sleep(0.05)
+        assert len(workers) == 2, "the pool did not start"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, workers)), "workers outlived their driver"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    summary = rebake(url, workers=1, batch_size=100)  # and a rerun finishes the job
+    assert summary.rebaked + summary.fresh + len(summary.failed) == 602
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""

@@ -127,3 +127,21 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return ""
+
+
+def test_a_script_without_the_main_guard_is_told_why(tmp_path: Path) -> None:
+    """The local engine spawns its workers, which import the calling script again: a script that
+    calls rebake() at module level gets a RebakeError naming the ``__main__`` guard, in the
+    worker and in the driver, not a bare BrokenProcessPool."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, corpus(6))
+    script = tmp_path / "unguarded.py"
+    script.write_text(f"from composer.rebake import rebake\nrebake({url!r}, workers=1)\n")
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("composer.rebake._work.RebakeError: a worker process died"), done.stderr
+    assert 'if __name__ == "__main__":' in last
+    assert "RebakeError: rebake() was called in a worker process" in done.stderr

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +115,7 @@ def rebake(
     ``Summary.failed``.
     """
     started = time.monotonic()
+    _not_while_spawning(engine)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise RebakeError(f"batch_size must be a positive int, got {batch_size!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
@@ -134,6 +135,21 @@ def rebake(
         raise RebakeError(f"rebake of {table!r} failed: {type(exc).__name__}: {exc}") from exc
     finally:
         db.dispose()
+
+
+#: why a local worker can die before its first range: the script it re-imports calls rebake
+_GUARD = (
+    "the local engine spawns its workers, which import your script again: call rebake() under"
+    ' if __name__ == "__main__":'
+)
+
+
+def _not_while_spawning(engine: EngineName) -> None:
+    """Refuse a local rebake started while a spawned worker imports the caller's script."""
+    # multiprocessing runs the script as "__mp_main__" and only then makes it "__main__"
+    importing = sys.modules.get("__mp_main__")
+    if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
+        raise RebakeError(f"rebake() was called in a worker process: {_GUARD}")
 
 
 def _open(url: str) -> sa.Engine:
@@ -205,6 +221,11 @@ def _results(done: set[Future[RangeReport]], running: set[Future[RangeReport]]) 
                 other.cancel()
             if isinstance(error, RebakeError):
                 raise error
+            if isinstance(error, BrokenExecutor):
+                raise RebakeError(
+                    "a worker process died (killed, out of memory, or it could not start: "
+                    f"{_GUARD}); what is committed stays, run again to resume"
+                ) from error
             raise RebakeError(f"a worker failed: {type(error).__name__}: {error}") from error
         yield future.result()
 

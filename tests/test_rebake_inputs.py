@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from composer.cli import main
-from composer.rebake import Failure, RebakeError, rebake
-from test_rebake import FINGERPRINT, corpus, create
+from composer.rebake import Columns, Failure, PolicyPipeline, RebakeError, _work, rebake
+from test_rebake import FINGERPRINT, corpus, create, read
 
 
 @pytest.mark.parametrize(
@@ -145,3 +145,25 @@ def test_a_script_without_the_main_guard_is_told_why(tmp_path: Path) -> None:
     assert last.startswith("composer.rebake._work.RebakeError: a worker process died"), done.stderr
     assert 'if __name__ == "__main__":' in last
     assert "RebakeError: rebake() was called in a worker process" in done.stderr
+
+
+def test_an_edit_of_the_format_alone_while_rendering_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same text read as another format is another post: the write is guarded by the
+    format as well as the text, so markdown output never lands on a row now marked text."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("# Title", "markdown")])
+    render = _work._render
+
+    def render_then_edit(pipe: object, raw: object, fmt: object) -> tuple[str | None, str | None, list[str]]:
+        out = render(pipe, raw, fmt)  # type: ignore[arg-type]
+        with sqlite3.connect(url) as db:  # the forum edits the post meanwhile
+            db.execute("update posts set format = 'text'")
+        db.close()
+        return out
+
+    monkeypatch.setattr(_work, "_render", render_then_edit)
+    report = _work.run_range(_work.Job(url, "posts", Columns(), PolicyPipeline(), FINGERPRINT), 1, 1)
+    assert (report.rebaked, report.changed) == (0, 1)
+    assert read(url)[1] == ("# Title", "text", None, None)

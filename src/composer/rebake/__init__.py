@@ -4,8 +4,8 @@ A row is stale when its fingerprint column is NULL or differs from
 :attr:`Pipeline.fingerprint <composer.Pipeline.fingerprint>`. The driver pages through the
 stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local process pool
 or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
-and the fingerprint back in one transaction, guarded by ``WHERE raw = :raw`` so a post edited
-meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
+and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
+edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
 committed. Needs the ``[rebake]`` extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and
 ``[dask]`` for the Dask engine. See ``docs/rebake.md``.
 """

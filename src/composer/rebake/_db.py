@@ -150,15 +150,17 @@ class Table:
         )
         return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
 
-    def write(self, conn: Connection, row_id: Any, raw: str, cooked: str, fingerprint: str) -> bool:
-        """Store ``cooked`` for the row if its ``raw`` is still the one rendered; whether it was.
+    def write(self, conn: Connection, row_id: Any, raw: str, fmt: Any, cooked: str, fingerprint: str) -> bool:
+        """Store ``cooked`` for the row if its ``raw`` and ``format`` are still the ones
+        rendered; whether they were.
 
-        The guard (``WHERE id = :id AND raw = :raw``) keeps an edit made while the row was
-        rendering: that edit's own render (or the next rebake) wins, never this stale output.
+        The guard (``WHERE id = :id AND raw = :raw AND format IS NOT DISTINCT FROM :format``)
+        keeps an edit made while the row was rendering, of its text or of its format alone:
+        that edit's own render (or the next rebake) wins, never this stale output.
         """
         done = conn.execute(
             sa.update(self.table)
-            .where(self.id == row_id, self.raw == raw)
+            .where(self.id == row_id, self.raw == raw, self.format.is_not_distinct_from(fmt))
             .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
         )
         return bool(done.rowcount)

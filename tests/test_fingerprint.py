@@ -33,6 +33,7 @@ from composer import (
     default_stages,
 )
 from composer.embeds.cache import MemoryCache, SqliteCache
+from composer.embeds.cards import Card
 from composer.embeds.resolver import OEmbedResolver
 from composer.embeds.sites import SITES, SiteTable
 from composer.stages import Embeds, Sanitize
@@ -264,7 +265,7 @@ def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
     policy = Policy(own_hosts=frozenset({"forum.example"}))
     plain = Pipeline(policy=policy)
     one = plain.replace("embed", Embeds(own_cards=lambda urls: {}))
-    other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: None for url in urls}))
+    other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: Card(title="T") for url in urls}))
     assert one.fingerprint != plain.fingerprint
     assert one.fingerprint == other.fingerprint
 

@@ -265,7 +265,7 @@ def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
     policy = Policy(own_hosts=frozenset({"forum.example"}))
     plain = Pipeline(policy=policy)
     one = plain.replace("embed", Embeds(own_cards=lambda urls: {}))
-    other = plain.replace("embed", Embeds(own_cards=lambda urls: {url: Card(title="T") for url in urls}))
+    other = plain.replace("embed", Embeds(own_cards=lambda urls: {u: Card("T", "", "") for u in urls}))
     assert one.fingerprint != plain.fingerprint
     assert one.fingerprint == other.fingerprint
 

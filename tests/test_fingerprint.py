@@ -304,3 +304,15 @@ def test_the_unicode_database_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(unicodedata, "unidata_version", "99.0.0")
     assert _fingerprint.libraries()["unicode"] == "99.0.0"
     assert fingerprint() != BASE
+
+
+def test_bleach_releases_count_only_where_bleach_sanitizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With bleach as the sanitizer (the policy's or the stage's choice), a bleach release can
+    change every post; with nh3 it changes none, and the fingerprint does not move."""
+    nh3, bleach = fingerprint(), fingerprint(sanitizer="bleach")
+    by_stage = Pipeline().replace("sanitize", Sanitize(backend="bleach")).fingerprint
+    real = _fingerprint._version
+    monkeypatch.setattr(_fingerprint, "_version", lambda name: "99.0" if name == "bleach" else real(name))
+    assert fingerprint() == nh3
+    assert fingerprint(sanitizer="bleach") != bleach
+    assert Pipeline().replace("sanitize", Sanitize(backend="bleach")).fingerprint != by_stage

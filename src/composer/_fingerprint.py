@@ -7,6 +7,7 @@ SHA-256 over a canonical JSON document of:
 1. the versions of composer and of the libraries that shape its output (nh3, lxml and its
    libxml2, markupever, markdown-it-py, emoji: a newer ``emoji`` release is new emoji data),
    and of Python's Unicode database (``unicodedata.unidata_version``: character categories);
+   bleach's too when it is the sanitizer;
 2. the policy the documents carry (every field, the stages' ``allows`` merged in), except
    ``embed_mode`` and ``embed_deadline``: they choose when the network is asked, like the
    embed cache's contents (which are not part of it either), so a post rendered by the web
@@ -189,11 +190,24 @@ def document(stages: Iterable[Stage], policy: Policy) -> dict[str, Any]:
             f"the policy cannot be fingerprinted: {exc.where} is a {type(exc.value).__name__}; "
             "use a named function or a dataclass (e.g. CamoProxy) for Policy.image_proxy"
         ) from None
+    chain = list(stages)
+    found = libraries()
+    if _uses_bleach(chain, policy):
+        found["bleach"] = _version("bleach")
     return {
-        "libraries": libraries(),
+        "libraries": found,
         "policy": policy_data,
-        "stages": [{"name": stage.name, **stage_settings(stage)} for stage in stages],
+        "stages": [{"name": stage.name, **stage_settings(stage)} for stage in chain],
     }
+
+
+def _uses_bleach(stages: list[Stage], policy: Policy) -> bool:
+    """Whether bleach sanitizes (the policy's choice, or a stage's ``backend``): only then do
+    its releases change the output, so an nh3 forum does not rebake for a bleach upgrade."""
+    chosen = [
+        getattr(stage, "backend", None) or policy.sanitizer for stage in stages if hasattr(stage, "backend")
+    ]
+    return "bleach" in chosen if chosen else policy.sanitizer == "bleach"
 
 
 def fingerprint(stages: Iterable[Stage], policy: Policy) -> str:

@@ -167,3 +167,17 @@ def test_an_edit_of_the_format_alone_while_rendering_is_not_overwritten(
     report = _work.run_range(_work.Job(url, "posts", Columns(), PolicyPipeline(), FINGERPRINT), 1, 1)
     assert (report.rebaked, report.changed) == (0, 1)
     assert read(url)[1] == ("# Title", "text", None, None)
+
+
+@pytest.mark.parametrize("option", [("--workers", "0"), ("--workers", "-2"), ("--batch-size", "0")])
+def test_counts_below_one_are_refused_before_anything_runs(
+    option: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Even when nothing is stale, or for a dry run: a bad option is not silently ignored."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>fresh</p>", "html")])
+    rebake(url, workers=1)  # nothing stale now
+    assert main(["rebake", url, "--table", "posts", *option, "--dry-run"]) == 2
+    assert "must be a positive int" in capsys.readouterr().err
+    with pytest.raises(RebakeError, match="must be a positive int"):
+        rebake(url, workers=True)

@@ -116,8 +116,10 @@ def rebake(
     """
     started = time.monotonic()
     _not_while_spawning(engine)
-    if not isinstance(batch_size, int) or batch_size < 1:
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise RebakeError(f"batch_size must be a positive int, got {batch_size!r}")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
     fingerprint = cache_only(factory()).fingerprint
     job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
@@ -182,9 +184,8 @@ def _run(
     scheduler: str | None,
     progress: bool | None,
 ) -> list[RangeReport]:
-    count = workers if workers is not None else default_workers()
-    if not isinstance(count, int) or count < 1:
-        raise RebakeError(f"workers must be a positive int, got {workers!r}")
+    # no more processes than ranges: each builds a pipeline before its first range
+    count = min(workers if workers is not None else default_workers(), -(-stale // batch_size))
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
     reports: list[RangeReport] = []

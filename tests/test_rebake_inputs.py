@@ -7,6 +7,7 @@ The happy paths (every row once, resumable, both engines, PostgreSQL) are in tes
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import sqlite3
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from composer.cli import main
 from composer.rebake import Columns, Failure, PolicyPipeline, RebakeError, _work, rebake
@@ -181,3 +183,27 @@ def test_counts_below_one_are_refused_before_anything_runs(
     assert "must be a positive int" in capsys.readouterr().err
     with pytest.raises(RebakeError, match="must be a positive int"):
         rebake(url, workers=True)
+
+
+def test_a_database_error_reads_as_the_database_put_it(tmp_path: Path) -> None:
+    """A missing table or column: the database's message, not the SQL statement and its
+    parameters."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>x</p>", "html")])
+    for options in ({"table": "nothing"}, {"columns": Columns(fingerprint="fp")}):
+        with pytest.raises(RebakeError) as caught:
+            rebake(url, workers=1, **options)
+        assert "no such" in str(caught.value)
+        assert "[SQL:" not in str(caught.value) and "sqlalche.me" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["nothing", "window", "group", 'odd "name"; drop table posts --'])
+def test_names_are_quoted_as_written(name: str, tmp_path: Path) -> None:
+    """Table and column names are always quoted: a keyword SQLAlchemy does not know as one
+    (SQLite's ``nothing``) works, and a name full of SQL is just a name."""
+    url = str(tmp_path / "forum.sqlite3")
+    column = name.replace(" ", "_")
+    as_is = functools.partial(sa.sql.quoted_name, quote=True)  # the test's own CREATE TABLE too
+    create(url, [("<p>x</p>", "html")], Columns(raw=as_is(column)), name=as_is(name))
+    summary = rebake(url, table=name, columns=Columns(raw=column), workers=1)
+    assert (summary.rebaked, summary.failed) == (1, ())

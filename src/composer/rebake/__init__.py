@@ -134,7 +134,7 @@ def rebake(
         reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
         return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
-        raise RebakeError(f"rebake of {table!r} failed: {type(exc).__name__}: {exc}") from exc
+        raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
     finally:
         db.dispose()
 
@@ -152,6 +152,14 @@ def _not_while_spawning(engine: EngineName) -> None:
     importing = sys.modules.get("__mp_main__")
     if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
         raise RebakeError(f"rebake() was called in a worker process: {_GUARD}")
+
+
+def _why(exc: sa.exc.SQLAlchemyError) -> str:
+    """The database's own words (``no such table: posts``), without the SQL and its parameters."""
+    orig = getattr(exc, "orig", None)
+    return (
+        f"{type(orig).__name__}: {str(orig).strip()}" if orig is not None else f"{type(exc).__name__}: {exc}"
+    )
 
 
 def _open(url: str) -> sa.Engine:

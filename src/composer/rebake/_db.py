@@ -81,6 +81,12 @@ def connect(url: str) -> Engine:
     return sa.create_engine(full, pool_pre_ping=True)
 
 
+def _quoted(name: str) -> sa.sql.quoted_name:
+    """``name`` always quoted: as written, whatever the dialect's list of reserved words
+    (SQLite's ``nothing`` or ``window`` are keywords SQLAlchemy would leave bare)."""
+    return sa.sql.quoted_name(name, quote=True)
+
+
 class Table:
     """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
 
@@ -89,13 +95,13 @@ class Table:
         self.name = name
         self.columns = columns
         self.table = sa.table(
-            bare,
-            sa.column(columns.id),
-            sa.column(columns.raw, sa.UnicodeText),
-            sa.column(columns.format, sa.Unicode),
-            sa.column(columns.cooked, sa.UnicodeText),
-            sa.column(columns.fingerprint, sa.Unicode),
-            schema=schema or None,
+            _quoted(bare),
+            sa.column(_quoted(columns.id)),
+            sa.column(_quoted(columns.raw), sa.UnicodeText),
+            sa.column(_quoted(columns.format), sa.Unicode),
+            sa.column(_quoted(columns.cooked), sa.UnicodeText),
+            sa.column(_quoted(columns.fingerprint), sa.Unicode),
+            schema=_quoted(schema) if schema else None,
         )
         c = self.table.c
         self.id = c[columns.id]

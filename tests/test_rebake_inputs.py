@@ -207,3 +207,13 @@ def test_names_are_quoted_as_written(name: str, tmp_path: Path) -> None:
     create(url, [("<p>x</p>", "html")], Columns(raw=as_is(column)), name=as_is(name))
     summary = rebake(url, table=name, columns=Columns(raw=column), workers=1)
     assert (summary.rebaked, summary.failed) == (1, ())
+
+
+def test_a_read_only_database_stops_the_run_without_dumping_posts(tmp_path: Path) -> None:
+    """A worker's failed write is a RebakeError in the database's words: no SQL, and none of
+    the posts' text (the statement's parameters) on the terminal."""
+    path = tmp_path / "forum.sqlite3"
+    create(str(path), [("<p>a private post</p>", "html")])
+    with pytest.raises(RebakeError, match="readonly database") as caught:
+        rebake(f"sqlite:///file:{path}?mode=ro&uri=true", workers=1)
+    assert "private" not in str(caught.value) and "UPDATE" not in str(caught.value)

@@ -235,7 +235,12 @@ def _results(done: set[Future[RangeReport]], running: set[Future[RangeReport]]) 
                     "a worker process died (killed, out of memory, or it could not start: "
                     f"{_GUARD}); what is committed stays, run again to resume"
                 ) from error
-            raise RebakeError(f"a worker failed: {type(error).__name__}: {error}") from error
+            why = (
+                _why(error)
+                if isinstance(error, sa.exc.SQLAlchemyError)
+                else f"{type(error).__name__}: {error}"
+            )
+            raise RebakeError(f"a worker failed: {why}") from error
         yield future.result()
 
 

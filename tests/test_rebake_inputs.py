@@ -217,3 +217,45 @@ def test_a_read_only_database_stops_the_run_without_dumping_posts(tmp_path: Path
     with pytest.raises(RebakeError, match="readonly database") as caught:
         rebake(f"sqlite:///file:{path}?mode=ro&uri=true", workers=1)
     assert "private" not in str(caught.value) and "UPDATE" not in str(caught.value)
+
+
+def test_ctrl_c_ends_the_command_with_a_sentence(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the process group) ends ``composer rebake`` with exit 130 and one line
+    saying how to resume, not tracebacks from the driver and each worker."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, corpus(600, seed=3))
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "composer",
+            "rebake",
+            url,
+            "--table",
+            "posts",
+            "--workers",
+            "2",
+            "--batch-size",
+            "5",
+        ],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a shell's & ignores it
+    )
+    try:
+        deadline = time.monotonic() + 120  # a watchdog, not a timing assertion
+        while not any(row[3] for row in read(url).values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(child.pid, signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    if child.returncode == 1:  # it finished before the signal came: nothing to check
+        pytest.skip("the run ended before Ctrl-C")
+    assert child.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("composer rebake: interrupted")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -31,12 +32,14 @@ def default_workers() -> int:
 
 
 def _exit_with_driver() -> None:
-    """A local worker's initializer: end this process when the driver's process ends.
+    """A local worker's initializer: end this process when the driver's process ends, and
+    leave Ctrl-C (SIGINT, sent to the whole process group) to the driver.
 
     A driver killed by SIGKILL cannot shut its pool down, and a pool worker waiting for its
     next range would wait forever (it holds the queue's other end itself); watching the
     parent's sentinel ends it instead. A range being written is rolled back with it.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle, not each worker's
     parent = multiprocessing.parent_process()
     if parent is None:
         return

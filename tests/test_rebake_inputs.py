@@ -259,3 +259,11 @@ def test_ctrl_c_ends_the_command_with_a_sentence(tmp_path: Path) -> None:
     assert child.returncode == 130, err
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1].startswith("composer rebake: interrupted")
+
+
+def test_a_scheduler_without_the_dask_engine_is_refused(tmp_path: Path) -> None:
+    """``--scheduler`` with the local engine would be ignored: the run would not go where asked."""
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>x</p>", "html")])
+    with pytest.raises(RebakeError, match="--engine dask"):
+        rebake(url, scheduler="tcp://127.0.0.1:8786", dry_run=True)

@@ -171,8 +171,10 @@ def test_an_edit_of_the_format_alone_while_rendering_is_not_overwritten(
     assert read(url)[1] == ("# Title", "text", None, None)
 
 
-@pytest.mark.parametrize("option", [("--workers", "0"), ("--workers", "-2"), ("--batch-size", "0")])
-def test_counts_below_one_are_refused_before_anything_runs(
+@pytest.mark.parametrize(
+    "option", [("--workers", "0"), ("--workers", "-2"), ("--batch-size", "0"), ("--batch-size", str(2**64))]
+)
+def test_counts_out_of_range_are_refused_before_anything_runs(
     option: tuple[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Even when nothing is stale, or for a dry run: a bad option is not silently ignored."""

@@ -35,6 +35,9 @@ from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError,
 
 __all__ = ["Columns", "Failure", "PolicyPipeline", "RebakeError", "Summary", "rebake"]
 
+#: rows per range at most: one write transaction each (and within every database's LIMIT)
+MAX_BATCH = 1_000_000
+
 #: ranges in flight per worker: enough to keep each busy while the driver collects reports
 _AHEAD = 2
 
@@ -103,7 +106,7 @@ def rebake(
     default chain and policy); each worker calls it once. Embeds come from the cache only
     (``embed_mode`` is forced to ``cache_only``, which the fingerprint ignores); ``fetch=True``
     fetches the missing ones before rendering the row again, at most one request per
-    ``fetch_interval`` seconds per host and worker. ``batch_size`` rows per range and per
+    ``fetch_interval`` seconds per host and worker. ``batch_size`` (1 to ``MAX_BATCH``) rows per range and per
     write transaction. ``engine``: ``"local"`` (a process pool of ``workers``, default the
     CPU count) or ``"dask"`` (a ``LocalCluster`` of ``workers``, or the cluster at
     ``scheduler``). ``dry_run``: count the stale rows, render nothing. ``progress``: a tqdm
@@ -116,8 +119,8 @@ def rebake(
     """
     started = time.monotonic()
     _not_while_spawning(engine)
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise RebakeError(f"batch_size must be a positive int, got {batch_size!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= MAX_BATCH:
+        raise RebakeError(f"batch_size must be a positive int of at most {MAX_BATCH}, got {batch_size!r}")
     if scheduler is not None and engine != "dask":
         raise RebakeError(f"a scheduler ({scheduler}) is for the dask engine: add --engine dask")
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):

@@ -52,6 +52,21 @@ def _exit_with_driver() -> None:
     threading.Thread(target=watch, name="composer-rebake-driver-watch", daemon=True).start()
 
 
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT ignored (a disposition ``exec`` keeps),
+    so a Ctrl-C while one is still importing is the driver's alone, not a worker's traceback."""
+
+    def _spawn_process(self) -> None:
+        if threading.current_thread() is not threading.main_thread():  # signals: main thread only
+            super()._spawn_process()  # type: ignore[misc]
+            return
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super()._spawn_process()  # type: ignore[misc]
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterator[Executor]:
     """An executor of ``workers`` processes (``local``: spawned, so no thread or connection of
@@ -60,9 +75,7 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
     Raises :class:`RebakeError` for an unknown engine or a missing extra."""
     if engine == "local":
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_exit_with_driver
-        ) as pool:
+        with _Pool(max_workers=workers, mp_context=context, initializer=_exit_with_driver) as pool:
             yield pool
         return
     if engine != "dask":

@@ -71,7 +71,8 @@ class Summary:
     dry_run: bool = False
 
     def line(self) -> str:
-        """``"rebaked N, fresh M, failed K in T s"`` (with ``dry_run``: ``"stale N, fresh M"``)."""
+        """``"rebaked N, fresh M, failed K in T s"`` (with ``dry_run``:
+        ``"stale N, fresh M (dry run, fingerprint F)"``)."""
         if self.dry_run:
             return f"stale {self.stale}, fresh {self.fresh} (dry run, fingerprint {self.fingerprint})"
         line = (

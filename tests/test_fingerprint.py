@@ -269,3 +269,51 @@ def test_own_topic_cards_change_it_but_not_the_callback_behind_them() -> None:
     other = plain.replace("embed", Embeds(own_cards=lambda urls: dict.fromkeys(urls, card)))
     assert one.fingerprint != plain.fingerprint
     assert one.fingerprint == other.fingerprint
+
+
+@dataclass(frozen=True)
+class _HostProxy:
+    """An image proxy whose answer depends on its object: passed as a bound method."""
+
+    host: str
+
+    def rewrite(self, url: str) -> str:
+        return f"https://{self.host}/?u={url}"
+
+
+class _Opaque:
+    def rewrite(self, url: str) -> str:
+        return url
+
+
+def test_a_bound_method_is_described_with_its_object() -> None:
+    """``image_proxy=proxy.rewrite`` rewrites with the proxy's state: another host is another
+    output, so another fingerprint; an object with no stable description is refused."""
+    one = fingerprint(image_proxy=_HostProxy("a.example").rewrite)
+    assert one == fingerprint(image_proxy=_HostProxy("a.example").rewrite)
+    assert one != fingerprint(image_proxy=_HostProxy("b.example").rewrite)
+    with pytest.raises(ConfigError, match="image_proxy"):
+        fingerprint(image_proxy=_Opaque().rewrite)
+
+
+def test_the_unicode_database_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python whose Unicode database is newer classifies characters (word, URL and emoji
+    boundaries) anew: stored posts are stale."""
+    import unicodedata
+
+    assert fingerprint() == BASE
+    monkeypatch.setattr(unicodedata, "unidata_version", "99.0.0")
+    assert _fingerprint.libraries()["unicode"] == "99.0.0"
+    assert fingerprint() != BASE
+
+
+def test_bleach_releases_count_only_where_bleach_sanitizes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With bleach as the sanitizer (the policy's or the stage's choice), a bleach release can
+    change every post; with nh3 it changes none, and the fingerprint does not move."""
+    nh3, bleach = fingerprint(), fingerprint(sanitizer="bleach")
+    by_stage = Pipeline().replace("sanitize", Sanitize(backend="bleach")).fingerprint
+    real = _fingerprint._version
+    monkeypatch.setattr(_fingerprint, "_version", lambda name: "99.0" if name == "bleach" else real(name))
+    assert fingerprint() == nh3
+    assert fingerprint(sanitizer="bleach") != bleach
+    assert Pipeline().replace("sanitize", Sanitize(backend="bleach")).fingerprint != by_stage

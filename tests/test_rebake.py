@@ -175,8 +175,8 @@ def test_an_edit_while_rendering_is_not_overwritten(sqlite_url: str) -> None:
     t = Table("posts", Columns())
     with engine.begin() as conn:
         conn.execute(sa.update(t.table).values({"raw": "<p>new</p>"}))  # the edit lands first
-        assert not t.write(conn, 1, "<p>old</p>", "<p>old</p>", FINGERPRINT)
-        assert t.write(conn, 1, "<p>new</p>", "<p>new</p>", FINGERPRINT)
+        assert not t.write(conn, 1, "<p>old</p>", "html", "<p>old</p>", FINGERPRINT)
+        assert t.write(conn, 1, "<p>new</p>", "html", "<p>new</p>", FINGERPRINT)
     engine.dispose()
     assert read(sqlite_url)[1] == ("<p>new</p>", "html", "<p>new</p>", FINGERPRINT)
 

@@ -5,7 +5,9 @@ one with another fingerprint (or none) is stale. The fingerprint is 16 hex digit
 SHA-256 over a canonical JSON document of:
 
 1. the versions of composer and of the libraries that shape its output (nh3, lxml and its
-   libxml2, markupever, markdown-it-py, emoji: a newer ``emoji`` release is new emoji data);
+   libxml2, markupever, markdown-it-py, emoji: a newer ``emoji`` release is new emoji data),
+   and of Python's Unicode database (``unicodedata.unidata_version``: character categories);
+   bleach's too when it is the sanitizer;
 2. the policy the documents carry (every field, the stages' ``allows`` merged in), except
    ``embed_mode`` and ``embed_deadline``: they choose when the network is asked, like the
    embed cache's contents (which are not part of it either), so a post rendered by the web
@@ -31,6 +33,8 @@ import enum
 import hashlib
 import json
 import re
+import types
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from importlib import metadata
@@ -69,9 +73,9 @@ def canonical(value: object, where: str = "") -> Any:
     None, bool, int, str as they are; float as its ``repr``; bytes as hex; lists and tuples as
     lists; sets sorted by their members' canonical JSON; mappings with str keys; enums by value;
     dataclass instances as their class's qualified name and compared fields (a field hidden
-    from ``repr``, such as a key, as a SHA-256 of itself); compiled regexes
-    as pattern and flags; named functions and classes by qualified name. Raises ``_Unfit`` for
-    anything else.
+    from ``repr``, such as a key, as a SHA-256 of itself); compiled regexes as pattern and
+    flags; named functions and classes by qualified name, a bound method with its object
+    (which must have a canonical form too). Raises ``_Unfit`` for anything else.
     """
     if value is None or isinstance(value, (bool, int, str)):
         return value
@@ -98,7 +102,11 @@ def canonical(value: object, where: str = "") -> Any:
     if isinstance(value, re.Pattern):
         return {"regex": value.pattern, "flags": int(value.flags)}
     if isinstance(value, type) or _named_function(value):
-        return {"callable": _qualified(value)}
+        bound = getattr(value, "__self__", None)
+        if bound is None or isinstance(bound, (type, types.ModuleType)):
+            return {"callable": _qualified(value)}
+        # a bound method answers with its object's state: the object is part of what it is
+        return {"callable": _qualified(value), "self": canonical(bound, f"{where}.__self__")}
     raise _Unfit(where or "the value", value)
 
 
@@ -140,6 +148,8 @@ def libraries() -> dict[str, str | None]:
     found: dict[str, str | None] = {"composer": __version__}
     found.update((name, _version(name)) for name in _LIBRARIES)
     found["libxml2"] = ".".join(str(part) for part in etree.LIBXML_VERSION)
+    # Python's Unicode database: character categories decide word, URL and emoji boundaries
+    found["unicode"] = unicodedata.unidata_version
     return found
 
 
@@ -180,11 +190,24 @@ def document(stages: Iterable[Stage], policy: Policy) -> dict[str, Any]:
             f"the policy cannot be fingerprinted: {exc.where} is a {type(exc.value).__name__}; "
             "use a named function or a dataclass (e.g. CamoProxy) for Policy.image_proxy"
         ) from None
+    chain = list(stages)
+    found = libraries()
+    if _uses_bleach(chain, policy):
+        found["bleach"] = _version("bleach")
     return {
-        "libraries": libraries(),
+        "libraries": found,
         "policy": policy_data,
-        "stages": [{"name": stage.name, **stage_settings(stage)} for stage in stages],
+        "stages": [{"name": stage.name, **stage_settings(stage)} for stage in chain],
     }
+
+
+def _uses_bleach(stages: list[Stage], policy: Policy) -> bool:
+    """Whether bleach sanitizes (the policy's choice, or a stage's ``backend``): only then do
+    its releases change the output, so an nh3 forum does not rebake for a bleach upgrade."""
+    chosen = [
+        getattr(stage, "backend", None) or policy.sanitizer for stage in stages if hasattr(stage, "backend")
+    ]
+    return "bleach" in chosen if chosen else policy.sanitizer == "bleach"
 
 
 def fingerprint(stages: Iterable[Stage], policy: Policy) -> str:

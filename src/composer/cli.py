@@ -1,7 +1,8 @@
 """The ``composer`` command: render a post or a paste from the shell.
 
 Exit status: 0 when the result is ok, 1 when it has problems, 2 for usage, input or
-configuration errors (``rebake``: 1 when a row failed to render, 2 when the run could not).
+configuration errors (``rebake``: 1 when a row failed to render, 2 when the run could not,
+130 after Ctrl-C).
 The policy options (``--role``, ``--offline``, ``--max-emoji``, ...) go
 before or after the subcommand; ``--role`` starts from :meth:`Policy.preset` and the other
 options change it; ``render`` reads the input format from the file's extension unless
@@ -317,6 +318,11 @@ def _rebake(args: argparse.Namespace) -> int:
     except ComposerError as exc:
         print(f"composer rebake: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            "composer rebake: interrupted; what was committed stays, run it again to resume", file=sys.stderr
+        )
+        return 130
     for failure in summary.failed:
         print(f"failed: {failure.id}: {failure.error}", file=sys.stderr)
     for url in summary.pending:

@@ -4,8 +4,8 @@ A row is stale when its fingerprint column is NULL or differs from
 :attr:`Pipeline.fingerprint <composer.Pipeline.fingerprint>`. The driver pages through the
 stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local process pool
 or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
-and the fingerprint back in one transaction, guarded by ``WHERE raw = :raw`` so a post edited
-meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
+and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
+edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
 committed. Needs the ``[rebake]`` extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and
 ``[dask]`` for the Dask engine. See ``docs/rebake.md``.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,11 +29,14 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
-from composer.rebake._db import Columns, Table, connect
+from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
 from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
 
 __all__ = ["Columns", "Failure", "PolicyPipeline", "RebakeError", "Summary", "rebake"]
+
+#: rows per range at most: one write transaction each (and within every database's LIMIT)
+MAX_BATCH = 1_000_000
 
 #: ranges in flight per worker: enough to keep each busy while the driver collects reports
 _AHEAD = 2
@@ -68,7 +71,8 @@ class Summary:
     dry_run: bool = False
 
     def line(self) -> str:
-        """``"rebaked N, fresh M, failed K in T s"`` (with ``dry_run``: ``"stale N, fresh M"``)."""
+        """``"rebaked N, fresh M, failed K in T s"`` (with ``dry_run``:
+        ``"stale N, fresh M (dry run, fingerprint F)"``)."""
         if self.dry_run:
             return f"stale {self.stale}, fresh {self.fresh} (dry run, fingerprint {self.fingerprint})"
         line = (
@@ -103,7 +107,7 @@ def rebake(
     default chain and policy); each worker calls it once. Embeds come from the cache only
     (``embed_mode`` is forced to ``cache_only``, which the fingerprint ignores); ``fetch=True``
     fetches the missing ones before rendering the row again, at most one request per
-    ``fetch_interval`` seconds per host and worker. ``batch_size`` rows per range and per
+    ``fetch_interval`` seconds per host and worker. ``batch_size`` (1 to ``MAX_BATCH``) rows per range and per
     write transaction. ``engine``: ``"local"`` (a process pool of ``workers``, default the
     CPU count) or ``"dask"`` (a ``LocalCluster`` of ``workers``, or the cluster at
     ``scheduler``). ``dry_run``: count the stale rows, render nothing. ``progress``: a tqdm
@@ -115,24 +119,72 @@ def rebake(
     ``Summary.failed``.
     """
     started = time.monotonic()
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise RebakeError(f"batch_size must be a positive int, got {batch_size!r}")
+    _not_while_spawning(engine)
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= MAX_BATCH:
+        raise RebakeError(f"batch_size must be a positive int of at most {MAX_BATCH}, got {batch_size!r}")
+    if scheduler is not None and engine != "dask":
+        raise RebakeError(f"a scheduler ({scheduler}) is for the dask engine: add --engine dask")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
+        raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
     fingerprint = cache_only(factory()).fingerprint
     job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
     spec = Table(table, job.columns)
-    db = connect(url)
+    db = _open(url)
     try:
         with db.connect() as conn:
             rows, stale = spec.count(conn, fingerprint)
+            without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
         if dry_run or not stale:
             return _summary(job, rows, stale, [], started, dry_run)
         reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
-        return _summary(job, rows, stale, reports, started, False)
+        return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
-        raise RebakeError(f"rebake of {table!r} failed: {type(exc).__name__}: {exc}") from exc
+        raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
     finally:
         db.dispose()
+
+
+#: why a local worker can die before its first range: the script it re-imports calls rebake
+_GUARD = (
+    "the local engine spawns its workers, which import your script again: call rebake() under"
+    ' if __name__ == "__main__":'
+)
+
+
+def _not_while_spawning(engine: EngineName) -> None:
+    """Refuse a local rebake started while a spawned worker imports the caller's script."""
+    # multiprocessing runs the script as "__mp_main__" and only then makes it "__main__"
+    importing = sys.modules.get("__mp_main__")
+    if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
+        raise RebakeError(f"rebake() was called in a worker process: {_GUARD}")
+
+
+def _why(exc: sa.exc.SQLAlchemyError) -> str:
+    """The database's own words (``no such table: posts``), without the SQL and its parameters."""
+    orig = getattr(exc, "orig", None)
+    return (
+        f"{type(orig).__name__}: {str(orig).strip()}" if orig is not None else f"{type(exc).__name__}: {exc}"
+    )
+
+
+def _open(url: str) -> sa.Engine:
+    """The engine for ``url``, or a :class:`RebakeError` saying why there is none."""
+    try:
+        return existing(url)
+    except ImportError as exc:
+        raise RebakeError(
+            f"cannot open the database: its driver is not installed ({exc}); postgresql:// URLs"
+            " need the [postgres] extra: pip install 'forum-composer[rebake,postgres]'"
+        ) from exc
+    except (sa.exc.ArgumentError, OSError, ValueError) as exc:
+        raise RebakeError(f"cannot open the database: {type(exc).__name__}: {exc}") from exc
+
+
+def _without_id(count: int) -> RangeReport:
+    """The stale rows with a NULL id, as failures: no range can name them."""
+    reason = "the id is NULL, so rebake cannot name this row; give it an id"
+    return RangeReport(failed=[(None, reason)] * count)
 
 
 def _run(
@@ -146,9 +198,8 @@ def _run(
     scheduler: str | None,
     progress: bool | None,
 ) -> list[RangeReport]:
-    count = workers if workers is not None else default_workers()
-    if not isinstance(count, int) or count < 1:
-        raise RebakeError(f"workers must be a positive int, got {workers!r}")
+    # no more processes than ranges: each builds a pipeline before its first range
+    count = min(workers if workers is not None else default_workers(), -(-stale // batch_size))
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
     reports: list[RangeReport] = []
@@ -185,7 +236,17 @@ def _results(done: set[Future[RangeReport]], running: set[Future[RangeReport]]) 
                 other.cancel()
             if isinstance(error, RebakeError):
                 raise error
-            raise RebakeError(f"a worker failed: {type(error).__name__}: {error}") from error
+            if isinstance(error, BrokenExecutor):
+                raise RebakeError(
+                    "a worker process died (killed, out of memory, or it could not start: "
+                    f"{_GUARD}); what is committed stays, run again to resume"
+                ) from error
+            why = (
+                _why(error)
+                if isinstance(error, sa.exc.SQLAlchemyError)
+                else f"{type(error).__name__}: {error}"
+            )
+            raise RebakeError(f"a worker failed: {why}") from error
         yield future.result()
 
 
@@ -199,9 +260,16 @@ def _summary(
         stale=stale,
         fresh=rows - stale,
         rebaked=sum(r.rebaked for r in reports),
-        failed=tuple(sorted(failed, key=lambda f: (str(type(f.id)), f.id))),
+        failed=tuple(sorted(failed, key=_order)),
         changed=sum(r.changed for r in reports),
         pending=tuple(sorted({url for r in reports for url in r.pending})),
         seconds=time.monotonic() - started,
         dry_run=dry_run,
     )
+
+
+def _order(failure: Failure) -> tuple[bool, str, Any]:
+    """Failures by id (ids of one type together; NULL ids last, among themselves unordered)."""
+    if failure.id is None:
+        return (True, "", 0)
+    return (False, str(type(failure.id)), failure.id)

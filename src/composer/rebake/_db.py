@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url"]
+__all__ = ["Columns", "Table", "connect", "database_url", "existing"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,28 @@ def _wal(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def _sqlite_file(full: str) -> str | None:
+    """The file a ``sqlite:///`` URL names (None for an in-memory or URI-style database)."""
+    database = sa.engine.make_url(full).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
+def existing(url: str) -> Engine:
+    """:func:`connect`, for a database that must exist already.
+
+    Raises ``FileNotFoundError`` for a SQLite file that does not exist (SQLite would create
+    an empty one: a typo is not a forum), ``sqlalchemy.exc.ArgumentError`` for a URL it cannot
+    read or an unknown dialect, ``ImportError`` when the dialect's driver is not installed.
+    """
+    full = database_url(url)
+    path = _sqlite_file(full) if full.startswith("sqlite") else None
+    if path is not None and not os.path.isfile(path):
+        raise FileNotFoundError(f"no SQLite database at {path!r}")
+    return connect(url)
+
+
 def connect(url: str) -> Engine:
     """An engine for ``url`` (see :func:`database_url`); SQLite waits up to 60 s for a lock."""
     full = database_url(url)
@@ -59,6 +81,12 @@ def connect(url: str) -> Engine:
     return sa.create_engine(full, pool_pre_ping=True)
 
 
+def _quoted(name: str) -> sa.sql.quoted_name:
+    """``name`` always quoted: as written, whatever the dialect's list of reserved words
+    (SQLite's ``nothing`` or ``window`` are keywords SQLAlchemy would leave bare)."""
+    return sa.sql.quoted_name(name, quote=True)
+
+
 class Table:
     """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
 
@@ -67,13 +95,13 @@ class Table:
         self.name = name
         self.columns = columns
         self.table = sa.table(
-            bare,
-            sa.column(columns.id),
-            sa.column(columns.raw, sa.UnicodeText),
-            sa.column(columns.format, sa.Unicode),
-            sa.column(columns.cooked, sa.UnicodeText),
-            sa.column(columns.fingerprint, sa.Unicode),
-            schema=schema or None,
+            _quoted(bare),
+            sa.column(_quoted(columns.id)),
+            sa.column(_quoted(columns.raw), sa.UnicodeText),
+            sa.column(_quoted(columns.format), sa.Unicode),
+            sa.column(_quoted(columns.cooked), sa.UnicodeText),
+            sa.column(_quoted(columns.fingerprint), sa.Unicode),
+            schema=_quoted(schema) if schema else None,
         )
         c = self.table.c
         self.id = c[columns.id]
@@ -84,6 +112,11 @@ class Table:
 
     def stale(self, fingerprint: str) -> sa.ColumnElement[bool]:
         return sa.or_(self.fingerprint.is_(None), self.fingerprint != fingerprint)
+
+    def stale_without_id(self, conn: Connection, fingerprint: str) -> int:
+        """Stale rows whose id is NULL: no range can name them, so they are reported, not read."""
+        query = sa.select(sa.func.count()).select_from(self.table)
+        return int(conn.execute(query.where(self.id.is_(None), self.stale(fingerprint))).scalar_one())
 
     def count(self, conn: Connection, fingerprint: str) -> tuple[int, int]:
         """(rows, stale rows) of the table."""
@@ -99,7 +132,12 @@ class Table:
         """
         last: Any = None
         while True:
-            query = sa.select(self.id).where(self.stale(fingerprint)).order_by(self.id).limit(size)
+            query = (
+                sa.select(self.id)
+                .where(self.id.is_not(None), self.stale(fingerprint))
+                .order_by(self.id)
+                .limit(size)
+            )
             if last is not None:
                 query = query.where(self.id > last)
             with engine.connect() as conn:
@@ -118,15 +156,17 @@ class Table:
         )
         return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
 
-    def write(self, conn: Connection, row_id: Any, raw: str, cooked: str, fingerprint: str) -> bool:
-        """Store ``cooked`` for the row if its ``raw`` is still the one rendered; whether it was.
+    def write(self, conn: Connection, row_id: Any, raw: str, fmt: Any, cooked: str, fingerprint: str) -> bool:
+        """Store ``cooked`` for the row if its ``raw`` and ``format`` are still the ones
+        rendered; whether they were.
 
-        The guard (``WHERE id = :id AND raw = :raw``) keeps an edit made while the row was
-        rendering: that edit's own render (or the next rebake) wins, never this stale output.
+        The guard (``WHERE id = :id AND raw = :raw AND format IS NOT DISTINCT FROM :format``)
+        keeps an edit made while the row was rendering, of its text or of its format alone:
+        that edit's own render (or the next rebake) wins, never this stale output.
         """
         done = conn.execute(
             sa.update(self.table)
-            .where(self.id == row_id, self.raw == raw)
+            .where(self.id == row_id, self.raw == raw, self.format.is_not_distinct_from(fmt))
             .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
         )
         return bool(done.rowcount)

@@ -7,7 +7,10 @@ driver's loop is one: keep a few ranges in flight per worker, collect reports as
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -28,6 +31,42 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _exit_with_driver() -> None:
+    """A local worker's initializer: end this process when the driver's process ends, and
+    leave Ctrl-C (SIGINT, sent to the whole process group) to the driver.
+
+    A driver killed by SIGKILL cannot shut its pool down, and a pool worker waiting for its
+    next range would wait forever (it holds the queue's other end itself); watching the
+    parent's sentinel ends it instead. A range being written is rolled back with it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle, not each worker's
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="composer-rebake-driver-watch", daemon=True).start()
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT ignored (a disposition ``exec`` keeps),
+    so a Ctrl-C while one is still importing is the driver's alone, not a worker's traceback."""
+
+    def _spawn_process(self) -> None:
+        if threading.current_thread() is not threading.main_thread():  # signals: main thread only
+            super()._spawn_process()  # type: ignore[misc]
+            return
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super()._spawn_process()  # type: ignore[misc]
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
 @contextmanager
 def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterator[Executor]:
     """An executor of ``workers`` processes (``local``: spawned, so no thread or connection of
@@ -36,7 +75,7 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
     Raises :class:`RebakeError` for an unknown engine or a missing extra."""
     if engine == "local":
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _Pool(max_workers=workers, mp_context=context, initializer=_exit_with_driver) as pool:
             yield pool
         return
     if engine != "dask":

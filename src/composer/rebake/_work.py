@@ -161,7 +161,7 @@ def run_range(job: Job, first: Any, last: Any) -> RangeReport:
     report = RangeReport()
     with state.engine.connect() as conn:
         rows = state.table.rows(conn, first, last, job.fingerprint)
-    done: list[tuple[Any, str, str]] = []
+    done: list[tuple[Any, str, Any, str]] = []
     for row_id, raw, fmt in rows:
         cooked, error, pending = _render(state.pipeline, raw, fmt)
         if pending and job.fetch:
@@ -172,11 +172,11 @@ def run_range(job: Job, first: Any, last: Any) -> RangeReport:
             report.failed.append((row_id, error))
         else:
             assert cooked is not None
-            done.append((row_id, raw, cooked))
+            done.append((row_id, raw, fmt, cooked))
     if done:
         with state.engine.begin() as conn:
-            for row_id, raw, cooked in done:
-                if state.table.write(conn, row_id, raw, cooked, job.fingerprint):
+            for row_id, raw, fmt, cooked in done:
+                if state.table.write(conn, row_id, raw, fmt, cooked, job.fingerprint):
                     report.rebaked += 1
                 else:
                     report.changed += 1

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from lxml.html import Element, HtmlElement
 
+from composer._html.build import child
 from composer._html.scan import clean_controls, drop_direction_controls
 from composer.allowlist import Allowlist
 from composer.errors import InputError
@@ -147,16 +148,6 @@ def _avatar(url: str | None, policy: Policy) -> str | None:
     return policy.image_proxy(url) if policy.image_proxy else url
 
 
-def _sub(parent: HtmlElement, tag: str, cls: str | None = None, text: str | None = None) -> HtmlElement:
-    el = Element(tag)
-    if cls:
-        el.set("class", cls)
-    if text:
-        el.text = text
-    parent.append(el)
-    return el
-
-
 def quote(url: str, card: Card, policy: Policy) -> HtmlElement:
     """``aside.composer-quote`` for ``card``, linking ``url``::
 
@@ -174,10 +165,10 @@ def quote(url: str, card: Card, policy: Policy) -> HtmlElement:
     author = _cut(card.author, MAX_TITLE)
     avatar = _avatar(card.avatar_url, policy)
     if author or avatar or card.date is not None:
-        line = _sub(aside, "p", "composer-quote-author")
+        line = child(aside, "p", "composer-quote-author")
         words = f"{author} " if author and card.date is not None else author  # a space before the date
         if avatar:
-            img = _sub(line, "img", "composer-quote-avatar")
+            img = child(line, "img", "composer-quote-avatar")
             img.set("src", avatar)
             img.set("alt", "")
             img.set("width", "24")
@@ -187,10 +178,10 @@ def quote(url: str, card: Card, policy: Policy) -> HtmlElement:
             line.text = words or None
         if card.date is not None:
             day = card.date.date() if isinstance(card.date, dt.datetime) else card.date
-            _sub(line, "time", text=day.isoformat()).set("datetime", card.date.isoformat())
-    title = _sub(_sub(aside, "p", "composer-quote-title"), "a", text=_cut(card.title, MAX_TITLE))
+            child(line, "time", text=day.isoformat()).set("datetime", card.date.isoformat())
+    title = child(child(aside, "p", "composer-quote-title"), "a", text=_cut(card.title, MAX_TITLE))
     title.set("href", url)
     excerpt = _cut(card.excerpt, MAX_EXCERPT)
     if excerpt:
-        _sub(aside, "blockquote", "composer-quote-excerpt", excerpt)
+        child(aside, "blockquote", "composer-quote-excerpt", excerpt)
     return aside

@@ -13,23 +13,14 @@ from __future__ import annotations
 
 from lxml.html import Element, HtmlElement
 
+from composer._html.build import child
 from composer._html.iframe import iframe_src_allowed
 from composer.embeds.resolver import Embed
 from composer.policy import Policy
 
 
-def _sub(parent: HtmlElement, tag: str, cls: str | None = None, text: str | None = None) -> HtmlElement:
-    el = Element(tag)
-    if cls:
-        el.set("class", cls)
-    if text:
-        el.text = text
-    parent.append(el)
-    return el
-
-
 def _link(parent: HtmlElement, url: str, text: str) -> HtmlElement:
-    a = _sub(parent, "a", text=text)
+    a = child(parent, "a", text=text)
     a.set("href", url)
     return a
 
@@ -41,7 +32,7 @@ def _image_src(url: str | None, policy: Policy) -> str | None:
 
 
 def _caption(figure: HtmlElement, embed: Embed) -> None:
-    caption = _sub(figure, "figcaption", "composer-caption")
+    caption = child(figure, "figcaption", "composer-caption")
     _link(caption, embed.url, embed.title or embed.url)
 
 
@@ -52,7 +43,7 @@ def video(embed: Embed, policy: Policy) -> HtmlElement | None:
         return None
     figure = Element("figure")
     figure.set("class", "composer-embed")
-    iframe = _sub(figure, "iframe")
+    iframe = child(figure, "iframe")
     iframe.set("src", src)
     iframe.set("width", str(embed.width or 560))
     iframe.set("height", str(embed.height or 315))
@@ -71,7 +62,7 @@ def photo(embed: Embed, policy: Policy) -> HtmlElement | None:
         return None
     figure = Element("figure")
     figure.set("class", "composer-photo")
-    img = _sub(_link(figure, embed.url, ""), "img")
+    img = child(_link(figure, embed.url, ""), "img")
     img.set("src", src)
     img.set("alt", embed.title or "")
     if embed.width and embed.height:
@@ -88,13 +79,13 @@ def card(embed: Embed, policy: Policy) -> HtmlElement | None:
     aside = Element("aside")
     aside.set("class", "composer-card")
     if embed.site_name:
-        _sub(aside, "p", "composer-card-site", embed.site_name)
-    _link(_sub(aside, "p", "composer-card-title"), embed.url, embed.title)
+        child(aside, "p", "composer-card-site", embed.site_name)
+    _link(child(aside, "p", "composer-card-title"), embed.url, embed.title)
     if embed.description:
-        _sub(aside, "p", "composer-card-description", embed.description)
+        child(aside, "p", "composer-card-description", embed.description)
     thumbnail = _image_src(embed.thumbnail_url, policy)
     if thumbnail:
-        img = _sub(aside, "img", "composer-card-thumbnail")
+        img = child(aside, "img", "composer-card-thumbnail")
         img.set("src", thumbnail)
         img.set("alt", "")
     return aside

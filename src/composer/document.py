@@ -317,6 +317,10 @@ class Stage(Protocol):
       for a stage without ``bind``.
     - ``prefetch(urls, policy) -> None`` and ``close() -> None``: see
       :meth:`~composer.Pipeline.prefetch` and :meth:`~composer.Pipeline.close`.
+    - ``settings() -> Mapping[str, object]``: what can change the stage's output, as JSON-able
+      values, for :attr:`~composer.Pipeline.fingerprint`; without it a dataclass stage is
+      described by its compared fields, another by the public entries of its ``__dict__``
+      (see "Writing a stage" in ``docs/api.md``).
     """
 
     @property

@@ -7,6 +7,7 @@ The happy paths (every row once, resumable, both engines, PostgreSQL) are in tes
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import os
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from composer import Document, Pipeline
 from composer.cli import main
 from composer.rebake import Columns, Failure, PolicyPipeline, RebakeError, _work, rebake
 from test_rebake import FINGERPRINT, corpus, create, read
@@ -269,3 +271,40 @@ def test_a_scheduler_without_the_dask_engine_is_refused(tmp_path: Path) -> None:
     create(url, [("<p>x</p>", "html")])
     with pytest.raises(RebakeError, match="--engine dask"):
         rebake(url, scheduler="tcp://127.0.0.1:8786", dry_run=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class _KillsItsProcess:
+    """A stage that ends its process without a word on a post holding ``KILL ME``, as an
+    out-of-memory kill or a crash in native code would."""
+
+    name: str = "kills"
+
+    def __call__(self, doc: Document) -> None:
+        if "KILL ME" in doc.source:
+            os._exit(137)
+
+
+def _crashing_pipeline() -> Pipeline:
+    """A picklable factory (spawned workers import this module): the default chain + the killer."""
+    return Pipeline().insert_before("sanitize", _KillsItsProcess())
+
+
+def test_a_row_that_kills_its_worker_is_recorded_and_skipped(tmp_path: Path) -> None:
+    """A post whose rendering kills the worker process is a failed row like one that raises:
+    the run goes on, every other row is rebaked, and a rerun does not stop at it either."""
+    url = str(tmp_path / "forum.sqlite3")
+    rows = [(f"post {i}", "text") for i in range(60)]
+    rows[17] = ("please KILL ME", "text")
+    rows[41] = ("KILL ME too", "text")
+    create(url, rows)
+    summary = rebake(url, pipeline=_crashing_pipeline, workers=2, batch_size=5)
+    killers = [3 * 17 + 1, 3 * 41 + 1]  # create() numbers the rows 1, 4, 7, ...
+    assert sorted(f.id for f in summary.failed) == killers
+    assert all("worker process died" in f.error for f in summary.failed)
+    assert summary.rebaked == 58
+    fingerprint = _crashing_pipeline().fingerprint
+    stored = read(url)
+    assert [i for i, (_, _, _, fp) in stored.items() if fp != fingerprint] == killers
+    again = rebake(url, pipeline=_crashing_pipeline, workers=1, batch_size=5)
+    assert (again.rebaked, sorted(f.id for f in again.failed)) == (0, killers)

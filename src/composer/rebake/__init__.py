@@ -203,11 +203,78 @@ def _run(
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
     reports: list[RangeReport] = []
-    with bar, executor(engine, count, scheduler) as pool:
-        for report in _ranges(pool, job, spec.stale_ranges(db, job.fingerprint, batch_size), count):
-            reports.append(report)
-            bar.update(report.rebaked + len(report.failed) + report.changed)
-    return reports
+    ranges = spec.stale_ranges(db, job.fingerprint, batch_size)
+    with bar:
+        while True:
+            try:
+                with executor(engine, count, scheduler) as pool:
+                    for report in _ranges(pool, job, ranges, count):
+                        reports.append(report)
+                        bar.update(_rows(report))
+                return reports
+            except _Died as died:
+                if engine != "local":
+                    raise RebakeError(_DIED) from died.__cause__
+                for report in _isolate(job, spec, db, died.ranges, reports):
+                    reports.append(report)
+                    bar.update(_rows(report))
+
+
+def _rows(report: RangeReport) -> int:
+    return report.rebaked + len(report.failed) + report.changed
+
+
+#: a worker process died; what is committed stays
+_DIED = (
+    f"a worker process died (killed, out of memory, or it could not start: {_GUARD});"
+    " what is committed stays, run again to resume"
+)
+#: why a row is in ``Summary.failed`` when rendering it killed the worker process
+CRASHED = "its worker process died rendering it (killed, out of memory, or a crash); left as it was"
+#: rows whose rendering killed a worker, after which the run stops: something else is wrong
+MAX_CRASHES = 20
+
+
+class _Died(Exception):
+    """A local worker process died; ``ranges`` were in flight and may be partly uncommitted."""
+
+    def __init__(self, ranges: list[tuple[Any, Any]]) -> None:
+        super().__init__(f"{len(ranges)} ranges in flight")
+        self.ranges = ranges
+
+
+def _isolate(
+    job: Job, spec: Table, db: sa.Engine, ranges: list[tuple[Any, Any]], reports: list[RangeReport]
+) -> Iterator[RangeReport]:
+    """Render the still-stale rows of ``ranges`` one at a time in a pool of one, so a row whose
+    rendering kills its process (an out-of-memory kill, a crash in native code) is recorded as
+    failed and skipped, like a row that raises, instead of ending the run at every rerun."""
+    crashed = sum(1 for r in reports for _, why in r.failed if why == CRASHED)
+    with db.connect() as conn:
+        ids = [i for first, last in ranges for i in spec.stale_ids(conn, first, last, job.fingerprint)]
+    at = 0
+    while at < len(ids):
+        with executor("local", 1, None) as pool:
+            try:
+                pool.submit(_started).result()
+            except BrokenExecutor:  # a worker that cannot start is no row's fault
+                raise RebakeError(_DIED) from None
+            try:
+                while at < len(ids):
+                    report = pool.submit(run_range, job, ids[at], ids[at]).result()
+                    at += 1
+                    yield report
+            except BrokenExecutor:
+                crashed += 1
+                if crashed > MAX_CRASHES:
+                    raise RebakeError(f"{_DIED} ({crashed} rows killed their worker)") from None
+                yield RangeReport(failed=[(ids[at], CRASHED)])
+                at += 1
+
+
+def _started() -> bool:
+    """Run in a new worker before any row: proves the process can start at all."""
+    return True
 
 
 def _ranges(
@@ -216,38 +283,34 @@ def _ranges(
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
     The first error a range raises ends the run (the ranges in flight finish or are
-    cancelled; everything committed stays committed)."""
-    running: set[Future[RangeReport]] = set()
+    cancelled; everything committed stays committed); a local worker's death raises
+    :class:`_Died` with the ranges not yet reported, for :func:`_isolate`."""
+    running: dict[Future[RangeReport], tuple[Any, Any]] = {}
     for first, last in ranges:
-        running.add(pool.submit(run_range, job, first, last))
+        running[pool.submit(run_range, job, first, last)] = (first, last)
         if len(running) >= workers * _AHEAD:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
-            yield from _results(done, running)
+            yield from _results(running)
     while running:
-        done, running = wait(running, return_when=FIRST_COMPLETED)
-        yield from _results(done, running)
+        yield from _results(running)
 
 
-def _results(done: set[Future[RangeReport]], running: set[Future[RangeReport]]) -> Iterator[RangeReport]:
-    for future in done:
+def _results(running: dict[Future[RangeReport], tuple[Any, Any]]) -> Iterator[RangeReport]:
+    """Wait for one or more of ``running`` to end; yield their reports and forget them."""
+    done, _ = wait(running, return_when=FIRST_COMPLETED)
+    for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first
         error = future.exception()
-        if error is not None:
-            for other in running:
-                other.cancel()
-            if isinstance(error, RebakeError):
-                raise error
-            if isinstance(error, BrokenExecutor):
-                raise RebakeError(
-                    "a worker process died (killed, out of memory, or it could not start: "
-                    f"{_GUARD}); what is committed stays, run again to resume"
-                ) from error
-            why = (
-                _why(error)
-                if isinstance(error, sa.exc.SQLAlchemyError)
-                else f"{type(error).__name__}: {error}"
-            )
-            raise RebakeError(f"a worker failed: {why}") from error
-        yield future.result()
+        if error is None:
+            del running[future]
+            yield future.result()
+            continue
+        if isinstance(error, BrokenExecutor):  # every range not yet reported is suspect
+            raise _Died(list(running.values())) from error
+        for other in running:
+            other.cancel()
+        if isinstance(error, RebakeError):
+            raise error
+        why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
+        raise RebakeError(f"a worker failed: {why}") from error
 
 
 def _summary(

@@ -147,6 +147,11 @@ class Table:
             yield ids[0], ids[-1]
             last = ids[-1]
 
+    def stale_ids(self, conn: Connection, first: Any, last: Any, fingerprint: str) -> list[Any]:
+        """The ids of the stale rows with ``first <= id <= last``, by id (no post body)."""
+        query = sa.select(self.id).where(self.id >= first, self.id <= last, self.stale(fingerprint))
+        return list(conn.execute(query.order_by(self.id)).scalars())
+
     def rows(self, conn: Connection, first: Any, last: Any, fingerprint: str) -> list[tuple[Any, Any, Any]]:
         """``(id, raw, format)`` of the stale rows with ``first <= id <= last``, by id."""
         query = (

@@ -14,22 +14,15 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import require_binary
+from conftest import free_port, require_binary
 
 WHY = "rebake runs against a real PostgreSQL server"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _bin(name: str) -> str:
@@ -67,7 +60,7 @@ def serve_postgres() -> Iterator[str]:
         owner = pwd.getpwnam("postgres") if _has_postgres_user() else None
         if owner is not None:
             os.chown(folder, owner.pw_uid, owner.pw_gid)
-    port = _free_port()
+    port = free_port()
     try:
         _run([initdb, "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"], "initdb")
         options = f"-p {port} -h 127.0.0.1 -k {folder} -F -c max_connections=50"

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 
 import pytest
 
-from conftest import require_binary
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from conftest import free_port, require_binary
 
 
 def serve_redis(tmp_path_factory: pytest.TempPathFactory, why: str) -> Iterator[str]:
@@ -28,7 +21,7 @@ def serve_redis(tmp_path_factory: pytest.TempPathFactory, why: str) -> Iterator[
     pytest.importorskip("redis", reason="the redis client is in the dev extra")
     import redis
 
-    port = _free_port()
+    port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",

@@ -4,9 +4,7 @@ real redis-server."""
 from __future__ import annotations
 
 import multiprocessing
-import socket
 import sqlite3
-import subprocess
 import sys
 import threading
 import time
@@ -18,7 +16,7 @@ import pytest
 
 from composer.embeds.cache import Cache, MemoryCache, RedisCache, SqliteCache
 from composer.errors import ConfigError
-from conftest import require_binary
+from redis_server import serve_redis
 
 EMBED = {
     "type": "video",
@@ -32,43 +30,10 @@ EMBED = {
 FAILURE = {"failed": "timeout"}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway redis-server: no persistence, its own port and directory, stopped after the session."""
-    binary = require_binary("redis-server", "RedisCache is tested against a real server")
-    pytest.importorskip("redis", reason="the redis client is in the dev extra")
-    import redis
-
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-         str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    client = redis.Redis(host="127.0.0.1", port=port)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read() if process.stderr else b""
-                    pytest.fail(f"redis-server did not start: {stderr.decode(errors='replace')}")
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+    yield from serve_redis(tmp_path_factory, "RedisCache is tested against a real server")
 
 
 BACKENDS = ["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]

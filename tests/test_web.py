@@ -30,6 +30,7 @@ from starlette.testclient import TestClient
 from composer import Clipboard, ConfigError, Draft, DraftStore, Pipeline, Policy, Submission
 from composer.document import Document
 from composer.web import create_app
+from conftest import free_port
 from fixture_files import FIXTURES, read_cases
 
 YOUTUBE = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
@@ -570,18 +571,11 @@ def test_serve_without_the_extra_says_what_to_install() -> None:
 # -- a real server --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Served:
     """``composer serve`` in a subprocess, on a free port of 127.0.0.1."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "composer", "--offline", "serve", "--port", str(self.port), *args]
         self.process = subprocess.Popen(
@@ -669,7 +663,7 @@ def test_slow_embeds_do_not_hold_up_other_requests() -> None:
     fetcher = SafeFetcher(allow=[f"127.0.0.1:{silent.port}"], connect_timeout=1.0, read_timeout=5.0)
     resolver = OEmbedResolver(fetcher, MemoryCache())
     pipe = Pipeline(policy=Policy(embed_deadline=3.0)).replace("embed", Embeds(resolver))
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(pipe), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -19,12 +19,10 @@ these numbers.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: python benchmarks/bench_paste.py
@@ -32,6 +30,7 @@ if __package__ in (None, ""):  # run as a script: python benchmarks/bench_paste.
 
 import nh3
 
+from benchmarks.run import passes  # the harness's timing loop: turns input by input, CPU clock
 from composer import Clipboard, Pipeline, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,29 +70,6 @@ def clipboards() -> dict[str, list[tuple[str, str]]]:
     for path in sorted(WEB_PASTES.glob("*.html")):
         out["web & code"].append((f"fixtures/{path.name}", path.read_text(encoding="utf-8")))
     return out
-
-
-def passes(fns: Sequence[Callable[[str], object]], inputs: Sequence[str], repeat: int) -> list[list[float]]:
-    """Seconds per input of each function, pass by pass, the functions taking turns on each input."""
-    for fn in fns:
-        for item in inputs:
-            fn(item)
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(max(1, repeat)):
-        sums = [0.0] * len(fns)
-        gc.collect()
-        gc.disable()
-        try:
-            for item in inputs:
-                for i, fn in enumerate(fns):
-                    start = time.process_time()
-                    fn(item)
-                    sums[i] += time.process_time() - start
-        finally:
-            gc.enable()
-        for own, total in zip(times, sums, strict=True):
-            own.append(total / len(inputs))
-    return times
 
 
 def _row(label: str, inputs: Sequence[str], repeat: int, pipe: Pipeline) -> dict[str, float]:

@@ -227,7 +227,8 @@ def test_ctrl_c_ends_the_command_with_a_sentence(tmp_path: Path) -> None:
     """Ctrl-C (SIGINT to the process group) ends ``composer rebake`` with exit 130 and one line
     saying how to resume, not tracebacks from the driver and each worker."""
     url = str(tmp_path / "forum.sqlite3")
-    create(url, corpus(600, seed=3))
+    # several seconds of work: Ctrl-C, sent at the first commit, comes well before the end
+    create(url, corpus(2400, seed=3))
     child = subprocess.Popen(
         [
             sys.executable,

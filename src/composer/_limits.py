@@ -18,6 +18,7 @@ docs/security.md). Each scan here is linear and C-speed (regexes that cannot bac
 from __future__ import annotations
 
 import re
+from itertools import repeat
 
 from composer._html.scan import _TAG, utf8_size
 from composer.document import Document
@@ -42,17 +43,29 @@ _START_TAG = re.compile(r"<[a-zA-Z]")
 MAX_MARKDOWN_LINES = 10_000
 #: attributes one tag may carry; more are cut (counted): libxml2 and nh3 are quadratic here
 MAX_ATTRIBUTES = 256
+
+
 #: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
 #: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
 #: failing match 2^n retries
 #: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
 #: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
 #: a tag whose name holds a "<" is still found, from that inner "<"
-_MANY_ATTRIBUTES = re.compile(
-    r"<[a-zA-Z][^\s/<>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1)"
-    + f"{{{MAX_ATTRIBUTES + 1}}}"
-)
+def many_attributes(limit: int) -> re.Pattern[str]:
+    """The pattern of a tag with more than ``limit`` attributes (see :data:`_MANY_ATTRIBUTES`)."""
+    return re.compile(
+        r"<[a-zA-Z][^\s/<>]*(?:(?=([\s/]+[^\s/>=]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]*))?))\1)"
+        + f"{{{limit + 1}}}"
+    )
+
+
+_MANY_ATTRIBUTES = many_attributes(MAX_ATTRIBUTES)
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
+#: a quoted attribute value holding ">": the one place a ">" may stand inside a tag (``[^"]``
+#: is read much faster than ``[^">]``, and backs off to a ">" before the quote just as well)
+_QUOTED_GT = re.compile(r"""=\s*(?:"[^"]*>|'[^']*>)""")
+#: the fewest characters a long ``data:`` URL (:data:`_DATA_URL`) runs without a blank
+_DATA_RUN = 4000
 
 
 def oversize(body: str | bytes, policy: Policy) -> Result | None:
@@ -68,8 +81,56 @@ def oversize(body: str | bytes, policy: Policy) -> Result | None:
     return doc.result()
 
 
+def may_run_without(text: str, char: str, size: int) -> bool:
+    """Whether ``text`` may hold ``size`` characters in a row none of which is ``char``
+    (False is proof). Such a run covers a whole aligned block of ``size // 2`` characters,
+    so one ``str.find`` a block (memchr, C speed) answers: a few for a 5 KB post."""
+    return -1 in _block_finds(text, char, max(size // 2, 1))
+
+
+def _block_finds(text: str, char: str, step: int) -> map[int]:
+    """``text.find(char)`` in each whole block of ``step`` characters, in order."""
+    size = len(text)
+    return map(text.find, repeat(char), range(0, size - step + 1, step), range(step, size + 1, step))
+
+
+def _gt_free_after_lt(text: str, size: int) -> bool:
+    """Whether a ``<`` may start ``size`` characters in a row with no ``>`` (False is proof):
+    each block :func:`may_run_without` finds free of ``>`` is widened to its run, and the run
+    must hold a ``<`` at least ``size`` characters before its end."""
+    step = max(size // 2, 1)
+    size_of = len(text)
+    free = list(_block_finds(text, ">", step))
+    block = 0
+    while -1 in free[block:]:
+        block = free.index(-1, block)
+        before = text.rfind(">", 0, block * step)
+        after = text.find(">", (block + 1) * step)
+        end = size_of if after < 0 else after
+        last = end - size  # the last index a "<" may stand at
+        if last > before and text.find("<", before + 1, last + 1) >= 0:
+            return True
+        block = end // step + 1  # the block holding ``end`` holds a ">": the run is done
+    return False
+
+
+def may_cap(source: str, limit: int = MAX_ATTRIBUTES) -> bool:
+    """Whether :func:`cap_attributes` may have a tag to cut, one with more than ``limit``
+    attributes (False is proof, from a regex anchored on "=" and a few
+    ``str.find``). Such a tag spans at least ``2 + 2 * (limit + 1)`` characters from its
+    ``<`` (a letter, and a separator and a character for each attribute) and holds a ``>``
+    only inside a quoted value: so either the source has such a value (:data:`_QUOTED_GT`),
+    or a ``<`` starts that many characters free of ``>``."""
+    at_least = 2 + 2 * (limit + 1)
+    if len(source) < at_least:
+        return False
+    return _QUOTED_GT.search(source) is not None or _gt_free_after_lt(source, at_least)
+
+
 def cut_data_urls(source: str) -> str:
     """``source`` with every long ``data:`` URL cut to ``data:<type>,`` (linear)."""
+    if not may_run_without(source, " ", _DATA_RUN):
+        return source  # the URL's payload is a run of non-blank characters
     if "ata:" not in source and "ATA:" not in source:
         return source  # a mixed-case "dAtA:" is only not cut: the size cap still holds
     return _DATA_URL.sub(r"\1,", source)
@@ -118,7 +179,7 @@ def cap_attributes(source: str) -> tuple[str, int]:
     An HTML parser keeps the first of duplicate attributes, so the ones cut are the ones no
     parser would have preferred; tags within the cap are left byte for byte.
     """
-    if _MANY_ATTRIBUTES.search(source) is None:
+    if not may_cap(source) or _MANY_ATTRIBUTES.search(source) is None:
         return source, 0
     out: list[str] = []
     cut = 0
@@ -245,7 +306,7 @@ def refuse_early(doc: Document, source: str) -> str | None:
 
 def too_many_elements(doc: Document, markup: str) -> bool:
     """Refuse (``too_complex``) markup opening more than :data:`MAX_ELEMENTS` elements."""
-    if markup.count("<") <= MAX_ELEMENTS:
+    if len(markup) <= MAX_ELEMENTS or markup.count("<") <= MAX_ELEMENTS:
         return False
     count = len(_START_TAG.findall(markup))
     if count <= MAX_ELEMENTS:

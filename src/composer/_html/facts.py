@@ -9,7 +9,7 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 
 from __future__ import annotations
 
-from composer._html.stray import start_tags
+from composer._html.stray import start_tag_names
 from composer._html.urls import lower_in_place, url_starts
 
 __all__ = ["Scan"]
@@ -22,13 +22,14 @@ class Scan:
     is replaced, never updated, when the text changes (see ``Document.scan``).
     """
 
-    __slots__ = ("_ascii", "_lower", "_tags", "_urls", "text")
+    __slots__ = ("_ascii", "_lower", "_starts", "_tags", "_urls", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._lower: str | None = None
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
+        self._starts = 0
         self._urls: list[int] | None = None
 
     @property
@@ -54,8 +55,18 @@ class Scan:
         that finds no name can skip; one that finds a name still checks.
         """
         if self._tags is None:
-            self._tags = start_tags(self.lower) if "<" in self.text else frozenset()
+            names = start_tag_names(self.lower) if "<" in self.text else []
+            self._tags = frozenset(names)
+            self._starts = len(names)
         return self._tags
+
+    @property
+    def start_count(self) -> int:
+        """How many start tags ``text`` opens at most: each ``<`` and a letter in :attr:`lower`,
+        counted in the pass that finds :attr:`start_tags` (no more elements can nest)."""
+        if self._tags is None:
+            _ = self.start_tags
+        return self._starts
 
     @property
     def url_starts(self) -> list[int]:

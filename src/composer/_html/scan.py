@@ -106,7 +106,7 @@ def drop_direction_controls(text: str) -> tuple[str, int]:
     return _DIRECTION.subn("", text)
 
 
-def too_deep(source: str, limit: int) -> bool:
+def too_deep(source: str, limit: int, starts: int | None = None) -> bool:
     """Whether elements in ``source`` nest deeper than ``limit``.
 
     One linear pass over the tags that errs on the deep side wherever parsers differ: a
@@ -114,7 +114,12 @@ def too_deep(source: str, limit: int) -> bool:
     element is closed implicitly, an inline end tag never closes past a block, and end tags
     inside comments, CDATA and raw-text elements are ignored. The stack never grows past
     ``limit``, so each tag costs at most O(limit).
+
+    ``starts``: at least the number of ``<`` + letter in ``source`` (``Scan.start_count``),
+    when the caller has it: no more elements can be open at once.
     """
+    if starts is not None and starts <= limit:
+        return False
     if source.count("<") - source.count("</") <= limit:
         return False
     lower = source.lower()

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["KNOWN_ELEMENTS", "escape_stray_lt", "start_tags"]
+__all__ = ["KNOWN_ELEMENTS", "escape_stray_lt", "start_tag_names", "start_tags"]
 
 #: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
 #: toolkit module cannot import: it sits below the document model)
@@ -77,6 +77,11 @@ _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
 _NAMESPACED = re.compile(r"[a-z][a-z0-9]*:[a-z]")
 #: an attribute with a value, its name free of "<" (``<x a="1">``, not ``<x <=y``)
 _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
+
+
+def start_tag_names(lower: str) -> list[str]:
+    """The name of each start tag in lower-cased HTML, in order (one C-speed scan)."""
+    return _STARTS.findall(lower)
 
 
 def start_tags(lower: str) -> frozenset[str]:

@@ -221,7 +221,8 @@ class Parse:
             markup, facts = _html(doc, source)
         if doc.format != "html" and too_many_elements(doc, markup):
             return
-        if too_deep(markup, doc.policy.max_depth):
+        opened = facts.start_count if doc.format == "html" else None
+        if too_deep(markup, doc.policy.max_depth, opened):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return
         if doc.format == "html":

@@ -1,0 +1,122 @@
+"""The parse stage's prefilters are exact: each may say "maybe" wrongly, never "no".
+
+A prefilter lets an ordinary post skip a whole-string pass (the attribute cap, the data-URL
+cut, the depth scan, ...). Each test below generates markup aimed at the edges of the pass it
+guards (mixed case, entities, quoted values holding ``>``, comments, unclosed tags,
+non-ASCII) and checks that wherever the full pass finds something, the prefilter said maybe.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from composer._html.facts import Scan
+from composer._html.scan import too_deep
+from composer._limits import (
+    _QUOTED_GT,
+    _gt_free_after_lt,
+    cut_data_urls,
+    many_attributes,
+    may_cap,
+    may_run_without,
+)
+
+#: fragments of tag soup: separators, names, values with and without quotes, stray marks
+_SOUP = [
+    "<",
+    ">",
+    "<a",
+    "<P",
+    "</a>",
+    " ",
+    "\n",
+    "/",
+    "x",
+    "Ab",
+    "=",
+    " = ",
+    '"',
+    "'",
+    '"a>b"',
+    "'>'",
+    '="x\'>"',
+    "<!--",
+    "-->",
+    "&gt;",
+    "&#62;",
+    "é",
+    "\u212a",
+    "\U0001f600",
+    "<a href=x",
+    " b c d",
+]
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+soup = st.lists(st.sampled_from(_SOUP), max_size=60).map("".join)
+
+
+def _naive_run_without(text: str, char: str, size: int) -> bool:
+    return any(len(part) >= size for part in text.split(char))
+
+
+def _naive_gt_free_after_lt(text: str, size: int) -> bool:
+    starts = [at for at in range(len(text)) if text[at] == "<"]
+    return any(at + size <= len(text) and ">" not in text[at : at + size] for at in starts)
+
+
+@SETTINGS
+@given(text=soup, char=st.sampled_from([">", " ", "<"]), size=st.integers(1, 40))
+def test_a_run_without_a_character_is_never_missed(text: str, char: str, size: int) -> None:
+    if _naive_run_without(text, char, size):
+        assert may_run_without(text, char, size)
+
+
+@SETTINGS
+@given(text=soup, size=st.integers(1, 40))
+def test_a_long_tag_start_free_of_gt_is_never_missed(text: str, size: int) -> None:
+    assert _gt_free_after_lt(text, size) is _naive_gt_free_after_lt(text, size)
+
+
+@SETTINGS
+@given(text=soup, limit=st.integers(0, 4))
+def test_the_attribute_cap_prefilter_never_misses_a_tag(text: str, limit: int) -> None:
+    """Small limits, so that generated tags pass them; the default (256) is the same rule."""
+    if many_attributes(limit).search(text) is not None:
+        assert may_cap(text, limit), text
+
+
+def test_the_attribute_cap_prefilter_reads_quoted_gt_and_long_tags() -> None:
+    many = "<p " + " ".join(f"a{i}" for i in range(300)) + ">"
+    assert may_cap(many)
+    assert may_cap("<p" + ' a=">"' * 300 + ">")  # no run free of ">", but quoted ones
+    assert not may_cap("<p>" + "word " * 2000 + "</p>")  # long text, short tags
+    assert not may_cap('<a href="https://example.org/x?a=1&amp;b=2">link</a> text ' * 100)
+    assert _QUOTED_GT.search("<a title = 'x > y'>") is not None
+
+
+def test_the_data_url_prefilter_lets_a_long_data_url_through() -> None:
+    post = "<p>see " + '<img src="data:image/png;base64,' + "A" * 5000 + '"> done</p>' + " word" * 800
+    assert may_run_without(post, " ", 4000)
+    assert cut_data_urls(post) == '<p>see <img src="data:image/png,"> done</p>' + " word" * 800
+    assert not may_run_without(" word" * 2000, " ", 4000)
+
+
+def test_blocks_cover_a_run_at_every_offset() -> None:
+    for offset in range(0, 30):
+        text = "x " * offset + "y" * 20 + " z" * 30
+        assert may_run_without(text, " ", 20), offset
+        assert not may_run_without(text.replace("y" * 20, "y y" * 7), " ", 20), offset
+
+    assert may_cap("<P " + "x " * 300 + ">")  # any case
+
+
+#: markup for the depth scan: opening, closing, void and raw-text tags, comments, any case
+_NESTING = ["<div>", "<DIV>", "</div>", "<b>", "</b>", "<p>", "<br>", "<script>", "</script>", "<!--", "-->"]
+_NESTING += ["x", "<\u212a>", "<\u0130>", "<a<b>", "<![CDATA[", "]]>", "< div>", "</ b>", "<svg/>"]
+
+
+@SETTINGS
+@given(parts=st.lists(st.sampled_from(_NESTING), max_size=40), limit=st.integers(0, 6))
+def test_the_depth_scan_skipped_on_few_start_tags_agrees(parts: list[str], limit: int) -> None:
+    source = "".join(parts)
+    assert too_deep(source, limit, Scan(source).start_count) is too_deep(source, limit)

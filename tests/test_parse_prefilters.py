@@ -8,11 +8,21 @@ non-ASCII) and checks that wherever the full pass finds something, the prefilter
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import pickle
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from composer import Pipeline, Policy, Submission
 from composer._html.facts import Scan
-from composer._html.scan import too_deep
+from composer._html.html5 import differs
+from composer._html.scan import _CONTROLS, _no_controls, lower_kept, too_deep
+from composer._html.stray import escape_stray_lt, start_tags
+from composer._html.tree import parse as parse_tree
+from composer._html.urls import lower_in_place
 from composer._limits import (
     _QUOTED_GT,
     _gt_free_after_lt,
@@ -21,6 +31,9 @@ from composer._limits import (
     may_cap,
     may_run_without,
 )
+from composer.result import Result
+from composer.stages.limits import _MENTION_IN_CLASS, _tree_may_pass
+from composer.stages.limits import count as count_links
 
 #: fragments of tag soup: separators, names, values with and without quotes, stray marks
 _SOUP = [
@@ -120,3 +133,79 @@ _NESTING += ["x", "<\u212a>", "<\u0130>", "<a<b>", "<![CDATA[", "]]>", "< div>",
 def test_the_depth_scan_skipped_on_few_start_tags_agrees(parts: list[str], limit: int) -> None:
     source = "".join(parts)
     assert too_deep(source, limit, Scan(source).start_count) is too_deep(source, limit)
+
+
+#: text for the control and case tests: ASCII, controls, non-characters, a lone surrogate,
+#: caseless and cased non-ASCII letters (the final sigma reads its neighbours)
+_CHARS = st.sampled_from(
+    [
+        *("a", "B", " ", "\n", "\t", "\r", "\x00", "\x01", "\x1f", "\x7f", "\x80", "\u00a0", "<", ">"),
+        *("é", "É", "ß", "Σ", "σ", "\u0130", "\u212a", "\u01c5", "\U0001f600", "\u200d", "中"),
+        *("\ufffe", "\uffff", "\ud800", "\udfff"),
+    ]
+)
+_TEXT = st.lists(_CHARS, max_size=30).map("".join)
+
+
+@SETTINGS
+@given(text=_TEXT)
+def test_the_control_prefilter_agrees_with_the_regex(text: str) -> None:
+    assert _no_controls(text) is (_CONTROLS.search(text) is None)
+
+
+@SETTINGS
+@given(text=_TEXT)
+def test_the_fast_lower_case_copy_is_the_same_copy(text: str) -> None:
+    assert lower_kept(text) == lower_in_place(text)
+
+
+#: markup for the start-tag pass and its marks: end tags with and without a letter, "</br"
+#: in any case and ending any way, names running over a "<", the two letters lower-casing
+#: makes of non-ASCII characters
+_TAGS = ["<p>", "</p>", "</", "</ ", "</>", "</1", "</br>", "</BR ", "</br/", "</bR", "</bra>", "<br>"]
+_TAGS += ["<a<b>", "<a</ x>", "<x</br>", "</\u212a>", "</\u0130>", "<\u212a>", "<svg>", "<math/>"]
+_TAGS += ["<noscript>", "<image "]
+_TAGS += ["<x-card>", "</x-card>", "<o:p>", "<!-- </ -->", "<script></ </script>", "a<b", "<3", "x", " ", ">"]
+
+
+@SETTINGS
+@given(parts=st.lists(st.sampled_from(_TAGS), max_size=25))
+def test_the_marks_of_the_start_tag_pass_agree_with_the_full_checks(parts: list[str]) -> None:
+    source = "".join(parts)
+    facts = Scan(source)
+    lower, starts = facts.lower, facts.start_tags
+    assert starts == start_tags(lower)
+    assert escape_stray_lt(source, lower, starts, facts.bogus_end) == escape_stray_lt(source, lower, starts)
+    assert differs(source, lower, starts, facts.br_end) is differs(source, lower, starts)
+    if not facts.bogus_end:
+        assert re.search("</[^a-zA-Z]", source) is None
+
+
+#: markup for the limits stage's tree questions: links, embeds, mention classes in any spelling
+_LINKS = ['<a href="x">x</a>', '<a href="y">y</a>', '<a class="mention" href="/u/a">@a</a>', "<p>t</p>"]
+_LINKS += ['<span class="x mention">m</span>', '<a class="MENTION">n</a>', '<b class="&#109;ention">r</b>']
+_LINKS += ['<div class="composer-embed"><a href="z">z</a></div>', '<div class="composer-card"></div>', "<br>"]
+_LINKS += ['<a href="javascript:x">j</a>', '<a class="hashtag" href="/t">#t</a>', "<p>mention</p>"]
+
+
+@SETTINGS
+@given(parts=st.lists(st.sampled_from(_LINKS), max_size=12), limit=st.integers(0, 4))
+def test_the_limits_questions_on_a_tree_never_miss(parts: list[str], limit: int) -> None:
+    root = parse_tree("".join(parts))
+    links, mentions = count_links(root)
+    if links > limit:
+        assert _tree_may_pass(root, limit)
+    if mentions:
+        assert _MENTION_IN_CLASS(root)
+
+
+def test_the_result_a_run_makes_is_the_dataclass_value() -> None:
+    made = Pipeline(policy=Policy(embed_mode="cache_only")).run(
+        Submission("<p>a <b>b</b> https://example.org</p>")
+    )
+    fields = {field.name: getattr(made, field.name) for field in dataclasses.fields(Result)}
+    assert made == Result(**fields)
+    assert repr(made) == repr(Result(**fields))
+    assert pickle.loads(pickle.dumps(made)) == made == copy.deepcopy(made)
+    assert dataclasses.replace(made, markdown="x").markdown == "x"
+    assert made.text == Result(**fields).text

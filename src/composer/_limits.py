@@ -264,9 +264,12 @@ def refuse_oversize(doc: Document, source: str) -> str | None:
     even the control-character pass reads a source that will not be parsed."""
     if doc.format != "text":
         source = cut_data_urls(source)
+    limit = doc.policy.max_markup_bytes
+    if len(source) * 4 <= limit:  # UTF-8 takes at most 4 bytes a character: nothing to encode
+        return source
     size = utf8_size(source)
-    if size > doc.policy.max_markup_bytes:
-        doc.problem("too_large", stop=True, size=size, limit=doc.policy.max_markup_bytes)
+    if size > limit:
+        doc.problem("too_large", stop=True, size=size, limit=limit)
         return None
     return source
 

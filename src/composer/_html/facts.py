@@ -9,8 +9,9 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 
 from __future__ import annotations
 
-from composer._html.stray import start_tag_names
-from composer._html.urls import lower_in_place, url_starts
+from composer._html.scan import lower_kept
+from composer._html.stray import BOGUS_END, BR_END, start_tag_names
+from composer._html.urls import url_starts
 
 __all__ = ["Scan"]
 
@@ -22,7 +23,7 @@ class Scan:
     is replaced, never updated, when the text changes (see ``Document.scan``).
     """
 
-    __slots__ = ("_ascii", "_lower", "_starts", "_tags", "_urls", "text")
+    __slots__ = ("_ascii", "_bogus", "_br", "_lower", "_starts", "_tags", "_urls", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -30,13 +31,14 @@ class Scan:
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
+        self._bogus = self._br = True
         self._urls: list[int] | None = None
 
     @property
     def lower(self) -> str:
         """``text`` lower-cased with every character at its index (one copy per text)."""
         if self._lower is None:
-            self._lower = lower_in_place(self.text)
+            self._lower = lower_kept(self.text)
         return self._lower
 
     @property
@@ -50,23 +52,53 @@ class Scan:
     def start_tags(self) -> frozenset[str]:
         """The lower-cased names of the start tags in ``text`` (``<p``, ``<img``, ``<o:p``).
 
-        Found by :func:`composer._html.stray.start_tags`: a name is listed wherever ``<``
+        Found by :func:`composer._html.stray.start_tag_names`: a name is listed wherever ``<``
         and a letter start one, even inside a comment or an attribute value, so a prefilter
         that finds no name can skip; one that finds a name still checks.
         """
         if self._tags is None:
-            names = start_tag_names(self.lower) if "<" in self.text else []
-            self._tags = frozenset(names)
-            self._starts = len(names)
+            self._read_tags()
+        assert self._tags is not None
         return self._tags
+
+    def _read_tags(self) -> None:
+        found = start_tag_names(self.lower) if "<" in self.text else []
+        names = set(found)
+        self._starts = len(found)
+        self._bogus = BOGUS_END in names
+        self._br = BR_END in names
+        names.difference_update((BOGUS_END, BR_END))
+        if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
+            self._bogus = self._br = True
+        elif self._bogus is False and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
+            self._bogus = True  # "</K" (Kelvin) is a bogus end; lower-cased, it reads "</k"
+        self._tags = frozenset(names)
+
+    # -- read in the same pass as start_tags -----------------------------------------------
 
     @property
     def start_count(self) -> int:
         """How many start tags ``text`` opens at most: each ``<`` and a letter in :attr:`lower`,
         counted in the pass that finds :attr:`start_tags` (no more elements can nest)."""
         if self._tags is None:
-            _ = self.start_tags
+            self._read_tags()
         return self._starts
+
+    @property
+    def bogus_end(self) -> bool:
+        """Whether ``text`` may hold "</" followed by no ASCII letter, which a tokenizer reads
+        as a bogus comment (False is proof; :func:`composer._html.stray.escape_stray_lt`)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._bogus
+
+    @property
+    def br_end(self) -> bool:
+        """Whether ``text`` may hold "</br" (any case) ending a tag, which HTML5 reads as
+        ``<br>`` (False is proof; :func:`composer._html.html5.differs`)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._br
 
     @property
     def url_starts(self) -> list[int]:

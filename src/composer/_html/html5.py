@@ -61,18 +61,21 @@ _FRAGMENT = markupever.HtmlOptions(fragment_context=dom.QualName("div", _HTML_NS
 _DOCUMENT = markupever.HtmlOptions()
 
 
-def differs(markup: str, lower: str | None = None, starts: frozenset[str] | None = None) -> bool:
+def differs(
+    markup: str, lower: str | None = None, starts: frozenset[str] | None = None, br_end: bool = True
+) -> bool:
     """Whether ``markup`` may read differently to libxml2 and to HTML5.
 
     ``lower``: ``markup`` lower-cased, when the caller has it (one search of it is the
     cheapest); without it the markup is searched in place, never copied. ``starts``: the
     start-tag names in ``lower`` (``composer._html.stray.start_tags``), when the caller has
-    them: a post opening none of the constructs' elements needs only a test for ``</br``.
+    them: a post opening none of the constructs' elements needs only a test for ``</br``,
+    which ``br_end`` False (``Scan.br_end``) says the caller made.
     """
     if not _HTML5_TOKENIZER:
         return "<" in markup or "&" in markup
     if lower is not None:
-        if starts is not None and starts.isdisjoint(_DIFFER_NAMES) and "</br" not in lower:
+        if starts is not None and starts.isdisjoint(_DIFFER_NAMES) and not (br_end and "</br" in lower):
             return False
         return _DIFFERS.search(lower) is not None
     return _DIFFERS_ANY_CASE.search(markup) is not None
@@ -85,7 +88,7 @@ def is_document(markup: str) -> bool:
 
 
 def html5_reading(
-    markup: str, lower: str | None = None, starts: frozenset[str] | None = None
+    markup: str, lower: str | None = None, starts: frozenset[str] | None = None, br_end: bool = True
 ) -> tuple[str, Counter[str]]:
     """``markup`` as HTML5 reads it, and the elements taken out, counted by name.
 
@@ -94,7 +97,7 @@ def html5_reading(
     stays a document. The caller checks the nesting depth first: html5ever's cost grows
     with the square of it.
     """
-    if not differs(markup, lower, starts):
+    if not differs(markup, lower, starts, br_end):
         return markup, Counter()
     document = is_document(markup)
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from composer._html.urls import lower_in_place
+
 #: C0 controls except tab/newline/carriage return, DEL, lone surrogates and the two
 #: non-characters: no parser keeps them and lxml refuses them.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -19,6 +21,9 @@ _DIRECTION = re.compile(f"[{_DIRECTION_CHARS}]")
 
 #: the printable ASCII characters and tab, newline, carriage return
 _ASCII_OK = bytes([9, 10, 13, *range(32, 127)])
+#: the same, and every byte of a multi-byte UTF-8 sequence
+_UTF8_OK = _ASCII_OK + bytes(range(128, 256))
+_ASCII_BYTES = bytes(range(128))
 
 #: one tag as HTML5 tokenizes it: quotes matter only right after "=", and a tag with no ">"
 #: runs to the end. Every part after the name is optional, so a match never backtracks.
@@ -71,13 +76,36 @@ def utf8_size(body: str | bytes) -> int:
 
 
 def _no_controls(text: str) -> bool:
-    """A C-speed test that ``text`` holds none of :data:`_CONTROLS` (False may be a false alarm).
+    """A C-speed test that ``text`` holds none of :data:`_CONTROLS` (exact).
 
-    Only ASCII text is answered here: in other text a no-break space or an emoji's joiner
-    (both not printable) made the former ``isprintable`` test fail for most posts, so its
-    three copies of the text were paid before the one regex search that decides anyway.
+    The C0 controls and DEL are the same bytes in UTF-8, where every other character is
+    made of bytes from 128 up; a lone surrogate cannot be encoded; the two non-characters
+    are each one ``in`` test. On non-ASCII text this costs a third of the regex search
+    (5 against 16 us on a 5 KB post).
     """
-    return text.isascii() and not text.encode("ascii").translate(None, _ASCII_OK)
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_OK)
+    if "\ufffe" in text or "\uffff" in text:
+        return False
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return not raw.translate(None, _UTF8_OK)
+
+
+def lower_kept(text: str) -> str:
+    """``text`` lower-cased with every character at its index, as
+    :func:`composer._html.urls.lower_in_place` makes it, in a third less time on text whose
+    non-ASCII characters are all caseless or lower-case already (emoji, most prose): its
+    ASCII is then lowered as UTF-8 bytes, where ``str.lower`` looks every character up."""
+    if text.isascii():
+        return text.lower()
+    raw = text.encode("utf-8", "surrogatepass")
+    wide = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    if wide.lower() != wide:  # "Σ" (read in context), "İ" (two characters) and any capital
+        return lower_in_place(text)
+    return raw.lower().decode("utf-8", "surrogatepass")
 
 
 def clean_controls(text: str) -> tuple[str, int]:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["KNOWN_ELEMENTS", "escape_stray_lt", "start_tag_names", "start_tags"]
+__all__ = ["BOGUS_END", "BR_END", "KNOWN_ELEMENTS", "escape_stray_lt", "start_tag_names", "start_tags"]
 
 #: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
 #: toolkit module cannot import: it sits below the document model)
@@ -71,6 +71,13 @@ _ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|<(?=/(?![a-zA-Z]))")
 _BOGUS_END = re.compile(r"</[^a-zA-Z]")
 #: start-tag and end-tag names in lower-cased HTML
 _STARTS = re.compile(r"<([a-z][^\s/>]*)")
+#: the marks :func:`start_tag_names` lists among the names, where "</" is followed by no
+#: letter (a bogus end, :data:`_BOGUS_END`) and where "</br" ends a tag (HTML5 reads it as
+#: ``<br>``, :mod:`composer._html.html5`); a name never starts with "/"
+BOGUS_END = "/"
+BR_END = "/b"
+#: :data:`_STARTS`, and the two marks, which take no "<" a name could start at
+_STARTS_MARKED = re.compile(r"<([a-z][^\s/>]*|/(?=[^a-z])|/b(?=r[\s/>]))")
 _ENDS = re.compile(r"</([a-z][^\s/>]*)")
 _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
 #: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup
@@ -80,8 +87,14 @@ _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 
 
 def start_tag_names(lower: str) -> list[str]:
-    """The name of each start tag in lower-cased HTML, in order (one C-speed scan)."""
-    return _STARTS.findall(lower)
+    """The name of each start tag in lower-cased HTML, in order, with :data:`BOGUS_END` and
+    :data:`BR_END` where such end tags stand (one C-speed scan: ``composer._html.facts``).
+
+    The marks are exact where no name holds a "<" (a name runs over one, ``<a<b``) and, for
+    :data:`BOGUS_END`, where ``lower`` came from text without "İ" or "K" (U+212A), the two
+    characters lower-casing makes ASCII letters of.
+    """
+    return _STARTS_MARKED.findall(lower)
 
 
 def start_tags(lower: str) -> frozenset[str]:
@@ -89,20 +102,24 @@ def start_tags(lower: str) -> frozenset[str]:
     return frozenset(_STARTS.findall(lower)) if "<" in lower else frozenset()
 
 
-def escape_stray_lt(source: str, lower: str | None = None, starts: frozenset[str] | None = None) -> str:
+def escape_stray_lt(
+    source: str, lower: str | None = None, starts: frozenset[str] | None = None, bogus_end: bool = True
+) -> str:
     """``source`` with each ``<`` that starts no element written as ``&lt;``.
 
     ``lower``: ``source.lower()`` and ``starts``: :func:`start_tags` of it, when the caller has
-    them. Returns ``source`` itself (the same object) when every ``<`` is markup, which a few
-    C-speed scans decide for an ordinary post. Linear in the length of ``source``. Inside a
-    quoted attribute value a needless ``&lt;`` is harmless: the parser decodes it back to ``<``.
+    them; ``bogus_end`` False: the caller proved that no "</" is followed by a non-letter
+    (``Scan.bogus_end``). Returns ``source`` itself (the same object) when every ``<`` is
+    markup, which a few C-speed scans decide for an ordinary post. Linear in the length of
+    ``source``. Inside a quoted attribute value a needless ``&lt;`` is harmless: the parser
+    decodes it back to ``<``.
     """
     if "<" not in source:
         return source
     lower = source.lower() if lower is None else lower
     starts = start_tags(lower) if starts is None else starts
     # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
-    if source.rfind(">") > source.rfind("<") and not _BOGUS_END.search(source):
+    if source.rfind(">") > source.rfind("<") and not (bogus_end and _BOGUS_END.search(source)):
         unknown = [name for name in starts - KNOWN_ELEMENTS if not _NAMESPACED.match(name)]
         if not unknown or set(unknown) <= set(_ENDS.findall(lower)):
             return source

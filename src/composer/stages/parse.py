@@ -162,7 +162,7 @@ def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, S
     and the facts about the markup returned (``facts``, default the document's own scan, when
     nothing changed)."""
     facts = doc.scan if facts is None else facts
-    markup = escape_stray_lt(source, facts.lower, facts.start_tags)
+    markup = escape_stray_lt(source, facts.lower, facts.start_tags, facts.bogus_end)
     if markup is not source:
         facts = Scan(markup)
     markup, counted = unflatten(markup, facts.start_tags, doc.policy.allowlist.tags)
@@ -227,8 +227,9 @@ class Parse:
             return
         if doc.format == "html":
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
-            lower, starts = (facts.lower, facts.start_tags) if len(markup) <= LOWER_AT_MOST else (None, None)
-            markup, taken_out = html5_reading(markup, lower, starts)
+            small = len(markup) <= LOWER_AT_MOST
+            lower, starts = (facts.lower, facts.start_tags) if small else (None, None)
+            markup, taken_out = html5_reading(markup, lower, starts, not small or facts.br_end)
             for name, count in sorted(taken_out.items()):
                 doc.remove("elements", name, count)
             doc.set_content(markup, facts if markup is facts.text else None)

@@ -101,6 +101,8 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
     step = max(size // 2, 1)
     size_of = len(text)
     free = list(_block_finds(text, ">", step))
+    if -1 not in free:
+        return False
     block = 0
     while -1 in free[block:]:
         block = free.index(-1, block)

@@ -63,16 +63,17 @@ class Scan:
 
     def _read_tags(self) -> None:
         found = start_tag_names(self.lower) if "<" in self.text else []
-        names = set(found)
+        names = frozenset(found)
         self._starts = len(found)
         self._bogus = BOGUS_END in names
         self._br = BR_END in names
-        names.difference_update((BOGUS_END, BR_END))
+        if self._bogus or self._br:
+            names = names.difference((BOGUS_END, BR_END))
         if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
             self._bogus = self._br = True
-        elif self._bogus is False and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
+        elif not self._bogus and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
             self._bogus = True  # "</K" (Kelvin) is a bogus end; lower-cased, it reads "</k"
-        self._tags = frozenset(names)
+        self._tags = names
 
     # -- read in the same pass as start_tags -----------------------------------------------
 

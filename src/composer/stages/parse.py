@@ -16,7 +16,7 @@ from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
-from composer._html.html5 import LOWER_AT_MOST, html5_reading
+from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
 from composer._html.scan import clean_controls, too_deep
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
@@ -229,8 +229,9 @@ class Parse:
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
             small = len(markup) <= LOWER_AT_MOST
             lower, starts = (facts.lower, facts.start_tags) if small else (None, None)
-            markup, taken_out = html5_reading(markup, lower, starts, not small or facts.br_end)
-            for name, count in sorted(taken_out.items()):
-                doc.remove("elements", name, count)
+            if differs(markup, lower, starts, not small or facts.br_end):
+                markup, taken_out = html5_reading(markup, lower, starts)
+                for name, count in sorted(taken_out.items()):
+                    doc.remove("elements", name, count)
             doc.set_content(markup, facts if markup is facts.text else None)
         doc.set_html(markup)

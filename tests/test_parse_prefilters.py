@@ -32,7 +32,7 @@ from composer._limits import (
     may_run_without,
 )
 from composer.result import Result
-from composer.stages.limits import _MENTION_IN_CLASS, _tree_may_pass
+from composer.stages.limits import _MENTION_IN_CLASS, _holds_reference, _mentions_kept, _tree_may_pass
 from composer.stages.limits import count as count_links
 
 #: fragments of tag soup: separators, names, values with and without quotes, stray marks
@@ -188,15 +188,37 @@ _LINKS += ['<div class="composer-embed"><a href="z">z</a></div>', '<div class="c
 _LINKS += ['<a href="javascript:x">j</a>', '<a class="hashtag" href="/t">#t</a>', "<p>mention</p>"]
 
 
+#: what the sanitizer may keep: the mention class on one tag, on none, on every tag (None)
+_KEPT: list[dict[str, frozenset[str]] | None] = [None, {}, {"a": frozenset({"mention"})}]
+_KEPT += [{"span": frozenset({"mention", "x"}), "div": frozenset({"composer-embed"})}]
+
+
 @SETTINGS
-@given(parts=st.lists(st.sampled_from(_LINKS), max_size=12), limit=st.integers(0, 4))
-def test_the_limits_questions_on_a_tree_never_miss(parts: list[str], limit: int) -> None:
-    root = parse_tree("".join(parts))
-    links, mentions = count_links(root)
+@given(
+    parts=st.lists(st.sampled_from(_LINKS), max_size=12),
+    limit=st.integers(0, 4),
+    kept=st.sampled_from(_KEPT),
+)
+def test_the_limits_questions_never_miss(
+    parts: list[str], limit: int, kept: dict[str, frozenset[str]] | None
+) -> None:
+    html = "".join(parts)
+    root = parse_tree(html)
+    links, mentions = count_links(root, kept)
     if links > limit:
         assert _tree_may_pass(root, limit)
     if mentions:
         assert _MENTION_IN_CLASS(root)
+        assert kept is None or _mentions_kept(kept)
+    assert _holds_reference(html) is ("&#" in html)
+
+
+@SETTINGS
+@given(
+    text=st.lists(st.sampled_from(["#", "&", "&#", "a", "&amp;", "&#39;", "##"]), max_size=40).map("".join)
+)
+def test_the_reference_search_by_hash_is_the_substring_search(text: str) -> None:
+    assert _holds_reference(text) is ("&#" in text)
 
 
 def test_the_result_a_run_makes_is_the_dataclass_value() -> None:

@@ -28,7 +28,8 @@ names its role (a :meth:`~composer.Policy.preset`), the role's own template says
 ("New members can post at most 2 links."), unless the forum translated the plain code alone.
 
 Most posts are too short to hold more links than the limit, or hold fewer ``<a`` than it
-(one ``str.count`` proves it), and no ``mention`` class: the tree is never touched. When a
+(one ``str.count`` proves it), and no ``mention`` class (none can count when the sanitizer
+keeps that class nowhere, as in the default chain): the tree is never touched. When a
 stage parsed the tree already, two XPath counts ask the same of it, without serializing it.
 """
 
@@ -84,14 +85,34 @@ def _tree_may_pass(root: HtmlElement, limit: int) -> bool:
     return elements > limit
 
 
+def _mentions_kept(kept: Mapping[str, AbstractSet[str]]) -> bool:
+    """Whether the sanitizer keeps the ``mention`` class on some tag: if not, no element is a
+    mention (:func:`count`), so no post can be over ``max_mentions`` (the default chain:
+    only a mention stage's ``allows`` adds the class)."""
+    return any(MENTION_CLASS in names for names in kept.values())
+
+
 def _may_mention(html: str) -> bool:
     """Whether an element may carry the class ``mention``: the word (or a character reference
     that may spell it) and a ``class`` attribute somewhere. Coarse on purpose: any finer
     look at the markup (a long or odd class value, ``&#109;ention``) could be fooled, and a
     post with both costs one parse."""
-    if MENTION_CLASS not in html and ("#" not in html or "&#" not in html):  # memchr first
+    if MENTION_CLASS not in html and ("#" not in html or not _holds_reference(html)):  # memchr first
         return False
     return _CLASS.search(html) is not None
+
+
+def _holds_reference(html: str) -> bool:
+    """``"&#" in html``, by memchr from "#" to "#" (most posts hold a few, in URLs), where
+    the two-character search reads the whole post; back to it past a dozen."""
+    at = html.find("#", 1)
+    for _ in range(12):
+        if at < 0:
+            return False
+        if html[at - 1] == "&":
+            return True
+        at = html.find("#", at + 1)
+    return "&#" in html
 
 
 def _classes(el: HtmlElement) -> list[str]:
@@ -171,15 +192,17 @@ class Limits:
 
     def __call__(self, doc: Document) -> None:
         policy = doc.policy
+        kept = policy.allowlist.classes
+        mentions_kept = _mentions_kept(kept)
         if doc.has_tree:
             root = doc.tree
-            if not (_tree_may_pass(root, policy.max_links) or _MENTION_IN_CLASS(root)):
+            if not (_tree_may_pass(root, policy.max_links) or (mentions_kept and _MENTION_IN_CLASS(root))):
                 return
         else:
             html = doc.html
-            if not (_may_pass(html, policy.max_links) or _may_mention(html)):
+            if not (_may_pass(html, policy.max_links) or (mentions_kept and _may_mention(html))):
                 return
-        links, mentions = count(doc.tree, policy.allowlist.classes)
+        links, mentions = count(doc.tree, kept)
         for code, found, limit in (
             ("too_many_links", links, policy.max_links),
             ("too_many_mentions", mentions, policy.max_mentions),

@@ -20,7 +20,7 @@ from composer import Pipeline, Policy, Submission
 from composer._html.facts import Scan
 from composer._html.html5 import differs
 from composer._html.scan import _CONTROLS, _no_controls, lower_kept, too_deep
-from composer._html.stray import escape_stray_lt, start_tags
+from composer._html.stray import all_closed, escape_stray_lt, start_tags
 from composer._html.tree import parse as parse_tree
 from composer._html.urls import lower_in_place
 from composer._limits import (
@@ -231,3 +231,23 @@ def test_the_result_a_run_makes_is_the_dataclass_value() -> None:
     assert pickle.loads(pickle.dumps(made)) == made == copy.deepcopy(made)
     assert dataclasses.replace(made, markdown="x").markdown == "x"
     assert made.text == Result(**fields).text
+
+
+_CLOSING = ["</xml>", "</xml", "</xmlx>", "</xml/", "</xml ", "x</xml>", "</a</xml>", "<</xml>", "</x-card>"]
+_CLOSING += ["</</xml>", " ", ">", "/", "a", "</\u00a0", "</xml\u00a0", "\u2003</x-card\u2003", "<xml>", "</"]
+
+
+@SETTINGS
+@given(
+    parts=st.lists(st.sampled_from(_CLOSING), max_size=20),
+    names=st.lists(st.sampled_from(["xml", "x-card", "a", "xm"]), max_size=3, unique=True),
+)
+def test_the_end_tag_search_by_name_is_the_end_tag_scan(parts: list[str], names: list[str]) -> None:
+    lower = "".join(parts)
+    assert all_closed(lower, names) is (set(names) <= set(re.findall(r"</([a-z][^\s/>]*)", lower)))
+
+
+def test_an_end_tag_name_running_over_a_lt_hides_the_next() -> None:
+    for lower, closed in [("</a</xml>", False), ("</xml>", True), ("x</xml>", True), ("<</xml>", True)]:
+        assert all_closed(lower, ["xml"]) is closed, lower
+        assert closed is ("xml" in re.findall(r"</([a-z][^\s/>]*)", lower))

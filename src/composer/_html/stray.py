@@ -30,7 +30,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BOGUS_END", "BR_END", "KNOWN_ELEMENTS", "escape_stray_lt", "start_tag_names", "start_tags"]
+__all__ = [
+    "BOGUS_END",
+    "BR_END",
+    "KNOWN_ELEMENTS",
+    "all_closed",
+    "escape_stray_lt",
+    "start_tag_names",
+    "start_tags",
+]
 
 #: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
 #: toolkit module cannot import: it sits below the document model)
@@ -121,12 +129,38 @@ def escape_stray_lt(
     # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
     if source.rfind(">") > source.rfind("<") and not (bogus_end and _BOGUS_END.search(source)):
         unknown = [name for name in starts - KNOWN_ELEMENTS if not _NAMESPACED.match(name)]
-        if not unknown or set(unknown) <= set(_ENDS.findall(lower)):
+        if not unknown or all_closed(lower, unknown):
             return source
     if _ALWAYS_TEXT.search(source):  # in C first: inside comments and raw text it changes nothing seen
         source = _ALWAYS_TEXT.sub("&lt;", source)
         lower = source.lower()
     return _escape(source, lower, set(starts), set(_ENDS.findall(lower)))
+
+
+def all_closed(lower: str, names: list[str]) -> bool:
+    """Whether each of ``names`` (distinct) is also an end tag's name in ``lower``, as
+    :data:`_ENDS` reads them: a ``str.find`` a name for one or two (an Office paste's
+    ``<xml>``), the whole scan for more or when unsure."""
+    if len(names) <= 2:
+        found = [_end_tag(lower, name) for name in names]
+        if None not in found:
+            return all(found)
+    return set(names) <= set(_ENDS.findall(lower))
+
+
+def _end_tag(lower: str, name: str) -> bool | None:
+    """Whether "</" + ``name`` ends a name where it stands in ``lower`` (as :data:`_ENDS`
+    reads it), or None when unsure: a run of name characters before it may be an end tag's
+    name that reads on over the "<" (``</a</x>``), which :data:`_ENDS` never restarts in."""
+    needle = "</" + name
+    at = lower.find(needle)
+    while at >= 0:
+        after = at + len(needle)
+        if after == len(lower) or lower[after] in "/>" or lower[after].isspace():
+            before = lower[at - 1] if at else " "
+            return True if before in "/>" or before.isspace() else None
+        at = lower.find(needle, at + 1)
+    return False
 
 
 def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:

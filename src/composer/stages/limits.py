@@ -74,8 +74,9 @@ def _may_pass(html: str, limit: int) -> bool:
 #: on a tree a stage parsed, the same two questions without serializing it (~35 us, which
 #: the sanitizer pays again): the elements, more than any count of links; a class naming
 #: ``mention`` (attribute values are decoded there, so no reference can hide the word)
-_ELEMENTS = etree.XPath("count(.//*)")
-_MENTION_IN_CLASS = etree.XPath(f"boolean(.//@class[contains(., '{MENTION_CLASS}')])")
+#: (``descendant::*`` is read in half the time of ``.//*``, which visits every node first)
+_ELEMENTS = etree.XPath("count(descendant::*)")
+_MENTION_IN_CLASS = etree.XPath(f"boolean(descendant::*/@class[contains(., '{MENTION_CLASS}')])")
 
 
 def _tree_may_pass(root: HtmlElement, limit: int) -> bool:

@@ -19,7 +19,14 @@ from hypothesis import strategies as st
 from composer import Pipeline, Policy, Submission
 from composer._html.facts import Scan
 from composer._html.html5 import differs
-from composer._html.scan import _CONTROLS, _no_controls, lower_kept, too_deep
+from composer._html.scan import (
+    _CONTROLS,
+    _no_controls,
+    clean_controls,
+    clean_controls_lowered,
+    lower_kept,
+    too_deep,
+)
 from composer._html.stray import all_closed, escape_stray_lt, start_tags
 from composer._html.tree import parse as parse_tree
 from composer._html.urls import lower_in_place
@@ -251,3 +258,11 @@ def test_an_end_tag_name_running_over_a_lt_hides_the_next() -> None:
     for lower, closed in [("</a</xml>", False), ("</xml>", True), ("x</xml>", True), ("<</xml>", True)]:
         assert all_closed(lower, ["xml"]) is closed, lower
         assert closed is ("xml" in re.findall(r"</([a-z][^\s/>]*)", lower))
+
+
+@SETTINGS
+@given(text=_TEXT)
+def test_controls_and_the_lower_case_copy_from_one_encoding(text: str) -> None:
+    cleaned, dropped, lower = clean_controls_lowered(text)
+    assert (cleaned, dropped) == clean_controls(text)
+    assert lower is None or lower == lower_in_place(text)

@@ -151,10 +151,13 @@ class Document:
 
     def set_content(self, value: str, scan: Scan | None = None) -> None:
         """Replace :attr:`content` (the parse stage's job). Its :attr:`scan` starts afresh,
-        unless ``scan`` is given: facts the caller already gathered about ``value``."""
+        unless ``scan`` is given: facts the caller already gathered about ``value`` (also
+        taken for the same content when no scan was made of it yet)."""
         if value is not self._content:
             self._content = value
             self._scan = scan if scan is not None and scan.text is value else None
+        elif self._scan is None and scan is not None and scan.text is value:
+            self._scan = scan
 
     @property
     def scan(self) -> Scan:

@@ -25,9 +25,10 @@ class Scan:
 
     __slots__ = ("_ascii", "_bogus", "_br", "_lower", "_starts", "_tags", "_urls", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, lower: str | None = None) -> None:
+        """``lower``: ``text`` lower-cased as :attr:`lower` is, when the caller has it."""
         self.text = text
-        self._lower: str | None = None
+        self._lower = lower
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0

@@ -24,6 +24,7 @@ _ASCII_OK = bytes([9, 10, 13, *range(32, 127)])
 #: the same, and every byte of a multi-byte UTF-8 sequence
 _UTF8_OK = _ASCII_OK + bytes(range(128, 256))
 _ASCII_BYTES = bytes(range(128))
+_HIGH_BYTES = bytes(range(128, 256))
 
 #: one tag as HTML5 tokenizes it: quotes matter only right after "=", and a tag with no ">"
 #: runs to the end. Every part after the name is optional, so a match never backtracks.
@@ -102,10 +103,33 @@ def lower_kept(text: str) -> str:
     if text.isascii():
         return text.lower()
     raw = text.encode("utf-8", "surrogatepass")
-    wide = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
-    if wide.lower() != wide:  # "Σ" (read in context), "İ" (two characters) and any capital
+    return _lowered(text, raw, raw.translate(None, _ASCII_BYTES))
+
+
+def _lowered(text: str, raw: bytes, wide: bytes) -> str:
+    """:func:`lower_kept` of non-ASCII ``text``, given its UTF-8 ``raw`` and the non-ASCII
+    bytes of it, ``wide``."""
+    characters = wide.decode("utf-8", "surrogatepass")
+    if characters.lower() != characters:  # "Σ" (read in context), "İ" (two characters), capitals
         return lower_in_place(text)
     return raw.lower().decode("utf-8", "surrogatepass")
+
+
+def clean_controls_lowered(text: str) -> tuple[str, int, str | None]:
+    """:func:`clean_controls` of ``text``, and for non-ASCII text that holds no control
+    character its :func:`lower_kept` copy too (else None), from one UTF-8 encoding and one
+    ``bytes.translate``: what is left once the printable ASCII is deleted is the
+    controls, if any, and the non-ASCII bytes the lower-cased copy is checked with."""
+    if text.isascii() or "\ufffe" in text or "\uffff" in text:
+        return (*clean_controls(text), None)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return (*clean_controls(text), None)
+    rest = raw.translate(None, _ASCII_OK)
+    if rest.translate(None, _HIGH_BYTES):  # a control character
+        return (*clean_controls(text), None)
+    return text, 0, _lowered(text, raw, rest)
 
 
 def clean_controls(text: str) -> tuple[str, int]:

@@ -17,7 +17,7 @@ from markdown_it.rules_inline import StateInline
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
-from composer._html.scan import clean_controls, too_deep
+from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
@@ -203,14 +203,15 @@ class Parse:
         cut = refuse_oversize(doc, doc.source)
         if cut is None:
             return
-        source, dropped = clean_controls(cut)
+        source, dropped, lower = clean_controls_lowered(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
         checked = refuse_early(doc, source)
         if checked is None:
             return
+        # the lower-cased copy came with the controls' pass: kept unless the attributes were cut
+        doc.set_content(checked, Scan(checked, lower) if lower is not None and checked is source else None)
         source = checked
-        doc.set_content(source)
         if doc.format == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:

@@ -2,8 +2,8 @@
 
 What nh3 took out that a reader would miss is counted from the difference between what went
 in and what came out, so the ``content_removed`` notice cannot drift from the sanitizer; an
-editor's own markup (classes, styles, wrappers) is not counted, so most posts need one regex
-scan that finds nothing. Iframes are admitted
+editor's own markup (classes, styles, wrappers) is not counted, so most posts need two regex
+scans of the source that find nothing (see ``removed``). Iframes are admitted
 only when the embed stage built them (``env[EMBED_IFRAMES]``) and only from
 :attr:`~composer.allowlist.Allowlist.iframe_hosts`, with a fixed ``sandbox``. Links to the
 forum itself (relative, or ``Policy.own_hosts``) lose ``nofollow``, unless
@@ -15,6 +15,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Literal
 
 from composer._html.empty import drop_empty, may_have_empty
@@ -30,7 +31,6 @@ from composer.stages.sanitize.removed import (
     Scanner,
     removal_scanner,
     report_removed,
-    unchanged,
 )
 
 __all__ = ["Sanitize"]
@@ -39,10 +39,17 @@ __all__ = ["Sanitize"]
 _Bound = tuple[Policy, Backend, Scanner]
 
 _PRE_NEWLINE = re.compile(r"(<pre\b[^>]*>)\n")
-_SCHEME_AT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*")
+_SCHEME_AT = re.compile(rf"{_SCHEME.pattern}:")
 _A_TAG = re.compile(r'<a\s(?:[^>"]|"[^"]*")*>')
 _HREF = re.compile(r'\shref="([^"]*)"')
 _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
+
+
+@lru_cache(maxsize=16)
+def _absolute(schemes: frozenset[str]) -> tuple[str, ...]:
+    """The allowed schemes as an href's value starts with them (those :data:`_SCHEME_AT` reads)."""
+    return tuple(f"{scheme}:" for scheme in sorted(schemes) if _SCHEME.fullmatch(scheme))
 
 
 def _may_be_own(out: str, policy: Policy) -> bool:
@@ -53,9 +60,10 @@ def _may_be_own(out: str, policy: Policy) -> bool:
         lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own
         if any(host in lower for host in policy.own_hosts):
             return True
+    absolute = _absolute(policy.allowlist.url_schemes)  # a capital HTTPS: is left to the regex
     at = out.find(' href="')
     while at >= 0:
-        if _SCHEME_AT.match(out, at + 7) is None:
+        if not out.startswith(absolute, at + 7) and _SCHEME_AT.match(out, at + 7) is None:
             return True
         at = out.find(' href="', at + 7)
     return False
@@ -135,7 +143,7 @@ class Sanitize:
             _drop_content_tags(doc)
         source = doc.html
         out = self._clean(doc, backend, source)
-        if "<" in source and not unchanged(source, out, policy.link_rel):
+        if "<" in source:
             report_removed(doc, source, out, policy.allowlist, scanner)
         if may_have_empty(out):
             # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the

@@ -12,12 +12,15 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composer import Policy
+from composer import Document, Policy
 from composer._html.scan import _DIRECTION, _DIRECTION_CHARS, _DIRECTION_UTF8, drop_direction_controls
-from composer.stages.sanitize.removed import _attributes, removal_scanner
-from composer.stages.sanitize.stage import _may_be_own
+from composer.stages.sanitize.backends import Nh3Backend
+from composer.stages.sanitize.removed import _attributes, removal_scanner, report_removed
+from composer.stages.sanitize.stage import _may_be_own, _own_links
 
-SCANNER = removal_scanner(Policy().allowlist)
+POLICY = Policy()
+SCANNER = removal_scanner(POLICY.allowlist)
+NH3 = Nh3Backend(POLICY)
 
 #: pieces of markup around attributes: names (handlers, URL attributes, look-alikes), the
 #: ways "=" and a value are written, schemes allowed or not, and what may stand between
@@ -134,3 +137,52 @@ def test_the_own_link_test_is_the_loop(out: str) -> None:
         relative = not (scheme[:1].isalpha() and all(c.isalnum() or c in "+.-" for c in scheme))
         at = out.find(' href="', at + 7)
     assert _may_be_own(out, policy) == relative
+
+
+_LINKS = st.lists(
+    st.sampled_from(
+        [
+            "<a",
+            "<A",
+            " ",
+            "\n",
+            "/",
+            "href",
+            "HREF",
+            "xhref",
+            "href>",
+            "=",
+            " = ",
+            '"',
+            "'",
+            "https:",
+            "HTTPS:",
+            "mailto:",
+            "ftp:",
+            "//ex.com/",
+            "/t/1",
+            "#top",
+            "?q=1",
+            "&#47;",
+            "&colon;",
+            "&quot;",
+            "\u2028",
+            ">",
+            "</a>",
+            "x",
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LINKS)
+def test_no_odd_url_in_the_source_leaves_no_relative_link(source: str) -> None:
+    """The own-link pass is skipped when the report's scan of the source finds no URL value
+    but one plainly starting with an allowed scheme and no kept href is empty: no kept link
+    is then relative."""
+    out = NH3.plain(source)
+    odd = report_removed(Document(source, "html", POLICY), source, out, POLICY.allowlist, SCANNER)
+    if not _may_be_own(out, POLICY, odd):
+        assert _own_links(out, POLICY) == out

@@ -107,11 +107,20 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> Scanner:
     )
 
 
-def _missed(lower: str, scanner: Scanner, starts: frozenset[str] | None) -> Counter[tuple[str, str]]:
+def _odd_attributes(lower: str, scanner: Scanner) -> bool:
+    """Whether lower-cased HTML may hold an event handler, or a URL attribute whose value does
+    not start with ``"scheme:`` or ``'scheme:`` for an allowed scheme (a relative link, say)."""
+    return scanner.attributes.search(lower[::-1]) is not None
+
+
+def _missed(
+    lower: str, scanner: Scanner, starts: frozenset[str] | None, odd: bool | None = None
+) -> Counter[tuple[str, str]]:
     """What ``scanner`` finds in lower-cased HTML, by (kind, name).
 
     ``starts``: the start-tag names in ``lower`` when the caller has them (the document's
     shared scan); a post holding none of :attr:`Scanner.names` is not searched for them.
+    ``odd``: :func:`_odd_attributes` of ``lower``, when the caller has it.
     """
     found: Counter[tuple[str, str]] = Counter()
     if starts is None or not starts.isdisjoint(scanner.names):
@@ -119,7 +128,7 @@ def _missed(lower: str, scanner: Scanner, starts: frozenset[str] | None) -> Coun
             found["tag", tag] += 1
     for tag, words in scanner.bare.findall(lower):
         found["bare", f"{tag} {' '.join(words.rstrip('/').split())}"] += 1
-    if scanner.attributes.search(lower[::-1]) is not None:  # most posts: no handler, no odd URL
+    if _odd_attributes(lower, scanner) if odd is None else odd:  # most posts: no handler, no odd URL
         _attributes(lower, scanner, found)
     return found
 
@@ -204,7 +213,7 @@ def removal_scanner(allow: Allowlist) -> Scanner:
 
 def report_removed(
     doc: Document, source: str, out: str, allow: Allowlist, scanner: Scanner | None = None
-) -> None:
+) -> bool:
     """Count what the sanitizer took out that a reader would miss (design point 10).
 
     Elements removed with their content, unwrapped media, frames and form controls
@@ -215,6 +224,10 @@ def report_removed(
     editor's markup, not the person's content, and are not counted. In most posts the scans of
     ``source`` find nothing, and then ``out`` is not scanned at all. ``scanner``:
     :func:`removal_scanner` of ``allow``, when the caller built it already.
+
+    Returns whether ``source`` may hold an event handler or a URL value that does not plainly
+    start with an allowed scheme (a relative link, say). When it does not, a link the
+    sanitizer kept is relative only if its ``href`` was written with no value (``<a href>``).
     """
     if scanner is None:
         scanner = removal_scanner(allow)
@@ -222,9 +235,10 @@ def report_removed(
     # the start tags the person wrote (the shared scan of the source) decide whether the tag
     # pattern runs: stages add only markup they answer for (the embed stage's players)
     lower = doc.scan.lower if source is doc.content else source.lower()
-    found_in = _missed(lower, scanner, doc.scan.start_tags if doc.format == "html" else None)
+    odd = _odd_attributes(lower, scanner)
+    found_in = _missed(lower, scanner, doc.scan.start_tags if doc.format == "html" else None, odd)
     if not found_in or unchanged(source, out, doc.policy.link_rel):
-        return
+        return odd
     found_out = _missed(out.lower(), scanner, None)
     for (kind, name), count in sorted((found_in - found_out).items()):
         if kind == "tag":
@@ -241,3 +255,4 @@ def report_removed(
             scheme = url_scheme(name)
             if scheme is not None and scheme not in allow.url_schemes:
                 doc.remove("links", f"{scheme}:", count)
+    return odd

@@ -52,14 +52,21 @@ def _absolute(schemes: frozenset[str]) -> tuple[str, ...]:
     return tuple(f"{scheme}:" for scheme in sorted(schemes) if _SCHEME.fullmatch(scheme))
 
 
-def _may_be_own(out: str, policy: Policy) -> bool:
-    """A cheap test before the per-link work: a relative link, or a mention of an own host."""
+def _may_be_own(out: str, policy: Policy, relative: bool = True) -> bool:
+    """A cheap test before the per-link work: a relative link, or a mention of an own host.
+
+    ``relative``: False when the sanitizer's input held no URL value but one plainly starting
+    with an allowed scheme (:func:`~composer.stages.sanitize.removed.report_removed` says so):
+    a link in ``out`` is then relative only if its ``href`` had no value, and is now empty.
+    """
     if "nofollow" not in policy.link_rel or not policy.own_links_follow:
         return False
     if policy.own_hosts:
         lower = out.lower()  # hosts are case-insensitive: HTTPS://Forum.Example/ is own
         if any(host in lower for host in policy.own_hosts):
             return True
+    if not relative and ' href=""' not in out:
+        return False
     absolute = _absolute(policy.allowlist.url_schemes)  # a capital HTTPS: is left to the regex
     at = out.find(' href="')
     while at >= 0:
@@ -143,8 +150,8 @@ class Sanitize:
             _drop_content_tags(doc)
         source = doc.html
         out = self._clean(doc, backend, source)
-        if "<" in source:
-            report_removed(doc, source, out, policy.allowlist, scanner)
+        # whether the source may hold a relative link (or a handler, or an odd scheme)
+        odd = "<" in source and report_removed(doc, source, out, policy.allowlist, scanner)
         if may_have_empty(out):
             # typed empty (``<p><br></p>``), left by a stage (a refused image) or by the
             # sanitizer (``<p><script>..``): out of the tree, through the sanitizer again
@@ -153,7 +160,7 @@ class Sanitize:
             out = self._clean(doc, backend, doc.html)
         out, direction = drop_direction_controls(out)
         doc.remove("characters", "direction control", direction)
-        if "<a" in out and _may_be_own(out, policy):
+        if "<a" in out and _may_be_own(out, policy, odd):
             out = _own_links(out, policy)
         doc.set_html(out)
         if len(out) > policy.max_length:

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
+from composer._html.empty import _EMPTY, _MAYBE_EMPTY, may_have_empty
 from composer._html.scan import _DIRECTION, _DIRECTION_CHARS, _DIRECTION_UTF8, drop_direction_controls
 from composer.stages.sanitize.backends import Nh3Backend
 from composer.stages.sanitize.removed import _attributes, removal_scanner, report_removed
@@ -186,3 +187,55 @@ def test_no_odd_url_in_the_source_leaves_no_relative_link(source: str) -> None:
     odd = report_removed(Document(source, "html", POLICY), source, out, POLICY.allowlist, SCANNER)
     if not _may_be_own(out, POLICY, odd):
         assert _own_links(out, POLICY) == out
+
+
+_NEAR_EMPTY = st.lists(
+    st.sampled_from(
+        [
+            "<p>",
+            "<p",
+            "<P>",
+            "<div>",
+            "<h2>",
+            "<h5>",
+            "<pre>",
+            "<b>",
+            "<br>",
+            "<strong>",
+            "<s>",
+            "<span>",
+            "<blockquote>",
+            "<mark>",
+            "<small>",
+            '<p class="a">',
+            ' title="a>b">',
+            " ",
+            "\n",
+            "\xa0",
+            "\u3000",
+            "&nbsp;",
+            "&amp;",
+            ">",
+            "<",
+            "/",
+            "</",
+            "</p>",
+            "</b>",
+            "</div>",
+            "</strong>",
+            "</s>",
+            "</small>",
+            "x",
+            "é",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NEAR_EMPTY)
+def test_the_empty_element_prefilter_never_hides_one(markup: str) -> None:
+    if _EMPTY.search(markup) is not None:
+        assert _MAYBE_EMPTY.search(markup) is not None
+    assert may_have_empty(markup) == (_EMPTY.search(markup) is not None)

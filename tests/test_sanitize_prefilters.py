@@ -239,3 +239,29 @@ def test_the_empty_element_prefilter_never_hides_one(markup: str) -> None:
     if _EMPTY.search(markup) is not None:
         assert _MAYBE_EMPTY.search(markup) is not None
     assert may_have_empty(markup) == (_EMPTY.search(markup) is not None)
+
+
+_NEAR_PRE = st.lists(
+    st.sampled_from(
+        [
+            *(
+                "<pre <PRE <Pre <pre-x <prefix <listing <xmp <plaintext <image <svg <p <!-- --> > /> / "
+                "\" ' = title= &lt; </pre> <code> x \u0130 é"
+            ).split(),
+            " ",
+            "\n",
+            "\xa0",
+            "\x0c",
+        ]
+    ),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_NEAR_PRE)
+def test_nh3_keeps_a_pre_only_where_the_source_opened_one(source: str) -> None:
+    """The newline fix after ``<pre>`` asks the shared start-tag scan of the source, not the output."""
+    doc = Document(source, "html", POLICY)
+    if "<pre" in NH3.plain(source):
+        assert "pre" in doc.scan.start_tags

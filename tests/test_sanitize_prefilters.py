@@ -16,7 +16,14 @@ from composer import Document, Policy
 from composer._html.empty import _EMPTY, _MAYBE_EMPTY, may_have_empty
 from composer._html.scan import _DIRECTION, _DIRECTION_CHARS, _DIRECTION_UTF8, drop_direction_controls
 from composer.stages.sanitize.backends import Nh3Backend
-from composer.stages.sanitize.removed import _attributes, removal_scanner, report_removed
+from composer.stages.sanitize.removed import (
+    _attributes,
+    _missed,
+    _odd_attributes,
+    _scan_lower,
+    removal_scanner,
+    report_removed,
+)
 from composer.stages.sanitize.stage import _may_be_own, _own_links
 
 POLICY = Policy()
@@ -265,3 +272,25 @@ def test_nh3_keeps_a_pre_only_where_the_source_opened_one(source: str) -> None:
     doc = Document(source, "html", POLICY)
     if "<pre" in NH3.plain(source):
         assert "pre" in doc.scan.start_tags
+
+
+_NON_ASCII = st.lists(
+    st.one_of(
+        _MARKUP,
+        st.sampled_from(
+            ["É", "Ü", "ǅ", "Σ", "ﬁ", "\u0130", "\u212a", "😀", "<B ÉX>", "<b and c>", "<SCRIPT>", "\xa0"]
+        ),
+    ),
+    max_size=24,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NON_ASCII)
+def test_the_ascii_lower_casing_finds_what_the_full_one_finds(source: str) -> None:
+    """The report scans a changed non-ASCII source lower-cased in its ASCII letters only."""
+    fast, exact = _scan_lower(source)
+    full = source.lower()
+    assert exact or len(fast) == len(source)
+    assert bool(_missed(fast, SCANNER, None)) == bool(_missed(full, SCANNER, None))
+    assert _odd_attributes(fast, SCANNER) == _odd_attributes(full, SCANNER)

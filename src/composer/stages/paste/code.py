@@ -19,7 +19,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.stages.paste.css import declarations
+from composer.stages.paste.css import declarations, memo
 
 __all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent", "last_child"]
 
@@ -36,6 +36,7 @@ _MONOSPACE = frozenset(
 _SPACE = " \t\r\n\xa0"
 
 
+@memo
 def is_monospace(style: str) -> bool:
     """Whether an inline ``style`` sets a monospace font first (``font-family`` or ``font``)."""
     if "font" not in style:
@@ -48,6 +49,7 @@ def is_monospace(style: str) -> bool:
     return first in _MONOSPACE
 
 
+@memo
 def _pre_style(style: str) -> bool:
     props = declarations(style)
     return props.get("white-space", "").lower().startswith(("pre", "break-spaces"))

@@ -11,13 +11,14 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import splice
 from composer.document import Document
-from composer.stages.paste.css import declarations
+from composer.stages.paste.css import declarations, memo
 
 __all__ = ["drop_hidden", "is_hidden", "take_hidden"]
 
 _SPACE = " \t\r\n\xa0"
 
 
+@memo
 def is_hidden(style: str) -> bool:
     """Whether an inline ``style`` (class rules already merged in) hides its element; CSS
     keywords are read in any case (``DISPLAY: NONE``)."""

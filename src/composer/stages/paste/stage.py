@@ -100,6 +100,9 @@ class Paste:
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     """The whole clean-up of one tree; ``paste`` adds what only a clipboard justifies."""
     source = doc.content
+    # lxml.html looks an element's class up (in Python) each time it makes the element's
+    # proxy, and frees a proxy nobody holds: held here, each is made once for all the walks
+    held = [*body.iterancestors(), *body.iter()]
     sheet = style_text(source) if "<style" in doc.scan.lower else ""
     _drop_junk(doc, body, paste)
     if sheet:
@@ -117,6 +120,7 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     semantics(body)
     _tidy(doc, body, paste)
     check_numbering(body)  # the source's values, and those read from Word's markers
+    held.clear()
 
 
 # -- junk ---------------------------------------------------------------------------------

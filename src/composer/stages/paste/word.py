@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import splice
-from composer.stages.paste.css import declarations, margin_left
+from composer.stages.paste.css import declarations, margin_left, memo
 from composer.stages.paste.lists import (
     INDENT_SLACK,
     MAX_LIST_LEVELS,
@@ -50,6 +50,12 @@ def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
     style = el.get("style")
     if not style or "mso-list" not in style:
         return None
+    return _mso_list(style)
+
+
+@memo
+def _mso_list(style: str) -> tuple[str, int, str] | None:
+    """``(list id, level, list instance)`` of an ``mso-list`` style, lower-cased."""
     value = declarations(style).get("mso-list", "")
     match = _MSO_LIST.search(value)
     if match is None:

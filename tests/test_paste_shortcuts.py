@@ -8,13 +8,16 @@ long way it replaces, written out here as it stood before the shortcut.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from lxml.html import HtmlElement
 
+from composer._html.facts import Scan
 from composer._html.tree import parse, serialize
-from composer.stages.paste import marks
+from composer.stages.paste import marks, stage
 from composer.stages.paste.css import declarations
 
 # -- the style semantics walk ----------------------------------------------------------------
@@ -114,3 +117,41 @@ def test_remembered_declarations_are_fresh_readings(style: str) -> None:
             fresh[name.strip().lower()] = value.strip()
     assert dict(declarations(style)) == fresh
     assert dict(declarations(style)) == fresh  # the second reading is the remembered one
+
+
+# -- the prefilter of a submitted post ------------------------------------------------------
+
+_OLD_NUMBERED = re.compile(r"(?:type|start)\s*=")
+_PIECES = st.sampled_from(
+    (
+        "type", "start", "TYPE", "Start", "=", "= ", " ", "\t", "\n", "\r", "\x0c", "\x1c", "\x85", "\xa0",
+        "\u3000", "\u2028", " " * 70, "\t" * 63, "st", "art", "ty", "pe", "x", "é", "🙂", "<ol", "<OL ", ">",
+        '"', "'", '<ol type="a" start=3>', "<ol\ntype\n=\n'i'>", "&#61;", "<!--", "-->", "style", "STYLE",
+        "<o:p>", "<O:P>", "<span", "<font ", "<xml>", "<st1:place>", "<p>", "</p>", "a = 1",
+    )
+)  # fmt: skip
+
+
+def _old_needs_work(lower: str, starts: frozenset[str]) -> bool:
+    return (
+        "style" in lower or not starts.isdisjoint(stage._TAG_NAMES) or any(n.startswith("o:") for n in starts)
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+@example("x" * 100 + "start" + " " * 70 + "=")  # the name further back than the look-back
+@example("x" * 100 + "sta" + "rt" + "\u3000" * 60 + "=")
+def test_prefilter_decides_as_the_regex_and_the_loop(text: str) -> None:
+    scan = Scan(text)
+    lower, starts = scan.lower, scan.start_tags
+    for names in (starts, starts | {"ol"}):
+        expected = "ol" in names and _OLD_NUMBERED.search(lower) is not None
+        assert stage._has_numbering(lower, names) is expected
+    assert stage._needs_work(lower, starts) == _old_needs_work(lower, starts)
+
+
+def test_str_isspace_is_what_re_reads_as_a_space() -> None:
+    """The numbering prefilter strips spaces with ``str.rstrip`` where the regex reads ``\\s``."""
+    space = re.compile(r"\s")
+    assert all((space.match(ch) is not None) == ch.isspace() for ch in map(chr, range(0x110000)))

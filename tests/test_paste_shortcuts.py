@@ -155,3 +155,17 @@ def test_str_isspace_is_what_re_reads_as_a_space() -> None:
     """The numbering prefilter strips spaces with ``str.rstrip`` where the regex reads ``\\s``."""
     space = re.compile(r"\s")
     assert all((space.match(ch) is not None) == ch.isspace() for ch in map(chr, range(0x110000)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(("<ul", "<OL", "<Ul", "<b", "<a ", "x", ">", "<", " ", "li>", "<ol>", "\n")),
+        max_size=20,
+    )
+)
+@example(["<b", "<ul", ">"])  # "<ul" inside the name the regex reads from "<b"
+def test_list_gate_never_hides_a_list_tag(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    if any(tag in text for tag in ("<ul", "<ol", "<UL", "<OL")):
+        assert stage._may_hold_lists(Scan(text).start_tags)

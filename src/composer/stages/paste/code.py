@@ -19,6 +19,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
+from composer.stages.paste.content import has_text
 from composer.stages.paste.css import declarations, memo
 
 __all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent", "last_child"]
@@ -107,9 +108,9 @@ def _mono_paragraph(el: HtmlElement) -> bool:
             continue
         if (child.tail or "").strip(_SPACE):
             return False  # text outside every run: a sentence, not a code line
-        if not is_monospace(child.get("style") or "") and child.text_content().strip(_SPACE):
+        if not is_monospace(child.get("style") or "") and has_text(child):
             return False
-    return bool(el.text_content().strip(_SPACE))
+    return has_text(el)
 
 
 def code_blocks(body: HtmlElement, *, paste: bool = True) -> int:
@@ -181,7 +182,7 @@ def inline_code(body: HtmlElement) -> int:
         if el in skip:
             continue
         style = el.get("style") or ""
-        if not is_monospace(style) or not el.text_content().strip(_SPACE):
+        if not is_monospace(style) or not has_text(el):
             continue
         if any(a.tag in ("pre", "code") for a in el.iterancestors()):
             continue

@@ -11,6 +11,7 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import splice
 from composer.document import Document
+from composer.stages.paste.content import has_text
 from composer.stages.paste.css import declarations, memo
 
 __all__ = ["drop_hidden", "is_hidden", "take_hidden"]
@@ -51,6 +52,6 @@ def take_hidden(body: HtmlElement) -> int:
     # an element inside another hidden one goes with it: keep the outermost only
     marked = set(hidden)
     outer = [el for el in hidden if not any(a in marked for a in el.iterancestors())]
-    counted = sum(1 for el in outer if el.text_content().strip(_SPACE))
+    counted = sum(1 for el in outer if has_text(el))
     splice(remove=outer)
     return counted

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import splice
+from composer.stages.paste.content import has_text
 from composer.stages.paste.css import declarations, margin_left, memo
 from composer.stages.paste.lists import (
     INDENT_SLACK,
@@ -127,7 +128,7 @@ def _next_block(el: HtmlElement) -> HtmlElement | None:
     nxt = el.getnext()
     if (el.tail or "").strip(_SPACE):
         return None
-    while nxt is not None and nxt.tag in ("span", "a") and not nxt.text_content().strip(_SPACE):
+    while nxt is not None and nxt.tag in ("span", "a") and not has_text(nxt):
         if (nxt.tail or "").strip(_SPACE):
             return None
         nxt = nxt.getnext()

@@ -17,6 +17,8 @@ from lxml.html import HtmlElement
 
 from composer._html.facts import Scan
 from composer._html.tree import parse, serialize
+from composer.stages.images import urls
+from composer.stages.images.urls import may_hold_pasted, scan
 from composer.stages.paste import marks, stage
 from composer.stages.paste.css import declarations
 
@@ -169,3 +171,37 @@ def test_list_gate_never_hides_a_list_tag(pieces: list[str]) -> None:
     text = "".join(pieces)
     if any(tag in text for tag in ("<ul", "<ol", "<UL", "<OL")):
         assert stage._may_hold_lists(Scan(text).start_tags)
+
+
+# -- the images stage after a paste: the source scan's prefilter -----------------------------
+
+_MARKUP_PIECES = st.sampled_from(
+    (
+        '<img src="', "<IMG SRC=", '<span style="', "style='background:url(", '<td background="', '" ',
+        "' ", '">', ">", "x", " ", "\t", "\n", "\u200b", "\xad", "\xa0", "\x01", "İ", "data", "DA", "ta",
+        ":", "blob", "cid", "file", "system", "fil", "e", "&#58;", "&#x3A;", "&colon;", "&Tab;",
+        "&NewLine;", "&zwj;", "&amp;", "&quot;", "&nbsp;", "\\", "\\3a ", "/*", "*/", "url(", "image-set(",
+        'srcset="a.png 1x, ', "<!--[if gte vml 1]><v:imagedata src=", "<![endif]-->", "<!--", "-->",
+        "<v:shape id=", "<style>", "</style>", "https://e.org/a.png",
+    )
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKUP_PIECES, max_size=25).map("".join))
+@example('<img src="d a\tta:image/png;base64,AAAA">')
+@example('<img src="da&Tab;ta:x">')
+@example("<span style='background:url(da/**/ta:x)'>")
+@example('<img src="\u200bdata:x">')
+@example('<img src="da\u200bta:x">')
+@example('<img src="da ta:x">')
+def test_source_scan_prefilter_never_hides_a_pasted_image(markup: str) -> None:
+    if scan(markup):
+        assert may_hold_pasted(Scan(markup).lower)
+
+
+def test_what_the_source_scan_prefilter_passes_over() -> None:
+    """Every character :func:`scheme_at` passes over is white space (taken out) or not printable."""
+    for ch in map(chr, range(0x110000)):
+        if urls._SKIPPED_CHAR.match(ch):
+            assert ch.isspace() or not ch.isprintable(), repr(ch)

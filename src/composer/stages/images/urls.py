@@ -275,7 +275,8 @@ def scan(markup: str) -> Counter[str]:
 
     Run on the source as it arrived, so pictures an earlier stage already dropped uncounted
     (the paste stage strips VML, ``style``, ``background``, ``xlink:href``) are still reported; the stage
-    calls it only when the paste stage cleaned the tree (``PASTE_CLEANED`` in ``doc.env``).
+    calls it only when the paste stage cleaned the tree (``PASTE_CLEANED`` in ``doc.env``) and
+    :func:`may_hold_pasted` says the source may hold one.
     """
     counts: Counter[str] = Counter()
     word = _Word()

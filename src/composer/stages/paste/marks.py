@@ -215,25 +215,13 @@ def _turned_off(
     up its ancestors to ``root``, as far as one does not hold it yet."""
     out: dict[HtmlElement, frozenset[str]] = {}
     for el, (_, off) in flags.items():
-        if not off:
-            continue
-        for holder in (el, *_up_to(el, root)):
+        holder: HtmlElement | None = el
+        while off and holder is not None:
             have = out.get(holder, _NONE)
             if off <= have:
                 break  # and so does every ancestor of it: each took what it holds
             out[holder] = have | off
-    return out
-
-
-def _up_to(el: HtmlElement, root: HtmlElement) -> list[HtmlElement]:
-    """The ancestors of ``el`` from its parent up to ``root`` (``el`` is inside ``root``)."""
-    out: list[HtmlElement] = []
-    if el is root:
-        return out
-    for ancestor in el.iterancestors():
-        out.append(ancestor)
-        if ancestor is root:
-            break
+            holder = None if holder is root else holder.getparent()
     return out
 
 

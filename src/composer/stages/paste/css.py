@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import TypeVar
 
+from lxml import etree
 from lxml.html import HtmlElement
 
-__all__ = ["MEMO_LONGEST", "declarations", "margin_left", "memo"]
+__all__ = ["MEMO_LONGEST", "StyleMap", "declarations", "margin_left", "memo", "read_styles"]
 
 _LENGTH = re.compile(r"^(-?(?:\d+(?:\.\d*)?|\.\d+))(pt|px|em|rem|cm|mm|in)?$")
 _TO_PT = {"pt": 1.0, "px": 0.75, "em": 12.0, "rem": 12.0, "cm": 28.35, "mm": 2.835, "in": 72.0}
@@ -68,3 +69,16 @@ def margin_left(el: HtmlElement) -> float | None:
     if not style or "margin-left" not in style:
         return None
     return _margin_left(style)
+
+
+#: each element's inline ``style`` (elements without one are absent), read once for the
+#: clean-up's steps: lxml makes a new string at each read (~0.3 µs for Word's 300-character
+#: styles, and its hash another ~0.5 µs in a reading's memo), and the steps read each style
+#: several times. A step that removes an element's style removes its entry too; elements
+#: made later have none.
+StyleMap = dict[etree._Element, str]
+
+
+def read_styles(root: etree._Element) -> StyleMap:
+    """The :data:`StyleMap` of ``root`` and the elements under it."""
+    return {el: style for el in root.iter(etree.Element) if (style := el.get("style"))}

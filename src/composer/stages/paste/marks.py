@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.stages.paste.css import declarations, memo
+from composer.stages.paste.css import StyleMap, declarations, memo, read_styles
 
 __all__ = ["STYLE_TAGS", "semantics", "unwrap_normal_wrappers"]
 
@@ -77,11 +77,11 @@ def _style_flags(style: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(on), frozenset(off)
 
 
-def unwrap_normal_wrappers(body: HtmlElement) -> None:
+def unwrap_normal_wrappers(body: HtmlElement, styles: StyleMap | None = None) -> None:
     """``<b style="font-weight:normal">`` (Google Docs' wrapper) is not bold; same for ``<i>``."""
     unwrap = []
     for el in body.iter("b", "strong", "i", "em"):
-        style = el.get("style")
+        style = el.get("style") if styles is None else styles.get(el)
         if not style:
             continue
         props = declarations(style)
@@ -98,14 +98,15 @@ def _contains_link(el: HtmlElement) -> bool:
     return next(el.iter("a"), None) is not None
 
 
-def semantics(root: HtmlElement) -> None:
+def semantics(root: HtmlElement, styles: StyleMap | None = None) -> None:
     """Wrap text whose effective style says bold/italic/... in the tag that says it.
 
     Iterative (a work stack in document order), so the tree's depth costs no call stack.
     Only what a style turns on is ever wrapped: the walk enters a subtree only where such a
     style is in force or inside it, and a tree with none is left at once.
     """
-    flags = {el: _style_flags(style) for el in root.iter(etree.Element) if (style := el.get("style"))}
+    style_of = read_styles(root) if styles is None else styles
+    flags = {el: _style_flags(style) for el in root.iter(etree.Element) if (style := style_of.get(el))}
     hot = _turning_on(root, flags)
     if not hot:
         return

@@ -22,6 +22,7 @@ from lxml.html import HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
+from composer.stages.paste.css import read_styles
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.indent import is_indented, keep_indentation
@@ -137,19 +138,20 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     _drop_junk(doc, body, paste)
     if sheet:
         apply_class_rules(body.iter(), class_rules(sheet))
-    drop_hidden(doc, body)
+    styles = read_styles(body)  # each style read once; a step that removes one says so
+    drop_hidden(doc, body, styles)
     if "mso-list" in source:
         formats = list_formats(sheet)
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats)
-        drop_list_markers(body)
-    code_blocks(body, paste=paste)
-    inline_code(body)
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats, styles)
+        drop_list_markers(body, styles)
+    code_blocks(body, paste=paste, styles=styles)
+    inline_code(body, styles)
     if _may_hold_lists(doc.scan.start_tags) and (
         "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source
     ):
         fix_list_nesting(body, doc.policy.max_depth)
-    unwrap_normal_wrappers(body)
-    semantics(body)
+    unwrap_normal_wrappers(body, styles)
+    semantics(body, styles)
     _tidy(doc, body, paste)
     check_numbering(body)  # the source's values, and those read from Word's markers
     held.clear()

@@ -159,18 +159,20 @@ def test_str_isspace_is_what_re_reads_as_a_space() -> None:
     assert all((space.match(ch) is not None) == ch.isspace() for ch in map(chr, range(0x110000)))
 
 
+_OPENINGS = ("<ul", "<OL", "<Ul", "<b", "<a ", "x", ">", "<", " ", "li>", "<ol>", "\n", "<style", "<STYLE>")
+
+
 @settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(("<ul", "<OL", "<Ul", "<b", "<a ", "x", ">", "<", " ", "li>", "<ol>", "\n")),
-        max_size=20,
-    )
-)
+@given(st.lists(st.sampled_from(_OPENINGS), max_size=20))
 @example(["<b", "<ul", ">"])  # "<ul" inside the name the regex reads from "<b"
-def test_list_gate_never_hides_a_list_tag(pieces: list[str]) -> None:
+@example(["<b", "<style", ">"])
+def test_start_tag_gate_never_hides_a_searched_tag(pieces: list[str]) -> None:
     text = "".join(pieces)
+    starts = Scan(text).start_tags
     if any(tag in text for tag in ("<ul", "<ol", "<UL", "<OL")):
-        assert stage._may_hold_lists(Scan(text).start_tags)
+        assert stage._may_open(starts, "ul", "ol")
+    if "<style" in text.lower():
+        assert stage._may_open(starts, "style")
 
 
 # -- the images stage after a paste: the source scan's prefilter -----------------------------

@@ -88,11 +88,11 @@ def _has_numbering(lower: str, starts: frozenset[str]) -> bool:
     return False
 
 
-def _may_hold_lists(starts: frozenset[str]) -> bool:
-    """Whether the source may hold ``<ul`` or ``<ol`` in any case, from its start-tag names
-    (read from the lower-cased source) instead of four searches of it: each such ``<`` starts
-    a name, or sits inside the name before it (``<b<ul>``)."""
-    return any(name.startswith(("ul", "ol")) or "<" in name for name in starts)
+def _may_open(starts: frozenset[str], *names: str) -> bool:
+    """Whether the source may hold ``<`` + one of ``names`` in any case, from its start-tag
+    names (read from the lower-cased source) instead of a search of it: each such ``<``
+    starts a name, or sits inside the name before it (``<b<ul>``)."""
+    return any(name.startswith(names) or "<" in name for name in starts)
 
 
 def _needs_work(lower: str, starts: frozenset[str]) -> bool:
@@ -134,7 +134,8 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     # lxml.html looks an element's class up (in Python) each time it makes the element's
     # proxy, and frees a proxy nobody holds: held here, each is made once for all the walks
     held = [*body.iterancestors(), *body.iter()]
-    sheet = style_text(source) if "<style" in doc.scan.lower else ""
+    starts = doc.scan.start_tags
+    sheet = style_text(source) if _may_open(starts, "style") and "<style" in doc.scan.lower else ""
     _drop_junk(doc, body, paste)
     if sheet:
         apply_class_rules(body.iter(), class_rules(sheet))
@@ -146,7 +147,7 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
         drop_list_markers(body, styles)
     code_blocks(body, paste=paste, styles=styles)
     inline_code(body, styles)
-    if _may_hold_lists(doc.scan.start_tags) and (
+    if _may_open(starts, "ul", "ol") and (
         "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source
     ):
         fix_list_nesting(body, doc.policy.max_depth)

@@ -41,6 +41,7 @@ from composer.stages.images.urls import (
     _kind,
     _pasted,
     _Word,
+    may_hold_pasted,
     scan,
     shrink_payloads,
     srcset_spans,
@@ -224,7 +225,8 @@ class Images:
                 if shrunk is not markup:
                     doc.set_html(shrunk)
             run.walk(doc.tree)
-            if doc.env.get(PASTE_CLEANED):  # what the paste stage dropped uncounted still counts
+            # what the paste stage dropped uncounted still counts (scanned only if it may be there)
+            if doc.env.get(PASTE_CLEANED) and may_hold_pasted(doc.scan.lower):
                 for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
         clipboard_html = doc.env.get(CLIPBOARD_HTML)

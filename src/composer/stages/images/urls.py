@@ -12,6 +12,7 @@ import html as htmllib
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from html.entities import html5
 
 from composer._html.scan import _MARKUP, _RAW, _TAG
 from composer._html.urls import SKIPPED
@@ -274,7 +275,8 @@ def scan(markup: str) -> Counter[str]:
 
     Run on the source as it arrived, so pictures an earlier stage already dropped uncounted
     (the paste stage strips VML, ``style``, ``background``, ``xlink:href``) are still reported; the stage
-    calls it only when the paste stage cleaned the tree (``PASTE_CLEANED`` in ``doc.env``).
+    calls it only when the paste stage cleaned the tree (``PASTE_CLEANED`` in ``doc.env``) and
+    :func:`may_hold_pasted` says the source may hold one.
     """
     counts: Counter[str] = Counter()
     word = _Word()
@@ -298,3 +300,42 @@ def scan(markup: str) -> Counter[str]:
                 word.img(attrs)
     counts.update(word.uncounted())
     return counts
+
+
+#: what a scheme of :data:`PASTED_SCHEMES` is spelt with: its letters in either case, the
+#: colon, and the characters :func:`scheme_at` passes over
+_SKIPPED_CHAR = re.compile(f"[{SKIPPED}]")
+_SPELLING = frozenset("".join(PASTED_SCHEMES) + "".join(PASTED_SCHEMES).upper() + ":")
+#: character references that may stand for one of them (numeric ones all may), lower-cased,
+#: longest first: ``&colon;``, ``&Tab;``, ``&zwj;``, ... (``&amp;``, ``&quot;``, ``&nbsp;`` may not)
+_SPELLING_REFERENCES = sorted(
+    {
+        name.rstrip(";").lower()
+        for name, value in html5.items()
+        if any(ch in _SPELLING or _SKIPPED_CHAR.match(ch) for ch in value)
+    },
+    key=len,
+    reverse=True,
+)
+_SPELLING_REFERENCE = re.compile("&(?:#|" + "|".join(map(re.escape, _SPELLING_REFERENCES)) + ")")
+_PASTED_COLONS = tuple(scheme + ":" for scheme in sorted(PASTED_SCHEMES))
+
+
+def may_hold_pasted(lower: str) -> bool:
+    """Whether :func:`scan` may find anything in the source whose lower-cased copy is ``lower``.
+
+    Exact in one direction (False means :func:`scan` finds nothing), from C-speed passes: a
+    pasted scheme is its letters and a colon, spaces and invisible characters between them
+    allowed. A source with a CSS escape or comment, a character reference that may spell one
+    of those characters, or an invisible character other than white space may hide one:
+    maybe. Otherwise the source with its white space taken out holds ``data:``, ``blob:``,
+    ``cid:``, ``file:`` or ``filesystem:``, or no value of it can.
+    """
+    if "\\" in lower or "/*" in lower:
+        return True
+    if "&" in lower and _SPELLING_REFERENCE.search(lower) is not None:
+        return True
+    squeezed = "".join(lower.split())
+    if not squeezed.isprintable():  # an invisible character scheme_at passes over, or another
+        return True
+    return any(scheme in squeezed for scheme in _PASTED_COLONS)

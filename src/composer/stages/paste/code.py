@@ -19,7 +19,8 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.stages.paste.css import declarations
+from composer.stages.paste.content import has_text
+from composer.stages.paste.css import StyleMap, declarations, memo, read_styles
 
 __all__ = ["code_blocks", "inline_code", "is_monospace", "join_adjacent", "last_child"]
 
@@ -36,6 +37,7 @@ _MONOSPACE = frozenset(
 _SPACE = " \t\r\n\xa0"
 
 
+@memo
 def is_monospace(style: str) -> bool:
     """Whether an inline ``style`` sets a monospace font first (``font-family`` or ``font``)."""
     if "font" not in style:
@@ -48,6 +50,7 @@ def is_monospace(style: str) -> bool:
     return first in _MONOSPACE
 
 
+@memo
 def _pre_style(style: str) -> bool:
     props = declarations(style)
     return props.get("white-space", "").lower().startswith(("pre", "break-spaces"))
@@ -79,10 +82,11 @@ def code_text(el: HtmlElement) -> str:
     return "".join(out).replace("\xa0", " ").replace("\r\n", "\n")
 
 
-def _as_code_block(el: HtmlElement, text: str) -> None:
+def _as_code_block(el: HtmlElement, text: str, styles: StyleMap) -> None:
     """Make ``el`` a ``pre`` holding one ``code`` with ``text`` (its tail stays)."""
     tail = el.tail
     el.clear()
+    styles.pop(el, None)
     el.tag = "pre"
     el.tail = tail
     code: HtmlElement = Element("code")
@@ -94,7 +98,7 @@ def _is_github_table(table: HtmlElement) -> bool:
     return any("blob-code" in (td.get("class") or "") for td in table.iter("td"))
 
 
-def _mono_paragraph(el: HtmlElement) -> bool:
+def _mono_paragraph(el: HtmlElement, styles: StyleMap) -> bool:
     """A paragraph whose every visible character is in a monospace run (a Google Docs code line)."""
     if el.tag != "p" or (el.text or "").strip(_SPACE) or not len(el):
         return False
@@ -105,18 +109,20 @@ def _mono_paragraph(el: HtmlElement) -> bool:
             continue
         if (child.tail or "").strip(_SPACE):
             return False  # text outside every run: a sentence, not a code line
-        if not is_monospace(child.get("style") or "") and child.text_content().strip(_SPACE):
+        if not is_monospace(styles.get(child, "")) and has_text(child):
             return False
-    return bool(el.text_content().strip(_SPACE))
+    return has_text(el)
 
 
-def code_blocks(body: HtmlElement, *, paste: bool = True) -> int:
+def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | None = None) -> int:
     """Turn code views under ``body`` into ``<pre><code>``; return how many blocks were made.
 
     A ``pre`` holding a link or an image keeps its markup (flattening would lose them); in a
     submitted post (``paste=False``) only a styled ``pre`` (an editor's) is flattened: a
     person's own ``<pre><b>`` is left as written.
     """
+    if styles is None:
+        styles = read_styles(body)
     made = 0
     for el in list(body.iter("pre", "div", "p", "table")):
         if el.getparent() is None or any(a.tag == "pre" for a in el.iterancestors()):
@@ -126,38 +132,38 @@ def code_blocks(body: HtmlElement, *, paste: bool = True) -> int:
             kids = [c for c in el if isinstance(c.tag, str)]
             if len(kids) == 1 and kids[0].tag == "code" and not (el.text or "").strip(_SPACE):
                 continue  # already <pre><code>, perhaps with a language class
-            if (not paste and not el.get("style")) or next(el.iter("a", "img"), None) is not None:
+            if (not paste and not styles.get(el)) or next(el.iter("a", "img"), None) is not None:
                 continue
-            _as_code_block(el, code_text(el))
+            _as_code_block(el, code_text(el), styles)
         elif tag == "table":
             if not _is_github_table(el):
                 continue
             lines = [code_text(td) for td in el.iter("td") if "blob-code" in (td.get("class") or "")]
-            _as_code_block(el, "\n".join(line.rstrip("\n") for line in lines))
+            _as_code_block(el, "\n".join(line.rstrip("\n") for line in lines), styles)
         else:
-            style = el.get("style") or ""
-            if not (_pre_style(style) and (is_monospace(style) or _mono_descendants(el))):
+            style = styles.get(el, "")
+            if not (_pre_style(style) and (is_monospace(style) or _mono_descendants(el, styles))):
                 continue
-            _as_code_block(el, code_text(el))
+            _as_code_block(el, code_text(el), styles)
         made += 1
-    made += _join_mono_paragraphs(body)
+    made += _join_mono_paragraphs(body, styles)
     return made
 
 
-def _mono_descendants(el: HtmlElement) -> bool:
-    return any(is_monospace(d.get("style") or "") for d in el.iter() if isinstance(d.tag, str))
+def _mono_descendants(el: HtmlElement, styles: StyleMap) -> bool:
+    return any(is_monospace(styles.get(d, "")) for d in el.iter(etree.Element))
 
 
-def _join_mono_paragraphs(body: HtmlElement) -> int:
+def _join_mono_paragraphs(body: HtmlElement, styles: StyleMap) -> int:
     """Runs of two or more monospace paragraphs become one code block, a line each."""
     made = 0
     seen: set[HtmlElement] = set()
     for p in list(body.iter("p")):
-        if p in seen or not _mono_paragraph(p):
+        if p in seen or not _mono_paragraph(p, styles):
             continue
         run = [p]
         nxt = p.getnext()
-        while nxt is not None and not (run[-1].tail or "").strip(_SPACE) and _mono_paragraph(nxt):
+        while nxt is not None and not (run[-1].tail or "").strip(_SPACE) and _mono_paragraph(nxt, styles):
             run.append(nxt)
             nxt = nxt.getnext()
         seen.update(run)
@@ -166,20 +172,21 @@ def _join_mono_paragraphs(body: HtmlElement) -> int:
         text = "\n".join(code_text(line) for line in run)
         run[0].tail = run[-1].tail
         splice(remove=run[1:])
-        _as_code_block(run[0], text)
+        _as_code_block(run[0], text, styles)
         made += 1
     return made
 
 
-def inline_code(body: HtmlElement) -> int:
+def inline_code(body: HtmlElement, styles: StyleMap | None = None) -> int:
     """Monospace runs outside code blocks become ``<code>``; return how many were made."""
+    if styles is None:
+        styles = read_styles(body)
     made: list[HtmlElement] = []
     skip: set[HtmlElement] = set()
     for el in body.iter("span", "font"):
         if el in skip:
             continue
-        style = el.get("style") or ""
-        if not is_monospace(style) or not el.text_content().strip(_SPACE):
+        if not is_monospace(styles.get(el, "")) or not has_text(el):
             continue
         if any(a.tag in ("pre", "code") for a in el.iterancestors()):
             continue
@@ -188,6 +195,7 @@ def inline_code(body: HtmlElement) -> int:
     for el in made:
         el.tag = "code"
         el.attrib.pop("style", None)
+        styles.pop(el, None)
     join_adjacent(made)
     return len(made)
 

@@ -11,13 +11,15 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import splice
 from composer.document import Document
-from composer.stages.paste.css import declarations
+from composer.stages.paste.content import has_text
+from composer.stages.paste.css import StyleMap, declarations, memo, read_styles
 
 __all__ = ["drop_hidden", "is_hidden", "take_hidden"]
 
 _SPACE = " \t\r\n\xa0"
 
 
+@memo
 def is_hidden(style: str) -> bool:
     """Whether an inline ``style`` (class rules already merged in) hides its element; CSS
     keywords are read in any case (``DISPLAY: NONE``)."""
@@ -32,24 +34,24 @@ def is_hidden(style: str) -> bool:
     )
 
 
-def drop_hidden(doc: Document, body: HtmlElement) -> int:
+def drop_hidden(doc: Document, body: HtmlElement, styles: StyleMap | None = None) -> int:
     """Remove hidden elements with their content (tails stay); return how many held text."""
-    counted = take_hidden(body)
+    counted = take_hidden(body, styles)
     if counted:
         doc.remove("elements", "hidden text", counted)
     return counted
 
 
-def take_hidden(body: HtmlElement) -> int:
-    """:func:`drop_hidden` without the counting: return how many removed elements held text."""
+def take_hidden(body: HtmlElement, styles: StyleMap | None = None) -> int:
+    """:func:`drop_hidden` without the counting: return how many removed elements held text.
+    ``styles``: the :data:`StyleMap` of ``body`` as it stands, when the caller has it."""
     hidden: list[HtmlElement] = []
-    for el in body.iter():
-        style = el.get("style") if isinstance(el.tag, str) else None
-        if style and is_hidden(style) and el is not body:
+    for el, style in (read_styles(body) if styles is None else styles).items():
+        if is_hidden(style) and el is not body:
             hidden.append(el)
     # an element inside another hidden one goes with it: keep the outermost only
     marked = set(hidden)
     outer = [el for el in hidden if not any(a in marked for a in el.iterancestors())]
-    counted = sum(1 for el in outer if el.text_content().strip(_SPACE))
+    counted = sum(1 for el in outer if has_text(el))
     splice(remove=outer)
     return counted

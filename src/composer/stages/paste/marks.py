@@ -13,7 +13,7 @@ from lxml import etree
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
-from composer.stages.paste.css import declarations
+from composer.stages.paste.css import StyleMap, declarations, memo, read_styles
 
 __all__ = ["STYLE_TAGS", "semantics", "unwrap_normal_wrappers"]
 
@@ -45,7 +45,8 @@ def _weight(value: str) -> bool | None:
     return None
 
 
-def _style_flags(style: str) -> tuple[set[str], set[str]]:
+@memo
+def _style_flags(style: str) -> tuple[frozenset[str], frozenset[str]]:
     """What an inline style turns on and off, as semantic tag names (bold: weight 600-900)."""
     on: set[str] = set()
     off: set[str] = set()
@@ -73,14 +74,14 @@ def _style_flags(style: str) -> tuple[set[str], set[str]]:
     align = props.get("vertical-align", "").lower()
     if align in ("super", "sub"):
         on.add("sup" if align == "super" else "sub")
-    return on, off
+    return frozenset(on), frozenset(off)
 
 
-def unwrap_normal_wrappers(body: HtmlElement) -> None:
+def unwrap_normal_wrappers(body: HtmlElement, styles: StyleMap | None = None) -> None:
     """``<b style="font-weight:normal">`` (Google Docs' wrapper) is not bold; same for ``<i>``."""
     unwrap = []
     for el in body.iter("b", "strong", "i", "em"):
-        style = el.get("style")
+        style = el.get("style") if styles is None else styles.get(el)
         if not style:
             continue
         props = declarations(style)
@@ -97,35 +98,64 @@ def _contains_link(el: HtmlElement) -> bool:
     return next(el.iter("a"), None) is not None
 
 
-def semantics(root: HtmlElement) -> None:
+def semantics(root: HtmlElement, styles: StyleMap | None = None) -> None:
     """Wrap text whose effective style says bold/italic/... in the tag that says it.
 
     Iterative (a work stack in document order), so the tree's depth costs no call stack.
+    Only what a style turns on is ever wrapped: the walk enters a subtree only where such a
+    style is in force or inside it, and a tree with none is left at once.
     """
-    offs = _turned_off(root)
+    style_of = read_styles(root) if styles is None else styles
+    flags = {el: _style_flags(style) for el in root.iter(etree.Element) if (style := style_of.get(el))}
+    hot = _turning_on(root, flags)
+    if not hot:
+        return
+    offs: dict[HtmlElement, frozenset[str]] | None = None
     work = [(root, _NONE, _NONE, False)]
     while work:
         el, want, have, in_link = work.pop()
         tag = el.tag
-        style = el.get("style")
-        if style:
-            on, off = _style_flags(style)
+        found = flags.get(el)
+        if found:
+            on, off = found
             if "u" in on and (in_link or tag == "a" or _contains_link(el)):
-                on.discard("u")  # the underline of a link is not emphasis
+                on = on - {"u"}  # the underline of a link is not emphasis
             want = (want - off) | on
         meaning = _TAG_MEANS.get(tag)
         if meaning:
             have = have | {meaning}
         in_link = in_link or tag == "a"
         missing = [name for name in STYLE_TAGS if name in want and name not in have]
-        children = [child for child in el if isinstance(child.tag, str)]
+        children = [child for child in el if isinstance(child.tag, str) and (want or child in hot)]
         wrapped: set[HtmlElement] = set()
         if missing and tag not in _NO_INLINE:
+            if offs is None:
+                offs = _turned_off(root, flags)
             wrapped = _wrap_runs(el, missing, offs)
         with_missing = have | set(missing)
         work.extend(
             (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
         )
+
+
+def _turning_on(
+    root: HtmlElement, flags: dict[HtmlElement, tuple[frozenset[str], frozenset[str]]]
+) -> set[HtmlElement]:
+    """The elements with a style that turns something on, and every ancestor of one up to ``root``."""
+    hot: set[HtmlElement] = set()
+    for el, (on, _) in flags.items():
+        if not on or el in hot:
+            continue
+        hot.add(el)
+        if el is root:
+            continue
+        for ancestor in el.iterancestors():
+            if ancestor in hot:
+                break
+            hot.add(ancestor)
+            if ancestor is root:
+                break
+    return hot
 
 
 def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozenset[str]]) -> set[HtmlElement]:
@@ -178,17 +208,21 @@ def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozens
     return wrapped
 
 
-def _turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
+def _turned_off(
+    root: HtmlElement, flags: dict[HtmlElement, tuple[frozenset[str], frozenset[str]]]
+) -> dict[HtmlElement, frozenset[str]]:
     """For each element that holds one, the style tags it or an element inside it turns off
-    (``font-weight:400`` in a bold paragraph: inner styles win). One post-order pass."""
+    (``font-weight:400`` in a bold paragraph: inner styles win): each turning off is carried
+    up its ancestors to ``root``, as far as one does not hold it yet."""
     out: dict[HtmlElement, frozenset[str]] = {}
-    for _, el in etree.iterwalk(root, events=("end",)):
-        style = el.get("style") if isinstance(el.tag, str) else None
-        found = set(_style_flags(style)[1]) if style else set()
-        for child in el:
-            found.update(out.get(child, _NONE))
-        if found:
-            out[el] = frozenset(found)
+    for el, (_, off) in flags.items():
+        holder: HtmlElement | None = el
+        while off and holder is not None:
+            have = out.get(holder, _NONE)
+            if off <= have:
+                break  # and so does every ancestor of it: each took what it holds
+            out[holder] = have | off
+            holder = None if holder is root else holder.getparent()
     return out
 
 

@@ -22,6 +22,7 @@ from lxml.html import HtmlElement
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
 from composer.stages.paste.code import code_blocks, inline_code, join_adjacent, last_child
+from composer.stages.paste.css import read_styles
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden
 from composer.stages.paste.indent import is_indented, keep_indentation
@@ -57,19 +58,49 @@ _PRESENTATION_NAMES = (
     "itemtype itemid datetime translate spellcheck contenteditable draggable"
 )
 _PRESENTATION = frozenset(_PRESENTATION_NAMES.split())
+#: a tag name lxml takes as it is when asked to strip elements by name ("{" starts a namespace)
+_PLAIN_NAME = re.compile(r"[a-z][a-z0-9._:-]*")
 #: what a ``type`` or ``start`` attribute looks like in the lower-cased source (anywhere:
 #: reading start tags by regex would miss one after a quoted ``>``)
 _NUMBERED = re.compile(r"(?:type|start)\s*=")
+#: an ``=`` that may end a match of :data:`_NUMBERED`: after ``type``, ``start`` or a space.
+#: Anchored on its literal ``=``, which ``re`` finds at C speed (a few dozen in a post), where
+#: :data:`_NUMBERED` starts no match from a literal and reads every character (~25 µs a 5 KB post)
+_NUMBERED_END = re.compile(r"=(?:(?<=type=)|(?<=start=)|(?<=\s=))")
+_NUMBERING = ("type", "start")
+#: how far back from an ``=`` after a space the name is looked for (``x = 1`` in code)
+_LOOK_BACK = 64
 
 
 def _has_numbering(lower: str, starts: frozenset[str]) -> bool:
-    """Whether an ``ol`` may carry a ``type`` or ``start`` to check."""
-    return "ol" in starts and _NUMBERED.search(lower) is not None
+    """Whether an ``ol`` may carry a ``type`` or ``start`` to check (:data:`_NUMBERED`)."""
+    if "ol" not in starts:
+        return False
+    end = _NUMBERED_END.search(lower)
+    while end is not None:
+        at = end.start()
+        head = lower[max(0, at - _LOOK_BACK) : at].rstrip()  # str.isspace is what \s matches
+        if head.endswith(_NUMBERING):
+            return True
+        if len(head) < len("start") and at > _LOOK_BACK:
+            return _NUMBERED.search(lower) is not None  # a long run of spaces: the regex reads it
+        end = _NUMBERED_END.search(lower, at + 1)
+    return False
+
+
+def _may_open(starts: frozenset[str], *names: str) -> bool:
+    """Whether the source may hold ``<`` + one of ``names`` in any case, from its start-tag
+    names (read from the lower-cased source) instead of a search of it: each such ``<``
+    starts a name, or sits inside the name before it (``<b<ul>``)."""
+    return any(name.startswith(names) or "<" in name for name in starts)
 
 
 def _needs_work(lower: str, starts: frozenset[str]) -> bool:
     return (
-        "style" in lower or not starts.isdisjoint(_TAG_NAMES) or any(name.startswith("o:") for name in starts)
+        "style" in lower
+        or not starts.isdisjoint(_TAG_NAMES)
+        # one join, not a loop, for the common post with no prefixed name
+        or (":" in "".join(starts) and any(name.startswith("o:") for name in starts))
     )
 
 
@@ -100,23 +131,31 @@ class Paste:
 def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     """The whole clean-up of one tree; ``paste`` adds what only a clipboard justifies."""
     source = doc.content
-    sheet = style_text(source) if "<style" in doc.scan.lower else ""
+    # lxml.html looks an element's class up (in Python) each time it makes the element's
+    # proxy, and frees a proxy nobody holds: held here, each is made once for all the walks
+    held = [*body.iterancestors(), *body.iter()]
+    starts = doc.scan.start_tags
+    sheet = style_text(source) if _may_open(starts, "style") and "<style" in doc.scan.lower else ""
     _drop_junk(doc, body, paste)
     if sheet:
         apply_class_rules(body.iter(), class_rules(sheet))
-    drop_hidden(doc, body)
+    styles = read_styles(body)  # each style read once; a step that removes one says so
+    drop_hidden(doc, body, styles)
     if "mso-list" in source:
         formats = list_formats(sheet)
-        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats)
-        drop_list_markers(body)
-    code_blocks(body, paste=paste)
-    inline_code(body)
-    if "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source:
+        doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats, styles)
+        drop_list_markers(body, styles)
+    code_blocks(body, paste=paste, styles=styles)
+    inline_code(body, styles)
+    if _may_open(starts, "ul", "ol") and (
+        "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source
+    ):
         fix_list_nesting(body, doc.policy.max_depth)
-    unwrap_normal_wrappers(body)
-    semantics(body)
+    unwrap_normal_wrappers(body, styles)
+    semantics(body, styles)
     _tidy(doc, body, paste)
     check_numbering(body)  # the source's values, and those read from Word's markers
+    held.clear()
 
 
 # -- junk ---------------------------------------------------------------------------------
@@ -125,34 +164,46 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
 def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
     junk = _JUNK | _JUNK_PASTE if paste else _JUNK
     drop: list[etree._Element] = []
-    unwrap: list[HtmlElement] = []
+    unwrap: list[etree._Element] = []
+    drop_names: set[str] = set()
+    unwrap_names: set[str] = set()
     for node in body.iter(etree.Comment, etree.ProcessingInstruction):
         text = node.text or ""
         if "v:textbox" in text:  # a Word text box lives only in the VML branch: its text is lost
             doc.remove("elements", "text box", text.count("<v:textbox"))
-        drop.append(node)
-    for el in body.iter():
+    for el in body.iter(etree.Element):
         tag = el.tag
-        if not isinstance(tag, str):
-            continue
         if tag in junk:
             if tag in _JUNK_PASTE:
                 doc.remove("elements", tag)  # hidden text, but the person's: counted
-            drop.append(el)
+            drop_names.add(tag)
         elif ":" in tag:  # Word's o:p, w:sdt, st1:*, v:* (VML) ...
             prefix = tag.split(":", 1)[0]
             if prefix == "v" or tag in ("w:sdtpr", "o:shapelayout", "o:shapedefaults"):
                 text = el.text_content().strip(_SPACE)
                 if text:
                     doc.remove("elements", "drawing text" if prefix == "v" else tag)
-                drop.append(el)
+                _by_name(el, tag, drop_names, drop)
             else:
-                unwrap.append(el)
+                _by_name(el, tag, unwrap_names, unwrap)
         elif tag == "br" and "Apple-interchange-newline" in (el.get("class") or ""):
             drop.append(el)
         elif tag == "a" and not el.get("href"):
             unwrap.append(el)  # Word's bookmarks: left open, they swallow the paragraphs after them
     splice(unwrap, drop)
+    etree.strip_elements(body, etree.Comment, etree.ProcessingInstruction, *drop_names, with_tail=False)
+    if unwrap_names:
+        etree.strip_tags(body, *unwrap_names)
+
+
+def _by_name(el: etree._Element, tag: str, names: set[str], elements: list[etree._Element]) -> None:
+    """Put ``tag`` in ``names`` (every element of that name goes the same way, at C speed:
+    ``etree.strip_tags``, ``strip_elements``) when lxml reads it as a plain name; otherwise
+    ``el`` in ``elements`` (one by one: :func:`splice`)."""
+    if _PLAIN_NAME.fullmatch(tag):
+        names.add(tag)
+    else:
+        elements.append(el)
 
 
 # -- tidying --------------------------------------------------------------------------------
@@ -162,11 +213,14 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
     allow = doc.policy.allowlist
     if paste:
         _layout_tables(body)
-    drop: list[HtmlElement] = []
-    unwrap: list[HtmlElement] = []
-    for el in body.iter():
+    drop: list[etree._Element] = []
+    unwrap: list[etree._Element] = []
+    unwrap_names: set[str] = set()
+    renamed: list[tuple[etree._Element, str]] = []  # after the unwrapping by name
+    allowed: dict[str, frozenset[str]] = {}
+    for el in body.iter(etree.Element):
         tag = el.tag
-        if not isinstance(tag, str) or el is body:
+        if tag in unwrap_names or el is body:
             continue
         if tag == "br" and "page-break" in (el.get("style") or ""):
             drop.append(el)
@@ -174,19 +228,30 @@ def _tidy(doc: Document, body: HtmlElement, paste: bool) -> None:
         if tag == "div" and (el.get("class") or "").startswith("WordSection"):
             unwrap.append(el)
             continue
-        _strip_attributes(el, allow.allowed_attributes(tag), allow.classes.get(tag))
-        if tag == "strike":  # headings: the parse stage shifted them (composer._html.blocks)
-            el.tag = "s"
-        elif tag in _UNWRAP or (tag == "a" and not el.get("href")):
+        if tag in _UNWRAP:  # it goes, and its attributes with it
+            _by_name(el, tag, unwrap_names, unwrap)
+            continue
+        if tag == "a" and not el.get("href"):
             unwrap.append(el)
+            continue
+        names = allowed.get(tag)
+        if names is None:
+            names = allowed[tag] = allow.allowed_attributes(tag)
+        _strip_attributes(el, names, allow.classes.get(tag))
+        if tag == "strike":  # headings: the parse stage shifted them (composer._html.blocks)
+            renamed.append((el, "s"))
         elif paste and tag not in allow.tags and tag not in allow.clean_content_tags and tag not in _LEAVE:
             # the sanitizer would unwrap it and list it in its notice; a clipboard's
             # <section>, <time> or <google-sheets-html-origin> is no news to the person
             if tag in BLOCK_TAGS or tag in ("dd", "dt", "caption", "center"):
-                el.tag = "div"
+                renamed.append((el, "div"))
             else:
-                unwrap.append(el)
+                _by_name(el, tag, unwrap_names, unwrap)
     splice(unwrap, drop)
+    if unwrap_names:
+        etree.strip_tags(body, *unwrap_names)
+    for el, tag in renamed:
+        el.tag = tag
     for el in list(body.iter("li", "td", "th")):
         _unwrap_sole_paragraph(el)
     # a run split by colour or font; only leaves, so no subtree moves twice (linear)
@@ -214,23 +279,22 @@ def _unwrap_bare_divs(body: HtmlElement) -> None:
     splice(unwrap)
 
 
-def _strip_attributes(el: HtmlElement, allowed: frozenset[str], classes: frozenset[str] | None) -> None:
+def _strip_attributes(el: etree._Element, allowed: frozenset[str], classes: frozenset[str] | None) -> None:
     """Drop presentation attributes (uncounted: they hold no text); the rest is the sanitizer's call."""
-    attrib = el.attrib
-    if not attrib:
-        return
-    for name in list(attrib):
+    names: list[str] = el.keys()  # type: ignore[assignment]  # the stubs allow bytes; lxml.html gives str
+    for name in names:
         lower = name.lower()
         if lower in allowed:
             continue
         if lower == "class" and classes:
-            kept = [c for c in attrib[name].split() if c in classes]
+            kept = [c for c in (el.get(name) or "").split() if c in classes]
             if kept:
-                attrib[name] = " ".join(kept)
+                el.set(name, " ".join(kept))
                 continue
-        if lower == "style" and el.tag == "br" and "page-break" in attrib[name]:
+        if lower == "style" and el.tag == "br" and "page-break" in (el.get(name) or ""):
             continue  # read by the caller next
         if lower in _PRESENTATION or ":" in lower or lower.startswith(("xmlns", "data-", "aria-")):
+            attrib = el.attrib
             try:
                 del attrib[name]
             except ValueError:  # a name lxml reads as "{namespace}" syntax ("{:"): rebuild

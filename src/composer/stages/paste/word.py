@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import splice
-from composer.stages.paste.css import declarations, margin_left
+from composer.stages.paste.content import has_text
+from composer.stages.paste.css import StyleMap, declarations, margin_left, memo, read_styles
 from composer.stages.paste.lists import (
     INDENT_SLACK,
     MAX_LIST_LEVELS,
@@ -46,10 +47,16 @@ _BARE_LETTER = re.compile(r"^[A-Za-np-z]$")
 _SPACE = " \t\r\n\xa0"
 
 
-def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
-    style = el.get("style")
+def _list_style(el: HtmlElement, styles: StyleMap) -> tuple[str, int, str] | None:
+    style = styles.get(el)
     if not style or "mso-list" not in style:
         return None
+    return _mso_list(style)
+
+
+@memo
+def _mso_list(style: str) -> tuple[str, int, str] | None:
+    """``(list id, level, list instance)`` of an ``mso-list`` style, lower-cased."""
     value = declarations(style).get("mso-list", "")
     match = _MSO_LIST.search(value)
     if match is None:
@@ -57,16 +64,16 @@ def _list_style(el: HtmlElement) -> tuple[str, int, str] | None:
     return match.group(1).lower(), int(match.group(2)), match.group(3).lower()
 
 
-def _is_list_paragraph(el: HtmlElement) -> bool:
-    return isinstance(el.tag, str) and el.tag in _PARAGRAPHS and _list_style(el) is not None
+def _is_list_paragraph(el: HtmlElement, styles: StyleMap) -> bool:
+    return isinstance(el.tag, str) and el.tag in _PARAGRAPHS and _list_style(el, styles) is not None
 
 
-def _is_continuation(el: HtmlElement) -> bool:
+def _is_continuation(el: HtmlElement, styles: StyleMap) -> bool:
     """A paragraph Word styles as part of a list item without a marker of its own."""
     return (
         el.tag == "p"
         and (el.get("class") or "").startswith("MsoListParagraph")
-        and "mso-list" not in (el.get("style") or "")
+        and "mso-list" not in styles.get(el, "")
     )
 
 
@@ -75,22 +82,22 @@ def _is_marker(text: str) -> bool:
     return len(text) <= 1 or _ORDERED.match(text) is not None
 
 
-def _ignored_spans(el: HtmlElement) -> list[HtmlElement]:
+def _ignored_spans(el: HtmlElement, styles: StyleMap) -> list[HtmlElement]:
     spans = []
     for span in el.iter("span"):
-        style = span.get("style")
+        style = styles.get(span)
         if style and "mso-list" in style and declarations(style).get("mso-list", "").lower() == "ignore":
             spans.append(span)
     return spans
 
 
-def _take_marker(el: HtmlElement) -> str:
+def _take_marker(el: HtmlElement, styles: StyleMap) -> str:
     """Remove the ``mso-list:Ignore`` span(s) of a list paragraph; return the glyph text.
 
     A span whose text does not look like a marker is unwrapped instead: it is text.
     """
     marker = ""
-    for span in _ignored_spans(el):
+    for span in _ignored_spans(el, styles):
         text = span.text_content().strip(_SPACE)
         if _is_marker(text):
             marker += text
@@ -100,16 +107,16 @@ def _take_marker(el: HtmlElement) -> str:
     return marker
 
 
-def _runs(body: HtmlElement) -> Iterator[list[HtmlElement]]:
+def _runs(body: HtmlElement, styles: StyleMap) -> Iterator[list[HtmlElement]]:
     """Groups of consecutive list paragraphs (only whitespace between; comments are gone by now)."""
     seen: set[HtmlElement] = set()
     for el in body.iter(*_PARAGRAPHS):
-        if el in seen or not _is_list_paragraph(el):
+        if el in seen or not _is_list_paragraph(el, styles):
             continue
         run = [el]
         seen.add(el)
         nxt = _next_block(el)
-        while nxt is not None and (_is_list_paragraph(nxt) or _is_continuation(nxt)):
+        while nxt is not None and (_is_list_paragraph(nxt, styles) or _is_continuation(nxt, styles)):
             run.append(nxt)
             seen.add(nxt)
             nxt = _next_block(nxt)
@@ -121,7 +128,7 @@ def _next_block(el: HtmlElement) -> HtmlElement | None:
     nxt = el.getnext()
     if (el.tail or "").strip(_SPACE):
         return None
-    while nxt is not None and nxt.tag in ("span", "a") and not nxt.text_content().strip(_SPACE):
+    while nxt is not None and nxt.tag in ("span", "a") and not has_text(nxt):
         if (nxt.tail or "").strip(_SPACE):
             return None
         nxt = nxt.getnext()
@@ -143,11 +150,11 @@ def _kind_of(par: HtmlElement, marker: str, known: ListFormat | None) -> tuple[s
     return "ul", None, None
 
 
-def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
-    found = _list_style(par)
+def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat], styles: StyleMap) -> Item:
+    found = _list_style(par, styles)
     assert found is not None
     list_id, level, instance = found
-    marker = _take_marker(par)
+    marker = _take_marker(par, styles)
     indent = margin_left(par)
     kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
     par.attrib.pop(LIST_OF, None)
@@ -155,6 +162,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
     if par.tag in _HEADINGS:
         # a numbered heading stays a heading, inside its list item
         par.attrib.pop("style", None)
+        styles.pop(par, None)
         li.append(par)
     else:
         li.text = par.text
@@ -164,7 +172,10 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat]) -> Item:
 
 
 def rebuild_word_lists(
-    body: HtmlElement, max_depth: int, formats: dict[tuple[str, int], ListFormat] | None = None
+    body: HtmlElement,
+    max_depth: int,
+    formats: dict[tuple[str, int], ListFormat] | None = None,
+    styles: StyleMap | None = None,
 ) -> int:
     """Turn Word's list paragraphs into nested ``ul``/``ol``; return how many items were built.
 
@@ -179,9 +190,11 @@ def rebuild_word_lists(
     the list instead.
     """
     formats = formats or {}
-    _li_paragraphs(body)
+    if styles is None:
+        styles = read_styles(body)
+    _li_paragraphs(body, styles)
     built = 0
-    for run in list(_runs(body)):
+    for run in list(_runs(body, styles)):
         first = run[0]
         parent = first.getparent()
         if parent is None:
@@ -197,13 +210,13 @@ def rebuild_word_lists(
         for par in run:
             par.tail = None
             parent.remove(par)
-            if not _is_list_paragraph(par):
+            if not _is_list_paragraph(par, styles):
                 if items:
                     items.append(Item(0, "", None, par, indent=margin_left(par), follows=True))
                 else:
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue
-            items.append(_item(par, formats))
+            items.append(_item(par, formats, styles))
         after = _indented_after(items)
         for top in build_lists(items, levels):
             anchor.addprevious(top)
@@ -236,7 +249,7 @@ def _indented_after(items: list[Item]) -> list[Item]:
     return after
 
 
-def _li_paragraphs(body: HtmlElement) -> None:
+def _li_paragraphs(body: HtmlElement, styles: StyleMap) -> None:
     """Word's mix of real lists and list paragraphs: its list items become list paragraphs too.
 
     Old Word documents put the first levels as ``<ol><li style="mso-list:...">`` and deeper
@@ -247,7 +260,7 @@ def _li_paragraphs(body: HtmlElement) -> None:
     lists: list[HtmlElement] = []
     for li in body.iter("li"):
         parent = li.getparent()
-        if parent is None or parent.tag not in ("ol", "ul") or _list_style(li) is None:
+        if parent is None or parent.tag not in ("ol", "ul") or _list_style(li, styles) is None:
             continue
         li.tag = "p"
         li.set(LIST_OF, f"{parent.tag} {parent.get('type') or ''}".strip())
@@ -266,9 +279,9 @@ def _li_paragraphs(body: HtmlElement) -> None:
     splice(unwrap=dict.fromkeys(unwrap))
 
 
-def drop_list_markers(body: HtmlElement) -> None:
+def drop_list_markers(body: HtmlElement, styles: StyleMap | None = None) -> None:
     """A glyph span left outside a list paragraph (a stray ``mso-list:Ignore``) goes too."""
-    for span in _ignored_spans(body):
+    for span in _ignored_spans(body, read_styles(body) if styles is None else styles):
         if _is_marker(span.text_content().strip(_SPACE)):
             span.drop_tree()
         else:

@@ -1,0 +1,209 @@
+"""The paste stage's shortcuts give what the long way gives, on generated shapes.
+
+Each shortcut of the paste stage (a walk that skips subtrees where no style turns anything
+on, a prefilter that decides a post holds nothing to clean) must be exact: it may do work for
+nothing, never skip work that changes the output. These properties hold each one against the
+long way it replaces, written out here as it stood before the shortcut.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+from lxml.html import HtmlElement
+
+from composer._html.facts import Scan
+from composer._html.tree import parse, serialize
+from composer.stages.images import urls
+from composer.stages.images.urls import may_hold_pasted, scan
+from composer.stages.paste import marks, stage
+from composer.stages.paste.css import declarations
+
+# -- the style semantics walk ----------------------------------------------------------------
+
+_STYLES = (
+    "font-weight:700", "font-weight:400", "font-weight:bold", "FONT-WEIGHT: normal", "font-style:italic",
+    "font-style:normal", "text-decoration:underline", "text-decoration:none", "text-decoration:line-through",
+    "vertical-align:super", "vertical-align:sub", "vertical-align:baseline", "font:bold 12pt Arial",
+    "font:italic 10pt serif", "color:red", "mso-bidi-font-weight:normal", "font-family:Arial",
+)  # fmt: skip
+_TAGS = ("span", "span", "b", "i", "a", "p", "div", "u", "s", "sup", "strong", "em", "li", "ul", "td", "h2")
+
+
+@st.composite
+def _trees(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0 if depth else 1, 4))):
+        kind = draw(st.sampled_from(("text", "text", "el", "el", "space")))
+        if kind == "text":
+            parts.append(draw(st.sampled_from(("x", "Ab", "&amp;", "é", "a > b"))))
+        elif kind == "space":
+            parts.append(draw(st.sampled_from((" ", "\n", "\xa0"))))
+        elif depth < 4:
+            tag = draw(st.sampled_from(_TAGS))
+            styles = draw(st.lists(st.sampled_from(_STYLES), max_size=3))
+            attrs = f' style="{";".join(styles)}"' if styles else ""
+            if tag == "a":
+                attrs += ' href="https://example.org/"'
+            parts.append(f"<{tag}{attrs}>{draw(_trees(depth + 1))}</{tag}>")
+    return "".join(parts)
+
+
+def _old_style_flags(style: str) -> tuple[set[str], set[str]]:
+    return set(marks._style_flags(style)[0]), set(marks._style_flags(style)[1])
+
+
+def _old_semantics(root: HtmlElement) -> None:
+    """The walk as it was: every element visited, the turned-off styles found first."""
+    offs = _old_turned_off(root)
+    work = [(root, marks._NONE, marks._NONE, False)]
+    while work:
+        el, want, have, in_link = work.pop()
+        tag = el.tag
+        style = el.get("style")
+        if style:
+            on, off = _old_style_flags(style)
+            if "u" in on and (in_link or tag == "a" or marks._contains_link(el)):
+                on.discard("u")
+            want = (want - off) | on
+        meaning = marks._TAG_MEANS.get(tag)
+        if meaning:
+            have = have | {meaning}
+        in_link = in_link or tag == "a"
+        missing = [name for name in marks.STYLE_TAGS if name in want and name not in have]
+        children = [child for child in el if isinstance(child.tag, str)]
+        wrapped: set[HtmlElement] = set()
+        if missing and tag not in marks._NO_INLINE:
+            wrapped = marks._wrap_runs(el, missing, offs)
+        with_missing = have | set(missing)
+        work.extend(
+            (child, want, with_missing if child in wrapped else have, in_link) for child in reversed(children)
+        )
+
+
+def _old_turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
+    out: dict[HtmlElement, frozenset[str]] = {}
+    for _, el in etree.iterwalk(root, events=("end",)):
+        style = el.get("style") if isinstance(el.tag, str) else None
+        found = set(_old_style_flags(style)[1]) if style else set()
+        for child in el:
+            found.update(out.get(child, marks._NONE))
+        if found:
+            out[el] = frozenset(found)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees())
+@example(  # two runs inside one element turn different styles off: the element holds both
+    '<p style="font-style:italic">a<span>b<span style="font-weight:400">c</span>'
+    '<span style="font-weight:400;font-style:normal">d</span></span>e</p>'
+)
+def test_semantics_walk_skips_only_what_nothing_turns_on(html: str) -> None:
+    new, old = parse(html), parse(html)
+    marks.semantics(new)
+    _old_semantics(old)
+    assert serialize(new) == serialize(old)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from((*_STYLES, " ", ";", ":", "X", "display:none")), max_size=8).map(";".join))
+def test_remembered_declarations_are_fresh_readings(style: str) -> None:
+    fresh: dict[str, str] = {}
+    for part in style.split(";"):
+        name, sep, value = part.partition(":")
+        if sep:
+            fresh[name.strip().lower()] = value.strip()
+    assert dict(declarations(style)) == fresh
+    assert dict(declarations(style)) == fresh  # the second reading is the remembered one
+
+
+# -- the prefilter of a submitted post ------------------------------------------------------
+
+_OLD_NUMBERED = re.compile(r"(?:type|start)\s*=")
+_PIECES = st.sampled_from(
+    (
+        "type", "start", "TYPE", "Start", "=", "= ", " ", "\t", "\n", "\r", "\x0c", "\x1c", "\x85", "\xa0",
+        "\u3000", "\u2028", " " * 70, "\t" * 63, "st", "art", "ty", "pe", "x", "é", "🙂", "<ol", "<OL ", ">",
+        '"', "'", '<ol type="a" start=3>', "<ol\ntype\n=\n'i'>", "&#61;", "<!--", "-->", "style", "STYLE",
+        "<o:p>", "<O:P>", "<span", "<font ", "<xml>", "<st1:place>", "<p>", "</p>", "a = 1",
+    )
+)  # fmt: skip
+
+
+def _old_needs_work(lower: str, starts: frozenset[str]) -> bool:
+    return (
+        "style" in lower or not starts.isdisjoint(stage._TAG_NAMES) or any(n.startswith("o:") for n in starts)
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+@example("x" * 100 + "start" + " " * 70 + "=")  # the name further back than the look-back
+@example("x" * 100 + "sta" + "rt" + "\u3000" * 60 + "=")
+def test_prefilter_decides_as_the_regex_and_the_loop(text: str) -> None:
+    scan = Scan(text)
+    lower, starts = scan.lower, scan.start_tags
+    for names in (starts, starts | {"ol"}):
+        expected = "ol" in names and _OLD_NUMBERED.search(lower) is not None
+        assert stage._has_numbering(lower, names) is expected
+    assert stage._needs_work(lower, starts) == _old_needs_work(lower, starts)
+
+
+def test_str_isspace_is_what_re_reads_as_a_space() -> None:
+    """The numbering prefilter strips spaces with ``str.rstrip`` where the regex reads ``\\s``."""
+    space = re.compile(r"\s")
+    assert all((space.match(ch) is not None) == ch.isspace() for ch in map(chr, range(0x110000)))
+
+
+_OPENINGS = ("<ul", "<OL", "<Ul", "<b", "<a ", "x", ">", "<", " ", "li>", "<ol>", "\n", "<style", "<STYLE>")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_OPENINGS), max_size=20))
+@example(["<b", "<ul", ">"])  # "<ul" inside the name the regex reads from "<b"
+@example(["<b", "<style", ">"])
+def test_start_tag_gate_never_hides_a_searched_tag(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    starts = Scan(text).start_tags
+    if any(tag in text for tag in ("<ul", "<ol", "<UL", "<OL")):
+        assert stage._may_open(starts, "ul", "ol")
+    if "<style" in text.lower():
+        assert stage._may_open(starts, "style")
+
+
+# -- the images stage after a paste: the source scan's prefilter -----------------------------
+
+_MARKUP_PIECES = st.sampled_from(
+    (
+        '<img src="', "<IMG SRC=", '<span style="', "style='background:url(", '<td background="', '" ',
+        "' ", '">', ">", "x", " ", "\t", "\n", "\u200b", "\xad", "\xa0", "\x01", "İ", "data", "DA", "ta",
+        ":", "blob", "cid", "file", "system", "fil", "e", "&#58;", "&#x3A;", "&colon;", "&Tab;",
+        "&NewLine;", "&zwj;", "&amp;", "&quot;", "&nbsp;", "\\", "\\3a ", "/*", "*/", "url(", "image-set(",
+        'srcset="a.png 1x, ', "<!--[if gte vml 1]><v:imagedata src=", "<![endif]-->", "<!--", "-->",
+        "<v:shape id=", "<style>", "</style>", "https://e.org/a.png",
+    )
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_MARKUP_PIECES, max_size=25).map("".join))
+@example('<img src="d a\tta:image/png;base64,AAAA">')
+@example('<img src="da&Tab;ta:x">')
+@example("<span style='background:url(da/**/ta:x)'>")
+@example('<img src="\u200bdata:x">')
+@example('<img src="da\u200bta:x">')
+@example('<img src="da ta:x">')
+def test_source_scan_prefilter_never_hides_a_pasted_image(markup: str) -> None:
+    if scan(markup):
+        assert may_hold_pasted(Scan(markup).lower)
+
+
+def test_what_the_source_scan_prefilter_passes_over() -> None:
+    """Every character :func:`scheme_at` passes over is white space (taken out) or not printable."""
+    for ch in map(chr, range(0x110000)):
+        if urls._SKIPPED_CHAR.match(ch):
+            assert ch.isspace() or not ch.isprintable(), repr(ch)

@@ -19,11 +19,15 @@ What counts as one emoji (UTS #51 sequences, found by longest match, left to rig
 
 Speed: text that is ASCII holds no emoji (a keycap needs U+20E3), so :func:`count` returns at
 once. Otherwise C-speed checks come first: the UTF-8 bytes must hold an astral character,
-U+FE0F, U+20E3, a ZWJ or one of the BMP's emoji-presentation characters, and chunks that are
-ASCII or cp1252 are skipped. Only then does one regular expression find the runs of characters
-that can belong to an emoji, and only those runs are matched against a trie of the sequences.
-The tables are built from the ``emoji`` package's data on first use (about 15 ms), so a newer
-``emoji`` release brings new emoji with no code change here; no generated module to refresh.
+U+FE0F, U+20E3, a ZWJ or one of the BMP's emoji-presentation characters. Then the stretches
+that may hold emoji are found by encoding the text to Latin-1 (in C), an error handler noting
+each run of characters outside it; when a post holds many such runs (another script,
+typographic quotes), the rest is pre-scanned by chunks that are ASCII or cp1252. Only those
+stretches are matched, one regular expression finding the runs of characters that can belong
+to an emoji and a trie the sequences; a short stretch's spans are remembered, since the same
+few emoji recur from post to post. The tables are built from the ``emoji`` package's data on
+first use (about 15 ms), so a newer ``emoji`` release brings new emoji with no code change
+here; no generated module to refresh.
 
 Shortcodes (``:thumbsup:``) follow ``emoji.emojize(text, language="alias")`` exactly (the same
 name pattern, the same names, alias before English name), from a precomputed table: the
@@ -32,11 +36,13 @@ package's own lookup scans all emoji for each unknown name, which a post could a
 
 from __future__ import annotations
 
+import codecs
 import re
 import threading
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from html.entities import html5
 from typing import Any
 
@@ -47,8 +53,13 @@ _RI_LAST = "\U0001f1ff"
 _UNQUALIFIED = emoji.STATUS["unqualified"]
 _FULLY_QUALIFIED = emoji.STATUS["fully_qualified"]
 _KEYCAP_BASES = "0123456789#*"
-#: characters per chunk in the cheap pre-scan (see _ranges_to_scan); measured best of 64..512
+#: characters per chunk in the cheap pre-scan (see _chunks); measured best of 64..512
 _CHUNK = 128
+#: runs outside Latin-1 noted one by one before the rest is left to the chunk pre-scan (each
+#: costs a call of the error handler, ~0.5 µs: typographic quotes or another script make many)
+_RUNS_AT_MOST = 24
+#: stretches up to this long have their spans remembered (see _stretch_spans)
+_REMEMBERED_AT_MOST = 64
 _KEYCAP_TAIL = "\ufe0f\u20e3"
 #: trie key marking the end of a sequence that counts
 _END = ""
@@ -73,7 +84,11 @@ class _Tables:
     bmp_trigger: re.Pattern[bytes]
     #: HTML entities (numeric, or a named one that stands for such a character)
     entity: re.Pattern[str]
+    #: references after ``&`` that the entity pattern can never match at (``amp;``, ...)
+    plain_references: tuple[str, ...]
     shortcodes: dict[str, str]
+    #: the length of the longest shortcode, colons included
+    longest_shortcode: int
 
 
 def _ranges(points: list[int], gap: int) -> list[tuple[int, int]]:
@@ -113,8 +128,14 @@ def _build() -> _Tables:
     bmp = sorted(ord(c) for c in wide if ord(c) <= 0xFFFF)
     astral = sorted(ord(c) for c in wide if ord(c) > 0xFFFF)
     runs = re.compile(f"(?:[{_char_class(bmp)}]|[{_char_class(astral, gap=0x100)}])+")
+    _check_latin1_stretches(trie)
     names = sorted(name for name, value in html5.items() if any(c in wide for c in value))
     entity = re.compile("&(?:#|" + "|".join(re.escape(n) for n in names) + ")")
+    plain = tuple(
+        ref
+        for ref in ("amp;", "lt;", "gt;", "quot;", "nbsp;")
+        if not any(ref.startswith(name) or name.startswith(ref) for name in names)
+    )
     presentation = {
         seq for seq, info in emoji.EMOJI_DATA.items() if len(seq) == 1 and info["status"] <= _FULLY_QUALIFIED
     }
@@ -135,7 +156,24 @@ def _build() -> _Tables:
         )
         + b")"
     )
-    return _Tables(trie, runs, trigger, entity, _shortcode_table())
+    shortcodes = _shortcode_table()
+    longest = max(map(len, shortcodes))
+    return _Tables(trie, runs, trigger, entity, plain, shortcodes, longest)
+
+
+def _check_latin1_stretches(trie: Trie) -> None:
+    """What :func:`_ranges_to_scan` relies on: a Latin-1 character never counts alone and only
+    ever starts a sequence (``©️``, ``#️⃣``), so a stretch that starts one character before a run
+    outside Latin-1 and ends with it holds every sequence that touches the run."""
+    stack = [(trie, 0)]
+    while stack:
+        node, depth = stack.pop()
+        for ch, child in node.items():
+            if ch == _END:
+                continue
+            if ch <= "\xff" and (depth or _END in child):
+                raise RuntimeError(f"{ch!r} counts alone or inside a sequence: update _ranges_to_scan")
+            stack.append((child, depth + 1))
 
 
 def _shortcode_table() -> dict[str, str]:
@@ -195,41 +233,104 @@ def _segment(run: str, trie: Trie) -> Iterator[tuple[int, int]]:
             i += 1
 
 
-def _ranges_to_scan(text: str) -> Iterator[tuple[int, int]]:
-    """The stretches of ``text`` that may hold emoji, by chunks of :data:`_CHUNK` characters.
+class _Runs(threading.local):
+    """The runs outside Latin-1 the error handler noted, one list per thread."""
+
+    found: list[tuple[int, int]]
+
+
+_RUNS = _Runs()
+
+
+def _note_run(error: UnicodeError) -> tuple[str, int]:
+    """Encoding error handler: note the run's stretch (from one character before it), skip
+    the run; past the limit, stop the encoding."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    found = _RUNS.found
+    start, end = error.start, error.end
+    found.append((start - 1 if start else 0, end))
+    return "", end if len(found) < _RUNS_AT_MOST else len(error.object)
+
+
+_NOTE_RUNS = "composer.emoji.note-runs"
+codecs.register_error(_NOTE_RUNS, _note_run)
+
+
+def _ranges_to_scan(text: str) -> list[tuple[int, int]]:
+    """The stretches of ``text`` that may hold emoji, in order, none overlapping.
+
+    Each run of characters outside Latin-1 is found by the Latin-1 encoder (C speed; the error
+    handler is called once per run) and makes a stretch that starts one character early: a
+    Latin-1 character (``©``, a keycap's base) may start a sequence, never continue one (checked
+    when the tables are built). After :data:`_RUNS_AT_MOST` runs the rest goes to :func:`_chunks`.
+    """
+    found: list[tuple[int, int]] = []
+    _RUNS.found = found
+    text.encode("latin-1", _NOTE_RUNS)
+    if len(found) >= _RUNS_AT_MOST:
+        found.extend(_chunks(text, found[-1][1]))
+    return found
+
+
+def _chunks(text: str, begin: int) -> Iterator[tuple[int, int]]:
+    """The stretches of ``text[begin:]`` that may hold emoji, by chunks of :data:`_CHUNK` characters.
 
     A chunk that fits in cp1252 (ASCII, Latin-1 letters, typographic quotes, dashes, the euro
     sign) holds none: its only candidates, ``©``, ``®`` and ``™``, count only with U+FE0F,
     which is outside cp1252. Those characters and a keycap's base can start a sequence that
-    ends in the next chunk, so a stretch starts one character early. ``isascii`` and a
-    single-byte encode run in C, far faster than the regular expression per character.
+    ends in the next chunk, so a stretch starts one character early (never before ``begin``,
+    where the stretch before it ended). ``isascii`` and a single-byte encode run in C, far
+    faster than the regular expression per character.
     """
     n = len(text)
     start = None
-    for at in range(0, n, _CHUNK):
+    for at in range(begin, n, _CHUNK):
         chunk = text[at : at + _CHUNK]
         if chunk.isascii() or len(chunk.encode("cp1252", "ignore")) == len(chunk):
             if start is not None:
-                yield max(start - 1, 0), at
+                yield max(start - 1, begin), at
                 start = None
         elif start is None:
             start = at
     if start is not None:
-        yield max(start - 1, 0), n
+        yield max(start - 1, begin), n
 
 
-def _runs(text: str, tables: _Tables) -> Iterator[tuple[int, str]]:
-    """Each run of characters that may belong to an emoji, with its offset.
+def _runs(text: str, first: int, last: int, tables: _Tables) -> Iterator[tuple[int, str]]:
+    """Each run of characters in ``text[first:last]`` that may belong to an emoji, with its offset.
 
     A keycap's base (``1``, ``#``) is ASCII, so a run that starts with U+FE0F or U+20E3 takes
     the character before it in: that character can only ever start a keycap.
     """
+    for match in tables.runs.finditer(text, first, last):
+        start = match.start()
+        if start > first and text[start] in _KEYCAP_TAIL and text[start - 1] in _KEYCAP_BASES:
+            start -= 1
+        yield start, text[start : match.end()]
+
+
+def _spans_between(text: str, first: int, last: int, tables: _Tables) -> Iterator[tuple[int, int]]:
+    for at, run in _runs(text, first, last, tables):
+        for i, j in _segment(run, tables.trie):
+            yield at + i, at + j
+
+
+@lru_cache(maxsize=4096)
+def _stretch_spans(stretch: str) -> tuple[tuple[int, int], ...]:
+    """The spans in a short stretch; remembered: a post's emoji are a few that recur."""
+    return tuple(_spans_between(stretch, 0, len(stretch), _tables()))
+
+
+def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
+    """``(start, end)`` of each emoji in non-ASCII ``text``, in order."""
+    found: list[tuple[int, int]] = []
     for first, last in _ranges_to_scan(text):
-        for match in tables.runs.finditer(text, first, last):
-            start = match.start()
-            if start and text[start] in _KEYCAP_TAIL and text[start - 1] in _KEYCAP_BASES:
-                start -= 1
-            yield start, text[start : match.end()]
+        if last - first > _REMEMBERED_AT_MOST:
+            found.extend(_spans_between(text, first, last, tables))
+        elif spans := _stretch_spans(text[first:last]):
+            found.extend([(first + i, first + j) for i, j in spans])
+    return found
 
 
 def _may_count(text: str, tables: _Tables) -> bool:
@@ -250,24 +351,23 @@ def count(text: str) -> int:
     tables = _tables()
     if not _may_count(text, tables):
         return 0
-    trie = tables.trie
-    total = 0
-    for _, run in _runs(text, tables):
-        if len(run) == 1:
-            total += _END in trie.get(run, ()) or _RI_FIRST <= run <= _RI_LAST
-        else:
-            total += sum(1 for _ in _segment(run, trie))
-    return total
+    return len(_emoji_spans(text, tables))
 
 
 def found_any(text: str) -> bool:
-    """Whether ``text`` holds at least one emoji; stops at the first."""
+    """Whether ``text`` holds at least one emoji."""
     if text.isascii():
         return False
     tables = _tables()
     if not _may_count(text, tables):
         return False
-    return any(True for _, run in _runs(text, tables) for _ in _segment(run, tables.trie))
+    return bool(_emoji_spans(text, tables))
+
+
+def may_hold_emoji(text: str) -> bool:
+    """Whether ``text`` holds a character that some emoji that counts is made of; False
+    means that no text made of the same characters, in any order, holds an emoji."""
+    return not text.isascii() and _may_count(text, _tables())
 
 
 def spans(text: str) -> list[tuple[int, int]]:
@@ -277,12 +377,31 @@ def spans(text: str) -> list[tuple[int, int]]:
     tables = _tables()
     if not _may_count(text, tables):
         return []
-    return [(at + i, at + j) for at, run in _runs(text, tables) for i, j in _segment(run, tables.trie)]
+    return _emoji_spans(text, tables)
+
+
+#: ``&`` read past one by one before the rest of a source is left to the entity pattern
+_AMPERSANDS_AT_MOST = 8
 
 
 def has_entity(source: str) -> bool:
-    """Whether HTML ``source`` may spell an emoji as an entity (``&#x1F600;``, ``&hearts;``)."""
-    return "&" in source and _tables().entity.search(source) is not None
+    """Whether HTML ``source`` may spell an emoji as an entity (``&#x1F600;``, ``&hearts;``).
+
+    The first few ``&`` are read in place: one that starts ``&amp;``, ``&lt;``, ... (which the
+    entity pattern can never match) is passed over without the regular expression.
+    """
+    at = source.find("&")
+    if at < 0:
+        return False
+    tables = _tables()
+    plain = tables.plain_references
+    for _ in range(_AMPERSANDS_AT_MOST):
+        if not source.startswith(plain, at + 1):
+            break
+        at = source.find("&", at + 1)
+        if at < 0:
+            return False
+    return tables.entity.search(source, at) is not None
 
 
 def _name(name: str) -> str | None:
@@ -291,9 +410,38 @@ def _name(name: str) -> str | None:
 
 def has_shortcode(text: str) -> bool:
     """Whether ``text`` holds a ``:name:`` that is an emoji's name or alias."""
-    if ":" not in text:
+    if ":" not in text or not _may_have_shortcode(text):
         return False
     return any(_name(m.group()) is not None for m in SHORTCODE.finditer(text))
+
+
+#: colons read one by one before the pattern decides (CSS in pasted Office markup has hundreds)
+_COLONS_AT_MOST = 32
+
+
+def _may_have_shortcode(text: str) -> bool:
+    """False when no two consecutive colons enclose a known name (C-speed ``find``).
+
+    A shortcode's name holds no colon, so what :data:`SHORTCODE` matches lies between two
+    consecutive colons; text there longer than any name is one only if it holds some
+    character outside ASCII (which NFKC may fold) and no space (which a name never holds).
+    True ("perhaps") past :data:`_COLONS_AT_MOST` colons.
+    """
+    tables = _tables()
+    longest = tables.longest_shortcode
+    ascii_text = text.isascii()
+    at = text.find(":")
+    for _ in range(_COLONS_AT_MOST):
+        end = text.find(":", at + 1)
+        if end < 0:
+            return False
+        if end - at >= longest:
+            if not ascii_text and text.find(" ", at, end) < 0:
+                return True  # perhaps: the pattern decides
+        elif end > at + 1 and _name(text[at : end + 1]) is not None:
+            return True
+        at = end
+    return True
 
 
 def emojize(text: str) -> str:

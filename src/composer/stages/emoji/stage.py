@@ -23,7 +23,10 @@ Cost: most posts never reach the tree. A post whose source is ASCII with no enti
 its raw HTML first, and when even that finds none (accented text, typographic quotes) the tree is
 not needed either: the visible text is a part of the raw text. A plain-text post is counted on
 its source, URLs left out, which is exactly what its HTML shows. The tree is walked only for
-markup that holds emoji, shortcodes to convert, custom emoji, or emoji to trim.
+markup that holds emoji, shortcodes to convert, custom emoji, or emoji to trim. A tree an
+earlier stage parsed (a cleaned Office paste) is walked only when its source holds a character
+an emoji is made of, an entity that may spell one, shortcodes or custom emoji: the stages move
+and join text, they add no such character.
 """
 
 from __future__ import annotations
@@ -51,8 +54,18 @@ _TRAILING = "\ufe0e\ufe0f"
 _ZWJ = "\u200d"
 
 
-def _has_custom(source: str, css_class: str) -> bool:
-    return bool(css_class) and css_class in source and _IMG_WITH_CLASS.search(source) is not None
+def _has_custom(facts: Scan, css_class: str) -> bool:
+    """Whether the source may hold ``<img class=...>`` (exactly: whether the pattern finds one).
+
+    The pattern needs ``<img`` in any case (``I``, ``İ`` or ``ı`` for the ``i``): the shared
+    start-tag names hold ``img`` wherever ``<img`` is, unless the ``i`` is a dotless ``ı``.
+    """
+    if not css_class:
+        return False
+    if not any("img" in name for name in facts.start_tags) and (facts.ascii or "\u0131" not in facts.text):
+        return False
+    source = facts.text
+    return css_class in source and _IMG_WITH_CLASS.search(source) is not None
 
 
 def _pieces(text: str) -> list[tuple[str, bool]]:
@@ -182,15 +195,13 @@ class Emoji:
         policy = doc.policy
         limit = policy.max_emoji
         trim = policy.emoji_over_limit == "trim"
-        source = doc.content
-        tree_work = (policy.convert_shortcodes and _emoji.has_shortcode(source)) or (
-            doc.format == "html" and _has_custom(source, policy.custom_emoji_class)
-        )
-        if not tree_work:
-            found = _count_without_tree(doc)
-            if found is not None and not (trim and found > limit):
-                _report(doc, found, 0)
-                return
+        if doc.has_tree:  # serializing it to look would cost more than the walk
+            found = None if _may_hold_emoji(doc) or _tree_work(doc) else 0
+        else:
+            found = None if _tree_work(doc) else _count_without_tree(doc)
+        if found is not None and not (trim and found > limit):
+            _report(doc, found, 0)
+            return
         walk = _Walk(policy, trim=trim)
         walk.element(doc.tree, code=False)
         for img in walk.drop:
@@ -210,8 +221,29 @@ def _report(doc: Document, found: int, removed: int) -> None:
         doc.problem("emoji_limit", template="emoji_none" if none else None, limit=limit)
 
 
+def _tree_work(doc: Document) -> bool:
+    """Whether the walk has work besides counting: shortcodes to convert, custom emoji images."""
+    policy = doc.policy
+    return (policy.convert_shortcodes and _emoji.has_shortcode(doc.content)) or (
+        doc.format == "html" and _has_custom(doc.scan, policy.custom_emoji_class)
+    )
+
+
+def _may_hold_emoji(doc: Document) -> bool:
+    """Whether the source holds a character an emoji is made of, or (markup) may spell one
+    as an entity. When it does not, no tree parsed from it does either: the stages before
+    this one move text around and join it (which may complete ``©`` + U+FE0F), but add no
+    such character."""
+    facts = doc.scan
+    source = facts.text
+    if doc.format != "text" and _emoji.has_entity(source):  # only markup has entities
+        return True
+    return not facts.ascii and _emoji.may_hold_emoji(source)
+
+
 def _count_without_tree(doc: Document) -> int | None:
-    """The exact count when it can be had without the tree, else None. Never parses.
+    """The exact count of a post with no tree when it can be had without one, else None.
+    Never parses.
 
     No emoji: the source is ASCII with no entity, or even the raw HTML (attributes, code and
     all) holds none. Plain text: what a reader sees is the source with its URLs linked, so
@@ -223,7 +255,7 @@ def _count_without_tree(doc: Document) -> int | None:
     if facts.ascii and not (markup and _emoji.has_entity(source)):
         return 0
     if doc.has_tree:
-        return None  # serializing it to look would cost more than the walk
+        return None  # the caller's business (see Emoji.__call__)
     if not markup:
         pieces = _pieces(source) if facts.url_starts else [(source, False)]
         return sum(_emoji.count(piece) for piece, is_url in pieces if not is_url)
@@ -241,6 +273,7 @@ def _count_without_tree(doc: Document) -> int | None:
 #: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
 _RAW_LIMIT = 40
 _TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
+_TOKEN_ENDS_TEXT = "".join(_TOKEN_ENDS)
 
 
 def _count_in_raw_text(
@@ -259,10 +292,16 @@ def _count_in_raw_text(
     # only the elements the post opens (``starts``: its start-tag names): an end tag with no
     # start tag can only lower the depth, and leaving it out errs towards the tree walk
     names = (hidden if policy.count_emoji_in_code else hidden | _CODE) & starts
-    tags = _tag_pattern(names).finditer(lower) if names else ()
+    # the tags before the last emoji are enough: a name ends before the emoji that follows it
+    tags = _tag_pattern(names).finditer(lower, 0, found[-1][0]) if names else ()
     events = [(m.start(), m.group(1) == "/") for m in tags]
     depth = seen = 0
-    for start, _end in found:
+    glued = -1  # where the emoji before ended
+    for start, stop in found:
+        if start == glued:  # right after the emoji before: the same text, the same word
+            glued = stop
+            continue
+        glued = stop
         while seen < len(events) and events[seen][0] < start:
             depth = max(depth + (-1 if events[seen][1] else 1), 0)
             seen += 1
@@ -272,6 +311,8 @@ def _count_in_raw_text(
         lt, gt = raw.rfind("<", low, start), raw.rfind(">", low, start)
         if lt > gt or (lt < 0 and gt < 0 and start > _LOOK_BACK):
             return None  # in a tag (an attribute value), or too far to tell
+        if start and raw[start - 1] in _TOKEN_ENDS_TEXT:
+            continue  # the first character of a word: no URL before it
         # back to the last white space, across tags: a parser may merge the text around a
         # stray end tag, so an emoji after "</b>" may still end a URL; each kind of space is
         # looked for only after the last one found, so the window is read about once

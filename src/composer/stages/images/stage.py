@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.entities import html5
 
 from lxml.html import Element, HtmlElement
 
@@ -49,10 +50,17 @@ from composer.stages.images.urls import (
 
 #: above this size the prefilter scans the source in place rather than lower-casing a copy
 _LOWER_AT_MOST = 8 << 20
-#: start tags that can carry an image (``Document.start_tags``, shared with the parse stage),
-#: then substrings of the rarer CSS forms; the regex below is for sources too long to lower
+#: start tags that can carry an image (``Document.start_tags``, shared with the parse stage);
+#: the regex below is for sources too long to lower
 _CARRIER_TAGS = frozenset((*_CARRIERS, "svg", "picture"))
-_HTML_MARKERS = ("image-set", "background", "poster")
+#: references after "&" that spell nothing of ``url(`` (the others might, in CSS)
+_PLAIN_REFERENCES = ("amp;", "lt;", "gt;", "quot;")
+#: a reference that spells "(" or a CSS escape's "\\", in lower-cased HTML
+_SPELLED_PAREN = re.compile(
+    "&(?:"
+    + "|".join(sorted({re.escape(name.lower()) for name, value in html5.items() if value in ("(", "\\")}))
+    + r"|#0*(?:40|92)(?![0-9])|#x0*(?:28|5c)(?![0-9a-f]))"
+)
 _HTML_PREFILTER = re.compile(
     r"<(?:im|svg|picture|source|object|embed|input|video|v:imagedata|feimage)|url\s*\(|image-set"
     r"|\sbackground\s*=|\sposter\s*=|style\s*=\s*[\"']?[^\"'>]*\\",
@@ -178,7 +186,15 @@ def _rewrite_srcset(value: str, rewrite: Callable[[str], str]) -> str:
 
 
 def _has_work(doc: Document) -> bool:
-    """The prefilter: can the source hold an image at all? (text never can)."""
+    """The prefilter: can the source hold an image at all? (text never can).
+
+    HTML, what the tree pass reads: the start tags that load one (``img``, ``svg``, ...; their
+    ``poster`` is a ``video``'s), a ``background`` attribute (or CSS property), and CSS in a
+    ``style`` attribute, which loads an image only by ``url(`` or ``image-set(``. So a post
+    with neither "(" nor a CSS escape ("\\") nor a reference that spells one needs no other
+    look, nor one with no ``style``; CSS escapes, comments and references (``&#117;``) may
+    spell ``url(`` any way, so with them a ``style`` is enough.
+    """
     content = doc.content
     if doc.format == "markdown":
         return "![" in content
@@ -187,10 +203,34 @@ def _has_work(doc: Document) -> bool:
             return _HTML_PREFILTER.search(content) is not None
         facts = doc.scan
         lower = facts.lower
-        if not facts.start_tags.isdisjoint(_CARRIER_TAGS) or any(marker in lower for marker in _HTML_MARKERS):
+        if not facts.start_tags.isdisjoint(_CARRIER_TAGS) or "background" in lower:
             return True
-        return _css_url(lower) or ("\\" in lower and _HTML_PREFILTER.search(lower) is not None)
+        plain = _plain_references(lower)
+        if not ("(" in lower or "\\" in lower or (not plain and _SPELLED_PAREN.search(lower))):
+            return False  # CSS loads an image only by url() or image-set()
+        if "style" not in lower:
+            return False  # and is read in style attributes only
+        if not plain or "\\" in lower or "/*" in lower:
+            return True  # references, escapes or comments may spell url( any way
+        return "image-set" in lower or _css_url(lower)
     return False
+
+
+#: "&" read one by one before _plain_references gives up (says "perhaps not")
+_AMPERSANDS_AT_MOST = 16
+
+
+def _plain_references(lower: str) -> bool:
+    """Whether every "&" in ``lower`` starts ``&amp;``, ``&lt;``, ``&gt;`` or ``&quot;``
+    (read in place, C-speed ``find`` from one "&" to the next; False past a few)."""
+    at = lower.find("&")
+    for _ in range(_AMPERSANDS_AT_MOST):
+        if at < 0:
+            return True
+        if not lower.startswith(_PLAIN_REFERENCES, at + 1):
+            return False
+        at = lower.find("&", at + 1)
+    return at < 0
 
 
 def _css_url(lower: str) -> bool:
@@ -210,9 +250,11 @@ class Images:
     name: str = "images"
 
     def __call__(self, doc: Document) -> None:
-        files, other_files = classify(doc.files)  # pictures, and other files (reported below)
-        for kind, count in sorted(other_files.items()):
-            doc.remove("files", kind, count)
+        files = 0  # pictures among the clipboard's files; the others are reported here
+        if doc.files:
+            files, other_files = classify(doc.files)
+            for kind, count in sorted(other_files.items()):
+                doc.remove("files", kind, count)
         work = _has_work(doc)
         if not (work or files or doc.env.get(CLIPBOARD_HTML)):
             doc.stats["images"] = 0  # the common post: nothing to walk, count or report

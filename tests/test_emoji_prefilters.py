@@ -1,0 +1,183 @@
+"""The emoji stage's cheap questions give the answers of the slow ones they stand in for.
+
+Each prefilter (a loop of ``str.find``, a set of start-tag names, the Latin-1 encoder's runs)
+is checked against the plain definition it replaces, on generated text aimed at its edges:
+mixed case, entities, attributes, colons and names, non-ASCII that NFKC folds, runs of other
+scripts past the point where the encoder stops noting them, text that a stage joins.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from copy import deepcopy
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from composer import Policy
+from composer._html.facts import Scan
+from composer.document import Document
+from composer.stages.emoji import Emoji
+from composer.stages.emoji import counter as _emoji
+from composer.stages.emoji.stage import _has_custom, _Walk
+from test_emoji import ALL_SEQUENCES, NAMES, PARTS, reference_spans
+
+# -- shortcodes --------------------------------------------------------------------------------
+
+_LONGEST = max(NAMES, key=len)
+_NAMES = [":thumbsup:", ":+1:", ":smile:", ":piñata:", ":Côte_d’Ivoire:", ":keycap_#:", _LONGEST]
+_COLON_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(_NAMES),
+        st.sampled_from(NAMES),
+        st.sampled_from([":", "::", " ", "a", "_", "https://x.org/a", '"', "\n", "é", "\uff53mile"]),
+        st.sampled_from(["ｓｍｉｌｅ", "pin\u0303ata", "x" * 90, "é" * 90, "😀"]),  # folded by NFKC; long
+        st.text(max_size=4),
+    ),
+    max_size=40,
+).map("".join)
+
+
+def _reference_has_shortcode(text: str) -> bool:
+    return any(_emoji._name(m.group()) is not None for m in _emoji.SHORTCODE.finditer(text))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COLON_TEXT)
+def test_has_shortcode_equals_the_pattern(text: str) -> None:
+    assert _emoji.has_shortcode(text) == _reference_has_shortcode(text)
+    if not _emoji._may_have_shortcode(text):
+        assert not _reference_has_shortcode(text)
+
+
+def test_has_shortcode_edges() -> None:
+    assert _emoji.has_shortcode(_LONGEST) and _emoji.has_shortcode("é " + _LONGEST)
+    assert _emoji.has_shortcode(":ｓｍｉｌｅ:")  # NFKC folds the full-width letters
+    assert _emoji.has_shortcode("a:b " * 40 + ":smile:")  # past the colons read one by one
+    assert not _emoji.has_shortcode("a: b " * 40)
+    assert not _emoji.has_shortcode(":" + "x" * 200 + ":")
+
+
+# -- entities ----------------------------------------------------------------------------------
+
+_AMP_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *("&amp;", "&lt;", "&gt;", "&quot;", "&nbsp;", "&", "&am", "&#128512;", "&#x1f600;"),
+            *("&hearts;", "&copy", "&COPY;", "&ampx", "&amp", "a", " ", "<p>", "é"),
+        ]
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_AMP_TEXT)
+def test_has_entity_equals_the_pattern(text: str) -> None:
+    assert _emoji.has_entity(text) == (_emoji._tables().entity.search(text) is not None)
+
+
+# -- custom emoji images -----------------------------------------------------------------------
+
+_IMG_WITH_CLASS = re.compile(r"<img\b[^>]*\bclass\s*=", re.IGNORECASE)
+_IMG_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *(
+                "<img",
+                "<IMG",
+                "<İmg",
+                "<ımg",
+                "<Img",
+                "<b",
+                "<b<img",
+                "<imgx",
+                '<img"',
+                " class=",
+                " CLASS =",
+            ),
+            *("emoji", '"emoji"', ">", "<p>", "a", " ", "é", "<!-- <img class=emoji -->", "<x a='>'"),
+        ]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_IMG_TEXT, st.sampled_from(["emoji", "smiley", ""]))
+def test_custom_image_prefilter_equals_the_pattern(source: str, css_class: str) -> None:
+    expected = bool(css_class) and css_class in source and _IMG_WITH_CLASS.search(source) is not None
+    assert _has_custom(Scan(source), css_class) == expected
+
+
+# -- the stretches the Latin-1 encoder finds ---------------------------------------------------
+
+#: characters outside Latin-1 that no emoji is made of: each makes a run the handler notes
+_OTHER = list("\u2019\u201c\u2014\u0416\u3042\u20ac")
+_MANY_RUNS = st.lists(
+    st.one_of(
+        st.sampled_from(_OTHER),
+        st.sampled_from(PARTS),
+        st.sampled_from(ALL_SEQUENCES),
+        st.sampled_from([" ", "a", "é", "©", "#", "1", "\u00a0"]),
+    ),
+    min_size=20,
+    max_size=120,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_MANY_RUNS)
+def test_spans_past_the_noted_runs_equal_the_reference(text: str) -> None:
+    assert _emoji.spans(text) == reference_spans(text)
+
+
+def test_sequences_right_after_the_last_noted_run() -> None:
+    """The chunk pre-scan takes over where the encoder stopped: nothing is found twice or lost."""
+    runs = _emoji._RUNS_AT_MOST
+    for seq in ["\u00a9\ufe0f", "1\ufe0f\u20e3", "\U0001f44d\U0001f3fd", "\U0001f1eb\U0001f1f7", "\u2764"]:
+        for pad in ["", " ", "a" * 130]:
+            text = "a\u2019" * (runs - 1) + "a\U0001f600" + pad + seq + " \u2019" * 5
+            assert _emoji.spans(text) == reference_spans(text)
+
+
+# -- a source with none of the characters emoji are made of -----------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PARTS + _OTHER + list("©®™#1 <>")), max_size=30), st.randoms())
+def test_no_emoji_character_means_no_emoji_in_any_order(chars: list[str], rnd: random.Random) -> None:
+    text = "".join(chars)
+    if _emoji.may_hold_emoji(text):
+        return
+    for _ in range(5):
+        rnd.shuffle(chars)
+        assert _emoji.count("".join(chars)) == 0
+
+
+# -- a tree an earlier stage parsed (and joined text in) ---------------------------------------
+
+_TREE_PIECES = st.sampled_from(
+    [
+        *("😀", "\u2764", "\ufe0f", "\u00a9", "1", "\u20e3", "a", " ", "\u2019", "é", "&#xfe0f;", "&copy;"),
+        *("&amp;", "<span>", "</span>", "<b>\u2764</b>", "<code>😀</code>", '<img alt="😀">', ":smile:"),
+        *("<p>", "</p>"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TREE_PIECES, max_size=25).map("".join), st.booleans())
+@example("\u2764<span></span>\ufe0f", True)
+@example("1<span>\u20e3</span>", True)
+@example("\u00a9<span>&#xfe0f;</span>", True)
+def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) -> None:
+    doc = Document(source, "html", Policy())
+    if join:  # as the paste stage does: unwrapped spans join the text around them
+        for span in list(doc.tree.iter("span")):
+            span.drop_tag()
+    reference = _Walk(doc.policy, trim=False)
+    reference.element(deepcopy(doc.tree), code=False)
+    Emoji()(doc)
+    assert doc.stats["emoji"] == reference.count

@@ -105,19 +105,23 @@ def url_starts(lower: str) -> list[int]:
     """Where an ``http://``, ``https://`` or ``www.`` URL may start in lower-cased text.
 
     C-speed ``str.find`` over the markers; callers judge the context around each start.
+    The schemes are found from their ":": one character is found by ``memchr``, where a
+    longer needle reads every character (``"://"``: ~5 µs on 5 KB, the ":"s: under 1).
     """
     starts = []
-    at = lower.find("://")
+    find = lower.find
+    at = find(":")
     while at >= 0:
-        if lower.endswith("https", 0, at):
-            starts.append(at - 5)
-        elif lower.endswith("http", 0, at):
-            starts.append(at - 4)
-        at = lower.find("://", at + 3)
-    at = lower.find("www.")
+        if lower.startswith("//", at + 1):
+            if lower.endswith("https", 0, at):
+                starts.append(at - 5)
+            elif lower.endswith("http", 0, at):
+                starts.append(at - 4)
+        at = find(":", at + 1)
+    at = find("www.")
     while at >= 0:
         starts.append(at)
-        at = lower.find("www.", at + 4)
+        at = find("www.", at + 4)
     return starts
 
 
@@ -224,6 +228,10 @@ def _ascii_host(host: str) -> str:
 def _to_url(found: str, www: bool) -> str | None:
     """The ASCII address ``found`` links to, or None when it is not a valid URL."""
     url = "https://" + found if www else found
+    if url.isascii() and '"' not in url and "@" not in url:
+        # what _span_end read is a valid host of ASCII letters, digits, dots and dashes, a
+        # port of at most 65535 and a path after "/", "?" or "#": urlsplit would accept it
+        return url
     if not url.isascii() or '"' in url:
         scheme, _, rest = url.partition("://")
         cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))

@@ -9,8 +9,11 @@ from urllib.parse import urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from composer import Document, Policy
 from composer._html.urls import _span_end, _to_url, glued, lower_in_place, url_starts
-from composer.stages.links import _context, _opens_construct, _text_starts
+from composer.embeds.claimed import may_claim
+from composer.stages.links import Links, _context, _linkify, _opens_construct, _text_starts
+from test_links import _final
 
 PIECES = st.sampled_from(
     [
@@ -84,10 +87,10 @@ def test_text_starts_keeps_what_the_look_back_keeps(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(TEXT)
-def test_a_construct_is_found_by_its_second_character(text: str) -> None:
+@given(TEXT, st.integers(min_value=0, max_value=80))
+def test_a_construct_is_found_by_its_second_character(text: str, end: int) -> None:
     lower = lower_in_place(text)
-    assert _opens_construct(lower) == ("<!" in lower or "<?" in lower)
+    assert _opens_construct(lower, end) == ("<!" in lower[:end] or "<?" in lower[:end])
 
 
 URL_PIECES = st.sampled_from(
@@ -136,3 +139,34 @@ def test_an_ascii_url_without_userinfo_needs_no_urlsplit(marker: str, rest: str)
     parts = urlsplit(url)
     assert parts.port is None or 0 <= parts.port <= 65535
     assert parts.hostname
+
+
+TAIL = st.sampled_from(
+    ["<b <code>y</code>", '<i title="a>b">c</i>', "<!-- c -->", "<?x?>", "<pre>p</pre>", "</code>", " ", "z"]
+)
+URLS = st.sampled_from(
+    ["https://a.example/x", "www.b.example", " ", "t ", "<b>u</b> ", "<code>k</code> ", "<a href=/y>l</a> "]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(URLS, max_size=5).map("".join), st.lists(TAIL, max_size=4).map("".join))
+def test_what_follows_the_last_url_in_text_changes_no_link(head: str, tail: str) -> None:
+    """The skipped elements' tags, comments and quoted ">" are read up to the last URL start
+    in text only: what follows it, malformed or not, links what the tree links."""
+    source = f"<p>{head}</p><p>{tail}</p>"
+    fast = Document(source, "html", Policy())
+    Links()(fast)
+    slow = Document(source, "html", Policy())
+    _linkify(slow.tree)
+    assert _final(fast) == _final(slow)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["&", "#", "&#", "#&", "a", "composer", "-", "composer-", " ", "é"]), max_size=10
+    ).map("".join)
+)
+def test_the_claim_prefilter_finds_every_reference(content: str) -> None:
+    assert may_claim(content) == ("composer-" in content or "&#" in content)

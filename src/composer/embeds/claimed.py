@@ -24,7 +24,18 @@ CLAIM = "composer-"
 def may_claim(content: str) -> bool:
     """The prefilter, C-speed: HTML can claim a class only by spelling the prefix, as is or
     with a numeric character reference (no named reference spells an ASCII letter or ``-``)."""
-    return CLAIM in content or "&#" in content
+    return CLAIM in content or _numeric_reference(content)
+
+
+def _numeric_reference(content: str) -> bool:
+    """Whether ``content`` holds ``&#``, found by its rare "#" (one character is found by
+    ``memchr``; ``"&#" in content`` reads every character, ~5 µs on 5 KB)."""
+    at = content.find("#", 1)
+    while at >= 0:
+        if content[at - 1] == "&":
+            return True
+        at = content.find("#", at + 1)
+    return False
 
 
 def unclaim(root: HtmlElement) -> int:

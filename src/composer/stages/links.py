@@ -54,22 +54,24 @@ _TAG_NAME = re.compile(r"[a-z][^\s/>]*")
 _QUOTED_GT = re.compile(r"""=[\t\n\f\r ]*(?:"[^"]*>|'[^']*>)""")
 
 
-def _needs_walk(source: str, lower: str) -> bool:
-    """Whether the look-backs of :func:`_context` may take a place for text that is not:
-    a quoted ">" in an attribute, a comment or another ``<!``/``<?`` construct. Most posts
-    have none, and skip :class:`_Markup`'s walk over every tag."""
-    return _opens_construct(lower) or _QUOTED_GT.search(source) is not None
+def _needs_walk(source: str, lower: str, end: int) -> bool:
+    """Whether the look-backs of :func:`_context` may take a place before ``end`` for text
+    that is not: a quoted ">" in an attribute, a comment or another ``<!``/``<?``
+    construct, all of which start before the place. Most posts have none, and skip
+    :class:`_Markup`'s walk over every tag."""
+    return _opens_construct(lower, end) or _QUOTED_GT.search(source, 0, end) is not None
 
 
-def _opens_construct(lower: str) -> bool:
-    """Whether ``lower`` holds ``<!`` or ``<?``, found by their second character: finding one
-    character is a ``memchr``, while ``"<!" in lower`` reads every character (~6 µs on 5 KB)."""
+def _opens_construct(lower: str, end: int) -> bool:
+    """Whether ``lower[:end]`` holds ``<!`` or ``<?``, found by their second character: finding
+    one character is a ``memchr``, while ``"<!" in lower`` reads every character (~6 µs on
+    5 KB)."""
     for mark in "!?":
-        at = lower.find(mark, 1)
+        at = lower.find(mark, 1, end)
         while at >= 0:
             if lower[at - 1] == "<":
                 return True
-            at = lower.find(mark, at + 1)
+            at = lower.find(mark, at + 1, end)
     return False
 
 
@@ -147,6 +149,8 @@ def _text_starts(source: str, starts: list[int]) -> list[int]:
     found = []
     rfind = source.rfind
     for at in starts:
+        if at >= 9 and source.startswith(_HREF_OPENS, at - 9):
+            continue  # the common case, read at once: "<a" opens a tag and no ">" follows
         if at and glued(source[at - 1], www=source[at] in "wW"):
             continue
         low = at - _WINDOW if at > _WINDOW else 0
@@ -169,18 +173,24 @@ def _skip_tags(names: frozenset[str]) -> re.Pattern[str]:
     return re.compile(r"<(/?)(" + "|".join(sorted(names, key=len, reverse=True)) + r")(?=[\s/>])")
 
 
+#: what stands before most URL starts in a post: inside a tag by the look-back of _context
+_HREF_OPENS = '<a href="'
+
+
 #: a skipped element's start or end tag at an index: (index, name, closing)
 _Event = tuple[int, str, bool]
 
 
-def _skip_events(facts: Scan) -> list[_Event]:
-    """The start and end tags of the skipped elements the post opens, in order: an end tag
-    of one never opened leaves its depth at 0, so the others' tags change nothing (and a
-    shorter pattern reads faster)."""
+def _skip_events(facts: Scan, end: int) -> list[_Event]:
+    """The start and end tags of the skipped elements the post opens, in order, up to ``end``
+    (the last URL start in text: the tags after it change nothing). An end tag of one never
+    opened leaves its depth at 0, so the others' tags change nothing (and a shorter pattern
+    reads faster)."""
     opened = _NO_LINKS_INSIDE & facts.start_tags
     if not opened:
         return []
-    return [(m.start(), m.group(2), m.group(1) == "/") for m in _skip_tags(opened).finditer(facts.lower)]
+    found = _skip_tags(opened).finditer(facts.lower, 0, end)
+    return [(m.start(), m.group(2), m.group(1) == "/") for m in found]
 
 
 def _outside_links(starts: list[int], events: list[_Event]) -> bool:
@@ -215,8 +225,8 @@ def _splice(doc: Document, facts: Scan, starts: list[int], events: list[_Event])
     rfind = lower.rfind
     for at, _, _ in events:
         if rfind("<", 0, at) > rfind(">", 0, at):
-            return None  # swallowed by a tag with no ">": parsers differ, the tree decides
-    markup = _Markup(source, lower) if _needs_walk(source, lower) else None
+            return None  # swallowed by a tag with no ">": its depth is unsure, the tree decides
+    markup = _Markup(source, lower) if starts and _needs_walk(source, lower, starts[-1]) else None
     depth: dict[str, int] = {}
     in_link = False  # the last anchor tag opens one (see _outside_links)
     seen = 0
@@ -268,14 +278,14 @@ def _link_string(doc: Document) -> str | None:
     :func:`_splice`). Returns the lower-cased markup read, None when the tree must link."""
     facts = doc.scan
     starts = _text_starts(facts.text, facts.url_starts) if facts.url_starts else []
-    events = _skip_events(facts) if starts else []
+    events = _skip_events(facts, starts[-1]) if starts else []
     if not starts or not _outside_links(starts, events):
         return _lower_html(doc)  # no URL in text outside a link: nothing to do
     source = doc.html
     if source is not doc.content:  # a stage before changed the markup: read it afresh
         facts = Scan(source)
         starts = _text_starts(source, facts.url_starts)
-        events = _skip_events(facts)
+        events = _skip_events(facts, starts[-1]) if starts else []
     return _splice(doc, facts, starts, events)
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
-from composer._html.urls import _span_end, _to_url, glued, lower_in_place, url_starts
+from composer._html.urls import _span_end, _to_url, _valid_host, glued, lower_in_place, url_starts
 from composer.embeds.claimed import may_claim
 from composer.stages.links import Links, _context, _linkify, _opens_construct, _text_starts
 from test_links import _final
@@ -170,3 +170,16 @@ def test_what_follows_the_last_url_in_text_changes_no_link(head: str, tail: str)
 )
 def test_the_claim_prefilter_finds_every_reference(content: str) -> None:
     assert may_claim(content) == ("composer-" in content or "&#" in content)
+
+
+def _labels_valid(host: str, www: bool) -> bool:
+    labels = host.split(".")
+    if not host or any(not label or label[0] == "-" or label[-1] == "-" for label in labels):
+        return False
+    return not www or len(labels) >= 3
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b1", ".", "-", "é", "www"]), max_size=8).map("".join), st.booleans())
+def test_a_host_is_judged_by_its_labels(host: str, www: bool) -> None:
+    assert _valid_host(host, www) == _labels_valid(host, www)

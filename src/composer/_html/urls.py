@@ -164,16 +164,16 @@ def _host_end(text: str, at: int) -> int:
 
 
 def _valid_host(host: str, www: bool) -> bool:
-    labels = host.split(".")
-    if not host or any(not label or label[0] == "-" or label[-1] == "-" for label in labels):
+    """No empty label, none starting or ending with "-"; ``www.`` and one more dot at least."""
+    if not host or host[0] in ".-" or host[-1] in ".-" or ".." in host or ".-" in host or "-." in host:
         return False
-    return not www or len(labels) >= 3  # "www." and at least one more dot
+    return not www or host.count(".") >= 2
 
 
 def _span_end(text: str, start: int, www: bool) -> int:
     """Where the URL starting at ``start`` ends, or -1 when what follows is not a URL."""
     at = start + (0 if www else text.index("//", start) + 2 - start)
-    if not www and (auth := _AUTH.match(text, at)):
+    if not www and text.find("@", at, at + 51) >= 0 and (auth := _AUTH.match(text, at)):
         after = auth.end()
         if _host_end(text, after) > after:
             at = after

@@ -151,8 +151,8 @@ def _text_starts(source: str, starts: list[int]) -> list[int]:
     for at in starts:
         if at >= 9 and source.startswith(_HREF_OPENS, at - 9):
             continue  # the common case, read at once: "<a" opens a tag and no ">" follows
-        if at and glued(source[at - 1], www=source[at] in "wW"):
-            continue
+        if at and (source[at - 1] == "/" or glued(source[at - 1], www=source[at] in "wW")):
+            continue  # glued ("/": the www. of https://www.)
         low = at - _WINDOW if at > _WINDOW else 0
         lt = rfind("<", low, at)
         if lt > rfind(">", low, at) and _tag_start(source, lt):

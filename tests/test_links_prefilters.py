@@ -165,7 +165,8 @@ def test_what_follows_the_last_url_in_text_changes_no_link(head: str, tail: str)
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["&", "#", "&#", "#&", "a", "composer", "-", "composer-", " ", "é"]), max_size=10
+        st.sampled_from(["&", "#", "&#", "#&", "##", "#a", "a", "composer", "-", "composer-", " ", "é"]),
+        max_size=30,
     ).map("".join)
 )
 def test_the_claim_prefilter_finds_every_reference(content: str) -> None:
@@ -183,3 +184,18 @@ def _labels_valid(host: str, www: bool) -> bool:
 @given(st.lists(st.sampled_from(["a", "b1", ".", "-", "é", "www"]), max_size=8).map("".join), st.booleans())
 def test_a_host_is_judged_by_its_labels(host: str, www: bool) -> None:
     assert _valid_host(host, www) == _labels_valid(host, www)
+
+
+def test_many_hashes_before_the_reference_are_searched_past() -> None:
+    assert may_claim("color:#333;" * 20 + "&#99;omposer-x")
+    assert may_claim("#" * 20 + "&" + "#" * 3)
+    assert not may_claim("color:#333;&amp;" * 20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a:b;", "http://", "https://x", ":", "www.", " "]), min_size=20, max_size=60)
+)
+def test_url_starts_past_many_colons(pieces: list[str]) -> None:
+    lower = "".join(pieces)
+    assert sorted(url_starts(lower)) == _reference_starts(lower)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
-from composer._html.urls import _span_end, _to_url, _valid_host, glued, lower_in_place, url_starts
+from composer._html.urls import _span_end, _to_url, _valid_host, find_links, glued, lower_in_place, url_starts
 from composer.embeds.claimed import may_claim
-from composer.stages.links import Links, _context, _linkify, _opens_construct, _text_starts
+from composer.stages.links import Links, _context, _linkify, _opens_construct, _split, _text_starts
 from test_links import _final
 
 PIECES = st.sampled_from(
@@ -199,3 +199,12 @@ def test_many_hashes_before_the_reference_are_searched_past() -> None:
 def test_url_starts_past_many_colons(pieces: list[str]) -> None:
     lower = "".join(pieces)
     assert sorted(url_starts(lower)) == _reference_starts(lower)
+
+
+@settings(max_examples=600, deadline=None)
+@given(TEXT)
+def test_a_text_node_without_a_marker_has_no_link(text: str) -> None:
+    """The tree walk's pretest (``_split``): no "://" and no "www." means find_links finds none."""
+    if "://" not in text and "www." not in text.lower():
+        assert find_links(text) == []
+    assert (_split(text) is None) == (find_links(text) == [])

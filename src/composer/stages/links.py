@@ -298,6 +298,8 @@ def _anchor(url: str, text: str) -> HtmlElement:
 
 def _split(text: str) -> tuple[str, list[HtmlElement]] | None:
     """``text`` as leading text plus anchors (each carrying the text after it as tail)."""
+    if "://" not in text and "www." not in text.lower():
+        return None  # no URL start (most text nodes): what find_links would find first
     links = find_links(text)
     if not links:
         return None

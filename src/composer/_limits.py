@@ -308,7 +308,8 @@ def refuse_early(doc: Document, source: str) -> str | None:
         if too_many_elements(doc, source):
             return None
         source, cut = cap_attributes(source)
-        doc.remove("attributes", f"past {MAX_ATTRIBUTES} on one tag", cut)
+        if cut:
+            doc.remove("attributes", f"past {MAX_ATTRIBUTES} on one tag", cut)
     return source
 
 

@@ -13,9 +13,15 @@ import dataclasses
 import pickle
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import composer._html.facts as facts_module
+import composer._html.stray as stray_module
+import composer._limits as limits_module
+import composer.stages.limits as stage_limits
+import composer.stages.parse as parse_module
 from composer import Pipeline, Policy, Submission
 from composer._html.facts import Scan
 from composer._html.html5 import differs
@@ -27,7 +33,7 @@ from composer._html.scan import (
     lower_kept,
     too_deep,
 )
-from composer._html.stray import all_closed, escape_stray_lt, start_tags
+from composer._html.stray import _ENDS, all_closed, escape_stray_lt, start_tags
 from composer._html.tree import parse as parse_tree
 from composer._html.urls import lower_in_place
 from composer._limits import (
@@ -266,3 +272,37 @@ def test_controls_and_the_lower_case_copy_from_one_encoding(text: str) -> None:
     cleaned, dropped, lower = clean_controls_lowered(text)
     assert (cleaned, dropped) == clean_controls(text)
     assert lower is None or lower == lower_in_place(text)
+
+
+#: every prefilter above, forced to "maybe" (the full pass always runs)
+def _full_passes(patch: pytest.MonkeyPatch) -> None:
+    maybe = property(lambda self: True)
+    patch.setattr(limits_module, "may_cap", lambda source, limit=0: True)
+    patch.setattr(limits_module, "may_run_without", lambda text, char, size: True)
+    patch.setattr(Scan, "bogus_end", maybe)
+    patch.setattr(Scan, "br_end", maybe)
+    patch.setattr(Scan, "start_count", property(lambda self: 10**9))
+    patch.setattr(facts_module, "lower_kept", lower_in_place)
+    patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None))
+    patch.setattr(stray_module, "all_closed", lambda lower, names: set(names) <= set(_ENDS.findall(lower)))
+    patch.setattr(stage_limits, "_mentions_kept", lambda kept: True)
+    patch.setattr(stage_limits, "_holds_reference", lambda html: "&#" in html)
+    patch.setattr(stage_limits, "_tree_may_pass", lambda root, limit: True)
+    patch.setattr(stage_limits, "_MENTION_IN_CLASS", lambda root: True)
+
+
+_PIPES = [Pipeline(policy=Policy(embed_mode="cache_only")), Pipeline(policy=Policy.preset("new"))]
+_SOUP_ALL = (
+    _SOUP + _TAGS + _CLOSING + _LINKS + _NESTING + ["\x00", "\x07", "é", "Σ", "\U0001f600", "https://x.org/"]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(st.sampled_from(_SOUP_ALL), max_size=40), pipe=st.sampled_from(_PIPES))
+def test_the_skip_paths_and_the_full_passes_give_the_same_result(parts: list[str], pipe: Pipeline) -> None:
+    source = "".join(parts)
+    fast = pipe.run(Submission(source, "html")).to_dict()
+    with pytest.MonkeyPatch.context() as patch:
+        _full_passes(patch)
+        full = pipe.run(Submission(source, "html")).to_dict()
+    assert fast == full

@@ -13,6 +13,9 @@ docs/security.md). Each scan here is linear and C-speed (regexes that cannot bac
    :data:`MAX_MARKDOWN_MARKS` formatting characters, :data:`MAX_MARKDOWN_LINES` lines or
    :data:`MAX_BRACKET_NESTING` nested brackets;
 4. each tag keeps its first :data:`MAX_ATTRIBUTES` attributes (:func:`cap_attributes`).
+
+Most posts need none of these: each full scan is preceded by a C-speed question whose "no"
+is proof (:func:`may_cap`, :func:`may_run_without`), checked exact by hypothesis tests.
 """
 
 from __future__ import annotations
@@ -305,7 +308,8 @@ def refuse_early(doc: Document, source: str) -> str | None:
         if too_many_elements(doc, source):
             return None
         source, cut = cap_attributes(source)
-        doc.remove("attributes", f"past {MAX_ATTRIBUTES} on one tag", cut)
+        if cut:
+            doc.remove("attributes", f"past {MAX_ATTRIBUTES} on one tag", cut)
     return source
 
 

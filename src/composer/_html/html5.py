@@ -16,8 +16,9 @@ read it, keeps its content as raw text) and, inside ``svg``/``math``, elements n
 HTML's raw-text elements (``script``, ``style``, ``title``, ``textarea``, ...). Both are
 elements the default allowlist removes with their content anyway; they are counted.
 
-Cost: for every HTML post, a look at its start-tag names and a substring search (``</br``),
-or one regex search of the lower-cased source (~8 us on a 5 KB post); the parse and
+Cost: for every HTML post, a look at its start-tag names and at the ``</br`` mark of the same
+pass (``Scan.br_end``), or a substring search (``</br``), or one regex search of the
+lower-cased source (~8 us on a 5 KB post); the parse and
 serialization (about one ``nh3.clean``) only for the rare post that holds such markup.
 libxml2 older than 2.14 does not tokenize comments and raw text as HTML5 does: there every
 post with markup is normalized.

@@ -203,14 +203,15 @@ class Parse:
         cut = refuse_oversize(doc, doc.source)
         if cut is None:
             return
-        source, dropped, lower = clean_controls_lowered(cut)
+        source, dropped, lowered = clean_controls_lowered(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
         checked = refuse_early(doc, source)
         if checked is None:
             return
         # the lower-cased copy came with the controls' pass: kept unless the attributes were cut
-        doc.set_content(checked, Scan(checked, lower) if lower is not None and checked is source else None)
+        seeded = Scan(checked, lowered) if lowered is not None and checked is source else None
+        doc.set_content(checked, seeded)
         source = checked
         if doc.format == "markdown":
             markup = _MD.render(source)

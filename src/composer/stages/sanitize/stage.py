@@ -134,7 +134,7 @@ class Sanitize:
     def _clean(doc: Document, backend: Backend, source: str) -> str:
         out = (backend.iframes if _players(doc) else backend.plain)(source)
         if _players(doc):
-            out = harden_iframes(out)
+            out = harden_iframes(out, escaped=isinstance(backend, Nh3Backend))
         # html5ever's serializer drops the newline a parser eats after <pre>
         if _may_hold_pre(doc, backend, source, out):
             out = _PRE_NEWLINE.sub("\\1\n\n", out)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from composer import Document, Policy
 from composer._html.empty import _EMPTY, _MAYBE_EMPTY, may_have_empty
+from composer._html.iframe import harden_iframes
 from composer._html.scan import _DIRECTION, _DIRECTION_CHARS, _DIRECTION_UTF8, drop_direction_controls
 from composer.stages.sanitize.backends import Nh3Backend
 from composer.stages.sanitize.removed import (
@@ -294,3 +295,39 @@ def test_the_ascii_lower_casing_finds_what_the_full_one_finds(source: str) -> No
     assert exact or len(fast) == len(source)
     assert bool(_missed(fast, SCANNER, None)) == bool(_missed(full, SCANNER, None))
     assert _odd_attributes(fast, SCANNER) == _odd_attributes(full, SCANNER)
+
+
+_NEAR_IFRAME = st.lists(
+    st.sampled_from(
+        [
+            '<iframe src="https://www.youtube-nocookie.com/embed/x"',
+            "<IFRAME",
+            "<iframe",
+            "<iframex",
+            ' title="<iframe allow=camera>"',
+            ' allow="autoplay; camera"',
+            ' width="640"',
+            " allowfullscreen",
+            ' style="x"',
+            "/>",
+            ">",
+            "</iframe>",
+            "></iframe>",
+            "<p>",
+            "<a href='/x' title='<iframe>'>",
+            "&lt;iframe&gt;",
+            "x",
+            " ",
+        ]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_NEAR_IFRAME)
+def test_hardening_nh3_output_reads_only_its_iframe_tags(source: str) -> None:
+    """nh3 writes ``&lt;`` in values and lower-case names: unless an iframe holds raw text, its
+    iframe tags are all the walk over every start tag would find."""
+    out = NH3.iframes(source)
+    assert harden_iframes(out, escaped=True) == harden_iframes(out)

@@ -36,12 +36,13 @@ _EMPTY = re.compile(
 )
 
 #: what :data:`_EMPTY` needs, read without its alternation and back-reference: a start tag
-#: whose name may be listed, then filler only, then any end tag. Most ``<`` fail at a letter
-#: or at the first character after the tag, and only a post where one passes is read by
-#: :data:`_EMPTY` (exact: each unit of filler starts with its own character, so neither
-#: needs to give one back)
+#: whose name may be listed (never ``br``), then filler only, then any end tag. Most ``<``
+#: fail at a letter or at the first character after the tag, and only a post where one
+#: passes is read by :data:`_EMPTY` (exact: each unit of filler starts with its own
+#: character, so neither needs to give one back). No ``<br>`` starts a match, so no two
+#: tries read the same filler: linear, as a run of ``<br>`` would not be otherwise
 _MAYBE_EMPTY = re.compile(
-    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}][a-z0-9]*+"
+    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}][a-z0-9]*+(?<!<br)"
     r"(?:>| [^>]*+>)(?:[\s\xa0]|&nbsp;|<br>)*+</"
 )
 

@@ -43,6 +43,8 @@ _MAX_SIZE = 4096
 #: any start tag as both serializers write it (every value double-quoted, ``"`` escaped); scanned
 #: left to right, so a ``<iframe`` inside another tag's attribute value is never taken for a tag
 _START_TAG = re.compile(r"""<([a-zA-Z][^\s/>]*)((?:\s+[^\s"'>/=]+(?:="[^"]*")?)*)\s*/?>""")
+#: an iframe start tag alone, the same groups, for nh3's output (see :func:`harden_iframes`)
+_IFRAME_TAG = re.compile(r"""<(iframe)((?:\s+[^\s"'>/=]+(?:="[^"]*")?)*)\s*/?>""")
 _ATTRIBUTE = re.compile(r"""\s+([^\s"'>/=]+)(?:="([^"]*)")?""")
 
 
@@ -85,10 +87,26 @@ def _iframe(attributes: str) -> str:
     return "<iframe" + "".join(f' {name}="{value}"' for name, value in kept if value is not None) + ">"
 
 
-def harden_iframes(html: str) -> str:
-    """Rewrite every iframe start tag of sanitized ``html`` to the fixed attribute set and order."""
+def harden_iframes(html: str, *, escaped: bool = False) -> str:
+    """Rewrite every iframe start tag of sanitized ``html`` to the fixed attribute set and order.
+
+    ``escaped``: ``html`` is nh3's output, which writes names in lower case and ``&lt;`` in
+    values and text, so that a ``<`` not opening a tag can stand only in an iframe's raw text.
+    When every iframe there is empty (the embed stage's players are), only the iframe tags are
+    read, where otherwise every start tag is, left to right, with a Python call each (~125 µs
+    for a 5 KB post holding a player, against ~20).
+    """
     if "<iframe" not in html:
         return html
+    if escaped:
+        found = list(_IFRAME_TAG.finditer(html))
+        if all(html.startswith("</iframe>", match.end()) for match in found):
+            parts: list[str] = []
+            last = 0
+            for match in found:
+                parts += (html[last : match.start()], _iframe(match.group(2)))
+                last = match.end()
+            return "".join((*parts, html[last:]))
 
     def tag(match: re.Match[str]) -> str:
         return _iframe(match.group(2)) if match.group(1).lower() == "iframe" else match.group()

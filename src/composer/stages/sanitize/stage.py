@@ -134,7 +134,7 @@ class Sanitize:
     def _clean(doc: Document, backend: Backend, source: str) -> str:
         out = (backend.iframes if _players(doc) else backend.plain)(source)
         if _players(doc):
-            out = harden_iframes(out)
+            out = harden_iframes(out, escaped=isinstance(backend, Nh3Backend))
         # html5ever's serializer drops the newline a parser eats after <pre>
         if _may_hold_pre(doc, backend, source, out):
             out = _PRE_NEWLINE.sub("\\1\n\n", out)
@@ -175,11 +175,13 @@ class Sanitize:
 def _may_hold_pre(doc: Document, backend: Backend, source: str, out: str) -> bool:
     """Whether ``out``, the sanitizer's output for ``source``, may hold a ``pre`` element.
 
-    nh3 keeps one only where ``source`` opened one (it escapes every ``<`` in text and values),
-    so when ``source`` is the post as parsed, the shared start-tag scan answers for free;
-    otherwise a search of ``out`` (a multi-character search costs ~3-5 µs over 5 KB).
+    nh3's plain cleaner keeps a ``pre`` element only where ``source`` opened one, and writes
+    every other ``<`` (in text and values; it keeps no raw-text element) as ``&lt;``, so when
+    ``source`` is the post as parsed, the shared start-tag scan answers for free; otherwise a
+    search of ``out`` (a multi-character search costs ~3-5 µs over 5 KB).
     """
-    if source is doc.content and doc.format == "html" and isinstance(backend, Nh3Backend):
+    plain = isinstance(backend, Nh3Backend) and not _players(doc)
+    if plain and source is doc.content and doc.format == "html":
         return "pre" in doc.scan.start_tags
     return "<pre" in out
 

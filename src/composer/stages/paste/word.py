@@ -27,9 +27,9 @@ from composer.stages.paste.lists import (
     ListFormat,
     build_lists,
     depth_of,
-    height,
     list_levels,
     marker_number,
+    tallest,
 )
 
 __all__ = ["LIST_OF", "MAX_LIST_LEVELS", "drop_list_markers", "rebuild_word_lists"]
@@ -200,7 +200,7 @@ def rebuild_word_lists(
         if parent is None:
             continue
         # the deepest li at depth + 2L - 1, holding the paragraph's content (or the heading)
-        levels = list_levels(max_depth - depth_of(first) - max(height(par) for par in run) + 1)
+        levels = list_levels(max_depth - depth_of(first) - tallest(run) + 1)
         if levels < 1:
             continue
         anchor: HtmlElement = Element("span")  # placeholder keeping the run's position

@@ -155,7 +155,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat], styles: 
     assert found is not None
     list_id, level, instance = found
     marker = _take_marker(par, styles)
-    indent = margin_left(par)
+    indent = margin_left(par, styles)
     kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
     par.attrib.pop(LIST_OF, None)
     li: HtmlElement = Element("li")
@@ -212,7 +212,7 @@ def rebuild_word_lists(
             parent.remove(par)
             if not _is_list_paragraph(par, styles):
                 if items:
-                    items.append(Item(0, "", None, par, indent=margin_left(par), follows=True))
+                    items.append(Item(0, "", None, par, indent=margin_left(par, styles), follows=True))
                 else:
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue

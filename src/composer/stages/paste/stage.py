@@ -173,6 +173,8 @@ def _drop_junk(doc: Document, body: HtmlElement, paste: bool) -> None:
             doc.remove("elements", "text box", text.count("<v:textbox"))
     for el in body.iter(etree.Element):
         tag = el.tag
+        if tag in unwrap_names:
+            continue  # decided by its name (Word's o:p in every paragraph)
         if tag in junk:
             if tag in _JUNK_PASTE:
                 doc.remove("elements", tag)  # hidden text, but the person's: counted

@@ -91,7 +91,11 @@ def unwrap_normal_wrappers(body: HtmlElement, styles: StyleMap | None = None) ->
             normal = props.get("font-style", "").lower() == "normal"
         if normal:
             unwrap.append(el)
-    splice(unwrap)
+    if len(unwrap) == 1:
+        unwrap[0].drop_tag()  # Google Docs' one wrapper round the whole paste: splice would
+        # rebuild its parent, the body, child by child (~30 µs against ~2)
+    else:
+        splice(unwrap)
 
 
 def _contains_link(el: HtmlElement) -> bool:

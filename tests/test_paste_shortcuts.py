@@ -16,11 +16,11 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from composer._html.facts import Scan
-from composer._html.tree import parse, serialize
+from composer._html.tree import parse, serialize, splice
 from composer.stages.images import urls
 from composer.stages.images.urls import may_hold_pasted, scan
 from composer.stages.paste import marks, stage
-from composer.stages.paste.css import declarations
+from composer.stages.paste.css import declarations, read_styles
 
 # -- the style semantics walk ----------------------------------------------------------------
 
@@ -103,10 +103,12 @@ def _old_turned_off(root: HtmlElement) -> dict[HtmlElement, frozenset[str]]:
     '<span style="font-weight:400;font-style:normal">d</span></span>e</p>'
 )
 def test_semantics_walk_skips_only_what_nothing_turns_on(html: str) -> None:
-    new, old = parse(html), parse(html)
+    new, mapped, old = parse(html), parse(html), parse(html)
     marks.semantics(new)
+    marks.semantics(mapped, read_styles(mapped))  # the clean-up's way: one map of the styles
     _old_semantics(old)
     assert serialize(new) == serialize(old)
+    assert serialize(mapped) == serialize(old)
 
 
 @settings(max_examples=200, deadline=None)
@@ -207,3 +209,19 @@ def test_what_the_source_scan_prefilter_passes_over() -> None:
     for ch in map(chr, range(0x110000)):
         if urls._SKIPPED_CHAR.match(ch):
             assert ch.isspace() or not ch.isprintable(), repr(ch)
+
+
+# -- one element unwrapped in place (lxml's drop_tag) or by splice: the same tree -------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.integers(min_value=0, max_value=50))
+def test_one_unwrap_by_drop_tag_is_splice(html: str, pick: int) -> None:
+    by_splice, in_place = parse(html), parse(html)
+    elements = [list(tree.iter(etree.Element))[1:] for tree in (by_splice, in_place)]
+    if not elements[0]:
+        return
+    index = pick % len(elements[0])
+    splice([elements[0][index]])
+    elements[1][index].drop_tag()
+    assert serialize(by_splice) == serialize(in_place)

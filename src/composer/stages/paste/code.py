@@ -125,9 +125,14 @@ def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | Non
         styles = read_styles(body)
     made = 0
     for el in list(body.iter("pre", "div", "p", "table")):
+        tag = el.tag
+        style = ""
+        if tag in ("div", "p"):
+            style = styles.get(el, "")
+            if not _pre_style(style):
+                continue  # no code view, wherever it stands: most paragraphs, asked first
         if el.getparent() is None or any(a.tag == "pre" for a in el.iterancestors()):
             continue  # gone with an earlier block, or already inside one
-        tag = el.tag
         if tag == "pre":
             kids = [c for c in el if isinstance(c.tag, str)]
             if len(kids) == 1 and kids[0].tag == "code" and not (el.text or "").strip(_SPACE):
@@ -141,8 +146,7 @@ def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | Non
             lines = [code_text(td) for td in el.iter("td") if "blob-code" in (td.get("class") or "")]
             _as_code_block(el, "\n".join(line.rstrip("\n") for line in lines), styles)
         else:
-            style = styles.get(el, "")
-            if not (_pre_style(style) and (is_monospace(style) or _mono_descendants(el, styles))):
+            if not (is_monospace(style) or _mono_descendants(el, styles)):
                 continue
             _as_code_block(el, code_text(el), styles)
         made += 1

@@ -62,10 +62,11 @@ def _margin_left(style: str) -> float | None:
     return float(match.group(1)) * _TO_PT[match.group(2) or "px"]
 
 
-def margin_left(el: HtmlElement) -> float | None:
+def margin_left(el: HtmlElement, styles: StyleMap | None = None) -> float | None:
     """The ``margin-left`` of an element's inline style in points (``36pt``, ``.5in``, ``48px``),
-    None when it has none or it is not a plain length."""
-    style = el.get("style")
+    None when it has none or it is not a plain length (``styles``: a :data:`StyleMap` to read
+    the style from)."""
+    style = el.get("style") if styles is None else styles.get(el)
     if not style or "margin-left" not in style:
         return None
     return _margin_left(style)

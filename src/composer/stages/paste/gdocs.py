@@ -12,7 +12,7 @@ from __future__ import annotations
 from lxml.html import Element, HtmlElement
 
 from composer.stages.paste.css import margin_left
-from composer.stages.paste.lists import Item, build_lists, depth_of, height, list_levels
+from composer.stages.paste.lists import Item, build_lists, depth_of, list_levels, tallest
 
 _LISTS = ("ul", "ol")
 
@@ -90,8 +90,7 @@ def _replace(lst: HtmlElement, items: list[Item], max_depth: int) -> None:
     if parent is None:
         return
     # the deepest li at depth + 2L - 1 holds its content: the tallest item must fit
-    tallest = max((height(item.li) for item in items), default=1)
-    levels = max(list_levels(max_depth - depth_of(lst) - tallest + 2), 1)
+    levels = max(list_levels(max_depth - depth_of(lst) - (tallest(item.li for item in items) or 1) + 2), 1)
     for top in build_lists(items, levels):
         lst.addprevious(top)
     lst.drop_tree()  # the list is empty by now; drop_tree keeps its tail text

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lxml import etree
 from lxml.html import Element, HtmlElement
 
 __all__ = [
-    "INDENT_SLACK", "MAX_LIST_LEVELS", "Item", "ListFormat", "build_lists", "depth_of", "height",
-    "list_levels", "marker_number",
+    "INDENT_SLACK", "MAX_LIST_LEVELS", "Item", "ListFormat", "build_lists", "depth_of",
+    "list_levels", "marker_number", "tallest",
 ]  # fmt: skip
 
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
@@ -152,16 +151,15 @@ def depth_of(el: HtmlElement) -> int:
     return 1 + sum(1 for _ in el.iterancestors())
 
 
-def height(el: HtmlElement) -> int:
-    """Element levels in the subtree of ``el``, ``el`` included; iterative (no recursion on
-    the input's depth), O(size)."""
-    depth = best = 0
-    for event, _ in etree.iterwalk(el, events=("start", "end")):
-        if event == "start":
-            depth += 1
-            best = max(best, depth)
-        else:
-            depth -= 1
+def tallest(elements: Iterable[HtmlElement]) -> int:
+    """The most element levels in the subtree of one of ``elements``, itself included (0 for
+    none): one walk, level by level, over all their subtrees at once; iterative (no recursion
+    on the input's depth), O(size)."""
+    best = 0
+    level = [el for el in elements if isinstance(el.tag, str)]
+    while level:
+        best += 1
+        level = [child for el in level for child in el if isinstance(child.tag, str)]
     return best
 
 

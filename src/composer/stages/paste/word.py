@@ -27,9 +27,9 @@ from composer.stages.paste.lists import (
     ListFormat,
     build_lists,
     depth_of,
-    height,
     list_levels,
     marker_number,
+    tallest,
 )
 
 __all__ = ["LIST_OF", "MAX_LIST_LEVELS", "drop_list_markers", "rebuild_word_lists"]
@@ -155,7 +155,7 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat], styles: 
     assert found is not None
     list_id, level, instance = found
     marker = _take_marker(par, styles)
-    indent = margin_left(par)
+    indent = margin_left(par, styles)
     kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
     par.attrib.pop(LIST_OF, None)
     li: HtmlElement = Element("li")
@@ -200,7 +200,7 @@ def rebuild_word_lists(
         if parent is None:
             continue
         # the deepest li at depth + 2L - 1, holding the paragraph's content (or the heading)
-        levels = list_levels(max_depth - depth_of(first) - max(height(par) for par in run) + 1)
+        levels = list_levels(max_depth - depth_of(first) - tallest(run) + 1)
         if levels < 1:
             continue
         anchor: HtmlElement = Element("span")  # placeholder keeping the run's position
@@ -212,7 +212,7 @@ def rebuild_word_lists(
             parent.remove(par)
             if not _is_list_paragraph(par, styles):
                 if items:
-                    items.append(Item(0, "", None, par, indent=margin_left(par), follows=True))
+                    items.append(Item(0, "", None, par, indent=margin_left(par, styles), follows=True))
                 else:
                     anchor.addprevious(par)  # a continuation before any item: a paragraph
                 continue

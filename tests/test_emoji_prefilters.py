@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from copy import deepcopy
+from itertools import pairwise
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -131,6 +132,23 @@ _MANY_RUNS = st.lists(
 @given(_MANY_RUNS)
 def test_spans_past_the_noted_runs_equal_the_reference(text: str) -> None:
     assert _emoji.spans(text) == reference_spans(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(_MANY_RUNS, st.lists(st.sampled_from([*PARTS, "<b>", " ", "\u2019"]), max_size=40).map("".join))
+)
+def test_groups_hold_the_spans_with_nothing_latin1_between(text: str) -> None:
+    spans = _emoji.spans(text)
+    groups = _emoji.groups(text)
+    assert sum(count for _, count in groups) == len(spans) == _emoji.count(text)
+    at = 0
+    for start, count in groups:
+        members = spans[at : at + count]
+        assert members[0][0] == start
+        for (_, end), (following, _) in pairwise(members):
+            assert all(ord(ch) > 0xFF for ch in text[end:following])
+        at += count
 
 
 def test_sequences_right_after_the_last_noted_run() -> None:

@@ -341,8 +341,8 @@ def _emoji_groups(text: str, tables: _Tables) -> list[tuple[int, int]]:
     runs, chunks = _ranges_to_scan(text)
     for first, last in runs:  # a run outside Latin-1, one character before it: one group
         if last - first > _REMEMBERED_AT_MOST:
-            if spans := list(_spans_between(text, first, last, tables)):
-                found.append((spans[0][0], len(spans)))
+            if long := list(_spans_between(text, first, last, tables)):
+                found.append((long[0][0], len(long)))
         elif spans := _stretch_spans(text[first:last]):
             found.append((first + spans[0][0], len(spans)))
     for first, last in chunks:  # anything between two emoji: each its own group

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import random
 import re
+import sys
+import threading
 from copy import deepcopy
 from itertools import pairwise
 
@@ -199,3 +201,27 @@ def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) ->
     reference.element(deepcopy(doc.tree), code=False)
     Emoji()(doc)
     assert doc.stats["emoji"] == reference.count
+
+
+def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:
+    """The encoding error handler notes runs in a per-thread list."""
+    texts = [("a\u2019 \U0001f600" * (i + 3) + " \u2764\ufe0f") * (i + 1) for i in range(4)]
+    expected = [_emoji.spans(text) for text in texts]
+    failures: list[int] = []
+
+    def work(i: int) -> None:
+        for _ in range(300):
+            if _emoji.spans(texts[i]) != expected[i]:
+                failures.append(i)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures

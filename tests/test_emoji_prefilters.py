@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import random
 import re
+import sys
+import threading
 from copy import deepcopy
+from itertools import pairwise
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -133,6 +136,23 @@ def test_spans_past_the_noted_runs_equal_the_reference(text: str) -> None:
     assert _emoji.spans(text) == reference_spans(text)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(_MANY_RUNS, st.lists(st.sampled_from([*PARTS, "<b>", " ", "\u2019"]), max_size=40).map("".join))
+)
+def test_groups_hold_the_spans_with_nothing_latin1_between(text: str) -> None:
+    spans = _emoji.spans(text)
+    groups = _emoji.groups(text)
+    assert sum(count for _, count in groups) == len(spans) == _emoji.count(text)
+    at = 0
+    for start, count in groups:
+        members = spans[at : at + count]
+        assert members[0][0] == start
+        for (_, end), (following, _) in pairwise(members):
+            assert all(ord(ch) > 0xFF for ch in text[end:following])
+        at += count
+
+
 def test_sequences_right_after_the_last_noted_run() -> None:
     """The chunk pre-scan takes over where the encoder stopped: nothing is found twice or lost."""
     runs = _emoji._RUNS_AT_MOST
@@ -181,3 +201,27 @@ def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) ->
     reference.element(deepcopy(doc.tree), code=False)
     Emoji()(doc)
     assert doc.stats["emoji"] == reference.count
+
+
+def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:
+    """The encoding error handler notes runs in a per-thread list."""
+    texts = [("a\u2019 \U0001f600" * (i + 3) + " \u2764\ufe0f") * (i + 1) for i in range(4)]
+    expected = [_emoji.spans(text) for text in texts]
+    failures: list[int] = []
+
+    def work(i: int) -> None:
+        for _ in range(300):
+            if _emoji.spans(texts[i]) != expected[i]:
+                failures.append(i)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not failures

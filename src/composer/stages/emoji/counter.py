@@ -257,8 +257,9 @@ _NOTE_RUNS = "composer.emoji.note-runs"
 codecs.register_error(_NOTE_RUNS, _note_run)
 
 
-def _ranges_to_scan(text: str) -> list[tuple[int, int]]:
-    """The stretches of ``text`` that may hold emoji, in order, none overlapping.
+def _ranges_to_scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The stretches of ``text`` that may hold emoji, in order, none overlapping: those around
+    the runs the encoder noted, then those of :func:`_chunks` (none when it noted them all).
 
     Each run of characters outside Latin-1 is found by the Latin-1 encoder (C speed; the error
     handler is called once per run) and makes a stretch that starts one character early: a
@@ -268,9 +269,7 @@ def _ranges_to_scan(text: str) -> list[tuple[int, int]]:
     found: list[tuple[int, int]] = []
     _RUNS.found = found
     text.encode("latin-1", _NOTE_RUNS)
-    if len(found) >= _RUNS_AT_MOST:
-        found.extend(_chunks(text, found[-1][1]))
-    return found
+    return found, list(_chunks(text, found[-1][1])) if len(found) >= _RUNS_AT_MOST else []
 
 
 def _chunks(text: str, begin: int) -> Iterator[tuple[int, int]]:
@@ -325,11 +324,29 @@ def _stretch_spans(stretch: str) -> tuple[tuple[int, int], ...]:
 def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
     """``(start, end)`` of each emoji in non-ASCII ``text``, in order."""
     found: list[tuple[int, int]] = []
-    for first, last in _ranges_to_scan(text):
+    runs, chunks = _ranges_to_scan(text)
+    for first, last in runs:
         if last - first > _REMEMBERED_AT_MOST:
             found.extend(_spans_between(text, first, last, tables))
         elif spans := _stretch_spans(text[first:last]):
             found.extend([(first + i, first + j) for i, j in spans])
+    for first, last in chunks:
+        found.extend(_spans_between(text, first, last, tables))
+    return found
+
+
+def _emoji_groups(text: str, tables: _Tables) -> list[tuple[int, int]]:
+    """See :func:`groups`; ``text`` is not ASCII."""
+    found: list[tuple[int, int]] = []
+    runs, chunks = _ranges_to_scan(text)
+    for first, last in runs:  # a run outside Latin-1, one character before it: one group
+        if last - first > _REMEMBERED_AT_MOST:
+            if long := list(_spans_between(text, first, last, tables)):
+                found.append((long[0][0], len(long)))
+        elif spans := _stretch_spans(text[first:last]):
+            found.append((first + spans[0][0], len(spans)))
+    for first, last in chunks:  # anything between two emoji: each its own group
+        found.extend((start, 1) for start, _ in _spans_between(text, first, last, tables))
     return found
 
 
@@ -378,6 +395,18 @@ def spans(text: str) -> list[tuple[int, int]]:
     if not _may_count(text, tables):
         return []
     return _emoji_spans(text, tables)
+
+
+def groups(text: str) -> list[tuple[int, int]]:
+    """Where the emoji of ``text`` stand, in order: ``(start, count)``, ``count`` emoji from
+    ``start`` on with nothing between them but characters outside Latin-1 (so no tag, no
+    ASCII space, no URL), the first at ``start``. The counts add up to :func:`count`."""
+    if text.isascii():
+        return []
+    tables = _tables()
+    if not _may_count(text, tables):
+        return []
+    return _emoji_groups(text, tables)
 
 
 #: ``&`` read past one by one before the rest of a source is left to the entity pattern

@@ -62,7 +62,7 @@ def _has_custom(facts: Scan, css_class: str) -> bool:
     """
     if not css_class:
         return False
-    if not any("img" in name for name in facts.start_tags) and (facts.ascii or "\u0131" not in facts.text):
+    if "img" not in " ".join(facts.start_tags) and (facts.ascii or "\u0131" not in facts.text):
         return False
     source = facts.text
     return css_class in source and _IMG_WITH_CLASS.search(source) is not None
@@ -262,7 +262,7 @@ def _count_without_tree(doc: Document) -> int | None:
     raw = doc.html
     if _emoji.has_entity(raw):
         return None if _emoji.found_any(htmllib.unescape(raw)) else 0
-    found = _emoji.spans(raw)  # once: the placing below reads the same spans
+    found = _emoji.groups(raw)
     if not found:
         return 0
     if raw is not source:
@@ -279,14 +279,17 @@ _TOKEN_ENDS_TEXT = "".join(_TOKEN_ENDS)
 def _count_in_raw_text(
     raw: str, found: list[tuple[int, int]], lower: str, starts: frozenset[str], policy: Policy
 ) -> int | None:
-    """The count when every emoji in the raw HTML (``found``: their spans; ``lower``: it
-    lower-cased; ``starts``: its start-tag names) stands in plain visible text, else None.
+    """The count when every emoji in the raw HTML (``found``: :func:`counter.groups`, emoji
+    with nothing but characters outside Latin-1 between them; ``lower``: it lower-cased;
+    ``starts``: its start-tag names) stands in plain visible text, else None.
 
-    Each emoji is placed by looking back a short way with C-speed ``rfind``: not inside a
-    tag, not inside a URL; and one pass over the tags of uncounted elements (code, pre,
-    script, ...) tells whether any is open around it.
+    Each group is placed by looking back a short way from its first emoji with C-speed
+    ``rfind``: not inside a tag, not inside a URL; and one pass over the tags of uncounted
+    elements (code, pre, script, ...) tells whether any is open around it. The emoji after
+    the first share its place: no tag, space or URL can start between them.
     """
-    if len(found) > _RAW_LIMIT:
+    total = sum(count for _, count in found)
+    if total > _RAW_LIMIT:
         return None
     hidden = _HIDDEN | policy.allowlist.clean_content_tags
     # only the elements the post opens (``starts``: its start-tag names): an end tag with no
@@ -295,21 +298,17 @@ def _count_in_raw_text(
     # the tags before the last emoji are enough: a name ends before the emoji that follows it
     tags = _tag_pattern(names).finditer(lower, 0, found[-1][0]) if names else ()
     events = [(m.start(), m.group(1) == "/") for m in tags]
+    n_events = len(events)
     depth = seen = 0
-    glued = -1  # where the emoji before ended
-    for start, stop in found:
-        if start == glued:  # right after the emoji before: the same text, the same word
-            glued = stop
-            continue
-        glued = stop
-        while seen < len(events) and events[seen][0] < start:
+    for start, _ in found:
+        while seen < n_events and events[seen][0] < start:
             depth = max(depth + (-1 if events[seen][1] else 1), 0)
             seen += 1
         if depth:
             return None  # in an element whose text does not count
-        low = max(start - _LOOK_BACK, 0)  # the look-back window, searched in place (no copy)
+        low = start - _LOOK_BACK if start > _LOOK_BACK else 0  # searched in place (no copy)
         lt, gt = raw.rfind("<", low, start), raw.rfind(">", low, start)
-        if lt > gt or (lt < 0 and gt < 0 and start > _LOOK_BACK):
+        if lt > gt or (gt < 0 and start > _LOOK_BACK):
             return None  # in a tag (an attribute value), or too far to tell
         if start and raw[start - 1] in _TOKEN_ENDS_TEXT:
             continue  # the first character of a word: no URL before it
@@ -326,7 +325,7 @@ def _count_in_raw_text(
         token = lower[space + 1 if space >= 0 else low : start]
         if "://" in token or "www." in token:
             return None  # perhaps part of a URL: the tree knows
-    return len(found)
+    return total
 
 
 #: how far back an emoji's tag and word context is looked for before the tree decides

@@ -8,7 +8,7 @@ from lxml import etree, html
 
 from composer._html.html5 import is_document
 
-_PARSER = etree.HTMLParser(huge_tree=True, remove_blank_text=False, default_doctype=False)
+_PARSER = etree.HTMLParser(huge_tree=True, remove_blank_text=False, default_doctype=False)  # type: ignore[call-arg]
 # every element an lxml.html element, chosen in C: lxml.html's own parser asks a Python
 # ``lookup`` method for each element proxy it makes (~0.6 µs each, ~25 000 a run of the
 # benchmark), to hand out form and input subclasses no stage uses

@@ -48,12 +48,6 @@ MAX_MARKDOWN_LINES = 10_000
 MAX_ATTRIBUTES = 256
 
 
-#: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
-#: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
-#: failing match 2^n retries
-#: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
-#: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
-#: a tag whose name holds a "<" is still found, from that inner "<"
 def many_attributes(limit: int) -> re.Pattern[str]:
     """The pattern of a tag with more than ``limit`` attributes (see :data:`_MANY_ATTRIBUTES`)."""
     return re.compile(
@@ -62,6 +56,12 @@ def many_attributes(limit: int) -> re.Pattern[str]:
     )
 
 
+#: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
+#: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
+#: failing match 2^n retries
+#: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
+#: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
+#: a tag whose name holds a "<" is still found, from that inner "<"
 _MANY_ATTRIBUTES = many_attributes(MAX_ATTRIBUTES)
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 #: a quoted attribute value holding ">": the one place a ">" may stand inside a tag (``[^"]``

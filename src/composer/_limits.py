@@ -107,8 +107,11 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
     if -1 not in free:
         return False
     block = 0
-    while -1 in free[block:]:
-        block = free.index(-1, block)
+    while True:
+        try:
+            block = free.index(-1, block)
+        except ValueError:
+            return False
         before = text.rfind(">", 0, block * step)
         after = text.find(">", (block + 1) * step)
         end = size_of if after < 0 else after
@@ -116,7 +119,6 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
         if last > before and text.find("<", before + 1, last + 1) >= 0:
             return True
         block = end // step + 1  # the block holding ``end`` holds a ">": the run is done
-    return False
 
 
 def may_cap(source: str, limit: int = MAX_ATTRIBUTES) -> bool:

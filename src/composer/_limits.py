@@ -48,12 +48,6 @@ MAX_MARKDOWN_LINES = 10_000
 MAX_ATTRIBUTES = 256
 
 
-#: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
-#: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
-#: failing match 2^n retries
-#: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
-#: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
-#: a tag whose name holds a "<" is still found, from that inner "<"
 def many_attributes(limit: int) -> re.Pattern[str]:
     """The pattern of a tag with more than ``limit`` attributes (see :data:`_MANY_ATTRIBUTES`)."""
     return re.compile(
@@ -62,6 +56,12 @@ def many_attributes(limit: int) -> re.Pattern[str]:
     )
 
 
+#: a tag with more than MAX_ATTRIBUTES attributes; "(?=(...))\1" takes each attribute whole
+#: (an atomic group), as spaces around "=" would otherwise give each one two readings and a
+#: failing match 2^n retries
+#: a tag with more than MAX_ATTRIBUTES attributes; the name stops at "<" so that a run of
+#: "a<a<a<..." is not rescanned to its end from every "<" (that was quadratic: 16 KB took 8 s);
+#: a tag whose name holds a "<" is still found, from that inner "<"
 _MANY_ATTRIBUTES = many_attributes(MAX_ATTRIBUTES)
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
 #: a quoted attribute value holding ">": the one place a ">" may stand inside a tag (``[^"]``
@@ -107,8 +107,11 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
     if -1 not in free:
         return False
     block = 0
-    while -1 in free[block:]:
-        block = free.index(-1, block)
+    while True:
+        try:
+            block = free.index(-1, block)
+        except ValueError:
+            return False
         before = text.rfind(">", 0, block * step)
         after = text.find(">", (block + 1) * step)
         end = size_of if after < 0 else after
@@ -116,7 +119,6 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
         if last > before and text.find("<", before + 1, last + 1) >= 0:
             return True
         block = end // step + 1  # the block holding ``end`` holds a ">": the run is done
-    return False
 
 
 def may_cap(source: str, limit: int = MAX_ATTRIBUTES) -> bool:

@@ -69,8 +69,12 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
     """
     if not starts.isdisjoint(HEADINGS):
         markup = shift_headings(markup)
-    names = starts & _renamed(kept)
-    if "div" in kept and "table" not in starts:
+    renamed = _renamed(kept)
+    loose_parts = "div" in kept and "table" not in starts
+    if starts.isdisjoint(renamed) and not (loose_parts and not starts.isdisjoint(_TABLE_PARTS)):
+        return markup, {}  # the common post: two set questions, no set built
+    names = starts & renamed
+    if loose_parts:
         names |= starts.intersection(_TABLE_PARTS)
     if not names:
         return markup, {}

@@ -128,6 +128,8 @@ def escape_stray_lt(
     starts = start_tags(lower) if starts is None else starts
     # a tag with no ">" after it is cut by the end of input: only the last "<" can be one
     if source.rfind(">") > source.rfind("<") and not (bogus_end and _BOGUS_END.search(source)):
+        if starts <= KNOWN_ELEMENTS:
+            return source
         unknown = [name for name in starts - KNOWN_ELEMENTS if not _NAMESPACED.match(name)]
         if not unknown or all_closed(lower, unknown):
             return source

@@ -213,21 +213,22 @@ class Parse:
         seeded = Scan(checked, lowered) if lowered is not None and checked is source else None
         doc.set_content(checked, seeded)
         source = checked
-        if doc.format == "markdown":
+        fmt = doc.format
+        if fmt == "markdown":
             markup = _MD.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
                 markup = shift_headings(markup)  # with raw HTML off, these are all headings
-        elif doc.format == "text":
+        elif fmt == "text":
             markup = text_to_html(source)
         else:
             markup, facts = _html(doc, source)
-        if doc.format != "html" and too_many_elements(doc, markup):
+        if fmt != "html" and too_many_elements(doc, markup):
             return
-        opened = facts.start_count if doc.format == "html" else None
+        opened = facts.start_count if fmt == "html" else None
         if too_deep(markup, doc.policy.max_depth, opened):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return
-        if doc.format == "html":
+        if fmt == "html":
             # every stage, prefilters included, reads the post as the sanitizer will (HTML5)
             small = len(markup) <= LOWER_AT_MOST
             lower, starts = (facts.lower, facts.start_tags) if small else (None, None)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from composer import Policy
 from composer._html.facts import Scan
 from composer.document import Document
-from composer.stages.emoji import Emoji
+from composer.stages.emoji import Emoji, stretches
 from composer.stages.emoji import counter as _emoji
 from composer.stages.emoji.stage import _has_custom, _Walk
 from test_emoji import ALL_SEQUENCES, NAMES, PARTS, reference_spans
@@ -155,7 +155,7 @@ def test_groups_hold_the_spans_with_nothing_latin1_between(text: str) -> None:
 
 def test_sequences_right_after_the_last_noted_run() -> None:
     """The chunk pre-scan takes over where the encoder stopped: nothing is found twice or lost."""
-    runs = _emoji._RUNS_AT_MOST
+    runs = stretches.RUNS_AT_MOST
     for seq in ["\u00a9\ufe0f", "1\ufe0f\u20e3", "\U0001f44d\U0001f3fd", "\U0001f1eb\U0001f1f7", "\u2764"]:
         for pad in ["", " ", "a" * 130]:
             text = "a\u2019" * (runs - 1) + "a\U0001f600" + pad + seq + " \u2019" * 5

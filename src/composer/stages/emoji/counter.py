@@ -36,7 +36,6 @@ package's own lookup scans all emoji for each unknown name, which a post could a
 
 from __future__ import annotations
 
-import codecs
 import re
 import threading
 import unicodedata
@@ -48,16 +47,13 @@ from typing import Any
 
 import emoji
 
+from composer.stages.emoji.stretches import ranges_to_scan
+
 _RI_FIRST = "\U0001f1e6"
 _RI_LAST = "\U0001f1ff"
 _UNQUALIFIED = emoji.STATUS["unqualified"]
 _FULLY_QUALIFIED = emoji.STATUS["fully_qualified"]
 _KEYCAP_BASES = "0123456789#*"
-#: characters per chunk in the cheap pre-scan (see _chunks); measured best of 64..512
-_CHUNK = 128
-#: runs outside Latin-1 noted one by one before the rest is left to the chunk pre-scan (each
-#: costs a call of the error handler, ~0.5 µs: typographic quotes or another script make many)
-_RUNS_AT_MOST = 24
 #: stretches up to this long have their spans remembered (see _stretch_spans)
 _REMEMBERED_AT_MOST = 64
 _KEYCAP_TAIL = "\ufe0f\u20e3"
@@ -162,7 +158,7 @@ def _build() -> _Tables:
 
 
 def _check_latin1_stretches(trie: Trie) -> None:
-    """What :func:`_ranges_to_scan` relies on: a Latin-1 character never counts alone and only
+    """What :func:`.stretches.ranges_to_scan` relies on: a Latin-1 character never counts alone and only
     ever starts a sequence (``©️``, ``#️⃣``), so a stretch that starts one character before a run
     outside Latin-1 and ends with it holds every sequence that touches the run."""
     stack = [(trie, 0)]
@@ -172,7 +168,7 @@ def _check_latin1_stretches(trie: Trie) -> None:
             if ch == _END:
                 continue
             if ch <= "\xff" and (depth or _END in child):
-                raise RuntimeError(f"{ch!r} counts alone or inside a sequence: update _ranges_to_scan")
+                raise RuntimeError(f"{ch!r} counts alone or inside a sequence: update stretches.py")
             stack.append((child, depth + 1))
 
 
@@ -233,69 +229,6 @@ def _segment(run: str, trie: Trie) -> Iterator[tuple[int, int]]:
             i += 1
 
 
-class _Runs(threading.local):
-    """The runs outside Latin-1 the error handler noted, one list per thread."""
-
-    found: list[tuple[int, int]]
-
-
-_RUNS = _Runs()
-
-
-def _note_run(error: UnicodeError) -> tuple[str, int]:
-    """Encoding error handler: note the run's stretch (from one character before it), skip
-    the run; past the limit, stop the encoding."""
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    found = _RUNS.found
-    start, end = error.start, error.end
-    found.append((start - 1 if start else 0, end))
-    return "", end if len(found) < _RUNS_AT_MOST else len(error.object)
-
-
-_NOTE_RUNS = "composer.emoji.note-runs"
-codecs.register_error(_NOTE_RUNS, _note_run)
-
-
-def _ranges_to_scan(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The stretches of ``text`` that may hold emoji, in order, none overlapping: those around
-    the runs the encoder noted, then those of :func:`_chunks` (none when it noted them all).
-
-    Each run of characters outside Latin-1 is found by the Latin-1 encoder (C speed; the error
-    handler is called once per run) and makes a stretch that starts one character early: a
-    Latin-1 character (``©``, a keycap's base) may start a sequence, never continue one (checked
-    when the tables are built). After :data:`_RUNS_AT_MOST` runs the rest goes to :func:`_chunks`.
-    """
-    found: list[tuple[int, int]] = []
-    _RUNS.found = found
-    text.encode("latin-1", _NOTE_RUNS)
-    return found, list(_chunks(text, found[-1][1])) if len(found) >= _RUNS_AT_MOST else []
-
-
-def _chunks(text: str, begin: int) -> Iterator[tuple[int, int]]:
-    """The stretches of ``text[begin:]`` that may hold emoji, by chunks of :data:`_CHUNK` characters.
-
-    A chunk that fits in cp1252 (ASCII, Latin-1 letters, typographic quotes, dashes, the euro
-    sign) holds none: its only candidates, ``©``, ``®`` and ``™``, count only with U+FE0F,
-    which is outside cp1252. Those characters and a keycap's base can start a sequence that
-    ends in the next chunk, so a stretch starts one character early (never before ``begin``,
-    where the stretch before it ended). ``isascii`` and a single-byte encode run in C, far
-    faster than the regular expression per character.
-    """
-    n = len(text)
-    start = None
-    for at in range(begin, n, _CHUNK):
-        chunk = text[at : at + _CHUNK]
-        if chunk.isascii() or len(chunk.encode("cp1252", "ignore")) == len(chunk):
-            if start is not None:
-                yield max(start - 1, begin), at
-                start = None
-        elif start is None:
-            start = at
-    if start is not None:
-        yield max(start - 1, begin), n
-
-
 def _runs(text: str, first: int, last: int, tables: _Tables) -> Iterator[tuple[int, str]]:
     """Each run of characters in ``text[first:last]`` that may belong to an emoji, with its offset.
 
@@ -324,7 +257,7 @@ def _stretch_spans(stretch: str) -> tuple[tuple[int, int], ...]:
 def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
     """``(start, end)`` of each emoji in non-ASCII ``text``, in order."""
     found: list[tuple[int, int]] = []
-    runs, chunks = _ranges_to_scan(text)
+    runs, chunks = ranges_to_scan(text)
     for first, last in runs:
         if last - first > _REMEMBERED_AT_MOST:
             found.extend(_spans_between(text, first, last, tables))
@@ -338,7 +271,7 @@ def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
 def _emoji_groups(text: str, tables: _Tables) -> list[tuple[int, int]]:
     """See :func:`groups`; ``text`` is not ASCII."""
     found: list[tuple[int, int]] = []
-    runs, chunks = _ranges_to_scan(text)
+    runs, chunks = ranges_to_scan(text)
     for first, last in runs:  # a run outside Latin-1, one character before it: one group
         if last - first > _REMEMBERED_AT_MOST:
             if long := list(_spans_between(text, first, last, tables)):

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
-from composer._html.urls import _span_end, _to_url, _valid_host, find_links, glued, lower_in_place, url_starts
+from composer._html.urls import _PATH, _span_end, _to_url, _valid_host, find_links, glued, lower_in_place, url_starts
 from composer.embeds.claimed import may_claim
 from composer.stages.links import Links, _context, _linkify, _opens_construct, _split, _text_starts
 from test_links import _final
@@ -208,3 +208,23 @@ def test_a_text_node_without_a_marker_has_no_link(text: str) -> None:
     if "://" not in text and "www." not in text.lower():
         assert find_links(text) == []
     assert (_split(text) is None) == (find_links(text) == [])
+
+
+#: the path pattern as it was, one ordinary character per pass of the group
+_PATH_ONE_BY_ONE = re.compile(_PATH.pattern.replace(";]+\n", ";]\n", 1), re.VERBOSE)
+PATH_PIECES = st.sampled_from(
+    ["/", "?", "#", "a", "Z9", "%", "&", "=", ".", "..", ",", ";", "!", "-", "'", '"', "(", ")", "[", "]"]
+    + ["{", "}", " ", "\n", "<", ">", "`", "、", "。", "é", "😀", "\u200b", "\x85", "~", "*", ":", "\uff5c"]
+)
+
+
+def test_the_old_path_pattern_is_rebuilt() -> None:
+    assert _PATH_ONE_BY_ONE.pattern != _PATH.pattern
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(PATH_PIECES, max_size=24).map("".join))
+def test_a_path_run_taken_at_once_ends_where_one_by_one_ends(text: str) -> None:
+    for at in range(len(text)):
+        new, old = _PATH.match(text, at), _PATH_ONE_BY_ONE.match(text, at)
+        assert (new and new.end()) == (old and old.end())

@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
 from composer._html.urls import (
     _PATH,
+    _plain_link,
+    _read_link,
     _span_end,
     _to_url,
     _valid_host,
@@ -234,3 +237,66 @@ def test_a_path_run_taken_at_once_ends_where_one_by_one_ends(text: str) -> None:
     for at in range(len(text)):
         new, old = _PATH.match(text, at), _PATH_ONE_BY_ONE.match(text, at)
         assert (new and new.end()) == (old and old.end())
+
+
+PLAIN_PIECES = st.sampled_from(
+    [
+        *("http://", "https://", "HTTPS://", "hTtp://", "www.", "WWW.", "x", "Z9", "org", "-", "--", "."),
+        *("..", "/", "//", "?", "#", "_", "%", "=", "&", "+", "~", "~~", ":", ":80", "@", " ", "\n", "\t"),
+        *("<", ">", "`", "é", "\u212a", "\u017f", "\u0131", "\x0b", "\x85", "\u2028", "\u200b", ","),
+        *("!", "(", ")", "'", '"', "*"),
+    ]
+)
+PLAIN_TEXT = st.lists(PLAIN_PIECES, max_size=14).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["", "see ", "("]),
+    st.sampled_from(["http://", "https://", "www.", "HTTP://", "wWw."]),
+    st.lists(st.sampled_from(["x", "ab", "9", "-", "."]), min_size=1, max_size=7).map("".join),
+    PLAIN_TEXT,
+)
+def test_a_plain_url_read_at_once_is_what_the_grammar_reads(
+    head: str, marker: str, host: str, rest: str
+) -> None:
+    text = head + marker + host + rest
+    for at in range(len(text)):
+        plain = _plain_link(text, at)
+        if plain is not None:
+            assert plain == _read_link(text, at)
+
+
+LABEL = st.sampled_from(["x", "ab", "Z9", "a-b", "-a", "b-", "xn--e", "\u212a", "_", "é", ""])
+PATH_CHARS = st.sampled_from([*"aZ/-_%=&+#~.?", "9", ".x", "?q", "~~", "x", "y", "/"])
+TAILS = st.sampled_from(["", " ", "\n", "<", "`", ".", ",", ")", ":", ":8", "é", "\u212a", "\x85", "@", "'"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "www.", "HTTPS://", "wWw."]),
+    st.lists(LABEL, min_size=1, max_size=4).map(".".join),
+    st.one_of(st.just(""), st.lists(PATH_CHARS, max_size=8).map(lambda p: "/" + "".join(p))),
+    st.lists(TAILS, max_size=3).map("".join),
+)
+def test_a_url_of_the_plain_shape_is_read_as_the_grammar_reads_it(
+    marker: str, host: str, path: str, tail: str
+) -> None:
+    text = marker + host + path + tail
+    plain = _plain_link(text, 0)
+    assert plain is None or plain == _read_link(text, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.nimh.nih.gov/health/topics/psychotherapies if",
+        "www.samaritans.org",
+        "http://x.org/a.b?c=d&e=f#g<",
+        "HTTPS://X.ORG/",
+        "www.x.y/p-q_r~s%20\n",
+    ],
+)
+def test_the_plain_shape_takes_the_common_urls(text: str) -> None:
+    assert _plain_link(text, 0) is not None
+    assert _plain_link(text, 0) == _read_link(text, 0)

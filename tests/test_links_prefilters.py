@@ -244,7 +244,7 @@ PLAIN_PIECES = st.sampled_from(
         *("http://", "https://", "HTTPS://", "hTtp://", "www.", "WWW.", "x", "Z9", "org", "-", "--", "."),
         *("..", "/", "//", "?", "#", "_", "%", "=", "&", "+", "~", "~~", ":", ":80", "@", " ", "\n", "\t"),
         *("<", ">", "`", "é", "\u212a", "\u017f", "\u0131", "\x0b", "\x85", "\u2028", "\u200b", ","),
-        *("!", "(", ")", "'", '"', "*"),
+        *("!", "(", ")", "'", '"', "*", "]", "}", "[", "{", ")x", "]."),
     ]
 )
 PLAIN_TEXT = st.lists(PLAIN_PIECES, max_size=14).map("".join)
@@ -269,7 +269,12 @@ def test_a_plain_url_read_at_once_is_what_the_grammar_reads(
 
 LABEL = st.sampled_from(["x", "ab", "Z9", "a-b", "-a", "b-", "xn--e", "\u212a", "_", "é", ""])
 PATH_CHARS = st.sampled_from([*"aZ/-_%=&+#~.?", "9", ".x", "?q", "~~", "x", "y", "/"])
-TAILS = st.sampled_from(["", " ", "\n", "<", "`", ".", ",", ")", ":", ":8", "é", "\u212a", "\x85", "@", "'"])
+TAILS = st.sampled_from(
+    [
+        *("", " ", "\n", "<", "`", ".", ",", ")", "]", "}", ":", ":8", "é", "\u212a", "\x85", "@", "'"),
+        *('"', "(", "["),
+    ]
+)
 
 
 @settings(max_examples=2000, deadline=None)

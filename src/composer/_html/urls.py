@@ -289,8 +289,10 @@ _PLAIN_URL = re.compile(
     r"(?:/[a-z0-9/_%=&+#~-]*(?:[.?][a-z0-9/_%=&+#~-]+)*)?",
     re.IGNORECASE | re.ASCII,  # ASCII: "K" (Kelvin) and "ſ" would match k and s
 )
-#: what ends a URL whatever it follows: no path, host or trimming rule reads past it
-_PLAIN_STOPS = " \t\n\r<>`"
+#: what ends a URL whatever it follows: no path, host, userinfo or trimming rule reads past
+#: it (a ")" or "]" the URL did not open ends _PATH and _AUTH; "}" does not end _AUTH, and
+#: quotes may open a quoted part of the path)
+_PLAIN_STOPS = " \t\n\r<>`)]"
 
 
 def _plain_link(text: str, start: int) -> Link | None:

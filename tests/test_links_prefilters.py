@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
-from composer._html.urls import _span_end, _to_url, _valid_host, find_links, glued, lower_in_place, url_starts
+from composer._html.urls import (
+    _PATH,
+    _plain_link,
+    _read_link,
+    _span_end,
+    _to_url,
+    _valid_host,
+    find_links,
+    glued,
+    lower_in_place,
+    url_starts,
+)
 from composer.embeds.claimed import may_claim
 from composer.stages.links import Links, _context, _linkify, _opens_construct, _split, _text_starts
 from test_links import _final
@@ -208,3 +220,88 @@ def test_a_text_node_without_a_marker_has_no_link(text: str) -> None:
     if "://" not in text and "www." not in text.lower():
         assert find_links(text) == []
     assert (_split(text) is None) == (find_links(text) == [])
+
+
+#: the path pattern as it was, one ordinary character per pass of the group
+_PATH_ONE_BY_ONE = re.compile(_PATH.pattern.replace(";]+\n", ";]\n", 1), re.VERBOSE)
+PATH_PIECES = st.sampled_from([*"/?#a%&=.,;!-'\"()[]{} \n<>`、。é😀\u200b\x85~*:\uff5c", "Z9", ".."])
+
+
+def test_the_old_path_pattern_is_rebuilt() -> None:
+    assert _PATH_ONE_BY_ONE.pattern != _PATH.pattern
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(PATH_PIECES, max_size=24).map("".join))
+def test_a_path_run_taken_at_once_ends_where_one_by_one_ends(text: str) -> None:
+    for at in range(len(text)):
+        new, old = _PATH.match(text, at), _PATH_ONE_BY_ONE.match(text, at)
+        assert (new and new.end()) == (old and old.end())
+
+
+PLAIN_PIECES = st.sampled_from(
+    [
+        *("http://", "https://", "HTTPS://", "hTtp://", "www.", "WWW.", "x", "Z9", "org", "-", "--", "."),
+        *("..", "/", "//", "?", "#", "_", "%", "=", "&", "+", "~", "~~", ":", ":80", "@", " ", "\n", "\t"),
+        *("<", ">", "`", "é", "\u212a", "\u017f", "\u0131", "\x0b", "\x85", "\u2028", "\u200b", ","),
+        *("!", "(", ")", "'", '"', "*", "]", "}", "[", "{", ")x", "]."),
+    ]
+)
+PLAIN_TEXT = st.lists(PLAIN_PIECES, max_size=14).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["", "see ", "("]),
+    st.sampled_from(["http://", "https://", "www.", "HTTP://", "wWw."]),
+    st.lists(st.sampled_from(["x", "ab", "9", "-", "."]), min_size=1, max_size=7).map("".join),
+    PLAIN_TEXT,
+)
+def test_a_plain_url_read_at_once_is_what_the_grammar_reads(
+    head: str, marker: str, host: str, rest: str
+) -> None:
+    text = head + marker + host + rest
+    for at in range(len(text)):
+        plain = _plain_link(text, at)
+        if plain is not None:
+            assert plain == _read_link(text, at)
+
+
+LABEL = st.sampled_from(["x", "ab", "Z9", "a-b", "-a", "b-", "xn--e", "\u212a", "_", "é", ""])
+PATH_CHARS = st.sampled_from([*"aZ/-_%=&+#~.?", "9", ".x", "?q", "~~", "x", "y", "/"])
+TAILS = st.sampled_from(
+    [
+        *("", " ", "\n", "<", "`", ".", ",", ")", "]", "}", ":", ":8", "é", "\u212a", "\x85", "@", "'"),
+        *('"', "(", "["),
+    ]
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "www.", "HTTPS://", "wWw."]),
+    st.lists(LABEL, min_size=1, max_size=4).map(".".join),
+    st.one_of(st.just(""), st.lists(PATH_CHARS, max_size=8).map(lambda p: "/" + "".join(p))),
+    st.lists(TAILS, max_size=3).map("".join),
+)
+def test_a_url_of_the_plain_shape_is_read_as_the_grammar_reads_it(
+    marker: str, host: str, path: str, tail: str
+) -> None:
+    text = marker + host + path + tail
+    plain = _plain_link(text, 0)
+    assert plain is None or plain == _read_link(text, 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.nimh.nih.gov/health/topics/psychotherapies if",
+        "www.samaritans.org",
+        "http://x.org/a.b?c=d&e=f#g<",
+        "HTTPS://X.ORG/",
+        "www.x.y/p-q_r~s%20\n",
+    ],
+)
+def test_the_plain_shape_takes_the_common_urls(text: str) -> None:
+    assert _plain_link(text, 0) is not None
+    assert _plain_link(text, 0) == _read_link(text, 0)

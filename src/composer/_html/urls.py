@@ -40,10 +40,13 @@ _PORT = re.compile(r":(\d{1,5})")
 _SPACE_CC = r"\s\x00-\x1f\x7f-\x9f"
 _END = rf"(?![{_SPACE_CC}]|\Z)"
 #: linkify-it's path: ordinary characters, balanced brackets and quotes, and punctuation
-#: only where more of the URL follows it; CJK sentence punctuation always ends it
+#: only where more of the URL follows it; CJK sentence punctuation always ends it. A run of
+#: ordinary characters is taken at once (``+``): one pass of the group per character cost
+#: ~150 ns each, and since nothing follows the group, taking the run whole ends where taking
+#: it a character at a time would
 _PATH = re.compile(
     rf"""[/?#](?:
-        [^{_SPACE_CC}<>\uff5c`、。，！？：；()\[\]{{}}.,"'?!\-;]
+        [^{_SPACE_CC}<>\uff5c`、。，！？：；()\[\]{{}}.,"'?!\-;]+
       | \[[^{_SPACE_CC}<>`\]]*\]
       | \([^{_SPACE_CC}<>`)]*\)
       | \{{[^{_SPACE_CC}<>`}}]*\}}
@@ -275,6 +278,45 @@ def link_at(text: str, start: int) -> Link | None:
 
     Whether ``start`` is glued to what precedes it is the caller's business.
     """
+    return _plain_link(text, start) or _read_link(text, start)
+
+
+#: the common URL, read by one match: a scheme or ``www.``, ASCII labels of letters, digits
+#: and inner dashes joined by dots, and a path of characters _PATH always takes; no port,
+#: userinfo, quote, bracket or trailing punctuation (those go the long way)
+_PLAIN_URL = re.compile(
+    r"(?:https?://|www\.)(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?:/[a-z0-9/_%=&+#~-]*(?:[.?][a-z0-9/_%=&+#~-]+)*)?",
+    re.IGNORECASE | re.ASCII,  # ASCII: "K" (Kelvin) and "ſ" would match k and s
+)
+#: what ends a URL whatever it follows: no path, host, userinfo or trimming rule reads past
+#: it (a ")" or "]" the URL did not open ends _PATH and _AUTH; "}" does not end _AUTH, and
+#: quotes may open a quoted part of the path)
+_PLAIN_STOPS = " \t\n\r<>`)]"
+
+
+def _plain_link(text: str, start: int) -> Link | None:
+    """The link :func:`_read_link` finds at ``start`` when the URL there has the plain shape
+    of :data:`_PLAIN_URL`, ends in a letter, digit or "/" (nothing to trim) and is followed
+    by one of :data:`_PLAIN_STOPS` or the end; None when it may not (then read it the long
+    way). Most URLs in posts are plain, and one match costs a fraction of the host, port,
+    path, trim and hidden-character reads."""
+    match = _PLAIN_URL.match(text, start)
+    if match is None:
+        return None
+    end = match.end()
+    last = text[end - 1]
+    if (end < len(text) and text[end] not in _PLAIN_STOPS) or not (last.isalnum() or last == "/"):
+        return None
+    found = match.group()
+    if found.endswith("//"):
+        return None
+    url = "https://" + found if found[0] in "wW" else found
+    return Link(start, end, found, url, url[: url.index(":") + 1].lower())
+
+
+def _read_link(text: str, start: int) -> Link | None:
+    """:func:`link_at` by the whole grammar."""
     www = text.startswith(("w", "W"), start)
     end = _span_end(text, start, www)
     if end < 0:

@@ -223,20 +223,29 @@ def _splice(doc: Document, facts: Scan, starts: list[int], events: list[_Event])
     """
     source, lower = facts.text, facts.lower
     rfind = lower.rfind
-    for at, _, _ in events:
-        if rfind("<", 0, at) > rfind(">", 0, at):
-            return None  # swallowed by a tag with no ">": its depth is unsure, the tree decides
     markup = _Markup(source, lower) if starts and _needs_walk(source, lower, starts[-1]) else None
     depth: dict[str, int] = {}
+    nonzero = 0  # how many names have a depth over 0
     in_link = False  # the last anchor tag opens one (see _outside_links)
-    seen = 0
+    seen, count = 0, len(events)
     out: list[str] = []
     done = consumed = 0
     for at in starts:
-        while seen < len(events) and events[seen][0] < at:  # which skipped elements are open
-            _, name, closing = events[seen]
-            depth[name] = max(depth.get(name, 0) + (-1 if closing else 1), 0)
-            in_link = not closing if name == "a" else in_link
+        # which skipped elements are open; every event stands before the last start, so each
+        # is read here unless the tree was asked to decide first
+        while seen < count and (event := events[seen])[0] < at:
+            tag, name, closing = event
+            if rfind("<", 0, tag) > rfind(">", 0, tag):
+                return None  # swallowed by a tag with no ">": its depth is unsure, the tree decides
+            level = depth.get(name, 0)
+            if not closing:
+                depth[name] = level + 1
+                nonzero += not level
+            elif level:
+                depth[name] = level - 1
+                nonzero -= level == 1
+            if name == "a":
+                in_link = not closing
             seen += 1
         if at < consumed:
             continue
@@ -246,7 +255,7 @@ def _splice(doc: Document, facts: Scan, starts: list[int], events: list[_Event])
             return None  # after nested anchors: HTML5 closed the outer one, unless a cell was between
         if _context(source, at) != "text":
             return None  # after a stray "<", or too far from any tag to tell: the tree knows
-        if any(depth.values()):
+        if nonzero:
             return None  # in code or a raw-text element: the tree walk skips it exactly
         if source[at - 1 : at] == ";" and "&" in source[max(at - 12, 0) : at]:
             return None  # an entity just before: the character it spells may glue the URL

@@ -83,6 +83,18 @@ LINES = (
     "<textarea><p>{x}</p></textarea>",
     "<div><p>{x}</p></div>",
     "<p><em>a</em></p>\n<p>{x}</p>",
+    "<button><p>{x}</p></button>",
+    "<foo><p>{x}</p></foo>",
+    "<ul><p>{x}</p></ul>",
+    "<dl><p>{x}</p></dl>",
+    "<listing><p>{x}</p></listing>",
+    "<center><p>{x}</p></center>",
+    "<details><p>{x}</p></details>",
+    "<video><p>{x}</p></video>",
+    "<label><p>{x}</p></label>",
+    "<span><p>{x}</p></span>",
+    "<p>{x}<p>after",
+    "<p>{x}</p></p>",
 )
 
 #: what else the post holds, before and after the line: ordinary editor markup ...
@@ -133,6 +145,12 @@ AROUND = (
     '<p>a</p><a href="https://a.example/">https://a.example/</a>',
     "<p>x &#60;p&#62; y</p>",
     "<p>a<br></p><p><br></p>",
+    "<listing>\n\nx</listing>",
+    '<video src="https://a.example/a b.mp4"></video>',
+    "<dir><li>x</li></dir>",
+    '<form action="/a b"><input name="q"></form>',
+    "<p>a<p>b<p>c",
+    "<div>open",
 )
 
 

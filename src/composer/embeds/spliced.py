@@ -74,7 +74,8 @@ _QUOTED_GT = re.compile(r"""=[\t\n\f\r ]*(?:"[^"]*>|'[^']*>)""")
 #: and non-ASCII, drops leading blanks), one not plainly double-quoted, or one written
 #: ``name = value``; ``&amp;`` is the one reference allowed. One pattern a name, each starting
 #: with its literal (read at C speed); the hrefs of plain anchors are checked as the anchors
-#: are read (:func:`_plain_href`), so this runs only for the rest
+#: are read (:func:`_plain_href`), so this runs only for the rest. libxml2 rewrites ``name``
+#: on anchors only, the others on any element
 _URI_VALUES = {
     name: re.compile(rf"""{name}(?<=[\s"'/]{name})(?:[\t\n\f\r ]+=|=(?!"(?:[!#-%'-~]|&amp;)*"))""")
     for name in ("href", "src", "action", "name")
@@ -94,7 +95,7 @@ def lines(
     if "\r" in html or not _readable(lower) or _QUOTED_GT.search(html) or _stray_p_end(lower):
         return None
     found: list[Line] = []
-    plain = 0  # anchors read whose href is plain (see _plain_href)
+    anchors = plain = 0  # anchors read, and those whose href is plain (see _plain_href)
     find = lower.find
     at = find("<a")
     while at >= 0:
@@ -112,6 +113,7 @@ def lines(
         href = _plain_href(html[start:end])
         if href < 0:
             return None
+        anchors += 1
         plain += href
         text = html[end:close]
         if "&" not in text and " " in text.strip():
@@ -122,8 +124,11 @@ def lines(
         if line:
             found.append(line)
     for name, pattern in _URI_VALUES.items():
-        checked = name == "href" and lower.count("href") == plain
-        if not checked and name in lower and pattern.search(lower):
+        if name == "href" and lower.count("href") == plain:
+            continue  # every one is a plain anchor's, checked
+        if name == "name" and anchors == plain:
+            continue  # libxml2 rewrites it on anchors only, and every anchor is plain
+        if name in lower and pattern.search(lower):
             return None
     return found
 

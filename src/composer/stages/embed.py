@@ -4,7 +4,10 @@
 line between ``<br>``s, as a link whose text is its URL. The stage embeds links only: bare
 URLs were linked by the parse stage (markdown, text) or the links stage (HTML), which a chain
 runs before this one; user iframes are the sanitizer's to remove (it admits only the players
-this stage lists in ``env[EMBED_IFRAMES]``). Each embed adds the ``link_embedded`` notice with the
+this stage lists in ``env[EMBED_IFRAMES]`` or marks with ``env[EMBED_SPLICED]``). A post no
+stage parsed is read as a string where that reading is exact (:mod:`composer.embeds.spliced`:
+most line-long links stand alone in a ``<p>``), and the built element is written over the
+paragraph; the tree decides every other post. Each embed adds the ``link_embedded`` notice with the
 ``display_as_link`` undo for its URL; URLs the person chose to display as links stay links,
 and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
 

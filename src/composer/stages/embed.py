@@ -281,15 +281,17 @@ class Embeds:
         policy = doc.policy
         if policy.max_embeds == 0 or doc.plain or not _may_embed(doc):
             return
-        in_string = _lines(doc)
-        found: list[tuple[HtmlElement, str]] | list[Line]
+        in_string = _lines(doc)  # None: the tree decides
+        in_tree: list[tuple[HtmlElement, str]] = []
         if in_string is not None:
-            found = in_string[: policy.max_embeds]
+            in_string = in_string[: policy.max_embeds]
+            found = [url for *_, url in in_string]
         else:
-            found = list(_candidates(doc))[: policy.max_embeds]
+            in_tree = list(_candidates(doc))[: policy.max_embeds]
+            found = [url for _, url in in_tree]
         if not found:
             return
-        urls = list(dict.fromkeys(found_url[-1] for found_url in found))
+        urls = list(dict.fromkeys(found))
         cards: dict[str, Card] = {}
         if self.own_cards is not None:
             own = [u for u in urls if is_own_link(u, policy.own_hosts)]
@@ -312,9 +314,9 @@ class Embeds:
             return render(embed, policy) if embed is not None else None
 
         if in_string is not None:
-            self._splice(doc, in_string[: policy.max_embeds], build)
+            self._splice(doc, in_string, build)
         else:
-            self._apply(doc, found, build)  # type: ignore[arg-type]
+            self._apply(doc, in_tree, build)
 
     def _cards(self, doc: Document, urls: list[str]) -> dict[str, Card]:
         """The forum's cards for its own ``urls``; none when its lookup failed (noted in stats)."""

@@ -237,6 +237,17 @@ def test_the_corpus_shape_takes_the_string_path() -> None:
     assert result.to_dict() == _both(PIPE, post)[1]
 
 
+@settings(max_examples=150, deadline=None)
+@given(posts, st.sampled_from(URLS))
+def test_a_url_kept_as_a_link_is_kept_on_both_paths(post: str, url: str) -> None:
+    """The ``display_as_link`` undo: that URL is no candidate, the others still are."""
+    submission = Submission(post, "html", display_as_link=frozenset({url.replace("&amp;", "&")}))
+    got = PIPE.run(submission).to_dict()
+    with mock.patch.object(embed, "_lines", lambda doc: None):
+        expected = PIPE.run(submission).to_dict()
+    assert got == expected
+
+
 def test_a_forged_mark_is_no_pass() -> None:
     """The mark's value is random per run: a post that writes the attribute itself gets no
     iframe through, whether or not the stage spliced a player."""

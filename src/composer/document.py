@@ -23,6 +23,10 @@ from composer.result import Action, Notice, Problem, Result, _made, _with_text
 CLIPBOARD_HTML = "clipboard_html"
 #: ``env`` key: the player iframes the embed stage built (list of elements)
 EMBED_IFRAMES = "embed.iframes"
+#: ``env`` key: the attribute (`` name="value"``, the value random per run) that the player
+#: iframes the embed stage spliced into the HTML string carry; the sanitizer admits those
+#: and takes the attribute off (str)
+EMBED_SPLICED = "embed.spliced"
 #: ``stats`` key: the host callbacks that failed in this run, by what they were for
 #: (``"mentions"``, ``"own_cards"``): a tuple of str; the run went on without their answers
 LOOKUP_FAILED = "lookup_failed"
@@ -58,7 +62,9 @@ class Document:
       clipboard's HTML alone keeps that HTML here, for what it held that plain text cannot
       (the images stage still refuses and counts its pictures);
     - ``"embed.iframes"`` (list of elements, set by the embed stage): the player iframes it
-      built; the sanitizer admits these and removes every other iframe.
+      built; the sanitizer admits these and removes every other iframe;
+    - ``"embed.spliced"`` (str, set by the embed stage): the mark on the player iframes it
+      wrote into the HTML string when no tree was needed; the sanitizer admits those too.
     """
 
     def __init__(

@@ -8,7 +8,8 @@ and asks a :class:`Resolver` about each, all at once, within one per-post deadli
    YouTube, Vimeo, TikTok, Twitch; audio such as Spotify, SoundCloud, Apple Music; tools such
    as CodePen, Google Docs, Figma; rows in ``sites_video``, ``sites_audio``, ``sites_tools``)
    get their player iframe straight from the URL: a host lookup, a regex for the id, a URL
-   template. No network, so it works offline and in ``cache_only`` mode.
+   template. No network, so it works offline and in ``cache_only`` mode. Each URL's player is
+   built once per resolver (a few hundred are remembered).
 2. **Cache** (:mod:`.cache`). Everything else is looked up by URL: a found embed is kept for a
    day, a URL that did not embed for ten minutes (so a site that was down gets another chance
    soon). In ``cache_only`` mode the stage stops here: unknown URLs stay links and are listed
@@ -30,6 +31,9 @@ and asks a :class:`Resolver` about each, all at once, within one per-post deadli
    its host is in the allowlist's ``iframe_hosts``; ``photo`` an image under the image policy; everything else
    (oEmbed ``link``, and ``rich``, whose HTML is never trusted) an ``aside.composer-card``. The
    sanitizer still runs last and adds ``sandbox``, ``loading`` and ``referrerpolicy`` itself.
+   Where no stage needed a tree and the string can be read exactly (:mod:`.spliced`), the
+   element is written into the HTML string over the link's paragraph, with a mark the
+   sanitizer knows, instead of being placed in a tree.
 8. **Expiry and failure**. Any failure (no provider, timeout, HTTP error, bad JSON, blocked
    address, deadline) leaves the plain link, is cached briefly, and is never an error: the post
    is not lost or delayed past its deadline. Late answers still land in the cache.

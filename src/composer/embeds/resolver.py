@@ -101,6 +101,10 @@ def _content_type(response: Response, types: tuple[str, ...]) -> bool:
     return response.content_type.split(";")[0].strip().lower() in types
 
 
+#: site-table players remembered by URL per resolver (see ``OEmbedResolver._site_player``)
+_PLAYERS_KEPT = 512
+
+
 class OEmbedResolver:
     """The default resolver: site table, cache, oEmbed registry, discovery, OpenGraph.
 
@@ -133,6 +137,8 @@ class OEmbedResolver:
         self.max_title = max_title
         self.max_description = max_description
         self.maxwidth = maxwidth
+        #: the site table's players by URL, with the table they came from (see :meth:`cached`)
+        self._players: tuple[SiteTable, dict[str, Embed | None]] = (self.sites, {})
 
     # built on first network use: a TLS context and the registry cost ~70 ms, and a post
     # whose URLs are all in the site table or the cache never needs them
@@ -189,9 +195,9 @@ class OEmbedResolver:
         A cache entry that breaks the rules (see :meth:`stored_problem`) is a miss, logged as a
         warning: one bad entry must not break, or take over, every post that links the URL.
         """
-        site = self.sites.match(url)
-        if site is not None:
-            return self._video(url, site, site_name=site.site.label, provider=site.site.name)
+        player = self._site_player(url)
+        if player is not None:
+            return player
         hit = self.cache.get(self._key(url))
         if hit is None:
             return MISS
@@ -202,6 +208,25 @@ class OEmbedResolver:
             _log.warning("composer embed cache: ignoring the entry for %.200s: %s", url, why)
             return MISS
         return Embed(**hit)
+
+    def _site_player(self, url: str) -> Embed | None:
+        """The site table's player for ``url``, built once per URL and table (a frozen value:
+        a popular video is linked in post after post, and the table is read-only once made).
+        A few hundred URLs are kept; past that the memo starts afresh."""
+        table, players = self._players
+        if table is not self.sites:
+            table, players = self._players = (self.sites, {})
+        if url in players:
+            return players[url]
+        site = table.match(url)
+        player = None
+        if site is not None:
+            player = self._video(url, site, site_name=site.site.label, provider=site.site.name)
+        if len(players) >= _PLAYERS_KEPT:
+            players = {}
+            self._players = (table, players)
+        players[url] = player
+        return player
 
     def stored_problem(self, data: Mapping[str, Any]) -> str | None:
         """Why a stored embed may not be used, or None: the types, values and lengths of

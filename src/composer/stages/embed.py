@@ -4,7 +4,10 @@
 line between ``<br>``s, as a link whose text is its URL. The stage embeds links only: bare
 URLs were linked by the parse stage (markdown, text) or the links stage (HTML), which a chain
 runs before this one; user iframes are the sanitizer's to remove (it admits only the players
-this stage lists in ``env[EMBED_IFRAMES]``). Each embed adds the ``link_embedded`` notice with the
+this stage lists in ``env[EMBED_IFRAMES]`` or marks with ``env[EMBED_SPLICED]``). A post no
+stage parsed is read as a string where that reading is exact (:mod:`composer.embeds.spliced`:
+most line-long links stand alone in a ``<p>``), and the built element is written over the
+paragraph; the tree decides every other post. Each embed adds the ``link_embedded`` notice with the
 ``display_as_link`` undo for its URL; URLs the person chose to display as links stay links,
 and so does everything in a plain-text paste (the "paste as plain text" undo wants no markup).
 
@@ -40,14 +43,15 @@ from lxml.html import Element, HtmlElement
 
 from composer import _checks
 from composer._html.tree import BLOCK_TAGS
-from composer._html.urls import is_own_link
+from composer._html.urls import is_own_link, lower_in_place
 from composer.allowlist import Allowlist
-from composer.document import EMBED_IFRAMES, LOOKUP_FAILED, Document
+from composer.document import EMBED_IFRAMES, EMBED_SPLICED, LOOKUP_FAILED, Document
 from composer.embeds.cards import ALLOWS as CARD_ALLOWS
 from composer.embeds.cards import Card, OwnCards, ask, quote
 from composer.embeds.claimed import may_claim, unclaim
 from composer.embeds.render import render
 from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
+from composer.embeds.spliced import Line, lines, mark, splice
 from composer.errors import ConfigError
 from composer.policy import Policy
 
@@ -118,13 +122,28 @@ def _alone(a: HtmlElement) -> bool:
 
 def _url_of(a: HtmlElement) -> str | None:
     """The href of a link that shows its own URL (not ``[some words](url)``)."""
-    href = (a.get("href") or "").strip()
-    if len(a) or not href.lower().startswith(("http://", "https://")):
+    return None if len(a) else _shown_url(a.get("href") or "", a.text or "")
+
+
+def _shown_url(href: str, text: str) -> str | None:
+    """``href`` (stripped) when ``text``, a link's whole text, shows it."""
+    href = href.strip()
+    if not href.lower().startswith(("http://", "https://")):
         return None
-    text = (a.text or "").strip()
+    text = text.strip()
     if text in (href, href.rstrip("/")) or href in (f"https://{text}", f"http://{text}"):
         return href
     return None
+
+
+def _lines(doc: Document) -> list[Line] | None:
+    """The candidates read from the HTML string (:mod:`composer.embeds.spliced`), when the
+    post has no tree yet and the string can be read exactly; None: the tree decides."""
+    if doc.has_tree:
+        return None
+    markup = doc.html
+    lower = doc.scan.lower if markup is doc.content else lower_in_place(markup)
+    return lines(markup, lower, _shown_url, doc.display_as_link)
 
 
 def _candidates(doc: Document) -> Iterator[tuple[HtmlElement, str]]:
@@ -262,10 +281,17 @@ class Embeds:
         policy = doc.policy
         if policy.max_embeds == 0 or doc.plain or not _may_embed(doc):
             return
-        found = list(_candidates(doc))[: policy.max_embeds]
+        in_string = _lines(doc)  # None: the tree decides
+        in_tree: list[tuple[HtmlElement, str]] = []
+        if in_string is not None:
+            in_string = in_string[: policy.max_embeds]
+            found = [url for *_, url in in_string]
+        else:
+            in_tree = list(_candidates(doc))[: policy.max_embeds]
+            found = [url for _, url in in_tree]
         if not found:
             return
-        urls = list(dict.fromkeys(url for _, url in found))
+        urls = list(dict.fromkeys(found))
         cards: dict[str, Card] = {}
         if self.own_cards is not None:
             own = [u for u in urls if is_own_link(u, policy.own_hosts)]
@@ -287,7 +313,10 @@ class Embeds:
             embed = known.get(url)
             return render(embed, policy) if embed is not None else None
 
-        self._apply(doc, found, build)
+        if in_string is not None:
+            self._splice(doc, in_string, build)
+        else:
+            self._apply(doc, in_tree, build)
 
     def _cards(self, doc: Document, urls: list[str]) -> dict[str, Card]:
         """The forum's cards for its own ``urls``; none when its lookup failed (noted in stats)."""
@@ -339,6 +368,29 @@ class Embeds:
             doc.env.setdefault(EMBED_IFRAMES, []).extend(iframes)
         if built_any:
             doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
+
+    def _splice(self, doc: Document, found: list[Line], build: Callable[[str], HtmlElement | None]) -> None:
+        """:meth:`_apply` on the HTML string: each built element written over its ``<p>``."""
+        placed: list[tuple[int, int, HtmlElement]] = []
+        noticed: set[str] = set()
+        players = False
+        for start, end, url in found:
+            built = build(url)
+            if built is None:
+                continue
+            players = players or next(built.iter("iframe"), None) is not None
+            placed.append((start, end, built))
+            if url not in noticed:
+                noticed.add(url)
+                doc.notice("link_embedded", action="display_as_link", target=url, url=url)
+        if not placed:
+            return
+        marked: str | None = None
+        if players:
+            marked = doc.env.get(EMBED_SPLICED) or mark()
+            doc.env[EMBED_SPLICED] = marked
+        doc.set_html(splice(doc.html, placed, marked))
+        doc.stats["embeds"] = doc.stats.get("embeds", 0) + len(noticed)
 
     def settings(self) -> dict[str, object]:
         """For ``Pipeline.fingerprint``: the resolver's own ``settings()`` when it has one (the

@@ -23,7 +23,7 @@ from composer._html.iframe import harden_iframes
 from composer._html.scan import drop_direction_controls
 from composer._html.text import html_to_text
 from composer._html.urls import is_own_link
-from composer.document import EMBED_IFRAMES, Document
+from composer.document import EMBED_IFRAMES, EMBED_SPLICED, Document
 from composer.policy import Policy
 from composer.stages.sanitize.backends import Backend, BleachBackend, Nh3Backend, build_backend
 from composer.stages.sanitize.removed import (
@@ -188,15 +188,27 @@ def _may_hold_pre(doc: Document, backend: Backend, source: str, out: str) -> boo
 
 def _players(doc: Document) -> bool:
     """Whether the embed stage built player iframes, which the sanitizer then admits."""
-    return bool(doc.env.get(EMBED_IFRAMES))
+    return bool(doc.env.get(EMBED_IFRAMES)) or EMBED_SPLICED in doc.env
 
 
 def _drop_user_iframes(doc: Document) -> None:
     """Iframes the person wrote go before the embed stage's players are admitted: only the
-    elements it listed in ``env[EMBED_IFRAMES]`` (by identity, in the current tree) pass."""
-    ours = {id(el) for el in doc.env[EMBED_IFRAMES]}
+    elements it listed in ``env[EMBED_IFRAMES]`` (by identity, in the current tree) and the
+    ones carrying its mark ``env[EMBED_SPLICED]`` (a value random per run) pass, without
+    the mark. In a string with no tree, when every ``<iframe`` carries the mark, the marks
+    are taken off and no tree is parsed."""
+    marked: str | None = doc.env.get(EMBED_SPLICED)
+    if marked is not None and not doc.has_tree:
+        markup = doc.html
+        if markup.lower().count("<iframe") == markup.count(marked):
+            doc.set_html(markup.replace(marked, ""))
+            return
+    ours = {id(el) for el in doc.env.get(EMBED_IFRAMES, ())}
+    name, _, value = (marked or "").strip().partition("=")
     for iframe in list(doc.tree.iter("iframe")):
-        if id(iframe) not in ours:
+        if marked is not None and iframe.get(name) == value.strip('"'):
+            del iframe.attrib[name]
+        elif id(iframe) not in ours:
             doc.remove("elements", "iframe")
             iframe.drop_tree()
 

@@ -17,6 +17,7 @@ from itertools import pairwise
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from composer import Policy
 from composer._html.facts import Scan
@@ -182,7 +183,7 @@ _TREE_PIECES = st.sampled_from(
     [
         *("😀", "\u2764", "\ufe0f", "\u00a9", "1", "\u20e3", "a", " ", "\u2019", "é", "&#xfe0f;", "&copy;"),
         *("&amp;", "<span>", "</span>", "<b>\u2764</b>", "<code>😀</code>", '<img alt="😀">', ":smile:"),
-        *("<p>", "</p>"),
+        *("<p>", "</p>", ":ab", ":", "smi", "le:", "ｓｍｉｌｅ", "<script>:x</script>", "<!--:-->", "&#58;"),
     ]
 )
 
@@ -192,15 +193,28 @@ _TREE_PIECES = st.sampled_from(
 @example("\u2764<span></span>\ufe0f", True)
 @example("1<span>\u20e3</span>", True)
 @example("\u00a9<span>&#xfe0f;</span>", True)
+@example(":ab<span>:smile:</span>", True)
+@example(":smi<span>le:</span>", True)
+@example("<!--:-->smile:", False)
 def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) -> None:
+    """The walk is skipped only when it would change nothing: same count, same tree."""
     doc = Document(source, "html", Policy())
     if join:  # as the paste stage does: unwrapped spans join the text around them
         for span in list(doc.tree.iter("span")):
             span.drop_tag()
     reference = _Walk(doc.policy, trim=False)
-    reference.element(deepcopy(doc.tree), code=False)
+    walked = deepcopy(doc.tree)
+    reference.element(walked, code=False)
     Emoji()(doc)
     assert doc.stats["emoji"] == reference.count
+    assert etree.tostring(doc.tree) == etree.tostring(walked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COLON_TEXT, _COLON_TEXT, _COLON_TEXT)
+def test_a_shortcode_in_a_text_is_found_in_any_join_of_it(before: str, text: str, after: str) -> None:
+    if _emoji.has_shortcode(text):
+        assert _emoji.has_shortcode_in_joined(before + text + after)
 
 
 def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:

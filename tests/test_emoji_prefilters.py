@@ -24,7 +24,7 @@ from composer._html.facts import Scan
 from composer.document import Document
 from composer.stages.emoji import Emoji, stretches
 from composer.stages.emoji import counter as _emoji
-from composer.stages.emoji.stage import _has_custom, _Walk
+from composer.stages.emoji.stage import _has_custom, _pieces, _Walk
 from test_emoji import ALL_SEQUENCES, NAMES, PARTS, reference_spans
 
 # -- shortcodes --------------------------------------------------------------------------------
@@ -215,6 +215,46 @@ def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) ->
 def test_a_shortcode_in_a_text_is_found_in_any_join_of_it(before: str, text: str, after: str) -> None:
     if _emoji.has_shortcode(text):
         assert _emoji.has_shortcode_in_joined(before + text + after)
+
+
+def _reference_text(walk: _Walk, text: str, code: bool) -> str:
+    """The walk's text step without its shortcut: split at URLs, convert, count each piece."""
+    counted = walk.in_code or not code
+    if not counted and not (walk.convert and not code):
+        return text
+    out = []
+    for piece, is_url in _pieces(text):
+        if not is_url:
+            if walk.convert and not code and ":" in piece:
+                piece = _emoji.emojize(piece)
+            if counted and not piece.isascii():
+                piece = walk.piece(piece)
+        out.append(piece)
+    return "".join(out)
+
+
+_WALK_TEXT = st.lists(
+    st.one_of(
+        _TREE_PIECES.filter(lambda piece: "<" not in piece and "&" not in piece),
+        st.sampled_from(["https://x.org/a", "www.x.org", "http://x.org/a:smile:", "(http://x.org/a)"]),
+        st.sampled_from(["/", ".", "\u2019", "é"]),
+        st.sampled_from(_NAMES),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WALK_TEXT, st.booleans(), st.booleans(), st.booleans(), st.integers(0, 3))
+@example("(http://x.org/a):smile: b", False, True, False, 3)  # the URL's colon pairs with the first
+def test_the_walk_passes_over_text_only_where_nothing_changes(
+    text: str, code: bool, convert: bool, in_code: bool, keep: int
+) -> None:
+    policy = Policy(convert_shortcodes=convert, count_emoji_in_code=in_code, max_emoji=keep)
+    for trim in (False, True):
+        walk, reference = _Walk(policy, trim), _Walk(policy, trim)
+        assert walk.text(text, code) == _reference_text(reference, text, code)
+        assert (walk.count, walk.removed) == (reference.count, reference.removed)
 
 
 def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:

@@ -144,13 +144,18 @@ class _Walk:
 
     def text(self, text: str, code: bool) -> str:
         counted = self.in_code or not code
-        if not counted and not (self.convert and not code):
+        convert = self.convert and not code
+        # most text holds no shortcode and no emoji character: no URL split, no count; exact
+        # for each piece, since a piece's shortcode is a pair of colons of the whole text
+        if not (convert and _emoji.has_shortcode_in_joined(text)) and not (
+            counted and _emoji.may_hold_emoji(text)
+        ):
             return text
         changed = False
         out = []
         for piece, is_url in _pieces(text):
             if not is_url:
-                if self.convert and not code and ":" in piece:
+                if convert and ":" in piece:
                     converted = _emoji.emojize(piece)
                     changed = changed or converted != piece
                     piece = converted

@@ -124,14 +124,17 @@ class _Walk:
                 self.image(child, inner)
             self.tail(child, inside)
 
+    # a text with no colon and no character outside ASCII holds neither shortcode nor emoji:
+    # passed over before the call (most of a post's texts)
+
     def own_text(self, el: HtmlElement, code: bool) -> None:
         text = el.text
-        if text and (new := self.text(text, code)) is not text:
+        if text and (":" in text or not text.isascii()) and (new := self.text(text, code)) is not text:
             el.text = new  # only when changed: lxml re-encodes on every assignment
 
     def tail(self, el: HtmlElement, code: bool) -> None:
         tail = el.tail
-        if tail and (new := self.text(tail, code)) is not tail:
+        if tail and (":" in tail or not tail.isascii()) and (new := self.text(tail, code)) is not tail:
             el.tail = new
 
     def image(self, img: HtmlElement, code: bool) -> None:

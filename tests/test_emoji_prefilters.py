@@ -15,15 +15,17 @@ import threading
 from copy import deepcopy
 from itertools import pairwise
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from composer import Policy
 from composer._html.facts import Scan
 from composer.document import Document
 from composer.stages.emoji import Emoji, stretches
 from composer.stages.emoji import counter as _emoji
-from composer.stages.emoji.stage import _has_custom, _Walk
+from composer.stages.emoji.stage import _has_custom, _pieces, _Walk
 from test_emoji import ALL_SEQUENCES, NAMES, PARTS, reference_spans
 
 # -- shortcodes --------------------------------------------------------------------------------
@@ -182,25 +184,111 @@ _TREE_PIECES = st.sampled_from(
     [
         *("😀", "\u2764", "\ufe0f", "\u00a9", "1", "\u20e3", "a", " ", "\u2019", "é", "&#xfe0f;", "&copy;"),
         *("&amp;", "<span>", "</span>", "<b>\u2764</b>", "<code>😀</code>", '<img alt="😀">', ":smile:"),
-        *("<p>", "</p>"),
+        *("<p>", "</p>", ":ab", ":", "smi", "le:", "ｓｍｉｌｅ", "<script>:x</script>", "<!--:-->", "&#58;"),
+        *("\U0001f1eb", "\U0001f1f7", "\U0001f3fb", "\u200d", "http://x.org/", "<pre>\u2764</pre>", "<img>"),
+        *("<script>\U0001f600</script>", "<!--\U0001f600-->", "<br>", "<textarea>\U0001f600</textarea>"),
     ]
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_TREE_PIECES, max_size=25).map("".join), st.booleans())
-@example("\u2764<span></span>\ufe0f", True)
-@example("1<span>\u20e3</span>", True)
-@example("\u00a9<span>&#xfe0f;</span>", True)
-def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool) -> None:
-    doc = Document(source, "html", Policy())
+_TREE_POLICIES = [
+    Policy(),
+    Policy(convert_shortcodes=False),
+    Policy(convert_shortcodes=False, count_emoji_in_code=True),
+    Policy(emoji_over_limit="trim", max_emoji=2),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TREE_PIECES, max_size=25).map("".join), st.booleans(), st.sampled_from(_TREE_POLICIES))
+@example("\u2764<span></span>\ufe0f", True, Policy())
+@example("1<span>\u20e3</span>", True, Policy())
+@example("\u00a9<span>&#xfe0f;</span>", True, Policy())
+@example(":ab<span>:smile:</span>", True, Policy())
+@example(":smi<span>le:</span>", True, Policy())
+@example("<!--:-->smile:", False, Policy())
+@example("\U0001f1eb<b>\U0001f1f7</b>\U0001f1eb", False, Policy(convert_shortcodes=False))
+@example("\u2764<b>\ufe0f</b>", False, Policy(convert_shortcodes=False))
+def test_a_parsed_tree_is_counted_as_the_walk_counts(source: str, join: bool, policy: Policy) -> None:
+    """The walk is skipped only when it would change nothing: same count, same tree."""
+    doc = Document(source, "html", policy)
     if join:  # as the paste stage does: unwrapped spans join the text around them
         for span in list(doc.tree.iter("span")):
             span.drop_tag()
-    reference = _Walk(doc.policy, trim=False)
-    reference.element(deepcopy(doc.tree), code=False)
+    reference = _Walk(doc.policy, trim=policy.emoji_over_limit == "trim")
+    walked = deepcopy(doc.tree)
+    reference.element(walked, code=False)
+    for img in reference.drop:
+        img.drop_tree()
     Emoji()(doc)
-    assert doc.stats["emoji"] == reference.count
+    assert doc.stats["emoji"] == reference.count - reference.removed
+    assert etree.tostring(doc.tree) == etree.tostring(walked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COLON_TEXT, _COLON_TEXT, _COLON_TEXT)
+def test_a_shortcode_in_a_text_is_found_in_any_join_of_it(before: str, text: str, after: str) -> None:
+    if _emoji.has_shortcode(text):
+        assert _emoji.has_shortcode_in_joined(before + text + after)
+
+
+def _reference_text(walk: _Walk, text: str, code: bool) -> str:
+    """The walk's text step without its shortcut: split at URLs, convert, count each piece."""
+    counted = walk.in_code or not code
+    if not counted and not (walk.convert and not code):
+        return text
+    out = []
+    for piece, is_url in _pieces(text):
+        if not is_url:
+            if walk.convert and not code and ":" in piece:
+                piece = _emoji.emojize(piece)
+            if counted and not piece.isascii():
+                piece = walk.piece(piece)
+        out.append(piece)
+    return "".join(out)
+
+
+_WALK_TEXT = st.lists(
+    st.one_of(
+        _TREE_PIECES.filter(lambda piece: "<" not in piece and "&" not in piece),
+        st.sampled_from(["https://x.org/a", "www.x.org", "http://x.org/a:smile:", "(http://x.org/a)"]),
+        st.sampled_from(["/", ".", "\u2019", "é"]),
+        st.sampled_from(_NAMES),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WALK_TEXT, st.booleans(), st.booleans(), st.booleans(), st.integers(0, 3))
+@example("(http://x.org/a):smile: b", False, True, False, 3)  # the URL's colon pairs with the first
+def test_the_walk_passes_over_text_only_where_nothing_changes(
+    text: str, code: bool, convert: bool, in_code: bool, keep: int
+) -> None:
+    policy = Policy(convert_shortcodes=convert, count_emoji_in_code=in_code, max_emoji=keep)
+    for trim in (False, True):
+        walk, reference = _Walk(policy, trim), _Walk(policy, trim)
+        assert walk.text(text, code) == _reference_text(reference, text, code)
+        assert (walk.count, walk.removed) == (reference.count, reference.removed)
+
+
+@pytest.mark.xfail(strict=True, reason="known: the raw count and the shortcode prefilter read the source")
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<p><a title="a>b \U0001f600">x</a></p>',  # a ">" in a quoted value ends no tag
+        '<p><code><a title="</code>">x</a> \U0001f600</code></p>',  # nor does "</code" there
+        "<p>&#58;smile:</p>",  # a colon spelled as an entity: converted only if the tree is walked
+    ],
+)
+def test_known_gaps_between_the_raw_count_and_the_walk(source: str) -> None:
+    """Open: each of these counts (or converts) on the raw HTML what the walk does not."""
+    doc = Document(source, "html", Policy())
+    Emoji()(doc)
+    reference = Document(source, "html", Policy())
+    walk = _Walk(reference.policy, trim=False)
+    walk.element(reference.tree, code=False)
+    assert (doc.stats["emoji"], doc.html) == (walk.count, reference.html)
 
 
 def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:

@@ -377,6 +377,19 @@ def has_shortcode(text: str) -> bool:
     return any(_name(m.group()) is not None for m in SHORTCODE.finditer(text))
 
 
+#: a colon and the name characters after it up to the next colon (left for the next match)
+_COLON_PAIR = re.compile(f":[{_NAME_CHARS}]+(?=:)")
+
+
+def has_shortcode_in_joined(text: str) -> bool:
+    """Whether some pair of consecutive colons in ``text`` encloses an emoji's name or alias:
+    True whenever a text joined into ``text`` holds a shortcode, whatever stands before it
+    (``:ab`` + ``:smile:`` reads ``:ab:smile:``, where :data:`SHORTCODE` finds ``:ab:`` only)."""
+    if ":" not in text:
+        return False
+    return any(_name(m.group() + ":") is not None for m in _COLON_PAIR.finditer(text))
+
+
 #: colons read one by one before the pattern decides (CSS in pasted Office markup has hundreds)
 _COLONS_AT_MOST = 32
 

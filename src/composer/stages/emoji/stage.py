@@ -24,9 +24,8 @@ its raw HTML first, and when even that finds none (accented text, typographic qu
 not needed either: the visible text is a part of the raw text. A plain-text post is counted on
 its source, URLs left out, which is exactly what its HTML shows. The tree is walked only for
 markup that holds emoji, shortcodes to convert, custom emoji, or emoji to trim. A tree an
-earlier stage parsed (a cleaned Office paste) is walked only when its source holds a character
-an emoji is made of, an entity that may spell one, shortcodes or custom emoji: the stages move
-and join text, they add no such character.
+earlier stage parsed (a cleaned Office paste) is walked only when its text, joined in C, holds
+a character an emoji is made of or a shortcode, or its source custom emoji.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from composer._html.facts import Scan
@@ -124,14 +124,17 @@ class _Walk:
                 self.image(child, inner)
             self.tail(child, inside)
 
+    # a text with no colon and no character outside ASCII holds neither shortcode nor emoji:
+    # passed over before the call (most of a post's texts)
+
     def own_text(self, el: HtmlElement, code: bool) -> None:
         text = el.text
-        if text and (new := self.text(text, code)) is not text:
+        if text and (":" in text or not text.isascii()) and (new := self.text(text, code)) is not text:
             el.text = new  # only when changed: lxml re-encodes on every assignment
 
     def tail(self, el: HtmlElement, code: bool) -> None:
         tail = el.tail
-        if tail and (new := self.text(tail, code)) is not tail:
+        if tail and (":" in tail or not tail.isascii()) and (new := self.text(tail, code)) is not tail:
             el.tail = new
 
     def image(self, img: HtmlElement, code: bool) -> None:
@@ -144,13 +147,18 @@ class _Walk:
 
     def text(self, text: str, code: bool) -> str:
         counted = self.in_code or not code
-        if not counted and not (self.convert and not code):
+        convert = self.convert and not code
+        # most text holds no shortcode and no emoji character: no URL split, no count; exact
+        # for each piece, since a piece's shortcode is a pair of colons of the whole text
+        if not (convert and _emoji.has_shortcode_in_joined(text)) and not (
+            counted and _emoji.may_hold_emoji(text)
+        ):
             return text
         changed = False
         out = []
         for piece, is_url in _pieces(text):
             if not is_url:
-                if self.convert and not code and ":" in piece:
+                if convert and ":" in piece:
                     converted = _emoji.emojize(piece)
                     changed = changed or converted != piece
                     piece = converted
@@ -195,8 +203,8 @@ class Emoji:
         policy = doc.policy
         limit = policy.max_emoji
         trim = policy.emoji_over_limit == "trim"
-        if doc.has_tree:  # serializing it to look would cost more than the walk
-            found = None if _may_hold_emoji(doc) or _tree_work(doc) else 0
+        if doc.has_tree:
+            found = None if _tree_needs_walk(doc) else 0
         else:
             found = None if _tree_work(doc) else _count_without_tree(doc)
         if found is not None and not (trim and found > limit):
@@ -229,16 +237,19 @@ def _tree_work(doc: Document) -> bool:
     )
 
 
-def _may_hold_emoji(doc: Document) -> bool:
-    """Whether the source holds a character an emoji is made of, or (markup) may spell one
-    as an entity. When it does not, no tree parsed from it does either: the stages before
-    this one move text around and join it (which may complete ``©`` + U+FE0F), but add no
-    such character."""
-    facts = doc.scan
-    source = facts.text
-    if doc.format != "text" and _emoji.has_entity(source):  # only markup has entities
-        return True
-    return not facts.ascii and _emoji.may_hold_emoji(source)
+def _tree_needs_walk(doc: Document) -> bool:
+    """Whether the walk of a tree an earlier stage parsed may find anything: the text of the
+    tree (every text and tail, joined by libxml2 in C: a cleaned Office paste's text is a
+    fraction of its source, and holds no entity) holds a character an emoji is made of, or a
+    shortcode, or the source a custom emoji. Exact on joined text: an emoji character is
+    one whatever stands around it, and the shortcode test reads every pair of colons."""
+    policy = doc.policy
+    text = etree.tostring(doc.tree, method="text", encoding="unicode")
+    return (
+        _emoji.may_hold_emoji(text)
+        or (policy.convert_shortcodes and _emoji.has_shortcode_in_joined(text))
+        or (doc.format == "html" and _has_custom(doc.scan, policy.custom_emoji_class))
+    )
 
 
 def _count_without_tree(doc: Document) -> int | None:

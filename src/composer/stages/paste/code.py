@@ -15,6 +15,8 @@ monospace font inside ordinary text becomes ``<code>``; adjacent runs join.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lxml import etree
 from lxml.html import Element, HtmlElement
 
@@ -114,17 +116,29 @@ def _mono_paragraph(el: HtmlElement, styles: StyleMap) -> bool:
     return has_text(el)
 
 
-def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | None = None) -> int:
+def code_blocks(
+    body: HtmlElement,
+    *,
+    paste: bool = True,
+    styles: StyleMap | None = None,
+    kinds: Collection[str] | None = None,
+) -> int:
     """Turn code views under ``body`` into ``<pre><code>``; return how many blocks were made.
 
     A ``pre`` holding a link or an image keeps its markup (flattening would lose them); in a
     submitted post (``paste=False``) only a styled ``pre`` (an editor's) is flattened: a
-    person's own ``<pre><b>`` is left as written.
+    person's own ``<pre><b>`` is left as written. ``kinds``: every style string ``styles``
+    holds (or more), when the caller has them: a ``div`` or ``p`` is a code view only by a
+    ``white-space:pre`` style, and a line of code only by a monospace one, so without such a
+    style only ``pre`` and ``table`` elements are looked at.
     """
     if styles is None:
         styles = read_styles(body)
+    if kinds is None:
+        kinds = set(styles.values())
     made = 0
-    for el in list(body.iter("pre", "div", "p", "table")):
+    views = ("pre", "div", "p", "table") if any(_pre_style(s) for s in kinds) else ("pre", "table")
+    for el in list(body.iter(*views)):
         tag = el.tag
         style = ""
         if tag in ("div", "p"):
@@ -150,7 +164,8 @@ def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | Non
                 continue
             _as_code_block(el, code_text(el), styles)
         made += 1
-    made += _join_mono_paragraphs(body, styles)
+    if any(is_monospace(s) for s in kinds):
+        made += _join_mono_paragraphs(body, styles)
     return made
 
 

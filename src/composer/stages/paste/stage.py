@@ -21,10 +21,10 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.document import PASTE_CLEANED, Document
-from composer.stages.paste.code import code_blocks, inline_code, join_adjacent
+from composer.stages.paste.code import code_blocks, inline_code, is_monospace, join_adjacent
 from composer.stages.paste.css import read_styles
 from composer.stages.paste.gdocs import fix_list_nesting
-from composer.stages.paste.hidden import drop_hidden
+from composer.stages.paste.hidden import drop_hidden, is_hidden
 from composer.stages.paste.indent import is_indented, keep_indentation
 from composer.stages.paste.marks import STYLE_TAGS, semantics, unwrap_normal_wrappers
 from composer.stages.paste.numbering import check_numbering
@@ -140,13 +140,19 @@ def clean(doc: Document, body: HtmlElement, *, paste: bool) -> None:
     if sheet:
         apply_class_rules(body.iter(), class_rules(sheet))
     styles = read_styles(body)  # each style read once; a step that removes one says so
-    drop_hidden(doc, body, styles)
+    # the distinct style strings (a post repeats a handful): a step that only acts on elements
+    # with a kind of style none of them is skips its walk. No step adds or changes a style
+    # (some remove one), so this set holds every style the steps after it see
+    kinds = set(styles.values())
+    if any(is_hidden(style) for style in kinds):
+        drop_hidden(doc, body, styles)
     if "mso-list" in source:
         formats = list_formats(sheet)
         doc.stats["paste_word_list_items"] = rebuild_word_lists(body, doc.policy.max_depth, formats, styles)
         drop_list_markers(body, styles)
-    code_blocks(body, paste=paste, styles=styles)
-    inline_code(body, styles)
+    code_blocks(body, paste=paste, styles=styles, kinds=kinds)
+    if any(is_monospace(style) for style in kinds):
+        inline_code(body, styles)
     if _may_open(starts, "ul", "ol") and (
         "<ul" in source or "<ol" in source or "<UL" in source or "<OL" in source
     ):

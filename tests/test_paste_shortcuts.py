@@ -19,7 +19,7 @@ from composer._html.facts import Scan
 from composer._html.tree import parse, serialize, splice
 from composer.stages.images import urls
 from composer.stages.images.urls import may_hold_pasted, scan
-from composer.stages.paste import code, hidden, marks, stage
+from composer.stages.paste import code, hidden, lists, marks, stage
 from composer.stages.paste.css import declarations, read_styles
 
 # -- the style semantics walk ----------------------------------------------------------------
@@ -285,3 +285,15 @@ def test_code_steps_skipped_only_where_no_style_is_of_their_kind(html: str, past
     if not any(hidden.is_hidden(style) for style in kinds):
         assert hidden.take_hidden(forced, forced_styles) == 0
     assert serialize(gated) == serialize(forced)
+
+
+# -- the list levels above a run: the node count stands in for the height when it proves it --
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.integers(min_value=-5, max_value=40))
+@example("<p>" + "<span>" * 12 + "x" + "</span>" * 12 + "</p>", 20)  # tall: the height decides
+def test_list_levels_above_a_run_are_those_its_height_leaves(html: str, room: int) -> None:
+    body = parse(html + "<!-- a comment counts as a node, not a level -->")
+    run = list(body)
+    assert lists.list_levels_above(room, run) == lists.list_levels(room - lists.tallest(run))

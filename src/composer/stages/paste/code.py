@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from lxml import etree
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.stages.paste.content import has_text
@@ -91,7 +91,7 @@ def _as_code_block(el: HtmlElement, text: str, styles: StyleMap) -> None:
     styles.pop(el, None)
     el.tag = "pre"
     el.tail = tail
-    code: HtmlElement = Element("code")
+    code: HtmlElement = el.makeelement("code")
     code.text = text.strip("\n") if text.strip(_SPACE) else text
     el.append(code)
 

@@ -297,3 +297,33 @@ def test_list_levels_above_a_run_are_those_its_height_leaves(html: str, room: in
     body = parse(html + "<!-- a comment counts as a node, not a level -->")
     run = list(body)
     assert lists.list_levels_above(room, run) == lists.list_levels(room - lists.tallest(run))
+
+
+# -- the post-paste scan prefilter: an ASCII source asked as bytes gives the str answer ------
+
+_ASCII_PIECES = st.sampled_from(
+    (
+        "data:", "da ta:", "d\ta\nt\ra:", "blob", ":", "cid", "c\x0bid:", "fi\x0cle:", "files ystem:", "x",
+        " ",
+        "\x1c", "\x1d", "\x1e", "\x1f", "\x00", "\x7f", "\x08", "\x85", "\xa0", "é", "<img src=", "style=",
+    )
+)  # fmt: skip
+
+
+def _old_may_hold_pasted(lower: str) -> bool:
+    if "\\" in lower or "/*" in lower:
+        return True
+    if "&" in lower and urls._SPELLING_REFERENCE.search(lower) is not None:
+        return True
+    squeezed = "".join(lower.split())
+    if not squeezed.isprintable():
+        return True
+    return any(scheme in squeezed for scheme in urls._PASTED_COLONS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ASCII_PIECES, max_size=30).map("".join))
+@example("d a\x1ft a:")
+@example("file\x7f")
+def test_may_hold_pasted_as_bytes_is_the_str_answer(text: str) -> None:
+    assert may_hold_pasted(text) == _old_may_hold_pasted(text)

@@ -327,3 +327,21 @@ def _old_may_hold_pasted(lower: str) -> bool:
 @example("file\x7f")
 def test_may_hold_pasted_as_bytes_is_the_str_answer(text: str) -> None:
     assert may_hold_pasted(text) == _old_may_hold_pasted(text)
+
+
+# -- _tidy unwraps spans by name before its walk, the others after: unwrapping commutes ------
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.sets(st.integers(min_value=0, max_value=50), max_size=6))
+def test_unwrapping_spans_first_or_last_is_the_same_tree(html: str, picks: set[int]) -> None:
+    spans_last, spans_first = parse(html), parse(html)
+    chosen = []
+    for tree in (spans_last, spans_first):
+        others = [el for el in tree.iter(etree.Element) if el.tag != "span" and el is not tree]
+        chosen.append([others[i % len(others)] for i in sorted(picks)] if others else [])
+    splice(dict.fromkeys(chosen[0]))
+    etree.strip_tags(spans_last, "span")
+    etree.strip_tags(spans_first, "span")
+    splice(dict.fromkeys(chosen[1]))
+    assert serialize(spans_last) == serialize(spans_first)

@@ -19,7 +19,7 @@ from composer._html.facts import Scan
 from composer._html.tree import parse, serialize, splice
 from composer.stages.images import urls
 from composer.stages.images.urls import may_hold_pasted, scan
-from composer.stages.paste import marks, stage
+from composer.stages.paste import code, hidden, lists, marks, stage
 from composer.stages.paste.css import declarations, read_styles
 
 # -- the style semantics walk ----------------------------------------------------------------
@@ -225,3 +225,123 @@ def test_one_unwrap_by_drop_tag_is_splice(html: str, pick: int) -> None:
     splice([elements[0][index]])
     elements[1][index].drop_tag()
     assert serialize(by_splice) == serialize(in_place)
+
+
+# -- steps skipped when no style of the post is of their kind (hidden, code, monospace) -------
+
+_CODE_STYLES = (
+    "white-space:pre", "WHITE-SPACE: pre-wrap", "white-space:break-spaces", "font-family:Consolas",
+    "font-family:'Courier New',monospace", "font:12px Menlo, monospace", "FONT-FAMILY: courier",
+    "display:none", "DISPLAY: NONE !important", "visibility:hidden", "mso-hide:all", "font-family:Arial",
+    "color:red", "font-weight:700", "white-space:normal",
+)  # fmt: skip
+_CODE_TAGS = ("span", "span", "font", "p", "p", "div", "pre", "code", "br", "b", "a", "table", "td", "li")
+
+
+@st.composite
+def _code_trees(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0 if depth else 1, 4))):
+        kind = draw(st.sampled_from(("text", "el", "el", "space")))
+        if kind == "text":
+            parts.append(draw(st.sampled_from(("x", "a  b", "&amp;", "é", "if a > b:"))))
+        elif kind == "space":
+            parts.append(draw(st.sampled_from((" ", "\n", "\xa0"))))
+        elif depth < 4:
+            tag = draw(st.sampled_from(_CODE_TAGS))
+            styles = draw(st.lists(st.sampled_from(_CODE_STYLES), max_size=2))
+            attrs = f' style="{";".join(styles)}"' if styles else ""
+            if tag == "td" and draw(st.booleans()):
+                attrs += ' class="blob-code"'
+            inner = "" if tag == "br" else draw(_code_trees(depth + 1))
+            parts.append(f"<{tag}{attrs}>{inner}</{tag}>" if tag != "br" else f"<br{attrs}>")
+    return "".join(parts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_code_trees(), st.booleans())
+@example('<p style="white-space:pre"><span style="font-family:Consolas">x</span></p>', True)
+@example(
+    '<p><span style="font-family:Consolas">a</span></p>'
+    '<p><span style="font:12px Menlo, monospace">b</span></p>',
+    False,
+)
+def test_code_steps_skipped_only_where_no_style_is_of_their_kind(html: str, paste: bool) -> None:
+    gated, forced = parse(html), parse(html)
+    gated_styles, forced_styles = read_styles(gated), read_styles(forced)
+    kinds = set(gated_styles.values())
+    # every gate says "maybe": a style of each kind among the kinds
+    made = code.code_blocks(
+        forced, paste=paste, styles=forced_styles, kinds=[*kinds, "white-space:pre;font-family:monospace"]
+    )
+    assert code.code_blocks(gated, paste=paste, styles=gated_styles, kinds=kinds) == made
+    assert serialize(gated) == serialize(forced)
+    inline = code.inline_code(forced, forced_styles)
+    if any(code.is_monospace(style) for style in kinds):
+        assert code.inline_code(gated, gated_styles) == inline
+    else:
+        assert inline == 0
+    assert serialize(gated) == serialize(forced)
+    if not any(hidden.is_hidden(style) for style in kinds):
+        assert hidden.take_hidden(forced, forced_styles) == 0
+    assert serialize(gated) == serialize(forced)
+
+
+# -- the list levels above a run: the node count stands in for the height when it proves it --
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.integers(min_value=-5, max_value=40))
+@example("<p>" + "<span>" * 12 + "x" + "</span>" * 12 + "</p>", 20)  # tall: the height decides
+def test_list_levels_above_a_run_are_those_its_height_leaves(html: str, room: int) -> None:
+    body = parse(html + "<!-- a comment counts as a node, not a level -->")
+    run = list(body)
+    assert lists.list_levels_above(room, run) == lists.list_levels(room - lists.tallest(run))
+
+
+# -- the post-paste scan prefilter: an ASCII source asked as bytes gives the str answer ------
+
+_ASCII_PIECES = st.sampled_from(
+    (
+        "data:", "da ta:", "d\ta\nt\ra:", "blob", ":", "cid", "c\x0bid:", "fi\x0cle:", "files ystem:", "x",
+        " ",
+        "\x1c", "\x1d", "\x1e", "\x1f", "\x00", "\x7f", "\x08", "\x85", "\xa0", "é", "<img src=", "style=",
+    )
+)  # fmt: skip
+
+
+def _old_may_hold_pasted(lower: str) -> bool:
+    if "\\" in lower or "/*" in lower:
+        return True
+    if "&" in lower and urls._SPELLING_REFERENCE.search(lower) is not None:
+        return True
+    squeezed = "".join(lower.split())
+    if not squeezed.isprintable():
+        return True
+    return any(scheme in squeezed for scheme in urls._PASTED_COLONS)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_ASCII_PIECES, max_size=30).map("".join))
+@example("d a\x1ft a:")
+@example("file\x7f")
+def test_may_hold_pasted_as_bytes_is_the_str_answer(text: str) -> None:
+    assert may_hold_pasted(text) == _old_may_hold_pasted(text)
+
+
+# -- _tidy unwraps spans by name before its walk, the others after: unwrapping commutes ------
+
+
+@settings(max_examples=300, deadline=None)
+@given(_trees(), st.sets(st.integers(min_value=0, max_value=50), max_size=6))
+def test_unwrapping_spans_first_or_last_is_the_same_tree(html: str, picks: set[int]) -> None:
+    spans_last, spans_first = parse(html), parse(html)
+    chosen = []
+    for tree in (spans_last, spans_first):
+        others = [el for el in tree.iter(etree.Element) if el.tag != "span" and el is not tree]
+        chosen.append([others[i % len(others)] for i in sorted(picks)] if others else [])
+    splice(dict.fromkeys(chosen[0]))
+    etree.strip_tags(spans_last, "span")
+    etree.strip_tags(spans_first, "span")
+    splice(dict.fromkeys(chosen[1]))
+    assert serialize(spans_last) == serialize(spans_first)

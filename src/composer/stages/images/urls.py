@@ -319,6 +319,10 @@ _SPELLING_REFERENCES = sorted(
 )
 _SPELLING_REFERENCE = re.compile("&(?:#|" + "|".join(map(re.escape, _SPELLING_REFERENCES)) + ")")
 _PASTED_COLONS = tuple(scheme + ":" for scheme in sorted(PASTED_SCHEMES))
+_PASTED_COLONS_BYTES = tuple(scheme.encode("ascii") for scheme in _PASTED_COLONS)
+#: the ASCII characters ``str.split()`` splits at, and those ``str.isprintable()`` accepts
+_ASCII_SPACE = bytes(c for c in range(128) if chr(c).isspace())
+_ASCII_PRINTABLE = bytes(c for c in range(128) if chr(c).isprintable())
 
 
 def may_hold_pasted(lower: str) -> bool:
@@ -335,6 +339,11 @@ def may_hold_pasted(lower: str) -> bool:
         return True
     if "&" in lower and _SPELLING_REFERENCE.search(lower) is not None:
         return True
+    if lower.isascii():  # the same questions of bytes, each one C pass without splitting
+        squeezed_bytes = lower.encode("ascii").translate(None, _ASCII_SPACE)
+        if squeezed_bytes.translate(None, _ASCII_PRINTABLE):  # a control character
+            return True
+        return any(scheme in squeezed_bytes for scheme in _PASTED_COLONS_BYTES)
     squeezed = "".join(lower.split())
     if not squeezed.isprintable():  # an invisible character scheme_at passes over, or another
         return True

@@ -15,8 +15,10 @@ monospace font inside ordinary text becomes ``<code>``; adjacent runs join.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from lxml import etree
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.stages.paste.content import has_text
@@ -89,7 +91,7 @@ def _as_code_block(el: HtmlElement, text: str, styles: StyleMap) -> None:
     styles.pop(el, None)
     el.tag = "pre"
     el.tail = tail
-    code: HtmlElement = Element("code")
+    code: HtmlElement = el.makeelement("code")
     code.text = text.strip("\n") if text.strip(_SPACE) else text
     el.append(code)
 
@@ -114,17 +116,29 @@ def _mono_paragraph(el: HtmlElement, styles: StyleMap) -> bool:
     return has_text(el)
 
 
-def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | None = None) -> int:
+def code_blocks(
+    body: HtmlElement,
+    *,
+    paste: bool = True,
+    styles: StyleMap | None = None,
+    kinds: Collection[str] | None = None,
+) -> int:
     """Turn code views under ``body`` into ``<pre><code>``; return how many blocks were made.
 
     A ``pre`` holding a link or an image keeps its markup (flattening would lose them); in a
     submitted post (``paste=False``) only a styled ``pre`` (an editor's) is flattened: a
-    person's own ``<pre><b>`` is left as written.
+    person's own ``<pre><b>`` is left as written. ``kinds``: every style string ``styles``
+    holds (or more), when the caller has them: a ``div`` or ``p`` is a code view only by a
+    ``white-space:pre`` style, and a line of code only by a monospace one, so without such a
+    style only ``pre`` and ``table`` elements are looked at.
     """
     if styles is None:
         styles = read_styles(body)
+    if kinds is None:
+        kinds = set(styles.values())
     made = 0
-    for el in list(body.iter("pre", "div", "p", "table")):
+    views = ("pre", "div", "p", "table") if any(_pre_style(s) for s in kinds) else ("pre", "table")
+    for el in list(body.iter(*views)):
         tag = el.tag
         style = ""
         if tag in ("div", "p"):
@@ -150,7 +164,8 @@ def code_blocks(body: HtmlElement, *, paste: bool = True, styles: StyleMap | Non
                 continue
             _as_code_block(el, code_text(el), styles)
         made += 1
-    made += _join_mono_paragraphs(body, styles)
+    if any(is_monospace(s) for s in kinds):
+        made += _join_mono_paragraphs(body, styles)
     return made
 
 

@@ -9,7 +9,7 @@ Such lists are flattened into items with a level and nested again by
 
 from __future__ import annotations
 
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer.stages.paste.css import margin_left
 from composer.stages.paste.lists import Item, build_lists, depth_of, list_levels, tallest
@@ -37,7 +37,7 @@ def _flatten(outer: HtmlElement) -> list[Item]:
             _add_tail(el, tail, depth, out)
         elif kind == "list":
             if (el.text or "").strip():
-                li: HtmlElement = Element("li")
+                li: HtmlElement = el.makeelement("li")
                 li.text = el.text
                 out.append(Item(depth, str(el.tag), None, li))
             el.text = None
@@ -67,7 +67,7 @@ def _take(lst: HtmlElement, child: HtmlElement, depth: int, out: list[Item]) -> 
     elif out:  # a stray block or inline element: it belongs to the item before it
         out[-1].li.append(child)
     else:
-        wrapper: HtmlElement = Element("li")
+        wrapper: HtmlElement = lst.makeelement("li")
         wrapper.append(child)
         out.append(Item(depth, str(lst.tag), None, wrapper))
 
@@ -76,7 +76,7 @@ def _add_tail(lst: HtmlElement, tail: str, depth: int, out: list[Item]) -> None:
     if not tail.strip():
         return
     if not out:
-        out.append(Item(depth, str(lst.tag), None, Element("li")))
+        out.append(Item(depth, str(lst.tag), None, lst.makeelement("li")))
     last = out[-1].li
     if len(last):
         last[-1].tail = (last[-1].tail or "") + tail

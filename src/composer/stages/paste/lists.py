@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 __all__ = [
     "INDENT_SLACK", "MAX_LIST_LEVELS", "Item", "ListFormat", "build_lists", "depth_of",
-    "list_levels", "marker_number", "tallest",
+    "list_levels", "list_levels_above", "marker_number", "tallest",
 ]  # fmt: skip
 
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
@@ -168,8 +168,20 @@ def list_levels(room: int) -> int:
     return min(room // 2, MAX_LIST_LEVELS)
 
 
+def list_levels_above(room: int, elements: list[HtmlElement]) -> int:
+    """``list_levels(room - tallest(elements))``: the list levels that fit above ``elements``.
+
+    A subtree is no taller than it has nodes, and :func:`list_levels` never falls as its room
+    grows: when even the nodes counted (in C, no walk level by level) leave room for every
+    level, that is the answer, and the height is not measured.
+    """
+    if list_levels(room - sum(len(list(el.iter())) for el in elements)) == MAX_LIST_LEVELS:
+        return MAX_LIST_LEVELS
+    return list_levels(room - tallest(elements))
+
+
 def _new_list(item: Item) -> HtmlElement:
-    el: HtmlElement = Element(item.kind)
+    el: HtmlElement = item.li.makeelement(item.kind)
     if item.kind == "ol" and item.type not in (None, "1"):
         el.set("type", str(item.type))
     if item.kind == "ol" and item.start is not None and item.start != 1:

@@ -10,7 +10,7 @@ no call stack.
 from __future__ import annotations
 
 from lxml import etree
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, splice
 from composer.stages.paste.css import StyleMap, declarations, memo, read_styles
@@ -175,9 +175,9 @@ def _wrap_runs(el: HtmlElement, tags: list[str], offs: dict[HtmlElement, frozens
     inner: HtmlElement | None = None
 
     def open_run() -> HtmlElement:
-        outer = current = Element(tags[0])
+        outer = current = el.makeelement(tags[0])
         for name in tags[1:]:
-            nested = Element(name)
+            nested = el.makeelement(name)
             current.append(nested)
             current = nested
         el.append(outer)

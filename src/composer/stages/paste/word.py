@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from lxml.html import Element, HtmlElement
+from lxml.html import HtmlElement
 
 from composer._html.tree import splice
 from composer.stages.paste.content import has_text
@@ -27,9 +27,8 @@ from composer.stages.paste.lists import (
     ListFormat,
     build_lists,
     depth_of,
-    list_levels,
+    list_levels_above,
     marker_number,
-    tallest,
 )
 
 __all__ = ["LIST_OF", "MAX_LIST_LEVELS", "drop_list_markers", "rebuild_word_lists"]
@@ -158,16 +157,19 @@ def _item(par: HtmlElement, formats: dict[tuple[str, int], ListFormat], styles: 
     indent = margin_left(par, styles)
     kind, type_, start = _kind_of(par, marker, formats.get((list_id, level)))
     par.attrib.pop(LIST_OF, None)
-    li: HtmlElement = Element("li")
     if par.tag in _HEADINGS:
         # a numbered heading stays a heading, inside its list item
+        li: HtmlElement = par.makeelement("li")
         par.attrib.pop("style", None)
         styles.pop(par, None)
         li.append(par)
     else:
-        li.text = par.text
-        for child in list(par):
-            li.append(child)  # moves the child with its tail
+        # the paragraph becomes the item, its text and children where they are (moving
+        # each child into a new element costs more); its attributes go, as a new li has none
+        li = par
+        li.attrib.clear()
+        styles.pop(li, None)
+        li.tag = "li"
     return Item(level, kind, (list_id, instance), li, start, type_, indent, marker=marker)
 
 
@@ -200,10 +202,10 @@ def rebuild_word_lists(
         if parent is None:
             continue
         # the deepest li at depth + 2L - 1, holding the paragraph's content (or the heading)
-        levels = list_levels(max_depth - depth_of(first) - tallest(run) + 1)
+        levels = list_levels_above(max_depth - depth_of(first) + 1, run)
         if levels < 1:
             continue
-        anchor: HtmlElement = Element("span")  # placeholder keeping the run's position
+        anchor: HtmlElement = first.makeelement("span")  # placeholder keeping the run's position
         first.addprevious(anchor)
         tail = run[-1].tail
         items: list[Item] = []

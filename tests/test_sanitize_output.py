@@ -10,13 +10,16 @@ the separate checks, run in their old order, give (:func:`_one_check_a_pass`).
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from composer import Document, Policy
 from composer._html.empty import _MAYBE_EMPTY, may_have_empty
-from composer._html.scan import drop_direction_controls
+from composer._html.facts import Scan
+from composer._html.scan import _DIRECTION, drop_direction_controls
 from composer.allowlist import Allowlist
+from composer.stages.sanitize import stage as stage_module
 from composer.stages.sanitize.backends import Nh3Backend
 from composer.stages.sanitize.removed import removal_scanner, report_removed
 from composer.stages.sanitize.stage import (
@@ -25,6 +28,7 @@ from composer.stages.sanitize.stage import (
     Sanitize,
     _drop_empty,
     _may_be_own,
+    _numeric_reference,
     _own_links,
     _pre_and_empty,
 )
@@ -139,3 +143,68 @@ def test_a_link_emptied_by_a_direction_control_is_relative_as_before() -> None:
         Sanitize().bind(POLICY)(doc)
         assert doc.html == _one_check_a_pass(Document(source, "html", POLICY), Nh3Backend(POLICY))
         assert "nofollow" not in doc.html, doc.html
+
+
+_NEAR_DIRECTION = st.lists(
+    st.sampled_from(
+        [
+            "\u202e",
+            "\u2066",
+            "\u200f",
+            "&#8238;",
+            "&#x202E",
+            "&#x202e;",
+            "&#0008294;",
+            "&#8237",
+            "&#8207;",
+            "&rlm;",
+            "&amp;#8238;",
+            "&#",
+            "#",
+            "&",
+            "#x202e;",
+            '<a href="',
+            '" title="',
+            '">',
+            "</a>",
+            "<p>",
+            "x",
+            "é",
+            "😀",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_NEAR_DIRECTION)
+def test_the_direction_controls_are_read_on_the_output_only_where_the_source_may_make_one(
+    source: str,
+) -> None:
+    """With the parse stage's fact about the post (exact here), the stage drops and counts
+    the direction controls of its output as when it read every output."""
+    stage = Sanitize().bind(POLICY)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Scan, "direction_controls", property(_holds_direction), raising=False)
+        skipping = Document(source, "html", POLICY)
+        stage(skipping)
+        patch.setattr(stage_module, "_may_hold_direction", lambda doc, source, out: True)
+        reading = Document(source, "html", POLICY)
+        stage(reading)
+    assert (skipping.html, skipping.removed) == (reading.html, reading.removed)
+
+
+def _holds_direction(scan: Scan) -> bool:
+    return _DIRECTION.search(scan.text) is not None
+
+
+def test_a_numeric_reference_is_found_past_many_hashes() -> None:
+    for text, expected in (
+        ("#" * 20 + "&#1;", True),
+        ("&" + "#" * 20, True),
+        ("a#" * 20, False),
+        ("#&", False),
+    ):
+        assert _numeric_reference(text) is expected, text
+        assert ("&#" in text) is expected

@@ -9,7 +9,8 @@ whitespace (no-break spaces too) and ``<br>``:
 - an empty inline element (:data:`INLINES`) is unwrapped: its whitespace and line breaks stay.
 
 Nothing here holds text, so nothing is reported. The sanitize stage scans its output
-(:func:`may_have_empty`, one C-speed search); only when it finds an empty element, typed
+(:func:`may_have_empty`'s prefilter, one C-speed search, in the pass that looks for
+``<pre`` too, then :func:`has_empty`); only when it finds an empty element, typed
 (``<p><br></p>``), left by a stage (a refused image) or by the sanitizer itself
 (``<p><script>x()</script></p>``), is that output parsed, cleared by :func:`drop_empty` and
 sanitized once more: the sanitizer stays last, and a post with no empty element pays one scan.

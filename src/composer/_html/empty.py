@@ -9,7 +9,8 @@ whitespace (no-break spaces too) and ``<br>``:
 - an empty inline element (:data:`INLINES`) is unwrapped: its whitespace and line breaks stay.
 
 Nothing here holds text, so nothing is reported. The sanitize stage scans its output
-(:func:`may_have_empty`, one C-speed search); only when it finds an empty element, typed
+(:func:`may_have_empty`'s prefilter, one C-speed search, in the pass that looks for
+``<pre`` too, then :func:`has_empty`); only when it finds an empty element, typed
 (``<p><br></p>``), left by a stage (a refused image) or by the sanitizer itself
 (``<p><script>x()</script></p>``), is that output parsed, cleared by :func:`drop_empty` and
 sanitized once more: the sanitizer stays last, and a post with no empty element pays one scan.
@@ -23,7 +24,7 @@ from lxml.html import HtmlElement
 
 from composer._html.tree import BLOCK_TAGS, remove_keeping_tail
 
-__all__ = ["BLOCKS", "INLINES", "drop_empty", "may_have_empty"]
+__all__ = ["BLOCKS", "INLINES", "MAYBE_EMPTY_PATTERN", "drop_empty", "has_empty", "may_have_empty"]
 
 BLOCKS = ("p", "div", "h2", "h3", "h4", "blockquote")
 INLINES = ("b", "strong", "i", "em", "u", "s", "del", "ins", "strike", "sub", "sup", "q", "mark", "small")
@@ -47,9 +48,20 @@ _MAYBE_EMPTY = re.compile(
 )
 
 
+#: the prefilter's pattern (every match starts at a ``<``), for a caller that asks another
+#: question of the same output in the same pass, as a second ``<``-anchored alternative
+MAYBE_EMPTY_PATTERN = _MAYBE_EMPTY.pattern
+
+
 def may_have_empty(markup: str) -> bool:
     """Whether a sanitizer's output ``markup`` holds an empty element (one C-speed scan)."""
     return _MAYBE_EMPTY.search(markup) is not None and _EMPTY.search(markup) is not None
+
+
+def has_empty(markup: str) -> bool:
+    """:func:`may_have_empty` for a caller whose own pass found a match of
+    :data:`MAYBE_EMPTY_PATTERN` in ``markup``: the exact search alone."""
+    return _EMPTY.search(markup) is not None
 
 
 def _invisible(child: HtmlElement, keeps: frozenset[str], hidden: frozenset[str]) -> bool:

@@ -22,11 +22,12 @@ import composer._html.stray as stray_module
 import composer._limits as limits_module
 import composer.stages.limits as stage_limits
 import composer.stages.parse as parse_module
-from composer import Pipeline, Policy, Submission
+from composer import Document, Pipeline, Policy, Submission
 from composer._html.facts import Scan
 from composer._html.html5 import differs
 from composer._html.scan import (
     _CONTROLS,
+    _DIRECTION,
     _no_controls,
     clean_controls,
     clean_controls_lowered,
@@ -269,9 +270,28 @@ def test_an_end_tag_name_running_over_a_lt_hides_the_next() -> None:
 @SETTINGS
 @given(text=_TEXT)
 def test_controls_and_the_lower_case_copy_from_one_encoding(text: str) -> None:
-    cleaned, dropped, lower = clean_controls_lowered(text)
+    cleaned, dropped, lower, direction = clean_controls_lowered(text)
     assert (cleaned, dropped) == clean_controls(text)
     assert lower is None or lower == lower_in_place(text)
+    assert direction is None or direction is (_DIRECTION.search(cleaned) is not None)
+
+
+#: the direction controls, their UTF-8 neighbours (same lead byte, next and previous trail
+#: bytes), emoji and controls between them
+_NEAR_DIRECTION = [*"\u202a\u202e\u2066\u2069\u2029\u202f\u2065\u206a\u2000\u20ac", "\U0001f600", "\x07"]
+_NEAR_DIRECTION += ["a", "é", "<", "\ufffe", "\ud800", "\u0130"]
+
+
+@SETTINGS
+@given(text=st.lists(st.sampled_from(_NEAR_DIRECTION), max_size=20).map("".join))
+def test_the_direction_controls_read_with_the_controls_are_exact(text: str) -> None:
+    cleaned, _, _, direction = clean_controls_lowered(text)
+    assert direction is None or direction is (_DIRECTION.search(cleaned) is not None)
+    assert Scan(cleaned).direction_controls is (_DIRECTION.search(cleaned) is not None)
+    doc = Document(text, "html", Policy())
+    parse_module.Parse()(doc)
+    if not doc.stopped:
+        assert doc.scan.direction_controls is (_DIRECTION.search(doc.content) is not None)
 
 
 #: every prefilter above, forced to "maybe" (the full pass always runs)
@@ -283,7 +303,7 @@ def _full_passes(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(Scan, "br_end", maybe)
     patch.setattr(Scan, "start_count", property(lambda self: 10**9))
     patch.setattr(facts_module, "lower_kept", lower_in_place)
-    patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None))
+    patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None, None))
     patch.setattr(stray_module, "all_closed", lambda lower, names: set(names) <= set(_ENDS.findall(lower)))
     patch.setattr(stage_limits, "_mentions_kept", lambda kept: True)
     patch.setattr(stage_limits, "_holds_reference", lambda html: "&#" in html)

@@ -9,7 +9,7 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 
 from __future__ import annotations
 
-from composer._html.scan import lower_kept
+from composer._html.scan import direction_controls, lower_kept
 from composer._html.stray import BOGUS_END, BR_END, start_tag_names
 from composer._html.urls import url_starts
 
@@ -23,12 +23,14 @@ class Scan:
     is replaced, never updated, when the text changes (see ``Document.scan``).
     """
 
-    __slots__ = ("_ascii", "_bogus", "_br", "_lower", "_starts", "_tags", "_urls", "text")
+    __slots__ = ("_ascii", "_bogus", "_br", "_direction", "_lower", "_starts", "_tags", "_urls", "text")
 
-    def __init__(self, text: str, lower: str | None = None) -> None:
-        """``lower``: ``text`` lower-cased as :attr:`lower` is, when the caller has it."""
+    def __init__(self, text: str, lower: str | None = None, direction: bool | None = None) -> None:
+        """``lower``: ``text`` lower-cased as :attr:`lower` is, and ``direction``:
+        :attr:`direction_controls`, when the caller has them."""
         self.text = text
         self._lower = lower
+        self._direction = direction
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
@@ -101,6 +103,17 @@ class Scan:
         if self._tags is None:
             self._read_tags()
         return self._br
+
+    # -- other passes ----------------------------------------------------------------------
+
+    @property
+    def direction_controls(self) -> bool:
+        """Whether ``text`` holds a bidi embedding, override or isolate (U+202A-U+202E,
+        U+2066-U+2069: :func:`composer._html.scan.direction_controls`). The parse stage
+        reads it on the non-ASCII bytes of its control-character pass, for nothing more."""
+        if self._direction is None:
+            self._direction = direction_controls(self.text)
+        return self._direction
 
     @property
     def url_starts(self) -> list[int]:

@@ -203,14 +203,15 @@ class Parse:
         cut = refuse_oversize(doc, doc.source)
         if cut is None:
             return
-        source, dropped, lowered = clean_controls_lowered(cut)
+        source, dropped, lowered, direction = clean_controls_lowered(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
         checked = refuse_early(doc, source)
         if checked is None:
             return
-        # the lower-cased copy came with the controls' pass: kept unless the attributes were cut
-        seeded = Scan(checked, lowered) if lowered is not None and checked is source else None
+        # the lower-cased copy and the direction controls came with the controls' pass: kept
+        # unless the attributes were cut
+        seeded = Scan(checked, lowered, direction) if checked is source else None
         doc.set_content(checked, seeded)
         source = checked
         fmt = doc.format

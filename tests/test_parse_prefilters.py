@@ -301,6 +301,7 @@ def _full_passes(patch: pytest.MonkeyPatch) -> None:
     patch.setattr(limits_module, "may_run_without", lambda text, char, size: True)
     patch.setattr(Scan, "bogus_end", maybe)
     patch.setattr(Scan, "br_end", maybe)
+    patch.setattr(Scan, "bare_words", maybe)
     patch.setattr(Scan, "start_count", property(lambda self: 10**9))
     patch.setattr(facts_module, "lower_kept", lower_in_place)
     patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None, None))

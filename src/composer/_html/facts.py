@@ -23,7 +23,18 @@ class Scan:
     is replaced, never updated, when the text changes (see ``Document.scan``).
     """
 
-    __slots__ = ("_ascii", "_bogus", "_br", "_direction", "_lower", "_starts", "_tags", "_urls", "text")
+    __slots__ = (
+        "_ascii",
+        "_bare",
+        "_bogus",
+        "_br",
+        "_direction",
+        "_lower",
+        "_starts",
+        "_tags",
+        "_urls",
+        "text",
+    )
 
     def __init__(self, text: str, lower: str | None = None, direction: bool | None = None) -> None:
         """``lower``: ``text`` lower-cased as :attr:`lower` is, and ``direction``:
@@ -34,7 +45,7 @@ class Scan:
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
-        self._bogus = self._br = True
+        self._bogus = self._br = self._bare = True
         self._urls: list[int] | None = None
 
     @property
@@ -72,7 +83,11 @@ class Scan:
         self._br = BR_END in names
         if self._bogus or self._br:
             names = names.difference((BOGUS_END, BR_END))
-        if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
+        joined = "".join(names)
+        self._bare = ">" in joined
+        if self._bare:  # a tag of bare words: its name is listed with the rest of the tag
+            names = frozenset(name.split(maxsplit=1)[0] if ">" in name else name for name in names)
+        if "<" in joined:  # a name ran over a "<": the marks after it were not read
             self._bogus = self._br = True
         elif not self._bogus and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
             self._bogus = True  # "</K" (Kelvin) is a bogus end; lower-cased, it reads "</k"
@@ -103,6 +118,15 @@ class Scan:
         if self._tags is None:
             self._read_tags()
         return self._br
+
+    @property
+    def bare_words(self) -> bool:
+        """Whether ``text`` may hold a start tag whose attributes are bare words, as
+        :data:`composer._html.stray.BARE_WORDS` finds them in :attr:`lower` (False is proof:
+        the removal report's scan of the source, ``composer.stages.sanitize.removed``)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._bare
 
     # -- other passes ----------------------------------------------------------------------
 

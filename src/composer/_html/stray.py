@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "BARE_WORDS",
     "BOGUS_END",
     "BR_END",
     "KNOWN_ELEMENTS",
@@ -84,8 +85,14 @@ _STARTS = re.compile(r"<([a-z][^\s/>]*)")
 #: ``<br>``, :mod:`composer._html.html5`); a name never starts with "/"
 BOGUS_END = "/"
 BR_END = "/b"
-#: :data:`_STARTS`, and the two marks, which take no "<" a name could start at
-_STARTS_MARKED = re.compile(r"<([a-z][^\s/>]*|/(?=[^a-z])|/b(?=r[\s/>]))")
+#: :data:`_STARTS`, and the two marks, which take no "<" a name could start at; a name is
+#: followed by the rest of its tag when that is bare words (:data:`BARE_WORDS`), so a name
+#: that holds a ">" marks such a tag (a name alone never holds one)
+_STARTS_MARKED = re.compile(r"<([a-z][^\s/>]*+(?:\s++[^\s<>=\"'/][^<>=\"']*+>)?|/(?=[^a-z])|/b(?=r[\s/>]))")
+#: a start tag whose attributes are bare words (``if a<b and c>d`` holds ``<b and c>``): the
+#: removal report's scan (``composer.stages.sanitize.removed``); wherever it matches,
+#: :func:`start_tag_names` lists a name holding ">" (checked by tests/test_sanitize_prefilters.py)
+BARE_WORDS = re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>")
 _ENDS = re.compile(r"</([a-z][^\s/>]*)")
 _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
 #: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup
@@ -97,6 +104,8 @@ _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 def start_tag_names(lower: str) -> list[str]:
     """The name of each start tag in lower-cased HTML, in order, with :data:`BOGUS_END` and
     :data:`BR_END` where such end tags stand (one C-speed scan: ``composer._html.facts``).
+    A name is followed by the rest of its tag (whitespace, words, ">") where the tag's
+    attributes are bare words: no name holds ">" where :data:`BARE_WORDS` finds nothing.
 
     The marks are exact where no name holds a "<" (a name runs over one, ``<a<b``) and, for
     :data:`BOGUS_END`, where ``lower`` came from text without "İ" or "K" (U+212A), the two

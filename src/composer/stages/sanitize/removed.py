@@ -6,8 +6,9 @@ media, frames and form controls (:data:`MISSED_TAGS`), event handlers, and URLs 
 is off the allowlist. An editor's own markup (classes, styles, ``data-*``, wrappers whose text
 stays) is not counted, so most posts need a few regex scans of the source that find nothing
 (the attribute scans only after one scan of the reversed source, anchored on ``=``, finds a
-handler or a URL value that may be off the allowlist), and the output is scanned only when
-they find something.
+handler or a URL value that may be off the allowlist; the scan for tags of bare words only
+when the start-tag pass of the shared ``Scan`` saw one, for a source no stage changed), and
+the output is scanned only when they find something.
 """
 
 from __future__ import annotations
@@ -255,7 +256,8 @@ def report_removed(
         scanner = removal_scanner(allow)
     # the lower-cased source the stages' prefilters made, when no stage has changed the post
     # the start tags the person wrote (the shared scan of the source) decide whether the tag
-    # pattern runs: stages add only markup they answer for (the embed stage's players)
+    # pattern runs: stages add only markup they answer for (the embed stage's players); the
+    # same pass says whether a tag of bare words may stand there, for that source alone
     shared = source is doc.content
     lower, exact = (doc.scan.lower, True) if shared else _scan_lower(source)
     odd = _odd_attributes(lower, scanner)

@@ -34,11 +34,21 @@ from composer._html.scan import (
     lower_kept,
     too_deep,
 )
-from composer._html.stray import _ENDS, all_closed, escape_stray_lt, start_tags
+from composer._html.stray import (
+    _ENDS,
+    BARE_WORDS,
+    LONG_TAG,
+    all_closed,
+    escape_stray_lt,
+    marking_starts,
+    read_marks,
+    start_tags,
+)
 from composer._html.tree import parse as parse_tree
 from composer._html.urls import lower_in_place
 from composer._limits import (
     _QUOTED_GT,
+    MAX_ATTRIBUTES,
     _gt_free_after_lt,
     cut_data_urls,
     many_attributes,
@@ -110,6 +120,40 @@ def test_the_attribute_cap_prefilter_never_misses_a_tag(text: str, limit: int) -
     """Small limits, so that generated tags pass them; the default (256) is the same rule."""
     if many_attributes(limit).search(text) is not None:
         assert may_cap(text, limit), text
+
+
+#: markup for the start-tag pass's long tags: names running over "<", spaces of any kind,
+#: quotes holding ">", bare words, "/" between attributes, uppercase names, non-ASCII
+_LONG = ["<a", "<B", "<a<b", "<x:y", "</a", "</", "<", ">", " ", "\n", "\u3000", "/", "=", '"', "'", '">"']
+_LONG += ["a", "bc", "K", "\u212a", "é", "<!--", "x=1"]
+
+
+@SETTINGS
+@given(parts=st.lists(st.sampled_from(_LONG), max_size=40), limit=st.integers(0, 4))
+def test_the_long_tag_fact_never_misses_a_tag_to_cap(parts: list[str], limit: int) -> None:
+    """The start-tag pass with a small ``long`` (2 * (limit + 1)): whenever the cap's
+    pattern finds a tag, the quoted-">" search or the pass's long-tag mark says maybe."""
+    source = "".join(parts)
+    lower = lower_kept(source)
+    found = marking_starts(2 * (limit + 1)).findall(lower)
+    names = frozenset(found).difference(("/", "/b"))
+    plain, bare, long_tag = read_marks(names, 2 * (limit + 1))
+    assert plain == start_tags(lower)
+    if BARE_WORDS.search(lower) is not None:
+        assert bare, source
+    if many_attributes(limit).search(source) is not None:
+        assert _QUOTED_GT.search(source) is not None or long_tag, source
+
+
+def test_the_long_tag_fact_is_read_for_the_cap() -> None:
+    assert LONG_TAG == 2 * (MAX_ATTRIBUTES + 1)  # the cap's rule, read by the start-tag pass
+    many = "<p " + " ".join(f"a{i}" for i in range(300)) + ">"
+    assert Scan(many).long_tag and may_cap(many, facts=Scan(many))
+    assert Scan("<P/" + "/".join(f"a{i}" for i in range(300)) + ">").long_tag
+    assert Scan("<p " + " ".join(f"a{i}" for i in range(300))).long_tag  # cut by the end
+    assert Scan("<p>" + "word " * 2000 + "</p>").long_tag is False
+    post = '<a href="https://example.org/x?a=1&amp;b=2">link</a> text ' * 100
+    assert not Scan(post).long_tag and not may_cap(post, facts=Scan(post))
 
 
 def test_the_attribute_cap_prefilter_reads_quoted_gt_and_long_tags() -> None:
@@ -297,11 +341,12 @@ def test_the_direction_controls_read_with_the_controls_are_exact(text: str) -> N
 #: every prefilter above, forced to "maybe" (the full pass always runs)
 def _full_passes(patch: pytest.MonkeyPatch) -> None:
     maybe = property(lambda self: True)
-    patch.setattr(limits_module, "may_cap", lambda source, limit=0: True)
+    patch.setattr(limits_module, "may_cap", lambda source, limit=0, facts=None: True)
     patch.setattr(limits_module, "may_run_without", lambda text, char, size: True)
     patch.setattr(Scan, "bogus_end", maybe)
     patch.setattr(Scan, "br_end", maybe)
     patch.setattr(Scan, "bare_words", maybe)
+    patch.setattr(Scan, "long_tag", maybe)
     patch.setattr(Scan, "start_count", property(lambda self: 10**9))
     patch.setattr(facts_module, "lower_kept", lower_in_place)
     patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None, None))

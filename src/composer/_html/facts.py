@@ -10,7 +10,7 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 from __future__ import annotations
 
 from composer._html.scan import direction_controls, lower_kept
-from composer._html.stray import BOGUS_END, BR_END, start_tag_names
+from composer._html.stray import BOGUS_END, BR_END, read_marks, start_tag_names
 from composer._html.urls import url_starts
 
 __all__ = ["Scan"]
@@ -29,6 +29,7 @@ class Scan:
         "_bogus",
         "_br",
         "_direction",
+        "_long",
         "_lower",
         "_starts",
         "_tags",
@@ -45,7 +46,7 @@ class Scan:
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
-        self._bogus = self._br = self._bare = True
+        self._bogus = self._br = self._bare = self._long = True
         self._urls: list[int] | None = None
 
     @property
@@ -83,11 +84,8 @@ class Scan:
         self._br = BR_END in names
         if self._bogus or self._br:
             names = names.difference((BOGUS_END, BR_END))
-        joined = "".join(names)
-        self._bare = ">" in joined
-        if self._bare:  # a tag of bare words: its name is listed with the rest of the tag
-            names = frozenset(name.split(maxsplit=1)[0] if ">" in name else name for name in names)
-        if "<" in joined:  # a name ran over a "<": the marks after it were not read
+        names, self._bare, self._long = read_marks(names)
+        if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
             self._bogus = self._br = True
         elif not self._bogus and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
             self._bogus = True  # "</K" (Kelvin) is a bogus end; lower-cased, it reads "</k"
@@ -127,6 +125,15 @@ class Scan:
         if self._tags is None:
             self._read_tags()
         return self._bare
+
+    @property
+    def long_tag(self) -> bool:
+        """Whether a start tag in ``text`` may run :data:`composer._html.stray.LONG_TAG`
+        characters past its name with no ``>`` (False is proof: the attribute cap's
+        prefilter, :func:`composer._limits.may_cap`, needs no search for such a tag)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._long
 
     # -- other passes ----------------------------------------------------------------------
 

@@ -22,22 +22,33 @@ import composer._html.stray as stray_module
 import composer._limits as limits_module
 import composer.stages.limits as stage_limits
 import composer.stages.parse as parse_module
-from composer import Pipeline, Policy, Submission
+from composer import Document, Pipeline, Policy, Submission
 from composer._html.facts import Scan
 from composer._html.html5 import differs
 from composer._html.scan import (
     _CONTROLS,
+    _DIRECTION,
     _no_controls,
     clean_controls,
     clean_controls_lowered,
     lower_kept,
     too_deep,
 )
-from composer._html.stray import _ENDS, all_closed, escape_stray_lt, start_tags
+from composer._html.stray import (
+    _ENDS,
+    BARE_WORDS,
+    LONG_TAG,
+    all_closed,
+    escape_stray_lt,
+    marking_starts,
+    read_marks,
+    start_tags,
+)
 from composer._html.tree import parse as parse_tree
 from composer._html.urls import lower_in_place
 from composer._limits import (
     _QUOTED_GT,
+    MAX_ATTRIBUTES,
     _gt_free_after_lt,
     cut_data_urls,
     many_attributes,
@@ -109,6 +120,40 @@ def test_the_attribute_cap_prefilter_never_misses_a_tag(text: str, limit: int) -
     """Small limits, so that generated tags pass them; the default (256) is the same rule."""
     if many_attributes(limit).search(text) is not None:
         assert may_cap(text, limit), text
+
+
+#: markup for the start-tag pass's long tags: names running over "<", spaces of any kind,
+#: quotes holding ">", bare words, "/" between attributes, uppercase names, non-ASCII
+_LONG = ["<a", "<B", "<a<b", "<x:y", "</a", "</", "<", ">", " ", "\n", "\u3000", "/", "=", '"', "'", '">"']
+_LONG += ["a", "bc", "K", "\u212a", "é", "<!--", "x=1"]
+
+
+@SETTINGS
+@given(parts=st.lists(st.sampled_from(_LONG), max_size=40), limit=st.integers(0, 4))
+def test_the_long_tag_fact_never_misses_a_tag_to_cap(parts: list[str], limit: int) -> None:
+    """The start-tag pass with a small ``long`` (2 * (limit + 1)): whenever the cap's
+    pattern finds a tag, the quoted-">" search or the pass's long-tag mark says maybe."""
+    source = "".join(parts)
+    lower = lower_kept(source)
+    found = marking_starts(2 * (limit + 1)).findall(lower)
+    names = frozenset(found).difference(("/", "/b"))
+    plain, bare, long_tag = read_marks(names, 2 * (limit + 1))
+    assert plain == start_tags(lower)
+    if BARE_WORDS.search(lower) is not None:
+        assert bare, source
+    if many_attributes(limit).search(source) is not None:
+        assert _QUOTED_GT.search(source) is not None or long_tag, source
+
+
+def test_the_long_tag_fact_is_read_for_the_cap() -> None:
+    assert LONG_TAG == 2 * (MAX_ATTRIBUTES + 1)  # the cap's rule, read by the start-tag pass
+    many = "<p " + " ".join(f"a{i}" for i in range(300)) + ">"
+    assert Scan(many).long_tag and may_cap(many, facts=Scan(many))
+    assert Scan("<P/" + "/".join(f"a{i}" for i in range(300)) + ">").long_tag
+    assert Scan("<p " + " ".join(f"a{i}" for i in range(300))).long_tag  # cut by the end
+    assert Scan("<p>" + "word " * 2000 + "</p>").long_tag is False
+    post = '<a href="https://example.org/x?a=1&amp;b=2">link</a> text ' * 100
+    assert not Scan(post).long_tag and not may_cap(post, facts=Scan(post))
 
 
 def test_the_attribute_cap_prefilter_reads_quoted_gt_and_long_tags() -> None:
@@ -269,21 +314,42 @@ def test_an_end_tag_name_running_over_a_lt_hides_the_next() -> None:
 @SETTINGS
 @given(text=_TEXT)
 def test_controls_and_the_lower_case_copy_from_one_encoding(text: str) -> None:
-    cleaned, dropped, lower = clean_controls_lowered(text)
+    cleaned, dropped, lower, direction = clean_controls_lowered(text)
     assert (cleaned, dropped) == clean_controls(text)
     assert lower is None or lower == lower_in_place(text)
+    assert direction is None or direction is (_DIRECTION.search(cleaned) is not None)
+
+
+#: the direction controls, their UTF-8 neighbours (same lead byte, next and previous trail
+#: bytes), emoji and controls between them
+_NEAR_DIRECTION = [*"\u202a\u202e\u2066\u2069\u2029\u202f\u2065\u206a\u2000\u20ac", "\U0001f600", "\x07"]
+_NEAR_DIRECTION += ["a", "é", "<", "\ufffe", "\ud800", "\u0130"]
+
+
+@SETTINGS
+@given(text=st.lists(st.sampled_from(_NEAR_DIRECTION), max_size=20).map("".join))
+def test_the_direction_controls_read_with_the_controls_are_exact(text: str) -> None:
+    cleaned, _, _, direction = clean_controls_lowered(text)
+    assert direction is None or direction is (_DIRECTION.search(cleaned) is not None)
+    assert Scan(cleaned).direction_controls is (_DIRECTION.search(cleaned) is not None)
+    doc = Document(text, "html", Policy())
+    parse_module.Parse()(doc)
+    if not doc.stopped:
+        assert doc.scan.direction_controls is (_DIRECTION.search(doc.content) is not None)
 
 
 #: every prefilter above, forced to "maybe" (the full pass always runs)
 def _full_passes(patch: pytest.MonkeyPatch) -> None:
     maybe = property(lambda self: True)
-    patch.setattr(limits_module, "may_cap", lambda source, limit=0: True)
+    patch.setattr(limits_module, "may_cap", lambda source, limit=0, facts=None: True)
     patch.setattr(limits_module, "may_run_without", lambda text, char, size: True)
     patch.setattr(Scan, "bogus_end", maybe)
     patch.setattr(Scan, "br_end", maybe)
+    patch.setattr(Scan, "bare_words", maybe)
+    patch.setattr(Scan, "long_tag", maybe)
     patch.setattr(Scan, "start_count", property(lambda self: 10**9))
     patch.setattr(facts_module, "lower_kept", lower_in_place)
-    patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None))
+    patch.setattr(parse_module, "clean_controls_lowered", lambda text: (*clean_controls(text), None, None))
     patch.setattr(stray_module, "all_closed", lambda lower, names: set(names) <= set(_ENDS.findall(lower)))
     patch.setattr(stage_limits, "_mentions_kept", lambda kept: True)
     patch.setattr(stage_limits, "_holds_reference", lambda html: "&#" in html)

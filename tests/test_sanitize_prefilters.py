@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 
 from composer import Document, Policy
 from composer._html.empty import _EMPTY, _MAYBE_EMPTY, may_have_empty
+from composer._html.facts import Scan
 from composer._html.iframe import harden_iframes
 from composer._html.scan import _DIRECTION, _DIRECTION_CHARS, _DIRECTION_UTF8, drop_direction_controls
+from composer._html.stray import start_tags
 from composer.stages.sanitize.backends import Nh3Backend
 from composer.stages.sanitize.removed import (
     _attributes,
@@ -101,6 +103,35 @@ def test_the_attribute_prefilter_never_hides_a_handler_or_an_odd_url(html: str) 
     _attributes(lower, SCANNER, found)
     if found:
         assert SCANNER.attributes.search(lower[::-1]) is not None, found
+
+
+#: start tags whose attributes are bare words, and the edges of the start-tag pass that reads
+#: them: names running over "<", "/" and quotes, "=" anywhere, end tags, spacing of any kind
+_BARE_PARTS = ["<b", "<B", "<a-1", "<x:y", "<o:p", "</b", "</", "<", ">", "/>", "/", " ", "\t", "\n", "\x0c"]
+_BARE_PARTS += ["\u2028", "\u3000"]
+_BARE_PARTS += ["\u00a0", "and", "c", "on", "=", "'", '"', "&gt;", "<!--", "-->", "1", "é", "\u212a", "İ"]
+_NEAR_BARE = st.sampled_from(_BARE_PARTS)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_NEAR_BARE, max_size=20).map("".join))
+def test_the_bare_words_fact_never_hides_a_tag_of_bare_words(source: str) -> None:
+    facts = Scan(source)
+    lower = facts.lower
+    if SCANNER.bare.findall(lower):
+        assert facts.bare_words, source
+    assert facts.start_tags == start_tags(lower)
+    for odd in (None, True, False):
+        assert _missed(lower, SCANNER, facts.start_tags, odd, facts.bare_words) == _missed(
+            lower, SCANNER, facts.start_tags, odd
+        )
+
+
+def test_the_bare_words_fact_reads_the_tags() -> None:
+    assert Scan('<p class="x">if a<b and c>d</p>').bare_words
+    assert Scan("x <B and\n c/>").bare_words
+    assert not Scan('<p class="x"><a href="https://ex.com/" title=on>on and on</a><br /></p>').bare_words
+    assert Scan("<b and c>").start_tags == frozenset({"b"})
 
 
 def test_the_attribute_prefilter_passes_an_ordinary_post() -> None:

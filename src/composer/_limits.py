@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from itertools import repeat
 
+from composer._html.facts import Scan
 from composer._html.scan import _TAG, utf8_size
 from composer.document import Document
 from composer.policy import Policy
@@ -121,17 +122,22 @@ def _gt_free_after_lt(text: str, size: int) -> bool:
         block = end // step + 1  # the block holding ``end`` holds a ">": the run is done
 
 
-def may_cap(source: str, limit: int = MAX_ATTRIBUTES) -> bool:
+def may_cap(source: str, limit: int = MAX_ATTRIBUTES, facts: Scan | None = None) -> bool:
     """Whether :func:`cap_attributes` may have a tag to cut, one with more than ``limit``
     attributes (False is proof, from a regex anchored on "=" and a few
     ``str.find``). Such a tag spans at least ``2 + 2 * (limit + 1)`` characters from its
     ``<`` (a letter, and a separator and a character for each attribute) and holds a ``>``
     only inside a quoted value: so either the source has such a value (:data:`_QUOTED_GT`),
-    or a ``<`` starts that many characters free of ``>``."""
+    or a ``<`` starts that many characters free of ``>``. ``facts``: the shared scan of
+    ``source``, whose start-tag pass reads the second question (``Scan.long_tag``)."""
     at_least = 2 + 2 * (limit + 1)
     if len(source) < at_least:
         return False
-    return _QUOTED_GT.search(source) is not None or _gt_free_after_lt(source, at_least)
+    if _QUOTED_GT.search(source) is not None:
+        return True
+    if facts is not None and facts.text is source and limit == MAX_ATTRIBUTES:
+        return facts.long_tag  # the start-tag pass read this question (stray.LONG_TAG)
+    return _gt_free_after_lt(source, at_least)
 
 
 def cut_data_urls(source: str) -> str:
@@ -180,13 +186,14 @@ def bracket_nesting(markdown: str, limit: int) -> bool:
     return False
 
 
-def cap_attributes(source: str) -> tuple[str, int]:
+def cap_attributes(source: str, facts: Scan | None = None) -> tuple[str, int]:
     """``source`` with tags cut to their first :data:`MAX_ATTRIBUTES` attributes; how many went.
 
     An HTML parser keeps the first of duplicate attributes, so the ones cut are the ones no
-    parser would have preferred; tags within the cap are left byte for byte.
+    parser would have preferred; tags within the cap are left byte for byte. ``facts``: the
+    shared scan of ``source``, when the caller has it (see :func:`may_cap`).
     """
-    if not may_cap(source) or _MANY_ATTRIBUTES.search(source) is None:
+    if not may_cap(source, MAX_ATTRIBUTES, facts) or _MANY_ATTRIBUTES.search(source) is None:
         return source, 0
     out: list[str] = []
     cut = 0
@@ -281,11 +288,12 @@ def refuse_oversize(doc: Document, source: str) -> str | None:
     return source
 
 
-def refuse_early(doc: Document, source: str) -> str | None:
+def refuse_early(doc: Document, source: str, facts: Scan | None = None) -> str | None:
     """Apply the other pre-parse limits to ``source`` (size checked, controls out); return the
     source to parse (attributes capped), or None when the run is refused: ``too_long`` when
     :func:`text_floor` proves it, ``too_complex`` past :data:`MAX_ELEMENTS`, or for markdown
-    past :data:`MAX_MARKDOWN_MARKS`, :data:`MAX_MARKDOWN_LINES` or :data:`MAX_BRACKET_NESTING`."""
+    past :data:`MAX_MARKDOWN_MARKS`, :data:`MAX_MARKDOWN_LINES` or :data:`MAX_BRACKET_NESTING`.
+    ``facts``: the shared scan of ``source``, when the caller has it (:func:`may_cap`)."""
     policy = doc.policy
     if len(source) > policy.max_length:
         floor = text_floor(source, doc.format, policy.max_embeds)
@@ -309,7 +317,7 @@ def refuse_early(doc: Document, source: str) -> str | None:
     elif doc.format == "html":
         if too_many_elements(doc, source):
             return None
-        source, cut = cap_attributes(source)
+        source, cut = cap_attributes(source, facts)
         if cut:
             doc.remove("attributes", f"past {MAX_ATTRIBUTES} on one tag", cut)
     return source

@@ -9,8 +9,8 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 
 from __future__ import annotations
 
-from composer._html.scan import lower_kept
-from composer._html.stray import BOGUS_END, BR_END, start_tag_names
+from composer._html.scan import direction_controls, lower_kept
+from composer._html.stray import BOGUS_END, BR_END, read_marks, start_tag_names
 from composer._html.urls import url_starts
 
 __all__ = ["Scan"]
@@ -23,16 +23,30 @@ class Scan:
     is replaced, never updated, when the text changes (see ``Document.scan``).
     """
 
-    __slots__ = ("_ascii", "_bogus", "_br", "_lower", "_starts", "_tags", "_urls", "text")
+    __slots__ = (
+        "_ascii",
+        "_bare",
+        "_bogus",
+        "_br",
+        "_direction",
+        "_long",
+        "_lower",
+        "_starts",
+        "_tags",
+        "_urls",
+        "text",
+    )
 
-    def __init__(self, text: str, lower: str | None = None) -> None:
-        """``lower``: ``text`` lower-cased as :attr:`lower` is, when the caller has it."""
+    def __init__(self, text: str, lower: str | None = None, direction: bool | None = None) -> None:
+        """``lower``: ``text`` lower-cased as :attr:`lower` is, and ``direction``:
+        :attr:`direction_controls`, when the caller has them."""
         self.text = text
         self._lower = lower
+        self._direction = direction
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
-        self._bogus = self._br = True
+        self._bogus = self._br = self._bare = self._long = True
         self._urls: list[int] | None = None
 
     @property
@@ -70,6 +84,7 @@ class Scan:
         self._br = BR_END in names
         if self._bogus or self._br:
             names = names.difference((BOGUS_END, BR_END))
+        names, self._bare, self._long = read_marks(names)
         if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
             self._bogus = self._br = True
         elif not self._bogus and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
@@ -101,6 +116,35 @@ class Scan:
         if self._tags is None:
             self._read_tags()
         return self._br
+
+    @property
+    def bare_words(self) -> bool:
+        """Whether ``text`` may hold a start tag whose attributes are bare words, as
+        :data:`composer._html.stray.BARE_WORDS` finds them in :attr:`lower` (False is proof:
+        the removal report's scan of the source, ``composer.stages.sanitize.removed``)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._bare
+
+    @property
+    def long_tag(self) -> bool:
+        """Whether a start tag in ``text`` may run :data:`composer._html.stray.LONG_TAG`
+        characters past its name with no ``>`` (False is proof: the attribute cap's
+        prefilter, :func:`composer._limits.may_cap`, needs no search for such a tag)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._long
+
+    # -- other passes ----------------------------------------------------------------------
+
+    @property
+    def direction_controls(self) -> bool:
+        """Whether ``text`` holds a bidi embedding, override or isolate (U+202A-U+202E,
+        U+2066-U+2069: :func:`composer._html.scan.direction_controls`). The parse stage
+        reads it on the non-ASCII bytes of its control-character pass, for nothing more."""
+        if self._direction is None:
+            self._direction = direction_controls(self.text)
+        return self._direction
 
     @property
     def url_starts(self) -> list[int]:

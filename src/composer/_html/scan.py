@@ -118,21 +118,27 @@ def _lowered(text: str, raw: bytes, wide: bytes) -> str:
     return raw.lower().decode("utf-8", "surrogatepass")
 
 
-def clean_controls_lowered(text: str) -> tuple[str, int, str | None]:
+def clean_controls_lowered(text: str) -> tuple[str, int, str | None, bool | None]:
     """:func:`clean_controls` of ``text``, and for non-ASCII text that holds no control
     character its :func:`lower_kept` copy too (else None), from one UTF-8 encoding and one
     ``bytes.translate``: what is left once the printable ASCII is deleted is the
-    controls, if any, and the non-ASCII bytes the lower-cased copy is checked with."""
-    if text.isascii() or "\ufffe" in text or "\uffff" in text:
-        return (*clean_controls(text), None)
+    controls, if any, and the non-ASCII bytes the lower-cased copy is checked with.
+
+    Last, whether ``text`` holds a direction control (:func:`direction_controls`), read on
+    those non-ASCII bytes alone (a few dozen in a post of prose and emoji), or None when
+    not read: each of its UTF-8 sequences is whole there, as a lead byte never ends one."""
+    if text.isascii():
+        return (*clean_controls(text), None, False)
+    if "\ufffe" in text or "\uffff" in text:
+        return (*clean_controls(text), None, None)
     try:
         raw = text.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate
-        return (*clean_controls(text), None)
+        return (*clean_controls(text), None, None)
     rest = raw.translate(None, _ASCII_OK)
     if rest.translate(None, _HIGH_BYTES):  # a control character
-        return (*clean_controls(text), None)
-    return text, 0, _lowered(text, raw, rest)
+        return (*clean_controls(text), None, None)
+    return text, 0, _lowered(text, raw, rest), _DIRECTION_UTF8.search(rest) is not None
 
 
 def clean_controls(text: str) -> tuple[str, int]:
@@ -148,6 +154,11 @@ def clean_controls(text: str) -> tuple[str, int]:
         text = text.replace("\x00", "\ufffd")
     cleaned, count = _CONTROLS.subn("", text)
     return cleaned, count + nuls
+
+
+def direction_controls(text: str) -> bool:
+    """Whether ``text`` holds one of U+202A-U+202E and U+2066-U+2069 (exact)."""
+    return not text.isascii() and _DIRECTION_UTF8.search(text.encode("utf-8", "surrogatepass")) is not None
 
 
 def drop_direction_controls(text: str) -> tuple[str, int]:

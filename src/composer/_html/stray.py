@@ -31,11 +31,15 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "BARE_WORDS",
     "BOGUS_END",
     "BR_END",
     "KNOWN_ELEMENTS",
+    "LONG_TAG",
     "all_closed",
     "escape_stray_lt",
+    "marking_starts",
+    "read_marks",
     "start_tag_names",
     "start_tags",
 ]
@@ -84,8 +88,28 @@ _STARTS = re.compile(r"<([a-z][^\s/>]*)")
 #: ``<br>``, :mod:`composer._html.html5`); a name never starts with "/"
 BOGUS_END = "/"
 BR_END = "/b"
-#: :data:`_STARTS`, and the two marks, which take no "<" a name could start at
-_STARTS_MARKED = re.compile(r"<([a-z][^\s/>]*|/(?=[^a-z])|/b(?=r[\s/>]))")
+#: the fewest characters a tag with more than 256 attributes (``composer._limits``) runs past
+#: its name: a separator and a character for each attribute
+LONG_TAG = 2 * 257
+
+
+def marking_starts(long: int) -> re.Pattern[str]:
+    """:data:`_STARTS`, and the two marks, which take no "<" a name could start at; a name is
+    followed by the rest of its tag when that is bare words (:data:`BARE_WORDS`), or by the
+    one space or "/" after it when ``long`` characters free of ">" follow it. A name alone
+    never holds ">" nor ends in a space or "/": a listed name that does marks such a tag."""
+    return re.compile(
+        rf"<([a-z][^\s/>]*+(?:\s++[^\s<>=\"'/][^<>=\"']*+>|(?=[^>]{{{long}}})[\s/])?|/(?=[^a-z])|/b(?=r[\s/>]))"
+    )
+
+
+_STARTS_MARKED = marking_starts(LONG_TAG)
+#: the name in a name listed with what follows it
+_NAME_PART = re.compile(r"[^\s/>]*")
+#: a start tag whose attributes are bare words (``if a<b and c>d`` holds ``<b and c>``): the
+#: removal report's scan (``composer.stages.sanitize.removed``); wherever it matches,
+#: :func:`start_tag_names` lists a name holding ">" (checked by tests/test_sanitize_prefilters.py)
+BARE_WORDS = re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>")
 _ENDS = re.compile(r"</([a-z][^\s/>]*)")
 _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
 #: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup
@@ -97,12 +121,35 @@ _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 def start_tag_names(lower: str) -> list[str]:
     """The name of each start tag in lower-cased HTML, in order, with :data:`BOGUS_END` and
     :data:`BR_END` where such end tags stand (one C-speed scan: ``composer._html.facts``).
+    A name is followed by the rest of its tag (whitespace, words, ">") where the tag's
+    attributes are bare words, by a space or "/" where the tag is long (:func:`read_marks`).
 
     The marks are exact where no name holds a "<" (a name runs over one, ``<a<b``) and, for
     :data:`BOGUS_END`, where ``lower`` came from text without "İ" or "K" (U+212A), the two
     characters lower-casing makes ASCII letters of.
     """
     return _STARTS_MARKED.findall(lower)
+
+
+def read_marks(names: frozenset[str], long: int = LONG_TAG) -> tuple[frozenset[str], bool, bool]:
+    """The distinct names :func:`start_tag_names` listed (its two end marks taken out) as
+    names; whether a tag of bare words may stand in the text; whether a start tag may run
+    ``long`` characters past its name with no ">" (:func:`marking_starts`, the same ``long``).
+    """
+    joined = "".join(names)
+    if ">" not in joined and "/" not in joined and " " not in joined and joined.isprintable():
+        return names, False, False  # no name holds ">", "/" or a space: none is marked
+    bare = long_tag = False
+    plain: set[str] = set()
+    for name in names:
+        last = name[-1]
+        if last == ">":
+            bare = True
+            long_tag = long_tag or len(name) > long
+        elif last == "/" or last.isspace():
+            long_tag = True
+        plain.add(_NAME_PART.match(name).group())  # type: ignore[union-attr]
+    return frozenset(plain), bare, long_tag
 
 
 def start_tags(lower: str) -> frozenset[str]:

@@ -203,15 +203,16 @@ class Parse:
         cut = refuse_oversize(doc, doc.source)
         if cut is None:
             return
-        source, dropped, lowered = clean_controls_lowered(cut)
+        source, dropped, lowered, direction = clean_controls_lowered(cut)
         if dropped:
             doc.remove("characters", "control", dropped)
-        checked = refuse_early(doc, source)
+        # the lower-cased copy and the direction controls came with the controls' pass; the
+        # start-tag pass the stages share tells the attribute cap whether a tag may be long
+        seeded = Scan(source, lowered, direction)
+        checked = refuse_early(doc, source, seeded)
         if checked is None:
             return
-        # the lower-cased copy came with the controls' pass: kept unless the attributes were cut
-        seeded = Scan(checked, lowered) if lowered is not None and checked is source else None
-        doc.set_content(checked, seeded)
+        doc.set_content(checked, seeded if checked is source else None)
         source = checked
         fmt = doc.format
         if fmt == "markdown":

@@ -6,8 +6,9 @@ media, frames and form controls (:data:`MISSED_TAGS`), event handlers, and URLs 
 is off the allowlist. An editor's own markup (classes, styles, ``data-*``, wrappers whose text
 stays) is not counted, so most posts need a few regex scans of the source that find nothing
 (the attribute scans only after one scan of the reversed source, anchored on ``=``, finds a
-handler or a URL value that may be off the allowlist), and the output is scanned only when
-they find something.
+handler or a URL value that may be off the allowlist; the scan for tags of bare words only
+when the start-tag pass of the shared ``Scan`` saw one, for a source no stage changed), and
+the output is scanned only when they find something.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from composer._html.stray import BARE_WORDS
 from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.stages.sanitize.backends import URL_ATTRIBUTES, url_scheme
@@ -99,7 +101,7 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> Scanner:
     return Scanner(
         names=names,
         tags=re.compile(rf"<({alternatives})(?=[\s/>])"),
-        bare=re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>"),
+        bare=BARE_WORDS,
         handlers=re.compile(r"on[a-z]++(?=\s*+=)"),
         values=re.compile(rf"=(?:{named}){value}"),
         value_at=re.compile(value),
@@ -114,20 +116,22 @@ def _odd_attributes(lower: str, scanner: Scanner) -> bool:
 
 
 def _missed(
-    lower: str, scanner: Scanner, starts: frozenset[str] | None, odd: bool | None = None
+    lower: str, scanner: Scanner, starts: frozenset[str] | None, odd: bool | None = None, bare: bool = True
 ) -> Counter[tuple[str, str]]:
     """What ``scanner`` finds in lower-cased HTML, by (kind, name).
 
     ``starts``: the start-tag names in ``lower`` when the caller has them (the document's
     shared scan); a post holding none of :attr:`Scanner.names` is not searched for them.
-    ``odd``: :func:`_odd_attributes` of ``lower``, when the caller has it.
+    ``odd``: :func:`_odd_attributes` of ``lower``, when the caller has it. ``bare`` False: the
+    caller proved that no start tag's attributes are bare words (``Scan.bare_words``).
     """
     found: Counter[tuple[str, str]] = Counter()
     if starts is None or not starts.isdisjoint(scanner.names):
         for tag in scanner.tags.findall(lower):
             found["tag", tag] += 1
-    for tag, words in scanner.bare.findall(lower):
-        found["bare", f"{tag} {' '.join(words.rstrip('/').split())}"] += 1
+    if bare:
+        for tag, words in scanner.bare.findall(lower):
+            found["bare", f"{tag} {' '.join(words.rstrip('/').split())}"] += 1
     if _odd_attributes(lower, scanner) if odd is None else odd:  # most posts: no handler, no odd URL
         _attributes(lower, scanner, found)
     return found
@@ -252,11 +256,13 @@ def report_removed(
         scanner = removal_scanner(allow)
     # the lower-cased source the stages' prefilters made, when no stage has changed the post
     # the start tags the person wrote (the shared scan of the source) decide whether the tag
-    # pattern runs: stages add only markup they answer for (the embed stage's players)
-    lower, exact = (doc.scan.lower, True) if source is doc.content else _scan_lower(source)
+    # pattern runs: stages add only markup they answer for (the embed stage's players); the
+    # same pass says whether a tag of bare words may stand there, for that source alone
+    shared = source is doc.content
+    lower, exact = (doc.scan.lower, True) if shared else _scan_lower(source)
     odd = _odd_attributes(lower, scanner)
     starts = doc.scan.start_tags if doc.format == "html" else None
-    found_in = _missed(lower, scanner, starts, odd)
+    found_in = _missed(lower, scanner, starts, odd, not shared or doc.scan.bare_words)
     if not found_in or unchanged(source, out, doc.policy.link_rel):
         return odd
     if not exact:

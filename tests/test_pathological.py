@@ -173,6 +173,8 @@ MARKUP_FAMILIES: dict[str, Callable[[], str]] = {
     "script-links-spaced": lambda: elements("<a href = javascript:x>y</a>", 1),
     "event-handlers": lambda: elements("<b onclick=x>y</b>", 1),
     "bare-attributes": lambda: "<b " + "a " * (MARKUP // 2 - 4) + ">",
+    # tags past the attribute cap with no ">" to the end: each was read to the end (was 8 s)
+    "unclosed-tags-many-attributes": lambda: elements("x <a b", 1),
     "spaced-equals": lambda: elements("<b title = x>y</b>", 1),
 }
 MARKDOWN_FAMILIES: dict[str, Callable[[], str]] = {

@@ -198,10 +198,15 @@ def cap_attributes(source: str, facts: Scan | None = None) -> tuple[str, int]:
     out: list[str] = []
     cut = 0
     pos = 0
+    last_gt = source.rfind(">")
     for found in _MANY_ATTRIBUTES.finditer(source):
+        if found.start() > last_gt:
+            break  # no ">" after it: this tag and every later one are cut by the end of input
+        if found.start() < pos:
+            continue  # inside a tag already cut
         tag = _TAG.match(source, found.start())
-        if found.start() < pos or tag is None or not tag.group(3):
-            continue  # inside a tag already cut, or a tag the end of input cuts
+        if tag is None or not tag.group(3):
+            continue  # a tag the end of input cuts
         name_end = found.start() + 1 + len(tag.group(2))
         attributes = _ATTRIBUTE.findall(source, name_end, tag.end() - (1 if tag.group(3) else 0))
         cut += len(attributes) - MAX_ATTRIBUTES

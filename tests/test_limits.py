@@ -286,3 +286,25 @@ def test_no_early_too_long_for_text_no_reader_sees(fmt: str, source: str) -> Non
     assert not pipe.run(Submission(source, fmt)).problems  # type: ignore[arg-type]
     if fmt == "html":
         assert not pipe.paste(Clipboard(html=source)).problems
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '<a class="mention" href="/u/a">@a</a><b><p><',  # found by hypothesis (test_parse_prefilters)
+        '<p class="mention">x</p><i><div>y</div></i>',
+        '<a class="mention" href="/u/b">@b</a><a href="https://x.org/">1<a href="https://y.org/">2</a>',
+    ],
+)
+def test_counting_does_not_decide_the_output(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The limits stage counts on a tree of its own when no stage made one: libxml2 and HTML5
+    build misnested markup apart (``<b><p>``), so making the document's tree only to count
+    would change what the post shows whenever the count's prefilter said maybe."""
+    from composer.stages import limits as stage_limits
+
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
+    skipped = pipe.run(Submission(source, "html")).to_dict()
+    monkeypatch.setattr(stage_limits, "_mentions_kept", lambda kept: True)
+    monkeypatch.setattr(stage_limits, "_may_pass", lambda html, limit: True)
+    counted = pipe.run(Submission(source, "html")).to_dict()
+    assert counted == skipped

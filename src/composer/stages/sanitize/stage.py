@@ -225,9 +225,7 @@ def _may_hold_direction(doc: Document, source: str, out: str) -> bool:
         return False
     if source is not doc.content or not doc.policy.link_rel.isascii():
         return True
-    # the fact comes with the facts2 branch; without it the output is read, as before
-    typed: bool = getattr(doc.scan, "direction_controls", True)
-    return typed or _numeric_reference(source)
+    return doc.scan.direction_controls or _numeric_reference(source)
 
 
 def _numeric_reference(text: str) -> bool:

@@ -95,6 +95,10 @@ LINES = (
     "<span><p>{x}</p></span>",
     "<p>{x}<p>after",
     "<p>{x}</p></p>",
+    "<blockquote><div></blockquote><p>{x}</p>",
+    "<blockquote><article></blockquote><p>{x}</p>",
+    "<p/>{x}",
+    "<p/>{x} é",
 )
 
 #: what else the post holds, before and after the line: ordinary editor markup ...
@@ -151,6 +155,11 @@ AROUND = (
     '<form action="/a b"><input name="q"></form>',
     "<p>a<p>b<p>c",
     "<div>open",
+    "<blockquote><div></blockquote>",
+    "<li><div></li>",
+    "<p/>",
+    "<b/>x",
+    "<br/><hr/>",
 )
 
 
@@ -222,6 +231,21 @@ def test_a_tree_parsed_after_the_splice_keeps_the_players(post: str) -> None:
     _, expected = _both(PIPE, post)
     assert doc.result().to_dict() == expected
     assert spliced.MARK_NAME not in doc.result().html
+
+
+def test_shapes_libxml2_builds_apart_are_left_to_the_tree() -> None:
+    """Found by the breaker: a ``div`` left open when another block's end tag comes (libxml2
+    ignores that end tag, HTML5 closes both) and a non-void element closed by ``/>``
+    (libxml2 ends it there, HTML5 does not) gave the string path another result."""
+    url = URLS[0]
+    for post in (
+        f'<blockquote><article></blockquote><p><a href="{url}">{url}</a></p>',
+        f'<blockquote><div></blockquote><p><a href="{url}">{url}</a></p>',
+        f'<p/><a href="{url}">{url}</a>é',
+        f"<p/>{url}",
+    ):
+        got, expected = _both(PIPE, post)
+        assert got == expected, post
 
 
 def test_the_corpus_shape_takes_the_string_path() -> None:

@@ -59,6 +59,8 @@ _INLINE_NAMES = (
     "abbr acronym b bdi bdo big cite data del dfn em font i ins kbd label mark nobr q rp rt ruby "
     "s samp small span strike strong sub sup time tt u var"
 ).split()
+#: end tags whose reading :func:`_div_left_open` leaves to other checks
+_READ_ELSEWHERE = frozenset({"p", "a", "pre", "code", "br", *_INLINE_NAMES})
 #: what the string cannot be read past, found in one pass (each alternative starts at "<"):
 #: a start or end tag of code or pre (group 1: read further by :func:`_boxed`); a tag named in
 #: :data:`_UNSURE_NAMES`; a phrasing element whose text is not followed by its own end tag
@@ -80,6 +82,15 @@ _URI_VALUES = {
     name: re.compile(rf"""{name}(?<=[\s"'/]{name})(?:[\t\n\f\r ]+=|=(?!"(?:[!#-%'-~]|&amp;)*"))""")
     for name in ("href", "src", "action", "name")
 }
+#: a start tag closed by "/>" on an element that is not void: libxml2 ends the element
+#: there, HTML5 reads a start tag (``<p/>text``: libxml2 leaves the text out of the ``p``)
+_SELF_CLOSED = re.compile(
+    r"<(?!(?:area|base|basefont|bgsound|br|col|embed|frame|hr|img|input|keygen|link|meta|param"
+    r"|source|track|wbr)[\s/>])[a-z][^<>]*/>"
+)
+#: an end tag that is not ``</div>``, and a ``div`` tag (group 1: "/" for an end tag)
+_END_TAG = re.compile(r"</(?!div[\s/>])([a-z][a-z0-9]*)[\s/>]")
+_DIV_TAG = re.compile(r"<(/?)div[\s/>]")
 #: an anchor as editors and the links stage write it (on the original case)
 _A_TAG = re.compile(r'<a href="((?:[^"<>&]|&amp;)*)"(?: (?!href=)[a-z][a-z-]*="[^"]*")*>')
 #: what may follow "<a" in an anchor's start tag
@@ -93,6 +104,8 @@ def lines(
     ``url_of(href, text)`` gives and ``skip`` does not hold, in order; None when one anchor
     cannot be judged from the string (the tree decides)."""
     if "\r" in html or not _readable(lower) or _QUOTED_GT.search(html) or _stray_p_end(lower):
+        return None
+    if ("/>" in lower and _SELF_CLOSED.search(lower)) or _div_left_open(lower):
         return None
     found: list[Line] = []
     anchors = plain = 0  # anchors read, and those whose href is plain (see _plain_href)
@@ -198,6 +211,28 @@ def _stray_p_end(lower: str) -> bool:
             return True
         last = end + 4
         end = find("</p>", last)
+    return False
+
+
+def _div_left_open(lower: str) -> bool:
+    """Whether an end tag other than ``</div>`` may stand where a ``div`` opened after the
+    first start tag of its name is still open: libxml2 then ignores the end tag (a ``div``
+    outranks the other blocks left), where HTML5 closes both (``<blockquote><div></blockquote>``).
+    Inline elements, ``p``, ``a``, ``pre`` and ``code`` are read exactly elsewhere."""
+    if "<div" not in lower:
+        return False
+    for end in _END_TAG.finditer(lower):
+        name = end.group(1)
+        if name in _READ_ELSEWHERE:
+            continue
+        start = lower.find(f"<{name}")
+        if start < 0 or start > end.start():
+            continue  # a stray end tag: both parsers ignore it
+        opened = 0
+        for div in _DIV_TAG.finditer(lower, start, end.start()):
+            opened = max(0, opened - 1) if div.group(1) else opened + 1
+        if opened:
+            return True
     return False
 
 

@@ -236,13 +236,16 @@ def test_a_tree_parsed_after_the_splice_keeps_the_players(post: str) -> None:
 def test_shapes_libxml2_builds_apart_are_left_to_the_tree() -> None:
     """Found by the breaker: a ``div`` left open when another block's end tag comes (libxml2
     ignores that end tag, HTML5 closes both) and a non-void element closed by ``/>``
-    (libxml2 ends it there, HTML5 does not) gave the string path another result."""
+    (libxml2 ends it there, HTML5 does not) gave the string path another result; so did a
+    stray ``</p >`` (the stray-end check looked for ``</p>`` only)."""
     url = URLS[0]
     for post in (
         f'<blockquote><article></blockquote><p><a href="{url}">{url}</a></p>',
         f'<blockquote><div></blockquote><p><a href="{url}">{url}</a></p>',
         f'<p/><a href="{url}">{url}</a>é',
         f"<p/>{url}",
+        f"<p>{url}</p>\u2003</p >\u2003",
+        f"<p>{url}</p></p\t>",
     ):
         got, expected = _both(PIPE, post)
         assert got == expected, post

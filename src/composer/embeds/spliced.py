@@ -205,12 +205,15 @@ def _stray_p_end(lower: str) -> bool:
     does not (a ``<p`` between two ``</p>`` is enough: a block that closed it is read alike)."""
     find, rfind = lower.find, lower.rfind
     last = 0
-    end = find("</p>")
+    end = find("</p")
     while end >= 0:
+        if lower[end + 3 : end + 4] not in _A_NEXT:
+            end = find("</p", end + 3)  # </pre>, </param>, or "</p" at the end
+            continue
         if rfind("<p>", last, end) < 0 and rfind("<p ", last, end) < 0:
-            return True
-        last = end + 4
-        end = find("</p>", last)
+            return True  # (a "</p >" or "</p/>" ends a paragraph as "</p>" does)
+        last = end + 3
+        end = find("</p", last)
     return False
 
 

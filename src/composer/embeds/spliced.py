@@ -9,7 +9,9 @@ and None whenever it is unsure; the tree then decides, as before.
 
 What makes the string readable: no tag whose content or placement the look-backs cannot
 follow (:data:`_UNSURE`: raw text, tables, code, headings, frames, comments, ``<!``/``<?``),
-no ``>`` inside a quoted attribute value, no carriage return, and every ``<a`` a plain
+no ``>`` inside a quoted attribute value, no carriage return, no U+FEFF (nh3 drops it where
+the input starts), no element closed by ``/>`` but void ones, no ``div`` left open where
+another block ends (libxml2 ignores that end tag), and every ``<a`` a plain
 ``<a href="...">`` holding text only. An anchor whose text shows its URL is then a
 candidate exactly when it is the whole content of a ``<p>`` (whitespace aside); text next to
 it on either side proves it is not; any other shape is left to the tree.
@@ -107,6 +109,8 @@ def lines(
         return None
     if ("/>" in lower and _SELF_CLOSED.search(lower)) or _div_left_open(lower):
         return None
+    if "\ufeff" in html:  # the sanitizer drops a leading one: where the tree's text starts
+        return None  # may not be where the string's does (a stray end tag before it)
     found: list[Line] = []
     anchors = plain = 0  # anchors read, and those whose href is plain (see _plain_href)
     find = lower.find

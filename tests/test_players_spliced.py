@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -251,6 +252,13 @@ def test_shapes_libxml2_builds_apart_are_left_to_the_tree() -> None:
     ):
         got, expected = _both(PIPE, post)
         assert got == expected, post
+
+
+@pytest.mark.xfail(strict=True, reason="a div closed after the block that held it: not asked (cost)")
+def test_a_div_closed_after_its_block_is_left_to_the_tree() -> None:
+    url = URLS[0]
+    got, expected = _both(PIPE, f'<blockquote><div></blockquote></div><p><a href="{url}">{url}</a></p>')
+    assert got == expected
 
 
 def test_the_corpus_shape_takes_the_string_path() -> None:

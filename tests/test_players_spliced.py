@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,10 @@ LINES = (
     "<span><p>{x}</p></span>",
     "<p>{x}<p>after",
     "<p>{x}</p></p>",
+    "<blockquote><div></blockquote><p>{x}</p>",
+    "<blockquote><article></blockquote><p>{x}</p>",
+    "<p/>{x}",
+    "<p/>{x} é",
 )
 
 #: what else the post holds, before and after the line: ordinary editor markup ...
@@ -151,6 +156,11 @@ AROUND = (
     '<form action="/a b"><input name="q"></form>',
     "<p>a<p>b<p>c",
     "<div>open",
+    "<blockquote><div></blockquote>",
+    "<li><div></li>",
+    "<p/>",
+    "<b/>x",
+    "<br/><hr/>",
 )
 
 
@@ -222,6 +232,33 @@ def test_a_tree_parsed_after_the_splice_keeps_the_players(post: str) -> None:
     _, expected = _both(PIPE, post)
     assert doc.result().to_dict() == expected
     assert spliced.MARK_NAME not in doc.result().html
+
+
+def test_shapes_libxml2_builds_apart_are_left_to_the_tree() -> None:
+    """Found by the breaker: a ``div`` left open when another block's end tag comes (libxml2
+    ignores that end tag, HTML5 closes both) and a non-void element closed by ``/>``
+    (libxml2 ends it there, HTML5 does not) gave the string path another result; so did a
+    stray ``</p >`` (the stray-end check looked for ``</p>`` only), and a U+FEFF after a
+    stray end tag (the tree's serialization starts with it, and nh3 drops a leading one)."""
+    url = URLS[0]
+    for post in (
+        f'<blockquote><article></blockquote><p><a href="{url}">{url}</a></p>',
+        f'<blockquote><div></blockquote><p><a href="{url}">{url}</a></p>',
+        f'<p/><a href="{url}">{url}</a>é',
+        f"<p/>{url}",
+        f"<p>{url}</p>\u2003</p >\u2003",
+        f"<p>{url}</p></p\t>",
+        f"</section>\ufeffword<p>{url}</p>",
+    ):
+        got, expected = _both(PIPE, post)
+        assert got == expected, post
+
+
+@pytest.mark.xfail(strict=True, reason="a div closed after the block that held it: not asked (cost)")
+def test_a_div_closed_after_its_block_is_left_to_the_tree() -> None:
+    url = URLS[0]
+    got, expected = _both(PIPE, f'<blockquote><div></blockquote></div><p><a href="{url}">{url}</a></p>')
+    assert got == expected
 
 
 def test_the_corpus_shape_takes_the_string_path() -> None:

@@ -55,6 +55,9 @@ def serialize(body: html.HtmlElement) -> str:
     """The inner HTML of ``body`` in one ``tostring`` call."""
     body.attrib.clear()
     body.tail = None
+    for item in body.iter("li"):
+        if item.text is None and not len(item):
+            item.text = ""  # libxml2 writes an empty li without "</li>": what follows moves in
     out = etree.tostring(body, encoding="unicode", method="html")
     # "<body>" ... "</body>"; an empty body serializes as "<body></body>"
     return out[6:-7]

@@ -34,6 +34,7 @@ from composer._html.scan import (
     lower_kept,
     too_deep,
 )
+from composer._html.scan import has_numeric_reference as _holds_reference
 from composer._html.stray import (
     _ENDS,
     BARE_WORDS,
@@ -56,7 +57,7 @@ from composer._limits import (
     may_run_without,
 )
 from composer.result import Result
-from composer.stages.limits import _MENTION_IN_CLASS, _holds_reference, _mentions_kept, _tree_may_pass
+from composer.stages.limits import _MENTION_IN_CLASS, _mentions_kept, _tree_may_pass
 from composer.stages.limits import count as count_links
 
 #: fragments of tag soup: separators, names, values with and without quotes, stray marks

@@ -18,6 +18,7 @@ from composer import Document, Policy
 from composer._html.empty import _MAYBE_EMPTY, may_have_empty
 from composer._html.facts import Scan
 from composer._html.scan import _DIRECTION, drop_direction_controls
+from composer._html.scan import has_numeric_reference as _numeric_reference
 from composer.allowlist import Allowlist
 from composer.stages.sanitize import stage as stage_module
 from composer.stages.sanitize.backends import Nh3Backend
@@ -28,7 +29,6 @@ from composer.stages.sanitize.stage import (
     Sanitize,
     _drop_empty,
     _may_be_own,
-    _numeric_reference,
     _own_links,
     _pre_and_empty,
 )

@@ -243,3 +243,24 @@ def _close(stack: list[str], tag: str) -> None:
             return
         if open_tag in _SCOPE or (inline and open_tag in _SPECIAL):
             return
+
+
+#: the "#"s looked at one by one before the rest is searched for "&#" at once
+_FEW_HASHES = 8
+
+
+def has_numeric_reference(text: str) -> bool:
+    """Whether ``text`` holds ``&#`` (a numeric character reference may start there).
+
+    Found by its "#", rare in posts: one character is found by ``memchr``, where
+    ``"&#" in text`` reads every character (~5 µs over 5 KB). Past a few "#"s (Office
+    markup's colours, URL fragments) the rest is searched at once.
+    """
+    at = text.find("#", 1)
+    for _ in range(_FEW_HASHES):
+        if at < 0:
+            return False
+        if text[at - 1] == "&":
+            return True
+        at = text.find("#", at + 1)
+    return at >= 0 and text.find("&#", at - 1) >= 0

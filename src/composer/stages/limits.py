@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from lxml import etree
 from lxml.html import HtmlElement
 
+from composer._html.scan import has_numeric_reference as _holds_reference
 from composer._html.tree import parse
 from composer.document import Document
 from composer.messages import MESSAGES
@@ -102,19 +103,6 @@ def _may_mention(html: str) -> bool:
     if MENTION_CLASS not in html and ("#" not in html or not _holds_reference(html)):  # memchr first
         return False
     return _CLASS.search(html) is not None
-
-
-def _holds_reference(html: str) -> bool:
-    """``"&#" in html``, by memchr from "#" to "#" (most posts hold a few, in URLs), where
-    the two-character search reads the whole post; back to it past a dozen."""
-    at = html.find("#", 1)
-    for _ in range(12):
-        if at < 0:
-            return False
-        if html[at - 1] == "&":
-            return True
-        at = html.find("#", at + 1)
-    return "&#" in html
 
 
 def _classes(el: HtmlElement) -> list[str]:

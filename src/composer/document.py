@@ -17,7 +17,7 @@ from composer._html.facts import Scan
 from composer.inputs import Format
 from composer.messages import MESSAGES
 from composer.policy import Policy
-from composer.result import Action, Notice, Problem, Result, _made, _with_text
+from composer.result import Action, Notice, Problem, Result, _with_text
 
 #: ``env`` key: the clipboard's HTML of a plain paste made from it alone (str)
 CLIPBOARD_HTML = "clipboard_html"
@@ -272,13 +272,13 @@ class Document:
             removed = {kind: dict(sorted(names.items())) for kind, names in sorted(self._removed.items())}
             self.notice("content_removed", summary=_summary(removed), removed=removed)
         html = self._html if self._tree is None else self.html
-        result = _made(
+        result = Result(
             html,
             tuple(self._notices),
             tuple(self._problems),
             dict(self._stats),
             tuple(self._pending),
-            tuple(dict.fromkeys(self._mentions)) if self._mentions else (),
+            mentions=tuple(dict.fromkeys(self._mentions)) if self._mentions else (),
         )
         if self._text is not None and self._text[0] is html:
             return _with_text(result, self._text[1])

@@ -108,31 +108,6 @@ class Result:
         }
 
 
-def _made(
-    html: str,
-    notices: tuple[Notice, ...],
-    problems: tuple[Problem, ...],
-    stats: Mapping[str, Any],
-    pending: tuple[str, ...],
-    mentions: tuple[str, ...],
-) -> Result:
-    """``Result(html, notices, problems, stats, pending, None, mentions)``, the same value, made
-    in a third of the time: a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__`` (~0.5 us a field), here the instance's dict is filled at once.
-    Internal, for the one ``Result`` every run makes (``Document.result``)."""
-    result = object.__new__(Result)
-    result.__dict__.update(
-        html=html,
-        notices=notices,
-        problems=problems,
-        stats=stats,
-        pending=pending,
-        markdown=None,
-        mentions=mentions,
-    )
-    return result
-
-
 def _with_text(result: Result, text: str) -> Result:
     """``result`` with :attr:`Result.text` already known: ``text`` must be
     ``html_to_text(result.html)``, computed by the run (the sanitizer's length check), so the

@@ -299,6 +299,27 @@ def test_display_as_link_choices_are_saved_and_restored(client: TestClient, draf
     assert "<iframe" in client.get("/api/drafts/k").json()["html"], "a save without choices drops them"
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.text(max_size=200),
+    fmt=st.sampled_from(["html", "markdown", "text"]),
+    links=st.lists(st.text(max_size=40), max_size=3),
+)
+def test_any_draft_comes_back_as_it_was_put(
+    client: TestClient, pipe: Pipeline, body: str, fmt: str, links: list[str]
+) -> None:
+    """Whatever was PUT comes back in draft (body, format, choices) beside the restored result."""
+    saved = client.put("/api/drafts/prop", json={"body": body, "format": fmt, "display_as_link": links})
+    assert saved.status_code == 200, saved.text
+    answer = client.get("/api/drafts/prop").json()
+    draft = answer.pop("draft")
+    assert (draft["body"], draft["format"]) == (body, fmt)
+    assert draft["display_as_link"] == sorted(set(links))
+    restored = pipe.restore(Draft(body, fmt, display_as_link=frozenset(links)))  # type: ignore[arg-type]
+    assert answer == restored.to_dict()
+    assert (draft["editor_html"] is None) == (fmt != "html")
+
+
 def test_a_later_save_replaces_the_draft(client: TestClient) -> None:
     client.put("/api/drafts/k", json={"body": "first", "format": "text"})
     client.put("/api/drafts/k", json={"body": "*second*", "format": "markdown"})

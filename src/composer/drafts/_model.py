@@ -73,7 +73,8 @@ class DraftBackend(Protocol):
 
     Times are POSIX seconds from the store's clock. ``put`` replaces the key's draft in one
     atomic step (last write wins) and may purge expired drafts; ``get`` never returns a draft
-    whose ``expires`` is at or before ``now``.
+    whose ``expires`` is at or before ``now``, and returns every field that was put
+    (``display_as_link`` included: a backend that drops it embeds a chosen link again).
     """
 
     def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None: ...

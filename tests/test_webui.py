@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browser import CHROMIUM, LAUNCH_ARGS
+from composer import Policy
 from conftest import require_binary
 from editor_page import (
     EDITOR,
@@ -183,19 +184,36 @@ def test_a_refused_rich_paste_keeps_its_plain_text_with_the_problem(page: Any) -
     check(page.locator(PREVIEW)).to_have_text("deep text", timeout=WITHIN)
 
 
-def test_a_paste_over_the_size_limit_keeps_its_plain_text(browser: Any, tmp_path: Path) -> None:
-    """A clipboard whose rich flavour is over the service's size limit (a 413, say a Word
-    paste with embedded images) still gives its plain text, with the refusal."""
-    from composer import DraftStore, Pipeline, Policy
+IMAGE = "<img src='data:image/png;base64," + "A" * 5000 + "'>"
+OVERSIZE = [
+    # the whole request over max_input_bytes (a Word paste with its images): a 413, and the
+    # text flavour is sent alone
+    ("request", Policy(embed_mode="cache_only", max_input_bytes=4000), IMAGE, "over the limit of 4000 bytes"),
+    # the markup over max_markup_bytes (images do not count): refused whole, too_large, no HTML
+    (
+        "markup",
+        Policy(embed_mode="cache_only", max_markup_bytes=2000),
+        '<span class="x"></span>' * 200,
+        "The post is too large",
+    ),
+]
+
+
+@pytest.mark.parametrize(("over", "policy", "bulk", "message"), OVERSIZE, ids=[case[0] for case in OVERSIZE])
+def test_a_paste_over_a_size_limit_keeps_its_plain_text(
+    browser: Any, tmp_path: Path, over: str, policy: Policy, bulk: str, message: str
+) -> None:
+    """A clipboard whose rich flavour is over a size limit (say a Word paste with embedded
+    images, or one heavy with markup) still gives its plain text, with the refusal."""
+    from composer import DraftStore, Pipeline
     from composer.web import create_app
 
-    policy = Policy(embed_mode="cache_only", max_input_bytes=4000)
     app = create_app(Pipeline(policy=policy), DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
     with serving(app) as base:
         context, page = open_page(browser, base, "oversize")
         try:
-            image = "<img src='data:image/png;base64," + "A" * 5000 + "'>"
-            with page.expect_response(lambda r: r.url.endswith("/api/paste") and r.status == 200) as answer:
+            plain = lambda r: r.url.endswith("/api/paste") and json.loads(r.request.post_data)["plain"]  # noqa: E731
+            with page.expect_response(plain, timeout=WITHIN) as answer:
                 page.evaluate(
                     """([html, text]) => {
                       const data = new DataTransfer();
@@ -205,13 +223,17 @@ def test_a_paste_over_the_size_limit_keeps_its_plain_text(browser: Any, tmp_path
                       editor.focus();
                       editor.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
                     }""",
-                    [f"<p>Kept <b>words</b></p>{image}", "Kept words"],
+                    [f"<p>Kept <b>words</b></p>{bulk}", "Kept words"],
                 )
+            assert answer.value.status == 200
             sent = json.loads(answer.value.request.post_data)
-            assert sent["plain"] is True and "html" not in sent, "the second try sends the text alone"
+            assert sent["text"] == "Kept words"
+            if over == "request":
+                assert "html" not in sent, "after a 413 the text flavour goes alone"
             check = expect()
             check(page.locator(EDITOR)).to_have_text("Kept words", timeout=WITHIN)
-            check(notice(page, "too_large")).to_contain_text("over the limit of 4000 bytes")
+            check(notice(page, "too_large")).to_contain_text(message)
+            check(page.locator(f"{EDITOR} b, {EDITOR} img")).to_have_count(0)
             assert not watched(page), watched(page)
         finally:
             context.close()

@@ -381,6 +381,16 @@ def test_a_draft_the_chain_refuses_still_comes_back(page: Any, server: str) -> N
     check(page.locator(POST)).to_be_disabled()
 
 
+def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
+    """A failed GET is not "no draft": the page says so before the person types over it."""
+    put_draft(server, "unreachable", "<p>Half a reply</p>")
+    page.route("**/api/drafts/**", lambda route: route.abort())
+    load(page, server, "unreachable")
+    check = expect()
+    check(notice(page, "request_failed")).to_contain_text("Your previous content could not be loaded")
+    check(page.locator(EDITOR)).to_have_text("")
+
+
 def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:
     key = "test_display_as_a_link_is_kept_with_the_draft"
     type_in_editor(page, "Look at this")

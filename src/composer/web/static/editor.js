@@ -323,8 +323,14 @@ async function removeDraft() {
  * the preview and the "content restored" notice with its "Clear editor".
  */
 async function restoreDraft() {
-  const reply = await api("GET", draftUrl).catch(() => null);
-  if (!reply || !reply.ok || !reply.data || !reply.data.draft) return; // 404: no draft
+  const reply = await api("GET", draftUrl).catch((error) => ({ error }));
+  if (reply.error || (!reply.ok && reply.status !== 404)) {
+    // Not "no draft": the person must know a draft may be there before typing over it.
+    const why = reply.error ? reply.error.message : failureMessage(reply);
+    board.failed("restore", "Your previous content could not be loaded: " + why);
+    return;
+  }
+  if (!reply.ok || !reply.data || !reply.data.draft) return; // 404: no draft
   const result = reply.data;
   const draft = result.draft;
   const typed = draft.format === "html" ? draft.editor_html : draft.body;

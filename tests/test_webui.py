@@ -370,6 +370,23 @@ def test_the_draft_comes_back_as_it_was_typed(
     assert sent["format"] == fmt and sent["body"].replace("!", "") == body
 
 
+def test_a_paste_into_a_markdown_draft_is_markdown(page: Any, server: str) -> None:
+    """A markdown draft keeps its format: a rich paste goes in as markdown source, as text."""
+    put_draft(server, "markdown-paste", "Start: ", "markdown")
+    load(page, server, "markdown-paste")
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Start:")
+    page.click(EDITOR)
+    page.keyboard.press("End")
+    with page.expect_request(lambda r: r.url.endswith("/api/paste"), timeout=WITHIN) as sent:
+        paste(page, "<p><b>Bold</b> and <i>lean</i></p>", "Bold and lean")
+    assert json.loads(sent.value.post_data)["target"] == "markdown"
+    editor = page.locator(EDITOR)
+    check(editor).to_contain_text("**Bold** and *lean*")
+    check(editor.locator("b, strong, i, em")).to_have_count(0)
+    check(page.locator(f"{PREVIEW} strong")).to_have_text("Bold", timeout=WITHIN)
+
+
 def test_a_draft_the_chain_refuses_still_comes_back(page: Any, server: str) -> None:
     """Over the emoji limit the restored preview has a problem; the box still gets the text."""
     key = "test_a_draft_the_chain_refuses_still_comes_back"

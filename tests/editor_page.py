@@ -178,14 +178,28 @@ def draft_status(server: str, key: str) -> int:
         return error.code
 
 
-def put_draft(server: str, key: str, body: str) -> None:
+def put_draft(
+    server: str, key: str, body: str, fmt: str = "html", display_as_link: tuple[str, ...] = ()
+) -> None:
     """Save a draft the way the page does, ``PUT /api/drafts/{key}``."""
-    data = json.dumps({"body": body, "format": "html"}).encode()
+    fields: dict[str, Any] = {"body": body, "format": fmt}
+    if display_as_link:
+        fields["display_as_link"] = list(display_as_link)
     request = urllib.request.Request(
-        f"{server}/api/drafts/{key}", data, {"Content-Type": "application/json"}, method="PUT"
+        f"{server}/api/drafts/{key}",
+        json.dumps(fields).encode(),
+        {"Content-Type": "application/json"},
+        method="PUT",
     )
     with urllib.request.urlopen(request, timeout=10) as reply:
         assert reply.status == 200
+
+
+def get_draft(server: str, key: str) -> dict[str, Any]:
+    """What ``GET /api/drafts/{key}`` answers (the draft must exist)."""
+    with urllib.request.urlopen(f"{server}/api/drafts/{key}", timeout=10) as reply:
+        answer: dict[str, Any] = json.loads(reply.read())
+    return answer
 
 
 def expect() -> Any:

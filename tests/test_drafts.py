@@ -121,6 +121,78 @@ def test_restart_reads_what_was_saved(make_store: MakeStore) -> None:
     assert second.load("guest:abc") is not None
 
 
+VIDEO = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+
+
+@pytest.mark.parametrize("make_store", BACKENDS, indirect=True)
+def test_display_as_link_choices_are_kept_with_the_draft(make_store: MakeStore) -> None:
+    """The person's "Display as a link instead" choices come back with the draft, and a later
+    save without them replaces them (a draft is replaced whole)."""
+    clock = Clock()
+    drafts = make_store(now=clock)
+    saved = drafts.save("k", f"<p>{VIDEO}</p>", "html", display_as_link=[VIDEO, "https://b.example/"])
+    assert saved.display_as_link == frozenset({VIDEO, "https://b.example/"})
+    assert drafts.load("k") == saved
+    assert make_store().load("k") == saved, "a restarted store finds the choices too"
+    drafts.save("k", f"<p>{VIDEO}</p>")
+    loaded = drafts.load("k")
+    assert loaded is not None and loaded.display_as_link == frozenset()
+
+
+def test_display_as_link_choices_are_checked_and_named() -> None:
+    drafts = DraftStore.memory()
+    bad: Any
+    for bad, message in [
+        (VIDEO, r"Draft\.display_as_link must be a set of URLs, got str"),
+        ([VIDEO, 5], r"Draft\.display_as_link must hold only strings, got int"),
+        ({"url": VIDEO}, r"Draft\.display_as_link must be a set of URLs"),
+    ]:
+        with pytest.raises(InputError, match=message):
+            drafts.save("k", "x", display_as_link=bad)
+        with pytest.raises(InputError, match=message):
+            Draft("x", display_as_link=bad)
+    assert drafts.load("k") is None, "nothing stored"
+
+
+def test_display_as_link_choices_count_toward_the_size_limit() -> None:
+    drafts = DraftStore.memory(max_bytes=30)
+    drafts.save("k", "x" * 10, display_as_link=["https://a.example/"])  # 10 + 18 bytes
+    too_big = r"draft is 36 bytes \(body 10, display_as_link 26\); the limit is 30"
+    with pytest.raises(InputError, match=too_big):
+        drafts.save("k", "x" * 10, display_as_link=["https://a.example/", "https://"])
+    loaded = drafts.load("k")
+    assert loaded is not None and loaded.display_as_link == frozenset({"https://a.example/"})
+
+
+def test_sqlite_adds_the_choices_column_to_an_older_file(tmp_path: Path) -> None:
+    """A drafts file written before the choices were kept: its drafts load (with no choices),
+    and new saves keep choices; a process running the older code still reads and writes it."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as raw:
+        raw.execute(
+            "CREATE TABLE composer_drafts (key TEXT PRIMARY KEY, body TEXT NOT NULL, format TEXT NOT NULL, "
+            "saved_at REAL NOT NULL, expires REAL NOT NULL) WITHOUT ROWID"
+        )
+        row = ("old", "kept", "text", START.timestamp(), 4e9)
+        raw.execute("INSERT INTO composer_drafts VALUES (?, ?, ?, ?, ?)", row)
+    raw.close()
+    with DraftStore.sqlite(path, now=lambda: START) as drafts, DraftStore.sqlite(path) as again:
+        assert drafts.load("old") == Draft("kept", "text", START)
+        drafts.save("new", VIDEO, "text", display_as_link=[VIDEO])
+        assert again.load("new") == Draft(VIDEO, "text", START, frozenset({VIDEO}))
+    with sqlite3.connect(path) as raw:  # the older code's statements still work
+        raw.execute(
+            "INSERT OR REPLACE INTO composer_drafts (key, body, format, saved_at, expires) "
+            "VALUES (?, ?, ?, ?, ?)",
+            ("older", "x", "text", START.timestamp(), 4e9),
+        )
+    raw.close()
+    with DraftStore.sqlite(path, now=lambda: START) as drafts:
+        assert drafts.load("older") == Draft("x", "text", START)
+
+
 # -- limits ----------------------------------------------------------------------------------
 
 
@@ -347,15 +419,21 @@ def test_redis_missing_client_says_how_to_install(monkeypatch: pytest.MonkeyPatc
     fmt=st.sampled_from(["html", "markdown", "text"]),
     key=st.text(min_size=1, max_size=40),
     at=st.datetimes(datetime(2000, 1, 1), datetime(2200, 1, 1), timezones=st.just(timezone.utc)),
+    links=st.frozensets(st.text(max_size=30), max_size=4),
 )
-def test_any_text_round_trips(tmp_path: Path, body: str, fmt: Format, key: str, at: datetime) -> None:
-    """Whatever text, format, key and save time: the same draft comes back, to the microsecond."""
+def test_any_text_round_trips(
+    tmp_path: Path, body: str, fmt: Format, key: str, at: datetime, links: frozenset[str]
+) -> None:
+    """Whatever text, format, key, save time and display_as_link choices: the same draft comes
+    back, to the microsecond."""
     if not key.isprintable():
         key = key.encode("unicode_escape").decode("ascii") or "k"
+    if key.isspace():  # a blank key is refused (test_a_key_of_white_space_alone_is_refused)
+        key = "k"
     with DraftStore.sqlite(tmp_path / "prop.sqlite3", now=lambda: at) as drafts:
-        drafts.save(key, body, fmt)
+        drafts.save(key, body, fmt, display_as_link=links)
         loaded = drafts.load(key)
-    assert loaded == Draft(body, fmt, at)
+    assert loaded == Draft(body, fmt, at, links)
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,17 @@ def test_restore_of_a_refused_draft_claims_nothing() -> None:
     assert [p.code for p in deep.problems] == ["too_deep"] and not deep.notices and deep.html == ""
 
 
+def test_restore_keeps_the_display_as_link_choices() -> None:
+    """A link the person chose to display as a link stays one when the draft comes back."""
+    video = "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    body = f"<p>Look</p><p>{video}</p>"
+    embedded = PIPE.restore(Draft(body))
+    assert "<iframe" in embedded.html and "link_embedded" in [n.code for n in embedded.notices]
+    kept = PIPE.restore(Draft(body, display_as_link=frozenset({video})))
+    assert kept.html == PIPE.run(Submission(body, display_as_link=frozenset({video}))).html
+    assert "<iframe" not in kept.html and "link_embedded" not in [n.code for n in kept.notices]
+
+
 def test_restore_takes_a_draft() -> None:
     with pytest.raises(InputError, match="restore\\(\\) takes a Draft, not Submission"):
         PIPE.restore(Submission("x"))  # type: ignore[arg-type]

@@ -220,6 +220,7 @@ def test_a_draft_is_saved_restored_and_cleared(
     restored_response = client.get("/api/drafts/user:42:topic:7")
     assert restored_response.headers["cache-control"] == "no-store", "a private draft is never cached"
     restored = restored_response.json()
+    assert restored.pop("draft")["body"] == body, "the saved body comes back beside the restored result"
     assert restored == pipe.restore(Draft(body, "html")).to_dict()
     assert restored["notices"][0]["code"] == "content_restored"
     assert restored["notices"][0]["action"]["label"] == "Clear editor"
@@ -229,6 +230,94 @@ def test_a_draft_is_saved_restored_and_cleared(
     gone = client.get("/api/drafts/user:42:topic:7")
     assert gone.status_code == 404 and gone.json()["problems"][0]["code"] == "no_draft"
     assert client.delete("/api/drafts/user:42:topic:7").status_code == 204  # idempotent
+
+
+TYPED = [
+    ("**x** and https://example.com/x", "markdown"),
+    ("plain <b>not a tag</b> https://example.com/x\n\nsecond", "text"),
+    (f"<p>See https://example.com/x and <b>bold</b></p><h1>Title</h1><p>{YOUTUBE}</p>", "html"),
+]
+
+
+@pytest.mark.parametrize(("body", "fmt"), TYPED, ids=[fmt for _, fmt in TYPED])
+def test_a_draft_comes_back_as_it_was_typed(client: TestClient, pipe: Pipeline, body: str, fmt: str) -> None:
+    """GET gives the saved body and format as PUT took them (an editor loads those back),
+    beside the restored result (the preview and its notices), whose fields mean what they did."""
+    saved = client.put("/api/drafts/k", json={"body": body, "format": fmt}).json()
+    answer = client.get("/api/drafts/k").json()
+    draft = answer.pop("draft")
+    assert answer == pipe.restore(Draft(body, fmt)).to_dict()  # type: ignore[arg-type]
+    assert answer["notices"][0]["code"] == "content_restored"
+    assert (draft["body"], draft["format"], draft["saved_at"]) == (body, fmt, saved["saved_at"])
+    assert draft["display_as_link"] == []
+    if fmt != "html":
+        assert draft["editor_html"] is None, "markdown and text go back as the text they are"
+        return
+    # what was typed, safe for a rich editor: nothing linked, embedded or turned into h2
+    editor = draft["editor_html"]
+    typed = f"<p>See https://example.com/x and <b>bold</b></p><h2>Title</h2><p>{YOUTUBE}</p>"
+    assert editor == typed, "the sanitizer's own rules (h1 -> h2) apply; no stage adds links or embeds"
+    assert "<a " in answer["html"] and "<iframe" in answer["html"], "the restored preview still does"
+
+
+def test_a_draft_is_given_back_safe_for_a_rich_editor(client: TestClient) -> None:
+    """editor_html is the body through the sanitizer: what was typed, less what could run."""
+    body = '<p>Hi <img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:x()">j</a></p>'
+    client.put("/api/drafts/k", json={"body": body, "format": "html"})
+    draft = client.get("/api/drafts/k").json()["draft"]
+    assert draft["body"] == body, "kept raw, as typed"
+    for unsafe in ("onerror", "<script", "javascript:", "alert("):
+        assert unsafe not in draft["editor_html"]
+    assert draft["editor_html"].startswith("<p>Hi ")
+
+
+@pytest.mark.parametrize("emoji_over_limit", ["reject", "trim"])
+def test_a_draft_the_chain_refuses_or_trims_still_comes_back_whole(emoji_over_limit: str) -> None:
+    """Over max_length or the emoji limit, the restored result says so (or trims); the typed
+    body comes back whole, so the person can fix it rather than lose it."""
+    policy = Policy(embed_mode="cache_only", max_length=50, emoji_over_limit=emoji_over_limit)  # type: ignore[arg-type]
+    body = "<p>" + "😀" * 80 + "x" * 60 + "</p>"
+    with TestClient(create_app(Pipeline(policy=policy), DraftStore.memory(policy=policy))) as client:
+        client.put("/api/drafts/k", json={"body": body, "format": "html"})
+        answer = client.get("/api/drafts/k").json()
+    assert answer["problems"], "the restored result reports the problem"
+    assert answer["draft"]["body"] == body
+    assert answer["draft"]["editor_html"] == body
+
+
+def test_display_as_link_choices_are_saved_and_restored(client: TestClient, drafts: DraftStore) -> None:
+    body = f"<p>Look</p><p>{YOUTUBE}</p>"
+    saved = client.put("/api/drafts/k", json={"body": body, "format": "html", "display_as_link": [YOUTUBE]})
+    assert saved.status_code == 200 and saved.json()["display_as_link"] == [YOUTUBE]
+    stored = drafts.load("k")
+    assert stored is not None and stored.display_as_link == frozenset({YOUTUBE})
+    answer = client.get("/api/drafts/k").json()
+    assert answer["draft"]["display_as_link"] == [YOUTUBE]
+    assert "<iframe" not in answer["html"], "the link the person chose stays a link"
+    assert "link_embedded" not in [n["code"] for n in answer["notices"]]
+    client.put("/api/drafts/k", json={"body": body, "format": "html", "display_as_link": None})
+    assert "<iframe" in client.get("/api/drafts/k").json()["html"], "a save without choices drops them"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.text(max_size=200),
+    fmt=st.sampled_from(["html", "markdown", "text"]),
+    links=st.lists(st.text(max_size=40), max_size=3),
+)
+def test_any_draft_comes_back_as_it_was_put(
+    client: TestClient, pipe: Pipeline, body: str, fmt: str, links: list[str]
+) -> None:
+    """Whatever was PUT comes back in draft (body, format, choices) beside the restored result."""
+    saved = client.put("/api/drafts/prop", json={"body": body, "format": fmt, "display_as_link": links})
+    assert saved.status_code == 200, saved.text
+    answer = client.get("/api/drafts/prop").json()
+    draft = answer.pop("draft")
+    assert (draft["body"], draft["format"]) == (body, fmt)
+    assert draft["display_as_link"] == sorted(set(links))
+    restored = pipe.restore(Draft(body, fmt, display_as_link=frozenset(links)))  # type: ignore[arg-type]
+    assert answer == restored.to_dict()
+    assert (draft["editor_html"] is None) == (fmt != "html")
 
 
 def test_a_later_save_replaces_the_draft(client: TestClient) -> None:

@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from browser import CHROMIUM, LAUNCH_ARGS
+from composer import Policy
 from conftest import require_binary
 from editor_page import (
     EDITOR,
@@ -37,6 +38,7 @@ from editor_page import (
     action,
     draft_status,
     expect,
+    get_draft,
     insert,
     load,
     notice,
@@ -167,11 +169,74 @@ def test_pasted_code_never_runs(page: Any) -> None:
     page.wait_for_timeout(200)  # let a failing image fire its error event
 
 
-def test_a_refused_paste_shows_its_problem_and_inserts_nothing(page: Any) -> None:
-    paste(page, "<div>" * 150 + "deep" + "</div>" * 150, "deep")
+def test_a_refused_rich_paste_keeps_its_plain_text_with_the_problem(page: Any) -> None:
+    """The rich flavour is refused whole (too deep): the plain text the pipeline makes of
+    the clipboard goes in, and the problem says why it is not rich."""
+    with page.expect_request(
+        lambda r: r.url.endswith("/api/paste") and json.loads(r.post_data)["plain"]
+    ) as sent:
+        paste(page, "<div>" * 150 + "deep <b>text</b>" + "</div>" * 150, "deep text")
+    assert json.loads(sent.value.post_data)["text"] == "deep text"
     check = expect()
+    check(page.locator(EDITOR)).to_have_text("deep text", timeout=WITHIN)
     check(notice(page, "too_deep")).to_contain_text("The post is nested too deeply")
-    assert page.locator(EDITOR).inner_html() == "<p><br></p>"
+    check(notice(page, "pasted_as_rich")).to_have_count(0)  # nothing to undo: it is plain
+    check(page.locator(PREVIEW)).to_have_text("deep text", timeout=WITHIN)
+
+
+IMAGE = "<img src='data:image/png;base64," + "A" * 5000 + "'>"
+OVERSIZE = [
+    # the whole request over max_input_bytes (a Word paste with its images): a 413, and the
+    # text flavour is sent alone
+    ("request", Policy(embed_mode="cache_only", max_input_bytes=4000), IMAGE, "over the limit of 4000 bytes"),
+    # the markup over max_markup_bytes (images do not count): refused whole, too_large, no HTML
+    (
+        "markup",
+        Policy(embed_mode="cache_only", max_markup_bytes=2000),
+        '<span class="x"></span>' * 200,
+        "The post is too large",
+    ),
+]
+
+
+@pytest.mark.parametrize(("over", "policy", "bulk", "message"), OVERSIZE, ids=[case[0] for case in OVERSIZE])
+def test_a_paste_over_a_size_limit_keeps_its_plain_text(
+    browser: Any, tmp_path: Path, over: str, policy: Policy, bulk: str, message: str
+) -> None:
+    """A clipboard whose rich flavour is over a size limit (say a Word paste with embedded
+    images, or one heavy with markup) still gives its plain text, with the refusal."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    app = create_app(Pipeline(policy=policy), DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
+    with serving(app) as base:
+        context, page = open_page(browser, base, "oversize")
+        try:
+            plain = lambda r: r.url.endswith("/api/paste") and json.loads(r.request.post_data)["plain"]  # noqa: E731
+            with page.expect_response(plain, timeout=WITHIN) as answer:
+                page.evaluate(
+                    """([html, text]) => {
+                      const data = new DataTransfer();
+                      data.setData('text/html', html);
+                      data.setData('text/plain', text);
+                      const editor = document.querySelector('[data-composer=editor]');
+                      editor.focus();
+                      editor.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+                    }""",
+                    [f"<p>Kept <b>words</b></p>{bulk}", "Kept words"],
+                )
+            assert answer.value.status == 200
+            sent = json.loads(answer.value.request.post_data)
+            assert sent["text"] == "Kept words"
+            if over == "request":
+                assert "html" not in sent, "after a 413 the text flavour goes alone"
+            check = expect()
+            check(page.locator(EDITOR)).to_have_text("Kept words", timeout=WITHIN)
+            check(notice(page, "too_large")).to_contain_text(message)
+            check(page.locator(f"{EDITOR} b, {EDITOR} img")).to_have_count(0)
+            assert not watched(page), watched(page)
+        finally:
+            context.close()
 
 
 def test_an_image_file_alone_is_refused_and_inserts_nothing(page: Any) -> None:
@@ -264,6 +329,115 @@ def test_reloading_restores_the_draft_with_clear_editor(page: Any, server: str) 
     check(editor.locator("iframe, figure")).to_have_count(0)
     check(page.locator(f"{PREVIEW} iframe")).to_have_count(1, timeout=WITHIN)
     check(page.locator(PREVIEW)).to_contain_text("Half a reply")
+
+
+@pytest.mark.parametrize(
+    ("fmt", "body", "shown"),
+    [
+        ("html", "<p>See https://example.com/x and <b>bold</b></p>", "See https://example.com/x and bold"),
+        ("markdown", "**x** and https://example.com/x", "**x** and https://example.com/x"),
+        (
+            "text",
+            "plain <b>not a tag</b> https://example.com/x",
+            "plain <b>not a tag</b> https://example.com/x",
+        ),
+    ],
+    ids=["html", "markdown", "text"],
+)
+def test_the_draft_comes_back_as_it_was_typed(
+    page: Any, server: str, fmt: str, body: str, shown: str
+) -> None:
+    """The box gets the body as typed, not its rendering (no link added, the markdown kept as
+    markdown), the preview renders it, and the next save keeps its format."""
+    key = f"typed-{fmt}"
+    put_draft(server, key, body, fmt)
+    load(page, server, key)
+    check = expect()
+    check(notice(page, "content_restored")).to_have_count(1)
+    editor = page.locator(EDITOR)
+    check(editor).to_have_text(shown)
+    check(editor.locator("a, strong")).to_have_count(0)
+    if fmt == "html":
+        check(editor.locator("b")).to_have_text("bold")
+    check(page.locator(f"{PREVIEW} a[href='https://example.com/x']")).to_have_count(1, timeout=WITHIN)
+    if fmt == "markdown":
+        check(page.locator(f"{PREVIEW} strong")).to_have_text("x")
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("End")
+        page.keyboard.type("!")
+    sent = json.loads(saved.value.post_data)
+    assert sent["format"] == fmt and sent["body"].replace("!", "") == body
+
+
+def test_a_paste_into_a_markdown_draft_is_markdown(page: Any, server: str) -> None:
+    """A markdown draft keeps its format: a rich paste goes in as markdown source, as text."""
+    put_draft(server, "markdown-paste", "Start: ", "markdown")
+    load(page, server, "markdown-paste")
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Start:")
+    page.click(EDITOR)
+    page.keyboard.press("End")
+    with page.expect_request(lambda r: r.url.endswith("/api/paste"), timeout=WITHIN) as sent:
+        paste(page, "<p><b>Bold</b> and <i>lean</i></p>", "Bold and lean")
+    assert json.loads(sent.value.post_data)["target"] == "markdown"
+    editor = page.locator(EDITOR)
+    check(editor).to_contain_text("**Bold** and *lean*")
+    check(editor.locator("b, strong, i, em")).to_have_count(0)
+    check(page.locator(f"{PREVIEW} strong")).to_have_text("Bold", timeout=WITHIN)
+
+
+def test_a_draft_the_chain_refuses_still_comes_back(page: Any, server: str) -> None:
+    """Over the emoji limit the restored preview has a problem; the box still gets the text."""
+    key = "test_a_draft_the_chain_refuses_still_comes_back"
+    put_draft(server, key, "<p>So happy " + "😀" * 80 + "</p>")
+    load(page, server, key)
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("So happy " + "😀" * 80)
+    check(notice(page, "emoji_limit")).to_have_count(1, timeout=WITHIN)
+    check(page.locator(POST)).to_be_disabled()
+
+
+def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
+    """A failed GET is not "no draft": the page says so before the person types over it."""
+    put_draft(server, "unreachable", "<p>Half a reply</p>")
+    page.route("**/api/drafts/**", lambda route: route.abort())
+    load(page, server, "unreachable")
+    check = expect()
+    check(notice(page, "request_failed")).to_contain_text("Your previous content could not be loaded")
+    check(page.locator(EDITOR)).to_have_text("")
+
+
+def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:
+    key = "test_display_as_a_link_is_kept_with_the_draft"
+    type_in_editor(page, "Look at this")
+    page.keyboard.press("Enter")
+    page.keyboard.type(VIDEO)
+    check = expect()
+    check(page.locator(f"{PREVIEW} iframe")).to_have_count(1, timeout=WITHIN)
+
+    # (the save after typing may still be on its way: the one wanted carries the choice)
+    def chosen(response: Any) -> bool:
+        request = response.request
+        return bool(request.method == "PUT" and "display_as_link" in json.loads(request.post_data))
+
+    with page.expect_response(chosen, timeout=WITHIN) as saved:
+        action(page, "display_as_link").click()
+    assert json.loads(saved.value.request.post_data)["display_as_link"] == [VIDEO]
+    check(page.locator(f"{PREVIEW} iframe")).to_have_count(0)
+    assert get_draft(server, key)["draft"]["display_as_link"] == [VIDEO]
+
+    load(page, server, key)  # a reload: still a link, and the next save keeps the choice
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(page.locator(PREVIEW)).to_contain_text("Look at this", timeout=WITHIN)
+    check(page.locator(f"{PREVIEW} a[href='{VIDEO}']")).to_have_count(1)
+    check(page.locator(f"{PREVIEW} iframe")).to_have_count(0)
+    check(notice(page, "link_embedded")).to_have_count(0)
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("Control+End")
+        page.keyboard.type(" ")
+    assert json.loads(saved.value.post_data)["display_as_link"] == [VIDEO]
 
 
 def test_clear_editor_empties_it_and_deletes_the_draft(page: Any, server: str) -> None:

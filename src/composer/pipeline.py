@@ -253,7 +253,8 @@ class Pipeline:
     def restore(self, draft: Draft) -> Result:
         """Render a saved :class:`~composer.Draft` for the editor, as :meth:`run` renders a post.
 
-        The draft goes through the whole chain (sanitizer last: drafts are stored raw), and the
+        The draft goes through the whole chain (sanitizer last: drafts are stored raw), its
+        ``display_as_link`` choices kept as links as :meth:`run` keeps a submission's, and the
         result leads with the ``content_restored`` notice and its ``clear_editor`` action, both
         translatable through ``Policy.messages``. A draft the policy refuses before any stage
         runs (``too_large``, ``too_deep``) comes back with that problem, empty ``html`` and no
@@ -265,7 +266,13 @@ class Pipeline:
         too_big = _limits.oversize(draft.body, self._policy)
         if too_big:
             return too_big
-        doc = Document(draft.body, draft.format, self._bound, messages=self._messages)
+        doc = Document(
+            draft.body,
+            draft.format,
+            self._bound,
+            display_as_link=draft.display_as_link,
+            messages=self._messages,
+        )
         doc.notice("content_restored", action="clear_editor")
         result = self._run(doc)
         if doc.stopped:

@@ -40,13 +40,17 @@ class Draft:
 
     ``body`` is the editor's source (never sanitized when stored; :meth:`Pipeline.restore
     <composer.Pipeline.restore>` sanitizes it on the way out); ``format`` is ``"html"``,
-    ``"markdown"`` or ``"text"``; ``saved_at`` is an aware datetime in UTC (default: now).
-    Raises :class:`~composer.InputError` when a field has the wrong type or value.
+    ``"markdown"`` or ``"text"``; ``saved_at`` is an aware datetime in UTC (default: now);
+    ``display_as_link`` the URLs the person chose to keep as links ("Display as a link
+    instead"), which ``restore`` keeps as links: a list, tuple, set or frozenset of ``str``,
+    stored as a ``frozenset``. Raises :class:`~composer.InputError` when a field has the
+    wrong type or value.
     """
 
     body: str
     format: Format = "html"
     saved_at: datetime = field(default_factory=utc_now)
+    display_as_link: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if not isinstance(self.body, str):
@@ -58,6 +62,10 @@ class Draft:
                 "write datetime.now(timezone.utc)"
             )
         object.__setattr__(self, "saved_at", self.saved_at.astimezone(timezone.utc))
+        links = _checks.str_set(
+            "Draft.display_as_link", self.display_as_link, InputError, example="https://example.com/"
+        )
+        object.__setattr__(self, "display_as_link", links)
 
 
 class DraftBackend(Protocol):
@@ -65,7 +73,8 @@ class DraftBackend(Protocol):
 
     Times are POSIX seconds from the store's clock. ``put`` replaces the key's draft in one
     atomic step (last write wins) and may purge expired drafts; ``get`` never returns a draft
-    whose ``expires`` is at or before ``now``.
+    whose ``expires`` is at or before ``now``, and returns every field that was put
+    (``display_as_link`` included: a backend that drops it embeds a chosen link again).
     """
 
     def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None: ...

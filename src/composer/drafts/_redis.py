@@ -53,6 +53,7 @@ class RedisDrafts:
                 "format": draft.format,
                 "saved_at": draft.saved_at.timestamp(),
                 "expires": expires,
+                "display_as_link": sorted(draft.display_as_link),
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -68,7 +69,10 @@ class RedisDrafts:
             if value["expires"] <= now:
                 return None
             return Draft(
-                value["body"], value["format"], datetime.fromtimestamp(value["saved_at"], timezone.utc)
+                value["body"],
+                value["format"],
+                datetime.fromtimestamp(value["saved_at"], timezone.utc),
+                value.get("display_as_link", ()),  # none in a value written before they were kept
             )
         except (ValueError, TypeError, KeyError, InputError, OverflowError, OSError) as exc:
             _log.warning("composer drafts redis: ignoring an unreadable draft at %r (%s)", key, exc)

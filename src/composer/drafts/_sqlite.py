@@ -10,6 +10,7 @@ needed and no save pays for a backlog.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -30,15 +31,22 @@ PURGE_BATCH = 16
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS composer_drafts ("
     "key TEXT PRIMARY KEY, body TEXT NOT NULL, format TEXT NOT NULL, "
-    "saved_at REAL NOT NULL, expires REAL NOT NULL) WITHOUT ROWID",
+    "saved_at REAL NOT NULL, expires REAL NOT NULL, "
+    "display_as_link TEXT NOT NULL DEFAULT '[]') WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS composer_drafts_expires ON composer_drafts (expires)",
 )
-_PUT = "INSERT OR REPLACE INTO composer_drafts (key, body, format, saved_at, expires) VALUES (?, ?, ?, ?, ?)"
+#: a file made before the display_as_link choices were kept gets their column (a JSON array);
+#: its drafts read as having none, and code of that time still reads and writes the file
+_ADD_CHOICES = "ALTER TABLE composer_drafts ADD COLUMN display_as_link TEXT NOT NULL DEFAULT '[]'"
+_PUT = (
+    "INSERT OR REPLACE INTO composer_drafts (key, body, format, saved_at, expires, display_as_link) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
 _PURGE = (
     "DELETE FROM composer_drafts WHERE key IN "
     f"(SELECT key FROM composer_drafts WHERE expires <= ? ORDER BY expires LIMIT {PURGE_BATCH})"
 )
-_GET = "SELECT body, format, saved_at FROM composer_drafts WHERE key = ? AND expires > ?"
+_GET = "SELECT body, format, saved_at, display_as_link FROM composer_drafts WHERE key = ? AND expires > ?"
 
 
 class SqliteDrafts:
@@ -72,13 +80,15 @@ class SqliteDrafts:
             with self._pool.borrow() as connection:  # a bad path fails here, not at the first save
                 for statement in _SCHEMA:
                     connection.execute(statement)
+                _add_choices(connection)
         except sqlite3.Error as exc:
             raise ConfigError(f"DraftStore.sqlite cannot open {self.path!r} as a database: {exc}") from exc
 
     def put(self, key: str, draft: Draft, expires: float, ttl: float) -> None:
         now = draft.saved_at.timestamp()
         with self._pool.borrow() as connection:
-            connection.execute(_PUT, (key, draft.body, draft.format, now, expires))
+            choices = json.dumps(sorted(draft.display_as_link))
+            connection.execute(_PUT, (key, draft.body, draft.format, now, expires, choices))
             connection.execute(_PURGE, (now,))
 
     def get(self, key: str, now: float) -> Draft | None:
@@ -86,9 +96,9 @@ class SqliteDrafts:
             row = connection.execute(_GET, (key, now)).fetchone()
         if row is None:
             return None
-        body, format, saved_at = row
+        body, format, saved_at, choices = row
         try:
-            return Draft(body, format, datetime.fromtimestamp(saved_at, timezone.utc))
+            return Draft(body, format, datetime.fromtimestamp(saved_at, timezone.utc), json.loads(choices))
         except (InputError, TypeError, ValueError, OverflowError, OSError) as exc:
             _log.warning("composer drafts %s: ignoring an unreadable draft at %r (%s)", self.path, key, exc)
             return None
@@ -105,3 +115,16 @@ class SqliteDrafts:
     def close(self) -> None:
         """Close the idle connections this process opened; a later call opens new ones."""
         self._pool.close()
+
+
+def _add_choices(connection: sqlite3.Connection) -> None:
+    """Add the ``display_as_link`` column to a table made before it existed (once per file;
+    two processes opening the file at once may both try, and one finds it added)."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(composer_drafts)")}
+    if "display_as_link" in columns:
+        return
+    try:
+        connection.execute(_ADD_CHOICES)
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise

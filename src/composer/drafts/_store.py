@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,17 @@ def _size(body: object) -> int:
     if isinstance(body, memoryview):
         return body.nbytes
     raise InputError(f"draft body must be str or UTF-8 bytes, got {_checks.got(body)}")
+
+
+def _url_size(url: str) -> int:
+    """The UTF-8 size of one ``display_as_link`` URL, or :class:`~composer.InputError`."""
+    try:
+        return len(url.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise InputError(
+            f"draft display_as_link holds {url!r}, with a lone surrogate at character {exc.start}; "
+            "it is not text"
+        ) from None
 
 
 class DraftStore:
@@ -143,24 +155,41 @@ class DraftStore:
 
     # -- drafts --------------------------------------------------------------------------
 
-    def save(self, key: str, body: str | bytes, format: Format = "html") -> Draft:
+    def save(
+        self,
+        key: str,
+        body: str | bytes,
+        format: Format = "html",
+        *,
+        display_as_link: Iterable[str] = (),
+    ) -> Draft:
         """Keep ``body`` (str, or UTF-8 bytes) as ``key``'s draft, replacing the previous one.
+
+        ``display_as_link``: the URLs the person chose to keep as links ("Display as a link
+        instead"), kept with the draft so :meth:`Pipeline.restore <composer.Pipeline.restore>`
+        keeps them as links; a later save without them drops them (a draft is replaced whole).
 
         Returns the :class:`Draft` stored. Raises :class:`~composer.InputError`, storing
         nothing, when the key is not a non-blank printable str of at most 256 characters,
-        ``format`` is not ``"html"``, ``"markdown"`` or ``"text"``, or the body is not text
-        or is over ``max_bytes`` UTF-8 bytes (a draft is never truncated). The backend's own
-        errors (``sqlite3.Error`` such as a lock held past the busy timeout, or
-        ``redis.RedisError``) propagate unchanged, and the previous draft stays.
+        ``format`` is not ``"html"``, ``"markdown"`` or ``"text"``, ``display_as_link`` is not a
+        collection of str, or the body is not text or is, with the choices, over ``max_bytes``
+        UTF-8 bytes (a draft is never truncated). The backend's own errors (``sqlite3.Error``
+        such as a lock held past the busy timeout, or ``redis.RedisError``) propagate
+        unchanged, and the previous draft stays.
         """
         check_key(key)
         _checks.choice("draft format", format, FORMATS, InputError)
         size = _size(body)
-        if size > self.max_bytes:
+        links = _checks.str_set(
+            "Draft.display_as_link", display_as_link, InputError, example="https://example.com/"
+        )
+        extra = sum(_url_size(url) for url in links)
+        if size + extra > self.max_bytes:
+            what = f"is {size + extra} bytes (body {size}, display_as_link {extra})" if extra else ""
             raise InputError(
-                f"draft body is {size} bytes; the limit is {self.max_bytes} (nothing was stored)"
+                f"draft {what or f'body is {size} bytes'}; the limit is {self.max_bytes} (nothing was stored)"
             )
-        draft = Draft(as_text(body, "draft body"), format, self._clock())
+        draft = Draft(as_text(body, "draft body"), format, self._clock(), links)
         expires = (draft.saved_at + self.ttl).timestamp()
         self.backend.put(key, draft, expires, self.ttl.total_seconds())
         return draft

@@ -6,8 +6,10 @@ shapes and the problems are in docs/integration.md::
 
     POST   /api/render        {body, format, display_as_link?}        -> Result.to_dict()
     POST   /api/paste         {html?, text?, plain?, files?, target?} -> Result.to_dict()
-    PUT    /api/drafts/{key}  {body, format}                          -> {ok, key, format, saved_at}
-    GET    /api/drafts/{key}  the restored draft                      -> Result.to_dict(), 404 when none
+    PUT    /api/drafts/{key}  {body, format, display_as_link?}        -> {ok, key, format, saved_at,
+                                                                          display_as_link}
+    GET    /api/drafts/{key}  the draft as typed, and as restored     -> Result.to_dict() + draft: {body,
+                              format, saved_at, display_as_link, editor_html}; 404 when none
     DELETE /api/drafts/{key}                                          -> 204
     GET    /                  the demo editor page; /static/* its assets
 """

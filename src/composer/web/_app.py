@@ -27,10 +27,10 @@ from composer import _checks
 from composer.drafts import MAX_KEY_LENGTH, Draft, DraftStore
 from composer.drafts._model import check_key
 from composer.errors import ConfigError, InputError, StageError
-from composer.inputs import Format
 from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.web import _requests
+from composer.web._drafts import DraftAnswers, iso
 from composer.web._problems import RequestProblem, json_response
 
 __all__ = ["STATIC", "DraftOwner", "create_app"]
@@ -66,6 +66,7 @@ class _Service:
         self.drafts = drafts
         self.limit = pipeline.policy.max_input_bytes
         self.owner = owner
+        self.answers = DraftAnswers(pipeline)
 
     def _key(self, request: Request) -> str:
         """The store key of ``/api/drafts/{key}``: the key as given, or, with a ``draft_owner``,
@@ -108,16 +109,24 @@ class _Service:
 
     async def save_draft(self, request: Request) -> Response:
         key, stored_as = request.path_params["key"], self._key(request)  # signed in before reading
-        body, fmt = await _requests.read_json(request, self.limit, _requests.draft)
-        draft = await anyio.to_thread.run_sync(self._save, stored_as, body, fmt)
-        saved = draft.saved_at.isoformat().replace("+00:00", "Z")
-        return json_response({"ok": True, "key": key, "format": draft.format, "saved_at": saved})
+        fields = await _requests.read_json(request, self.limit, _requests.draft)
+        draft = await anyio.to_thread.run_sync(self._save, stored_as, fields)
+        return json_response(
+            {
+                "ok": True,
+                "key": key,
+                "format": draft.format,
+                "saved_at": iso(draft),
+                "display_as_link": sorted(draft.display_as_link),
+            }
+        )
 
-    def _save(self, key: str, body: str, fmt: Format) -> Draft:
-        size = len(body.encode("utf-8", "surrogatepass"))
+    def _save(self, key: str, fields: _requests.DraftFields) -> Draft:
+        size = len(fields.body.encode("utf-8", "surrogatepass"))
+        size += sum(len(url.encode("utf-8", "surrogatepass")) for url in fields.display_as_link)
         if size > self.drafts.max_bytes:
             raise _requests.too_large(self.drafts.max_bytes)
-        return self.drafts.save(key, body, fmt)
+        return self.drafts.save(key, fields.body, fields.format, display_as_link=fields.display_as_link)
 
     async def load_draft(self, request: Request) -> Response:
         return await anyio.to_thread.run_sync(self._restore, request.path_params["key"], self._key(request))
@@ -130,7 +139,7 @@ class _Service:
                 "no_draft",
                 f"there is no draft for {key!r} (none was saved, it was cleared, or it expired)",
             )
-        return _encode(self.pipe.restore(draft))
+        return json_response(self.answers.answer(draft))
 
     async def clear_draft(self, request: Request) -> Response:
         await anyio.to_thread.run_sync(self.drafts.clear, self._key(request))

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from composer.inputs import FORMATS, Clipboard, Format, Submission
 from composer.web._problems import RequestProblem
 
-__all__ = ["MAX_FILES", "Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
+__all__ = ["MAX_FILES", "DraftFields", "Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
 
 #: a JSON body this size or larger is parsed and checked in a worker thread, not on the loop
 THREAD_PARSE_BYTES = 64 * 1024
@@ -152,20 +152,31 @@ def _flag(payload: Mapping[str, Any], field: str) -> bool:
     return value
 
 
+def _links(payload: Mapping[str, Any]) -> frozenset[str]:
+    """``display_as_link``: an array of URL strings (missing or null: none)."""
+    links = payload.get("display_as_link")
+    if links is None:
+        return frozenset()
+    example = '"display_as_link": ["https://example.com/"]'
+    if not isinstance(links, list):
+        raise _bad(
+            "display_as_link", f"must be an array of URL strings, got a {_kind(links)}; send e.g. {example}"
+        )
+    for i, url in enumerate(links):
+        if not isinstance(url, str):
+            raise _bad(
+                "display_as_link",
+                f"must be an array of URL strings, but item {i} is a {_kind(url)}; send e.g. {example}",
+            )
+    return frozenset(links)
+
+
 def submission(payload: Mapping[str, Any]) -> Submission:
     """``POST /api/render``: ``{body, format, display_as_link?}``."""
     _only(payload, ("body", "format", "display_as_link"))
     body = cast(str, _text(payload, "body", required=True, example='"<p>Hello</p>"'))
     fmt = cast(Format, _choice(payload, "format", FORMATS, None))
-    links = payload.get("display_as_link", [])
-    if links is None:
-        links = []
-    if not isinstance(links, list) or not all(isinstance(url, str) for url in links):
-        raise _bad(
-            "display_as_link",
-            'must be an array of URL strings, e.g. "display_as_link": ["https://example.com/"]',
-        )
-    return Submission(body, fmt, frozenset(links))
+    return Submission(body, fmt, _links(payload))
 
 
 @dataclass(frozen=True)
@@ -226,8 +237,18 @@ def clipboard(payload: Mapping[str, Any]) -> Paste:
     return Paste(Clipboard(html=html, text=text, files=_files(payload)), plain, target)
 
 
-def draft(payload: Mapping[str, Any]) -> tuple[str, Format]:
-    """``PUT /api/drafts/{key}``: ``{body, format}``."""
-    _only(payload, ("body", "format"))
+@dataclass(frozen=True)
+class DraftFields:
+    """``PUT /api/drafts/{key}``: what to keep."""
+
+    body: str
+    format: Format
+    display_as_link: frozenset[str]
+
+
+def draft(payload: Mapping[str, Any]) -> DraftFields:
+    """``PUT /api/drafts/{key}``: ``{body, format, display_as_link?}``."""
+    _only(payload, ("body", "format", "display_as_link"))
     body = cast(str, _text(payload, "body", required=True, example='"<p>Half a reply</p>"'))
-    return body, cast(Format, _choice(payload, "format", FORMATS, None))
+    fmt = cast(Format, _choice(payload, "format", FORMATS, None))
+    return DraftFields(body, fmt, _links(payload))

@@ -1,13 +1,19 @@
 /*
  * The demo reply box: a contenteditable editor that talks to the composer service.
  *
- * The editor holds the person's source (HTML, sent as format "html"); the preview shows what the
- * server renders from it. Every notice and problem comes from the server's Result.to_dict():
+ * The editor holds the person's source: HTML (format "html"), or, when a markdown or text draft
+ * came back, its lines as text (that format is kept until the editor is cleared). The preview
+ * shows what the server renders from it. Every notice and problem comes from the server's
+ * Result.to_dict():
  *
- *   paste         POST /api/paste {html, text, plain, files}  -> the fragment to insert
+ *   paste         POST /api/paste {html, text, plain, files, target} -> the fragment to insert;
+ *                 a rich flavour refused whole (too deep, over the size limit) is pasted again
+ *                 as plain text, shown with the refusal, so nothing of the clipboard is lost
  *   typing        POST /api/render {body, format, display_as_link} after a pause -> the preview
- *   autosave      PUT /api/drafts/{key} {body, format} after a pause; DELETE when the editor empties
- *   page load     GET /api/drafts/{key} -> the restored draft ("Clear editor" is its undo)
+ *   autosave      PUT /api/drafts/{key} {body, format, display_as_link} after a pause (and when
+ *                 a link is chosen to stay a link); DELETE when the editor empties
+ *   page load     GET /api/drafts/{key} -> the draft as typed into the box, its display_as_link
+ *                 choices, and the restored preview ("Clear editor" is its undo)
  *
  * The API paths are relative to the page, so a forum may mount the app under a prefix. The draft
  * key is the page's ?draft= query (default "reply"). Native ES modules: no framework,
@@ -23,6 +29,8 @@ import {
   placeCaretAfter,
   rangeIn,
   rangeOver,
+  textFragment,
+  textOf,
   unembed,
 } from "./fragments.js";
 import { NoticeBoard, itemsOf } from "./notices.js";
@@ -41,7 +49,8 @@ const draftKey = new URLSearchParams(location.search).get("draft") || "reply";
 const draftUrl = "api/drafts/" + encodeURIComponent(draftKey);
 
 const state = {
-  displayAsLink: new Set(), // URLs the person chose to keep as links
+  format: "html", // what the editor holds: "html", or a restored draft's "markdown" or "text"
+  displayAsLink: new Set(), // URLs the person chose to keep as links (saved with the draft)
   lastPaste: null, // {clipboard, nodes}: what "Paste as plain text instead" replaces
   renderSeq: 0, // answers to older renders are dropped
   renderOk: false,
@@ -68,7 +77,15 @@ function editorIsEmpty() {
 }
 
 function editorSource() {
-  return editorIsEmpty() ? "" : editor.innerHTML;
+  if (editorIsEmpty()) return "";
+  return state.format === "html" ? editor.innerHTML : textOf(editor);
+}
+
+/** What PUT /api/drafts/{key} keeps: the source, its format and the display_as_link choices. */
+function draftFields(body) {
+  const fields = { body, format: state.format };
+  if (state.displayAsLink.size) fields.display_as_link = Array.from(state.displayAsLink);
+  return fields;
 }
 
 /** An editor left with nothing (or a lone <br>) gets its empty paragraph back, caret inside. */
@@ -107,20 +124,61 @@ function changed(options = {}) {
 
 // -- paste --------------------------------------------------------------------------------------
 
+/** A reply that refused a rich paste whole: a 413, or a result with problems and no HTML. */
+function refusedWhole(reply) {
+  if (reply.status === 413) return true;
+  return reply.ok && reply.data && !reply.data.html && reply.data.problems.length > 0;
+}
+
+/** The problem items of a refused reply (a stopped result, or a request problem). */
+function refusalOf(reply) {
+  if (reply.ok) return itemsOf(reply.data, "paste").filter((item) => item.kind === "problem");
+  const problem = (reply.data && reply.data.problems && reply.data.problems[0]) || {};
+  const code = problem.code || "request_failed";
+  return [{ kind: "problem", code, message: failureMessage(reply), action: null }];
+}
+
+/**
+ * Ask the service for a paste. A rich flavour refused whole is asked for again as plain text
+ * (its text flavour alone when the request was too large), so what can be kept is kept;
+ * ``refusal`` holds why it is not rich.
+ */
+async function askPaste(clipboard, plain) {
+  const asText = plain || state.format === "text";
+  const target = state.format === "markdown" ? "markdown" : "html";
+  const reply = await api("POST", "api/paste", { ...clipboard, plain: asText, target });
+  if (asText || clipboard.html === null || !refusedWhole(reply)) return { reply, refusal: [] };
+  const tooLarge = reply.status === 413;
+  if (tooLarge && clipboard.text === null) return { reply, refusal: [] };
+  const again = tooLarge ? { text: clipboard.text, files: clipboard.files } : clipboard;
+  const second = await api("POST", "api/paste", { ...again, plain: true, target });
+  return { reply: second, refusal: refusalOf(reply) };
+}
+
+/** What a paste result puts in the editor, in the editor's format. */
+function pastedNodes(result) {
+  if (state.format === "markdown") return textFragment(result.markdown || "");
+  if (state.format === "text") return textFragment(result.html ? result.text : "");
+  return unembed(fragmentOf(result.html), embeddedUrls(result));
+}
+
 async function paste(clipboard, range, plain) {
-  const reply = await api("POST", "api/paste", { ...clipboard, plain });
+  const { reply, refusal } = await askPaste(clipboard, plain);
   if (!reply.ok || !reply.data) {
+    board.set("paste", refusal);
     board.failed("paste", failureMessage(reply));
     return null;
   }
   board.failed("paste", null);
   const result = reply.data;
-  const fragment = unembed(fragmentOf(result.html), embeddedUrls(result));
+  const fragment = pastedNodes(result);
   const nodes = fragment.childNodes.length ? insertFragment(editor, range, fragment) : [];
   placeCaretAfter(nodes[nodes.length - 1]);
   // The preview reports the embeds (it is where they show); the rest is this paste's own news.
-  board.set("paste", itemsOf(result, "paste").filter((item) => item.code !== "link_embedded"));
-  state.lastPaste = plain ? null : { clipboard, nodes };
+  const news = itemsOf(result, "paste").filter((item) => item.code !== "link_embedded");
+  board.set("paste", [...refusal, ...news]);
+  const undoable = !plain && !refusal.length && state.format !== "text";
+  state.lastPaste = undoable ? { clipboard, nodes } : null;
   changed({ now: true });
   // For integrators (and the tests): the paste is in the editor; detail is the Result.to_dict().
   editor.dispatchEvent(new CustomEvent("composer:pasted", { detail: result }));
@@ -152,12 +210,14 @@ async function pasteAsPlain() {
   await paste(last.clipboard, rangeOver(last.nodes) || endOf(editor), true);
 }
 
-/** "Display as a link instead": render again with that URL in display_as_link. */
+/** "Display as a link instead": render again with that URL in display_as_link, and keep the
+ * choice with the draft at once (a reload must not embed it again). */
 function displayAsLink(url) {
   if (!url) return;
   state.displayAsLink.add(url);
   editor.focus();
   render();
+  saveDraft();
 }
 
 /** "Clear editor": an empty editor, no draft on the server, nothing left to undo. */
@@ -168,6 +228,7 @@ async function clearEditor() {
   state.renderSeq += 1;
   state.renderOk = false;
   state.displayAsLink.clear();
+  state.format = "html";
   state.lastPaste = null;
   editor.replaceChildren(emptyLine());
   preview.replaceChildren();
@@ -190,7 +251,7 @@ async function render() {
     updatePostButton();
     return null;
   }
-  const request = { body, format: "html", display_as_link: Array.from(state.displayAsLink) };
+  const request = { body, format: state.format, display_as_link: Array.from(state.displayAsLink) };
   let reply;
   try {
     reply = await api("POST", "api/render", request);
@@ -236,7 +297,7 @@ async function putDraft() {
   const body = editorSource(); // what the editor holds now, not when the save was asked for
   if (!body) return removeDraft();
   statusLine.textContent = "Saving draft\u2026";
-  const reply = await api("PUT", draftUrl, { body, format: "html" }).catch((error) => ({ error }));
+  const reply = await api("PUT", draftUrl, draftFields(body)).catch((error) => ({ error }));
   if (reply.error || !reply.ok) {
     statusLine.textContent = "";
     board.failed("save", reply.error ? reply.error.message : failureMessage(reply));
@@ -255,17 +316,35 @@ async function removeDraft() {
   statusLine.textContent = "";
 }
 
+/**
+ * The draft back in the box as it was typed: ``draft.editor_html`` (the HTML body through the
+ * server's sanitizer alone: no link added, no embed built, nothing trimmed) or a markdown or
+ * text body as its lines; its display_as_link choices back too. The restored result gives
+ * the preview and the "content restored" notice with its "Clear editor".
+ */
 async function restoreDraft() {
-  const reply = await api("GET", draftUrl).catch(() => null);
-  if (!reply || !reply.ok || !reply.data) return; // 404: no draft
-  const result = reply.data;
-  if (!result.html && result.problems.length) {
-    // Refused before any stage ran (too large, too deep): say so rather than drop it.
-    board.failed("restore", "Your previous content could not be restored: " + result.problems[0].message);
+  const reply = await api("GET", draftUrl).catch((error) => ({ error }));
+  if (reply.error || (!reply.ok && reply.status !== 404)) {
+    // Not "no draft": the person must know a draft may be there before typing over it.
+    const why = reply.error ? reply.error.message : failureMessage(reply);
+    board.failed("restore", "Your previous content could not be loaded: " + why);
     return;
   }
-  if (!result.html || !editorIsEmpty()) return;
-  editor.replaceChildren(unembed(fragmentOf(result.html), embeddedUrls(result)));
+  if (!reply.ok || !reply.data || !reply.data.draft) return; // 404: no draft
+  const result = reply.data;
+  const draft = result.draft;
+  const typed = draft.format === "html" ? draft.editor_html : draft.body;
+  if (typed === null) {
+    // Refused before any stage ran (too deep): say so rather than drop it.
+    const why = result.problems.length ? result.problems[0].message : "it cannot be shown here";
+    board.failed("restore", "Your previous content could not be restored: " + why);
+    return;
+  }
+  if (!typed.trim() || !editorIsEmpty()) return;
+  state.format = draft.format;
+  state.displayAsLink = new Set(draft.display_as_link);
+  const content = draft.format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
+  editor.replaceChildren(content);
   board.set("restore", itemsOf(result, "restore").filter((item) => item.code === "content_restored"));
   await render();
 }
@@ -302,7 +381,7 @@ form.addEventListener("submit", async (event) => {
 addEventListener("pagehide", () => {
   if (!state.savePending) return;
   const body = editorSource();
-  if (body) sendBeforeLeaving("PUT", draftUrl, { body, format: "html" });
+  if (body) sendBeforeLeaving("PUT", draftUrl, draftFields(body));
   else sendBeforeLeaving("DELETE", draftUrl);
 });
 

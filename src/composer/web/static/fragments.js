@@ -17,6 +17,30 @@ export function fragmentOf(html) {
   return template.content;
 }
 
+/**
+ * ``text`` (a markdown or text draft, a markdown paste) as the editor's lines: a paragraph per
+ * block between blank lines, a <br> per line break. Every character stays text: nothing in it
+ * is read as markup.
+ */
+export function textFragment(text) {
+  const fragment = document.createDocumentFragment();
+  for (const block of text.replace(/\r\n?/g, "\n").split("\n\n")) {
+    const line = document.createElement("p");
+    block.split("\n").forEach((part, i) => {
+      if (i) line.append(document.createElement("br"));
+      if (part) line.append(part);
+    });
+    if (!line.childNodes.length) line.append(document.createElement("br"));
+    fragment.append(line);
+  }
+  return fragment;
+}
+
+/** The editor's text as the person sees it (for a markdown or text draft): its lines. */
+export function textOf(editor) {
+  return editor.innerText.replace(/\n+$/, "");
+}
+
 /** The URLs a result embedded (the targets of its link_embedded notices). */
 export function embeddedUrls(result) {
   return new Set(

@@ -17,13 +17,16 @@ from markdown_it.rules_inline import StateInline
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
+from composer._html.indent import indented, lead
 from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
-from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
+from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
 
-_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
+#: a paragraph break: a blank line, and any blank lines after it (the white space that starts
+#: the next paragraph's first line is its indentation, not part of the break)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n(?:[^\S\n]*\n)*")
 
 
 #: schemes of links a reader follows: a long URL with one is encoded; any other long URL
@@ -127,9 +130,15 @@ def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:
 _MD = _pasted_images_through(_markdown())
 
 
-def linkify_text(text: str) -> str:
-    """Escape ``text`` and turn each bare URL in it into a link."""
-    links = find_links(text) if "://" in text or "www." in text.lower() else []
+def _links(text: str) -> list[Link]:
+    return find_links(text) if "://" in text or "www." in text.lower() else []
+
+
+def linkify_text(text: str, links: list[Link] | None = None) -> str:
+    """Escape ``text`` and turn each bare URL in it into a link (``links``: those
+    :func:`~composer._html.urls.find_links` found in ``text``, when the caller has them)."""
+    if links is None:
+        links = _links(text)
     if not links:
         return html.escape(text, quote=False)
     out = []
@@ -142,8 +151,23 @@ def linkify_text(text: str) -> str:
     return "".join(out)
 
 
+def _text_line(line: str) -> str:
+    """One line of plain text as HTML, its indentation shown (no-break spaces, as the plain
+    paste's). A URL alone on its line keeps plain spaces, which show nothing: the line is the
+    URL alone, and the embed stage embeds it as it would unindented."""
+    at = lead(line)
+    if not at or at == len(line):
+        return linkify_text(line)
+    rest = line[at:]
+    links = _links(rest)
+    if len(links) == 1 and links[0].index == 0 and not rest[links[0].last_index :].strip():
+        return linkify_text(line)
+    return indented(line[:at]) + linkify_text(rest, links)
+
+
 def text_to_html(text: str) -> str:
-    """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links.
+    """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links,
+    and the spaces and tabs that start a line no-break spaces (a tab four), so they show.
 
     Nothing else is interpreted: ``*this*`` stays literal.
     """
@@ -152,7 +176,7 @@ def text_to_html(text: str) -> str:
         return ""
     paragraphs = _PARAGRAPHS.split(text)
     return "\n".join(
-        "<p>" + "<br>\n".join(linkify_text(line) for line in para.split("\n")) + "</p>" for para in paragraphs
+        "<p>" + "<br>\n".join(_text_line(line) for line in para.split("\n")) + "</p>" for para in paragraphs
     )
 
 

@@ -15,6 +15,10 @@ wrote as text, what it counts is what this stage made. So the stage runs before 
 ``Pipeline().insert_after("links", Mentions(lookup=...))`` (after ``links``: URLs holding an
 ``@`` are links by then, and left alone).
 
+**In markdown** both stages declare their ``words`` (the Stage protocol's), so the parse
+stage's renderer keeps each word as typed before emphasis reads it: ``@_ann_`` is the name
+``_ann_``, not ``@<em>ann</em>`` (:mod:`composer._html.markdown_words`).
+
 **Hashtags.** ``#tag`` becomes ``<a class="hashtag" href="tag_url">#tag</a>`` for the tags
 (or categories) the forum's ``lookup`` knows; nothing is counted or listed.
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -119,6 +124,8 @@ def _check(stage: str, lookup: object, what: str, max_names: object) -> None:
 
 #: where a word may start: the sigil, not after a letter or digit, then a letter or digit
 _STARTS = {sigil: re.compile(f"(?<!\\w){re.escape(sigil)}\\w") for sigil in "@#"}
+#: in markdown a ``_`` before the sigil may be emphasis, which a reader does not see (``_@ann_``)
+_STARTS_MARKDOWN = {sigil: re.compile(f"(?<![^\\W_]){re.escape(sigil)}\\w") for sigil in "@#"}
 
 
 def _may_hold(doc: Document, sigil: str, cls: str, references: tuple[str, ...]) -> bool:
@@ -127,7 +134,8 @@ def _may_hold(doc: Document, sigil: str, cls: str, references: tuple[str, ...]) 
     and markdown a character reference may spell the sigil, and in HTML a forged link needs
     the class (class names are case-sensitive)."""
     content = doc.content
-    if sigil in content and _STARTS[sigil].search(content):
+    starts = _STARTS_MARKDOWN if doc.format == "markdown" else _STARTS
+    if sigil in content and starts[sigil].search(content):
         return True
     if doc.format == "text":
         return False
@@ -162,6 +170,12 @@ class Mentions:
     def bind(self, policy: Policy) -> None:
         """Compile the grammar now, once per process, rather than on the first post."""
         _mentions()
+
+    @property
+    def words(self) -> Mapping[str, re.Pattern[str]]:
+        """The words this stage reads, for the parse stage to keep as typed in markdown
+        (``@_ann_`` is the name ``_ann_``, not ``@`` and emphasis)."""
+        return {"@": _mentions().word}
 
     def settings(self) -> dict[str, object]:
         """What changes the stage's output besides the post: the cap on a lookup call. The
@@ -205,6 +219,11 @@ class Hashtags:
     def bind(self, policy: Policy) -> None:
         """Compile the grammar now, once per process, rather than on the first post."""
         _hashtags()
+
+    @property
+    def words(self) -> Mapping[str, re.Pattern[str]]:
+        """The words this stage reads (see :attr:`Mentions.words`)."""
+        return {"#": _hashtags().word}
 
     def settings(self) -> dict[str, object]:
         """The cap on a lookup call (see :meth:`Mentions.settings`)."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -18,11 +19,13 @@ from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
 from composer._html.indent import indented, lead
+from composer._html.markdown_words import STOPS, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
+from composer.errors import ConfigError
 
 #: a paragraph break: a blank line, and any blank lines after it (the white space that starts
 #: the next paragraph's first line is its indentation, not part of the break)
@@ -129,6 +132,39 @@ def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:
 
 _MD = _pasted_images_through(_markdown())
 
+#: what ``Parse.kept_words`` holds: (sigil, pattern of a word at it) pairs, sorted by sigil
+Words = tuple[tuple[str, re.Pattern[str]], ...]
+
+
+def _keeping(words: Words) -> MarkdownIt:
+    """The markdown renderer, with the words of ``words`` kept as typed (none: the default one)."""
+    if not words:
+        return _MD
+    md = _pasted_images_through(_markdown())
+    md.inline.ruler.before("emphasis", "composer_words", words_rule(words))
+    return md
+
+
+def _checked_words(words: object) -> Words:
+    """``words`` as Parse holds them, or ConfigError naming what is wrong and the fix."""
+    pairs = tuple(words) if isinstance(words, Iterable) and not isinstance(words, (str, bytes)) else None
+    if pairs is None or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+        raise ConfigError(
+            f"Parse.kept_words must be (sigil, compiled pattern) pairs, got {words!r:.80}; a Pipeline "
+            "sets it from its stages' `words`, so leave it out"
+        )
+    for sigil, pattern in pairs:
+        if not isinstance(sigil, str) or len(sigil) != 1 or sigil not in STOPS:
+            raise ConfigError(
+                f"Parse.kept_words has the sigil {sigil!r}; a sigil is one of the characters markdown "
+                f"stops at: {' '.join(sorted(STOPS))}"
+            )
+        if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+            raise ConfigError(
+                f"Parse.kept_words[{sigil!r}] must be a compiled str pattern, got {pattern!r:.80}"
+            )
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
 
 def _links(text: str) -> list[Link]:
     return find_links(text) if "://" in text or "www." in text.lower() else []
@@ -219,9 +255,30 @@ def html_read_as_text(doc: Document, html: str) -> tuple[str, str] | None:
 class Parse:
     """Input to HTML: control characters out, markdown rendered, text paragraphed, stray ``<``
     in HTML escaped, headings shifted and flattened blocks renamed, depth checked, HTML
-    brought to its HTML5 reading (:mod:`composer._html.html5`)."""
+    brought to its HTML5 reading (:mod:`composer._html.html5`).
+
+    ``kept_words``: the words later stages read (``("@", mention_pattern())``: sigil, pattern of a
+    word at it), which markdown keeps as typed (:mod:`composer._html.markdown_words`): with
+    ``@_ann_`` kept, the mention stage sees the name ``_ann_``, not ``@<em>ann</em>``. The
+    :class:`~composer.Pipeline` sets it from its stages' ``words`` when it is built
+    (:meth:`keep_words`); with none, markdown renders exactly as markdown-it does here.
+    """
 
     name: str = "parse"
+    kept_words: Words = field(default=(), repr=False)  # the patterns are long
+    _md: MarkdownIt = field(default=_MD, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kept_words:
+            words = _checked_words(self.kept_words)
+            object.__setattr__(self, "kept_words", words)
+            object.__setattr__(self, "_md", _keeping(words))
+
+    def keep_words(self, words: Words) -> Parse:
+        """This stage keeping ``words`` (and no others) as typed in markdown; the Pipeline
+        calls it with every word its stages declare."""
+        words = _checked_words(words) if words else ()
+        return self if words == self.kept_words else replace(self, kept_words=words)
 
     def __call__(self, doc: Document) -> None:
         cut = refuse_oversize(doc, doc.source)
@@ -240,7 +297,7 @@ class Parse:
         source = checked
         fmt = doc.format
         if fmt == "markdown":
-            markup = _MD.render(source)
+            markup = self._md.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
                 markup = shift_headings(markup)  # with raw HTML off, these are all headings
         elif fmt == "text":

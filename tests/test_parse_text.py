@@ -28,3 +28,13 @@ def test_a_text_post_keeps_each_lines_indentation(lines: list[tuple[tuple[str, s
     for (indent, _), _ in lines:
         if indent:
             assert "&nbsp;" * len(indent.replace("\t", "    ")) in result.html
+
+
+def test_a_plain_paste_keeps_the_indentation_of_a_line_holding_only_a_url() -> None:
+    """A plain paste embeds nothing, so such a line is indented like any other; in a post it
+    keeps plain spaces, to stay alone on its line for the embed stage."""
+    source = "x\n  https://www.youtube.com/watch?v=dQw4w9WgXcQ\n  https://a.example/"
+    pasted = PIPE.paste(Clipboard(text=source)).html
+    assert pasted.count("<br>\n&nbsp;&nbsp;<a href=") == 2, pasted
+    posted = PIPE.run(Submission(source, "text")).html
+    assert "<figure" in posted and "&nbsp;&nbsp;<a" not in posted, posted

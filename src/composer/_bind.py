@@ -175,7 +175,7 @@ def is_error(exc: BaseException) -> bool:
 
 
 #: (sigil, pattern of a word at it) pairs, sorted by sigil: what a chain's stages read
-Words = tuple[tuple[str, "re.Pattern[str]"], ...]
+Words = tuple[tuple[str, re.Pattern[str]], ...]
 
 _WORDS_EXAMPLE = "words={'@': re.compile(r'@(\\w+)')}"
 

@@ -187,23 +187,25 @@ def linkify_text(text: str, links: list[Link] | None = None) -> str:
     return "".join(out)
 
 
-def _text_line(line: str) -> str:
-    """One line of plain text as HTML, its indentation shown (no-break spaces, as the plain
-    paste's). A URL alone on its line keeps plain spaces, which show nothing: the line is the
+def _text_line(line: str, embeds: bool) -> str:
+    """One line of plain text as HTML, its indentation shown (no-break spaces). When
+    ``embeds``, a URL alone on its line keeps plain spaces, which show nothing: the line is the
     URL alone, and the embed stage embeds it as it would unindented."""
     at = lead(line)
     if not at or at == len(line):
         return linkify_text(line)
     rest = line[at:]
     links = _links(rest)
-    if len(links) == 1 and links[0].index == 0 and not rest[links[0].last_index :].strip():
+    if embeds and len(links) == 1 and links[0].index == 0 and not rest[links[0].last_index :].strip():
         return linkify_text(line)
     return indented(line[:at]) + linkify_text(rest, links)
 
 
-def text_to_html(text: str) -> str:
+def text_to_html(text: str, *, embeds: bool = True) -> str:
     """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links,
     and the spaces and tabs that start a line no-break spaces (a tab four), so they show.
+    ``embeds``: whether a URL alone on its line may become an embed (not in a plain paste);
+    then that line keeps plain spaces, so it stays alone on its line.
 
     Nothing else is interpreted: ``*this*`` stays literal.
     """
@@ -212,7 +214,8 @@ def text_to_html(text: str) -> str:
         return ""
     paragraphs = _PARAGRAPHS.split(text)
     return "\n".join(
-        "<p>" + "<br>\n".join(_text_line(line) for line in para.split("\n")) + "</p>" for para in paragraphs
+        "<p>" + "<br>\n".join(_text_line(line, embeds) for line in para.split("\n")) + "</p>"
+        for para in paragraphs
     )
 
 
@@ -301,7 +304,7 @@ class Parse:
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
                 markup = shift_headings(markup)  # with raw HTML off, these are all headings
         elif fmt == "text":
-            markup = text_to_html(source)
+            markup = text_to_html(source, embeds=not doc.plain)  # a plain paste embeds nothing
         else:
             markup, facts = _html(doc, source)
         if fmt != "html" and too_many_elements(doc, markup):

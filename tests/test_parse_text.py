@@ -10,7 +10,7 @@ from composer import Clipboard, Pipeline, Policy, Submission
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
 
-_LINE = st.tuples(st.text(alphabet=" \t", max_size=6), st.text(alphabet="abc-*#1.:/", min_size=1, max_size=8))
+_LINE = st.tuples(st.text(alphabet=" \t", max_size=6), st.text(alphabet="abc-*#1./", min_size=1, max_size=8))
 #: what separates two lines: a line break, or blank lines (some holding spaces and tabs)
 _BREAK = st.sampled_from(["\n", "\n\n", "\n \n", "\n\t\n\n", "\n\n  \n"])
 

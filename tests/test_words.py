@@ -129,15 +129,22 @@ _CONTEXTS = st.sampled_from(
 
 
 @settings(max_examples=200, deadline=None)
-@given(name=_NAMES, context=_CONTEXTS, known=st.booleans())
-def test_a_name_in_markdown_is_mentioned_exactly_when_known(name: str, context: str, known: bool) -> None:
-    """Whatever markdown syntax a name holds (``_`` first, last, doubled) and whatever
-    emphasis stands around it, the name comes out whole: a link when the lookup knows it,
-    its text as typed otherwise."""
+@given(
+    name=_NAMES,
+    context=_CONTEXTS,
+    sigil=st.sampled_from(["@", "&#64;", "&commat;", "&#x40;"]),
+    known=st.booleans(),
+)
+def test_a_name_in_markdown_is_mentioned_exactly_when_known(
+    name: str, context: str, sigil: str, known: bool
+) -> None:
+    """Whatever markdown syntax a name holds (``_`` first, last, doubled), however its ``@``
+    is spelled and whatever emphasis stands around it, the name comes out whole: a link when
+    the lookup knows it, its text as typed otherwise."""
     _KNOWN.clear()
     if known:
         _KNOWN.add(name)
-    result = MENTIONS.run(Submission(context.format(w="@" + name), "markdown"))
+    result = MENTIONS.run(Submission(context.format(w=sigil + name), "markdown"))
     assert result.mentions == ((name,) if known else ()), result.html
     assert ("@" + name) in result.text, result.html
     if known:

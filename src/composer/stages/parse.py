@@ -10,6 +10,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -30,6 +31,8 @@ from composer.errors import ConfigError
 #: a paragraph break: a blank line, and any blank lines after it (the white space that starts
 #: the next paragraph's first line is its indentation, not part of the break)
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n(?:[^\S\n]*\n)*")
+#: a line that starts with a space or a tab (most posts have none: their lines go as they are)
+_INDENTED = re.compile(r"(?:^|\n)[ \t]")
 
 
 #: schemes of links a reader follows: a long URL with one is encoded; any other long URL
@@ -213,10 +216,8 @@ def text_to_html(text: str, *, embeds: bool = True) -> str:
     if not text.strip():
         return ""
     paragraphs = _PARAGRAPHS.split(text)
-    return "\n".join(
-        "<p>" + "<br>\n".join(_text_line(line, embeds) for line in para.split("\n")) + "</p>"
-        for para in paragraphs
-    )
+    line = partial(_text_line, embeds=embeds) if _INDENTED.search(text) else linkify_text
+    return "\n".join("<p>" + "<br>\n".join(map(line, para.split("\n"))) + "</p>" for para in paragraphs)
 
 
 def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, Scan]:

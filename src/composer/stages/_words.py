@@ -51,6 +51,8 @@ MAX_NAMES = 1000
 NOT_LOOKED_UP = "not_looked_up"
 #: how many inline elements out a word is followed across (``<b><i>@an</i></b>n``)
 _CLIMB = 8
+#: how much text after a word its look-ahead reads (``.`` then a letter), across markup
+_AHEAD = 2
 
 
 @cache
@@ -146,25 +148,29 @@ def _before(el: HtmlElement) -> str:
 
 def _after(el: HtmlElement, tail: bool = True) -> str:
     """What a reader sees right after ``el`` (after its tail too, when ``tail`` is False)
-    within its line ("" at a boundary); empty inline elements and comments are looked through."""
+    within its line, at least :data:`_AHEAD` characters of it when there are ("" at a
+    boundary); empty inline elements and comments are looked through."""
+    seen = ""
     for _ in range(_CLIMB):
         if tail and el.tail:
-            return str(el.tail)
+            seen += str(el.tail)
+            if len(seen) >= _AHEAD:
+                return seen
         tail = True
         nxt = el.getnext()
         if nxt is None:
             parent = el.getparent()
             if parent is None or not _inline(parent):
-                return ""
+                return seen
             el = parent
             continue
         if not _inline(nxt):
-            return ""
-        content = _content(nxt)
-        if content:
-            return content
+            return seen
+        seen += _content(nxt)
+        if len(seen) >= _AHEAD:
+            return seen
         el = nxt
-    return ""
+    return seen
 
 
 def _text_before(node: TextNode) -> str:
@@ -178,7 +184,8 @@ def _text_before(node: TextNode) -> str:
 
 
 def _text_after(node: TextNode) -> str:
-    """What a reader sees right after ``node``'s text, within its line ("" at a boundary)."""
+    """What a reader sees right after ``node``'s text, within its line, at least
+    :data:`_AHEAD` characters of it when there are ("" at a boundary)."""
     el = node.element
     if node.is_tail:
         return _after(el, tail=False)
@@ -186,7 +193,8 @@ def _text_after(node: TextNode) -> str:
         first = el[0]
         if not _inline(first):
             return ""
-        return _content(first) or _after(first)
+        seen = _content(first)
+        return seen if len(seen) >= _AHEAD else seen + _after(first)
     return _after(el) if _inline(el) else ""
 
 

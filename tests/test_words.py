@@ -75,7 +75,7 @@ def test_both_stages_note_their_own_count() -> None:
 
 
 @pytest.mark.parametrize("stage", [Mentions, Hashtags])
-@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "10", None])
+@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "10", "²", None])
 def test_a_bad_cap_is_refused_when_built(stage: Any, bad: object) -> None:
     with pytest.raises(ConfigError, match=rf"{stage.__name__}\.max_names must be an int >= 1"):
         stage(lookup=Everyone(), max_names=bad)

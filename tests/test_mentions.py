@@ -26,7 +26,9 @@ from composer.stages.mentions import MAX_NAME, mention_pattern
 from fixture_files import FIXTURES, read_cases
 from safety import dangers
 
-PEOPLE = ("alice", "bob", "bobby", "zoë", "नमस्ते", "日本", "o.brien", "ann-marie", "_under", "42")
+PEOPLE = (
+    "alice", "bob", "bobby", "zoë", "नमस्ते", "日本", "o.brien", "ann-marie", "_under", "42", "_ann_", "bob_"
+)  # fmt: skip
 #: people whose profile URL is by id: names with a joiner (ZWNJ, ZWJ), and a name one of them
 #: starts with (a URL holds no joiner)
 BY_ID = {"می": "/u/1000", "می\u200cخواهم": "/u/1001", "ශ්\u200dරී": "/u/1002"}
@@ -398,7 +400,7 @@ def test_a_name_longer_than_the_limit_is_no_mention() -> None:
 
 # -- hashtags -------------------------------------------------------------------------------
 
-TAGS = ("python", "python-3", "help", "日本")
+TAGS = ("python", "python-3", "help", "日本", "_faq_")
 
 
 def tags(names: Sequence[str]) -> Mapping[str, str]:

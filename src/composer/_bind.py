@@ -8,22 +8,28 @@ Three things are settled here so that no post pays for them and no module keeps 
 2. the allowlist: the policy's, plus each stage's ``allows`` (what the sanitizer must keep for
    that stage's output), merged into the allowlist of the policy the documents carry;
 3. the stages themselves: a stage with ``bind(policy)`` returns a copy prepared for the policy
-   (the sanitizer builds its backend there); one with only ``check(policy)`` may refuse it.
+   (the sanitizer builds its backend there); one with only ``check(policy)`` may refuse it;
+4. the words: each stage's ``words`` (the ``@name``/``#tag`` words it reads in the text, by
+   sigil) merged into one table (one sigil two stages read differently is a ConfigError),
+   given to every stage with ``keep_words(words)`` (the parse stage: markdown keeps them as
+   typed), which returns itself prepared for them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 
 from composer import _checks
+from composer._html.markdown_words import STOPS
 from composer.allowlist import Allowlist
 from composer.document import Stage
 from composer.errors import ComposerError, ConfigError
 from composer.messages import MESSAGES, fields, template_error
 from composer.policy import Policy
 
-__all__ = ["bind_stages", "bound_policy", "catalogue"]
+__all__ = ["bind_stages", "bound_policy", "catalogue", "declared_words", "keep_words"]
 
 BUILT_IN = "the built-in catalogue"
 
@@ -166,3 +172,71 @@ def is_error(exc: BaseException) -> bool:
     """An error to report, not KeyboardInterrupt and the like; a Rust panic inside nh3
     (pyo3's ``PanicException``) derives from BaseException but is an error all the same."""
     return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
+#: (sigil, pattern of a word at it) pairs, sorted by sigil: what a chain's stages read
+Words = tuple[tuple[str, re.Pattern[str]], ...]
+
+_WORDS_EXAMPLE = "words={'@': re.compile(r'@(\\w+)')}"
+
+
+def declared_words(chain: tuple[Stage, ...]) -> Words:
+    """Every word the stages of ``chain`` declare they read (their ``words``), by sigil.
+    Raises ConfigError naming the stage for a malformed declaration, and both stages when
+    two read one sigil with different patterns."""
+    found: dict[str, re.Pattern[str]] = {}
+    owner: dict[str, str] = {}
+    for stage in chain:
+        declared = getattr(stage, "words", None)
+        if declared is None:
+            continue
+        where = f"stage {stage.name!r}"
+        if not isinstance(declared, Mapping):
+            raise ConfigError(f"{where} declares words as {_checks.got(declared)}; write {_WORDS_EXAMPLE}")
+        for sigil, pattern in declared.items():
+            if not isinstance(sigil, str) or len(sigil) != 1 or sigil not in STOPS:
+                raise ConfigError(
+                    f"{where} declares words[{sigil!r}]; a sigil is one character markdown stops "
+                    f"at: {' '.join(sorted(STOPS))}"
+                )
+            if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+                raise ConfigError(
+                    f"{where} declares words[{sigil!r}] = {_checks.got(pattern)}; the pattern of a "
+                    f"word is a compiled str regex matching at its sigil: {_WORDS_EXAMPLE}"
+                )
+            if sigil in found and found[sigil] != pattern:
+                raise ConfigError(
+                    f"{where} and {owner[sigil]} both read words after {sigil!r}, with different "
+                    "patterns; one chain reads one grammar per sigil: give both stages the same pattern"
+                )
+            found.setdefault(sigil, pattern)
+            owner.setdefault(sigil, where)
+    return tuple(sorted(found.items()))
+
+
+def keep_words(chain: tuple[Stage, ...]) -> tuple[Stage, ...]:
+    """Each stage with ``keep_words(words)`` replaced by what it returns for the chain's
+    words (every time: a derived pipeline's chain may read others, or none)."""
+    words = declared_words(chain)
+    kept: list[Stage] = []
+    for stage in chain:
+        keep: Callable[[Words], object] | None = getattr(stage, "keep_words", None)
+        if not callable(keep):
+            kept.append(stage)
+            continue
+        try:
+            made = keep(words)
+        except ComposerError:
+            raise
+        except Exception as exc:
+            raise ConfigError(
+                f"stage {stage.name!r} cannot keep the words {[s for s, _ in words]}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if getattr(made, "name", None) != stage.name or not callable(made):
+            raise ConfigError(
+                f"stage {stage.name!r}: keep_words(words) returned {_checks.got(made)}; it must "
+                "return the stage prepared for the words (same name)"
+            )
+        kept.append(made)  # type: ignore[arg-type]  # checked above: a named callable
+    return tuple(kept)

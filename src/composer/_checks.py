@@ -75,7 +75,7 @@ def count(field: str, value: object, error: Error, *, minimum: int = 0) -> int:
 
 def _as_whole(value: object) -> int | None:
     """``75`` for ``"75"`` or ``75.0``: what was probably meant, for the hint."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isdecimal():  # int() reads these, not "²"
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)

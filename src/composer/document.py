@@ -314,6 +314,17 @@ class Stage(Protocol):
     - ``allows: Allowlist``: what the sanitizer must keep for the stage's output, built with
       ``Allowlist.of(tags=..., attributes=..., classes=...)``; added to the policy's
       allowlist, so what the stage made is neither removed nor reported as removed.
+    - ``words: Mapping[str, re.Pattern[str]]``: the words the stage reads in the text, by
+      sigil: ``{"@": pattern}``, the pattern matching a word at its sigil (lookbehind
+      included), as :class:`~composer.stages.Mentions` declares ``@name``. A sigil is one of the
+      characters markdown stops at (``@``, ``#``, ``$``, ``!``, ...). The chain's words are
+      merged (one sigil read with two patterns is a ConfigError) and given to every stage
+      with ``keep_words``.
+    - ``keep_words(words) -> Stage``: a stage that interprets typed syntax returns itself
+      prepared to leave ``words`` (sorted ``(sigil, pattern)`` pairs, every word the chain
+      reads; empty when none) as typed: the parse stage's markdown then reads ``@_ann_`` as
+      the name ``_ann_``, not ``@`` and emphasis. Called whenever a pipeline is built, after
+      ``bind``; it must accept a stage it returned before.
     - ``check(policy) -> None``: refuse a policy the stage cannot work with by raising
       :class:`~composer.ConfigError` (any other error is turned into one naming the stage).
     - ``bind(policy) -> Stage | None``: the stage prepared for ``policy`` (compiled tables,

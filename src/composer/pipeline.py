@@ -65,13 +65,15 @@ class Pipeline:
         ``stages``: an iterable of stages (default :func:`default_stages`); ``policy``: a
         :class:`Policy` (default ``Policy()``). The stages' ``messages`` join the notice
         catalogue and their ``allows`` the policy's allowlist; each stage's optional
-        ``bind(policy)`` or ``check(policy)`` runs here (the sanitizer builds its backend), and
-        the prepared stages are what runs. Raises :class:`~composer.ConfigError` when a stage is
-        malformed, two share a name, the last is not a sanitizer, two stages declare one
-        message code with different templates, ``Policy.messages`` has a code no one declares,
-        a stage's ``allows`` is not an ``Allowlist.of(...)`` the policy can take, or a stage
-        cannot work with the policy (an allowlist the backend refuses, a missing extra):
-        here, never at the first post.
+        ``bind(policy)`` or ``check(policy)`` runs here (the sanitizer builds its backend), then
+        the words the stages read (their ``words``, e.g. ``@name``) go to each stage with
+        ``keep_words`` (markdown keeps them as typed), and the prepared stages are what runs.
+        Raises :class:`~composer.ConfigError` when a stage is malformed, two share a name, the
+        last is not a sanitizer, two stages declare one message code with different templates
+        or read one sigil's ``words`` with different patterns, ``Policy.messages`` has a code
+        no one declares, a stage's ``allows`` is not an ``Allowlist.of(...)`` the policy can
+        take, or a stage cannot work with the policy (an allowlist the backend refuses, a
+        missing extra): here, never at the first post.
         """
         if policy is not None and not isinstance(policy, Policy):
             raise ConfigError(
@@ -84,7 +86,7 @@ class Pipeline:
             raise ConfigError(f"the last stage must be a sanitizer, not {last!r}")
         self._messages = _bind.catalogue(chain, self._policy)
         self._bound = _bind.bound_policy(chain, self._policy)
-        self._stages: tuple[Stage, ...] = _bind.bind_stages(chain, self._bound)
+        self._stages: tuple[Stage, ...] = _bind.keep_words(_bind.bind_stages(chain, self._bound))
 
     # -- the chain -----------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ def list_marker(kind: str, number: int, type_: str | None = None) -> str:
 
 def _indent(value: str) -> int:
     """No-break spaces that start a line of ``value`` (after its leading line breaks): the
-    indentation a plain paste kept (:mod:`composer.stages.paste.plain`) shows as spaces."""
+    indentation plain text kept (:mod:`composer._html.indent`) shows as spaces."""
     lead = value[: len(value) - len(value.lstrip(_FOLDED))]
     return lead.rpartition("\n")[2].count("\xa0")
 

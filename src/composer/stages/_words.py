@@ -11,11 +11,13 @@ One pass, in order:
    ``pre``, ``kbd``, ``samp``, links and raw text: :data:`~composer.SKIPPED_TAGS`), read across
    inline markup as a reader reads it (``@an<b>n2</b>`` is ``@ann2``).
 3. **One lookup.** The forum's callback gets every distinct candidate, as written, in order of
-   first appearance, and returns ``{word: url}`` for those it knows. A URL must be a str of at
-   most :data:`MAX_URL` characters, path-absolute (``/u/ann``, not ``//``) or absolute
-   ``http(s)://host...``, without backslash, white space, control or format characters;
-   another value (``//evil.com``, ``/\\evil.com``, ``u/ann``, ``javascript:``) leaves that
-   word as text (logged).
+   first appearance, up to the stage's ``max_names`` (the rest stay text, and
+   ``Result.stats["not_looked_up"]`` counts them under the stage's name), and returns
+   ``{word: url}`` for those it knows. A URL must be a str of at most :data:`MAX_URL`
+   characters, path-absolute (``/u/ann``, not ``//``) or absolute ``http(s)://host...``,
+   without backslash, white space, control or format characters; another value
+   (``//evil.com``, ``/\\evil.com``, ``u/ann``, ``javascript:``) leaves that word as text
+   (logged).
 4. **Links.** ``<a class="{cls}" href="{url}">{sigil}{word}</a>`` where each known word stood.
 
 A callback that raises or returns something other than a mapping leaves every word as text;
@@ -37,14 +39,20 @@ from lxml.html import Element, HtmlElement
 from composer.document import LOOKUP_FAILED, Document
 from composer.text_nodes import TextNode, splice, visible_text
 
-__all__ = ["MAX_URL", "Grammar", "Lookup", "grammar", "link_words"]
+__all__ = ["MAX_NAMES", "MAX_URL", "NOT_LOOKED_UP", "Grammar", "Lookup", "grammar", "link_words"]
 
 #: ``words -> {word: url}``: the forum's directory, asked once per post
 Lookup = Callable[[Sequence[str]], Mapping[str, str]]
 #: the longest URL a lookup may return
 MAX_URL = 2048
+#: how many distinct words one lookup call is asked about, by default (``max_names``)
+MAX_NAMES = 1000
+#: ``stats`` key: ``{stage name: how many distinct words were not looked up}`` (over the cap)
+NOT_LOOKED_UP = "not_looked_up"
 #: how many inline elements out a word is followed across (``<b><i>@an</i></b>n``)
 _CLIMB = 8
+#: how much text after a word its look-ahead reads (``.`` then a letter), across markup
+_AHEAD = 2
 
 
 @cache
@@ -140,25 +148,29 @@ def _before(el: HtmlElement) -> str:
 
 def _after(el: HtmlElement, tail: bool = True) -> str:
     """What a reader sees right after ``el`` (after its tail too, when ``tail`` is False)
-    within its line ("" at a boundary); empty inline elements and comments are looked through."""
+    within its line, at least :data:`_AHEAD` characters of it when there are ("" at a
+    boundary); empty inline elements and comments are looked through."""
+    seen = ""
     for _ in range(_CLIMB):
         if tail and el.tail:
-            return str(el.tail)
+            seen += str(el.tail)
+            if len(seen) >= _AHEAD:
+                return seen
         tail = True
         nxt = el.getnext()
         if nxt is None:
             parent = el.getparent()
             if parent is None or not _inline(parent):
-                return ""
+                return seen
             el = parent
             continue
         if not _inline(nxt):
-            return ""
-        content = _content(nxt)
-        if content:
-            return content
+            return seen
+        seen += _content(nxt)
+        if len(seen) >= _AHEAD:
+            return seen
         el = nxt
-    return ""
+    return seen
 
 
 def _text_before(node: TextNode) -> str:
@@ -172,7 +184,8 @@ def _text_before(node: TextNode) -> str:
 
 
 def _text_after(node: TextNode) -> str:
-    """What a reader sees right after ``node``'s text, within its line ("" at a boundary)."""
+    """What a reader sees right after ``node``'s text, within its line, at least
+    :data:`_AHEAD` characters of it when there are ("" at a boundary)."""
     el = node.element
     if node.is_tail:
         return _after(el, tail=False)
@@ -180,7 +193,8 @@ def _text_after(node: TextNode) -> str:
         first = el[0]
         if not _inline(first):
             return ""
-        return _content(first) or _after(first)
+        seen = _content(first)
+        return seen if len(seen) >= _AHEAD else seen + _after(first)
     return _after(el) if _inline(el) else ""
 
 
@@ -273,9 +287,17 @@ def _ask(lookup: Lookup, names: list[str], log: logging.Logger) -> dict[str, str
 
 
 def link_words(
-    doc: Document, words: Grammar, cls: str, lookup: Lookup, stage: str, log: logging.Logger
+    doc: Document,
+    words: Grammar,
+    cls: str,
+    lookup: Lookup,
+    stage: str,
+    log: logging.Logger,
+    most: int = MAX_NAMES,
 ) -> tuple[list[str], dict[str, str]]:
-    """Run the pass over ``doc.tree``: ``(candidates in order, {word: url} of those linked)``.
+    """Run the pass over ``doc.tree``: ``(candidates looked up, in order; {word: url} of those
+    linked)``. Only the first ``most`` distinct candidates are looked up; how many more there
+    were goes to ``Result.stats["not_looked_up"][stage]``.
 
     ``stage`` names the stage in ``Result.stats["lookup_failed"]`` when ``lookup`` fails.
     """
@@ -285,6 +307,9 @@ def link_words(
     names, places = _candidates(nodes, words)
     if not names:
         return names, {}
+    if len(names) > most:
+        doc.stats[NOT_LOOKED_UP] = {**doc.stats.get(NOT_LOOKED_UP, {}), stage: len(names) - most}
+        names = names[:most]
     urls = _ask(lookup, names, log)
     if urls is None:
         doc.stats[LOOKUP_FAILED] = (*doc.stats.get(LOOKUP_FAILED, ()), stage)

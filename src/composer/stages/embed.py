@@ -153,6 +153,11 @@ def _candidates(doc: Document) -> Iterator[tuple[HtmlElement, str]]:
             yield a, url
 
 
+#: the white space HTML collapses: what starts the line after an embed shows nothing of it, while
+#: no-break spaces there are that line's indentation (a text post's, a plain paste's) and stay
+_COLLAPSED = " \t\n\r\f"
+
+
 def _place(a: HtmlElement, built: HtmlElement) -> None:
     """Put ``built`` where the link's line was, splitting a paragraph around it."""
     parent = a.getparent()
@@ -162,7 +167,7 @@ def _place(a: HtmlElement, built: HtmlElement) -> None:
         prev.tail = None  # blank: the link was alone on its line
         prev.drop_tree()
     if nxt is not None and nxt.tag == "br":
-        nxt.tail = nxt.tail.lstrip() if nxt.tail else None
+        nxt.tail = nxt.tail.lstrip(_COLLAPSED) if nxt.tail else None
         nxt.drop_tree()  # keeps its tail (the next line's text), now on the link
     if parent.tag != "p":
         a.addnext(built)
@@ -171,7 +176,7 @@ def _place(a: HtmlElement, built: HtmlElement) -> None:
         return
     # a paragraph cannot hold a block: [before] <figure/> [after]
     after = Element("p")
-    after.text = a.tail.lstrip() if a.tail else None
+    after.text = a.tail.lstrip(_COLLAPSED) if a.tail else None
     for sibling in list(a.itersiblings()):
         after.append(sibling)
     parent.remove(a)

@@ -15,8 +15,17 @@ wrote as text, what it counts is what this stage made. So the stage runs before 
 ``Pipeline().insert_after("links", Mentions(lookup=...))`` (after ``links``: URLs holding an
 ``@`` are links by then, and left alone).
 
+**In markdown** both stages declare their ``words`` (the Stage protocol's), so the parse
+stage's renderer keeps each word as typed before emphasis reads it: ``@_ann_`` is the name
+``_ann_``, not ``@<em>ann</em>`` (:mod:`composer._html.markdown_words`).
+
 **Hashtags.** ``#tag`` becomes ``<a class="hashtag" href="tag_url">#tag</a>`` for the tags
 (or categories) the forum's ``lookup`` knows; nothing is counted or listed.
+
+**One call, capped.** The forum's ``lookup`` is called at most once per run, with the
+distinct candidates in reading order, at most the stage's ``max_names`` of them (default
+1000: a 100 000-character post could hold some 33 000); the others stay text, and
+``Result.stats["not_looked_up"]`` maps the stage's name to how many there were.
 
 **A lookup that fails** (raises, or returns something other than a mapping) must not lose the
 post: every word stays text, the error is logged with its traceback (logger
@@ -28,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -36,14 +46,16 @@ from composer.allowlist import Allowlist
 from composer.document import Document
 from composer.errors import ConfigError
 from composer.policy import Policy
-from composer.stages._words import MAX_URL, Grammar, Lookup, grammar, link_words
+from composer.stages._words import MAX_NAMES, MAX_URL, NOT_LOOKED_UP, Grammar, Lookup, grammar, link_words
 
 __all__ = [
     "HASHTAG_CLASS",
     "MAX_NAME",
+    "MAX_NAMES",
     "MAX_TAG",
     "MAX_URL",
     "MENTION_CLASS",
+    "NOT_LOOKED_UP",
     "Hashtags",
     "Lookup",
     "Mentions",
@@ -100,17 +112,20 @@ def hashtag_pattern() -> re.Pattern[str]:
     return _hashtags().word
 
 
-def _check(stage: str, lookup: object, what: str) -> None:
+def _check(stage: str, lookup: object, what: str, max_names: object) -> None:
     if not callable(lookup):
         raise ConfigError(
             f"{stage}.lookup must be a callable {what}, got {type(lookup).__name__} "
             f"{lookup!r:.60}; write {stage}(lookup=find_them)"
         )
     _checks.not_async(lookup, f"{stage}.lookup", ConfigError)
+    _checks.count(f"{stage}.max_names", max_names, ConfigError, minimum=1)
 
 
 #: where a word may start: the sigil, not after a letter or digit, then a letter or digit
 _STARTS = {sigil: re.compile(f"(?<!\\w){re.escape(sigil)}\\w") for sigil in "@#"}
+#: in markdown a ``_`` before the sigil may be emphasis, which a reader does not see (``_@ann_``)
+_STARTS_MARKDOWN = {sigil: re.compile(f"(?<![^\\W_]){re.escape(sigil)}\\w") for sigil in "@#"}
 
 
 def _may_hold(doc: Document, sigil: str, cls: str, references: tuple[str, ...]) -> bool:
@@ -119,7 +134,8 @@ def _may_hold(doc: Document, sigil: str, cls: str, references: tuple[str, ...]) 
     and markdown a character reference may spell the sigil, and in HTML a forged link needs
     the class (class names are case-sensitive)."""
     content = doc.content
-    if sigil in content and _STARTS[sigil].search(content):
+    starts = _STARTS_MARKDOWN if doc.format == "markdown" else _STARTS
+    if sigil in content and starts[sigil].search(content):
         return True
     if doc.format == "text":
         return False
@@ -133,30 +149,45 @@ class Mentions:
     ``lookup``: a callable ``(names: Sequence[str]) -> Mapping[str, str]`` of the forum's own,
     called at most once per run, with every distinct candidate name of the post (none: no
     call), returning ``{name: profile_url}`` for the people it knows. It does the I/O (one
-    database query); the stage does none. Raises :class:`~composer.ConfigError` when
-    ``lookup`` is not callable or is an ``async def`` function.
+    database query); the stage does none.
+
+    ``max_names``: how many distinct names one call is asked about at most (default
+    :data:`MAX_NAMES`, 1000): the first ones in reading order; the others stay text, and
+    ``Result.stats["not_looked_up"]["mentions"]`` says how many there were.
+
+    Raises :class:`~composer.ConfigError` when ``lookup`` is not callable or is an
+    ``async def`` function, or ``max_names`` is not an int of at least 1.
     """
 
     lookup: Lookup
     name: str = "mentions"
+    max_names: int = MAX_NAMES
     allows: ClassVar[Allowlist] = Allowlist.of(classes={"a": {MENTION_CLASS}})
 
     def __post_init__(self) -> None:
-        _check("Mentions", self.lookup, "names -> {name: profile_url}")
+        _check("Mentions", self.lookup, "names -> {name: profile_url}", self.max_names)
 
     def bind(self, policy: Policy) -> None:
         """Compile the grammar now, once per process, rather than on the first post."""
         _mentions()
 
+    @property
+    def words(self) -> Mapping[str, re.Pattern[str]]:
+        """The words this stage reads, for the parse stage to keep as typed in markdown
+        (``@_ann_`` is the name ``_ann_``, not ``@`` and emphasis)."""
+        return {"@": _mentions().word}
+
     def settings(self) -> dict[str, object]:
-        """What changes the stage's output besides the post: nothing of its own. The lookup's
-        answers are the forum's data, like the embed cache's, not part of a fingerprint."""
-        return {}
+        """What changes the stage's output besides the post: the cap on a lookup call. The
+        lookup's answers are the forum's data, like the embed cache's, not part of a fingerprint."""
+        return {"max_names": self.max_names}
 
     def __call__(self, doc: Document) -> None:
         if not _may_hold(doc, "@", MENTION_CLASS, ("&#", "&commat")):
             return
-        names, urls = link_words(doc, _mentions(), MENTION_CLASS, self.lookup, self.name, _log)
+        names, urls = link_words(
+            doc, _mentions(), MENTION_CLASS, self.lookup, self.name, _log, self.max_names
+        )
         people: dict[str, str] = {}
         for name in names:  # document order: the first spelling of each person
             url = urls.get(name)
@@ -172,25 +203,32 @@ class Hashtags:
 
     ``lookup``: a callable ``(tags: Sequence[str]) -> Mapping[str, str]``, called at most once
     per run with every distinct candidate tag, returning ``{tag: url}`` for the tags (or
-    categories) the forum knows. Raises :class:`~composer.ConfigError` when ``lookup`` is not
-    callable.
+    categories) the forum knows; ``max_names`` caps that call as :class:`Mentions`' does
+    (``Result.stats["not_looked_up"]["hashtags"]``). Raises :class:`~composer.ConfigError` when
+    ``lookup`` is not callable or ``max_names`` is not an int of at least 1.
     """
 
     lookup: Lookup
     name: str = "hashtags"
+    max_names: int = MAX_NAMES
     allows: ClassVar[Allowlist] = Allowlist.of(classes={"a": {HASHTAG_CLASS}})
 
     def __post_init__(self) -> None:
-        _check("Hashtags", self.lookup, "tags -> {tag: url}")
+        _check("Hashtags", self.lookup, "tags -> {tag: url}", self.max_names)
 
     def bind(self, policy: Policy) -> None:
         """Compile the grammar now, once per process, rather than on the first post."""
         _hashtags()
 
+    @property
+    def words(self) -> Mapping[str, re.Pattern[str]]:
+        """The words this stage reads (see :attr:`Mentions.words`)."""
+        return {"#": _hashtags().word}
+
     def settings(self) -> dict[str, object]:
-        """Nothing of its own (see :meth:`Mentions.settings`)."""
-        return {}
+        """The cap on a lookup call (see :meth:`Mentions.settings`)."""
+        return {"max_names": self.max_names}
 
     def __call__(self, doc: Document) -> None:
         if _may_hold(doc, "#", HASHTAG_CLASS, ("&#35", "&#x23", "&#X23", "&num;")):
-            link_words(doc, _hashtags(), HASHTAG_CLASS, self.lookup, self.name, _log)
+            link_words(doc, _hashtags(), HASHTAG_CLASS, self.lookup, self.name, _log, self.max_names)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import partial
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -17,13 +19,20 @@ from markdown_it.rules_inline import StateInline
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
+from composer._html.indent import indented, lead
+from composer._html.markdown_words import STOPS, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
-from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
+from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end, scheme_at
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
+from composer.errors import ConfigError
 
-_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
+#: a paragraph break: a blank line, and any blank lines after it (the white space that starts
+#: the next paragraph's first line is its indentation, not part of the break)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n(?:[^\S\n]*\n)*")
+#: a line that starts with a space or a tab (most posts have none: their lines go as they are)
+_INDENTED = re.compile(r"(?:^|\n)[ \t]")
 
 
 #: schemes of links a reader follows: a long URL with one is encoded; any other long URL
@@ -126,10 +135,49 @@ def _pasted_images_through(md: MarkdownIt) -> MarkdownIt:
 
 _MD = _pasted_images_through(_markdown())
 
+#: what ``Parse.kept_words`` holds: (sigil, pattern of a word at it) pairs, sorted by sigil
+Words = tuple[tuple[str, re.Pattern[str]], ...]
 
-def linkify_text(text: str) -> str:
-    """Escape ``text`` and turn each bare URL in it into a link."""
-    links = find_links(text) if "://" in text or "www." in text.lower() else []
+
+def _keeping(words: Words) -> MarkdownIt:
+    """The markdown renderer, with the words of ``words`` kept as typed (none: the default one)."""
+    if not words:
+        return _MD
+    md = _pasted_images_through(_markdown())
+    md.inline.ruler.before("emphasis", "composer_words", words_rule(words))
+    return md
+
+
+def _checked_words(words: object) -> Words:
+    """``words`` as Parse holds them, or ConfigError naming what is wrong and the fix."""
+    pairs = tuple(words) if isinstance(words, Iterable) and not isinstance(words, (str, bytes)) else None
+    if pairs is None or not all(isinstance(p, tuple) and len(p) == 2 for p in pairs):
+        raise ConfigError(
+            f"Parse.kept_words must be (sigil, compiled pattern) pairs, got {words!r:.80}; a Pipeline "
+            "sets it from its stages' `words`, so leave it out"
+        )
+    for sigil, pattern in pairs:
+        if not isinstance(sigil, str) or len(sigil) != 1 or sigil not in STOPS:
+            raise ConfigError(
+                f"Parse.kept_words has the sigil {sigil!r}; a sigil is one of the characters markdown "
+                f"stops at: {' '.join(sorted(STOPS))}"
+            )
+        if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+            raise ConfigError(
+                f"Parse.kept_words[{sigil!r}] must be a compiled str pattern, got {pattern!r:.80}"
+            )
+    return tuple(sorted(pairs, key=lambda pair: pair[0]))
+
+
+def _links(text: str) -> list[Link]:
+    return find_links(text) if "://" in text or "www." in text.lower() else []
+
+
+def linkify_text(text: str, links: list[Link] | None = None) -> str:
+    """Escape ``text`` and turn each bare URL in it into a link (``links``: those
+    :func:`~composer._html.urls.find_links` found in ``text``, when the caller has them)."""
+    if links is None:
+        links = _links(text)
     if not links:
         return html.escape(text, quote=False)
     out = []
@@ -142,8 +190,25 @@ def linkify_text(text: str) -> str:
     return "".join(out)
 
 
-def text_to_html(text: str) -> str:
-    """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links.
+def _text_line(line: str, embeds: bool) -> str:
+    """One line of plain text as HTML, its indentation shown (no-break spaces). When
+    ``embeds``, a URL alone on its line keeps plain spaces, which show nothing: the line is the
+    URL alone, and the embed stage embeds it as it would unindented."""
+    at = lead(line)
+    if not at or at == len(line):
+        return linkify_text(line)
+    rest = line[at:]
+    links = _links(rest)
+    if embeds and len(links) == 1 and links[0].index == 0 and not rest[links[0].last_index :].strip():
+        return linkify_text(line)
+    return indented(line[:at]) + linkify_text(rest, links)
+
+
+def text_to_html(text: str, *, embeds: bool = True) -> str:
+    """Plain text as HTML: blank lines make paragraphs, single newlines ``<br>``, URLs links,
+    and the spaces and tabs that start a line no-break spaces (a tab four), so they show.
+    ``embeds``: whether a URL alone on its line may become an embed (not in a plain paste);
+    then that line keeps plain spaces, so it stays alone on its line.
 
     Nothing else is interpreted: ``*this*`` stays literal.
     """
@@ -151,9 +216,8 @@ def text_to_html(text: str) -> str:
     if not text.strip():
         return ""
     paragraphs = _PARAGRAPHS.split(text)
-    return "\n".join(
-        "<p>" + "<br>\n".join(linkify_text(line) for line in para.split("\n")) + "</p>" for para in paragraphs
-    )
+    line = partial(_text_line, embeds=embeds) if _INDENTED.search(text) else linkify_text
+    return "\n".join("<p>" + "<br>\n".join(map(line, para.split("\n"))) + "</p>" for para in paragraphs)
 
 
 def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, Scan]:
@@ -195,9 +259,30 @@ def html_read_as_text(doc: Document, html: str) -> tuple[str, str] | None:
 class Parse:
     """Input to HTML: control characters out, markdown rendered, text paragraphed, stray ``<``
     in HTML escaped, headings shifted and flattened blocks renamed, depth checked, HTML
-    brought to its HTML5 reading (:mod:`composer._html.html5`)."""
+    brought to its HTML5 reading (:mod:`composer._html.html5`).
+
+    ``kept_words``: the words later stages read (``("@", mention_pattern())``: sigil, pattern of a
+    word at it), which markdown keeps as typed (:mod:`composer._html.markdown_words`): with
+    ``@_ann_`` kept, the mention stage sees the name ``_ann_``, not ``@<em>ann</em>``. The
+    :class:`~composer.Pipeline` sets it from its stages' ``words`` when it is built
+    (:meth:`keep_words`); with none, markdown renders exactly as markdown-it does here.
+    """
 
     name: str = "parse"
+    kept_words: Words = field(default=(), repr=False)  # the patterns are long
+    _md: MarkdownIt = field(default=_MD, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.kept_words:
+            words = _checked_words(self.kept_words)
+            object.__setattr__(self, "kept_words", words)
+            object.__setattr__(self, "_md", _keeping(words))
+
+    def keep_words(self, words: Words) -> Parse:
+        """This stage keeping ``words`` (and no others) as typed in markdown; the Pipeline
+        calls it with every word its stages declare."""
+        words = _checked_words(words) if words else ()
+        return self if words == self.kept_words else replace(self, kept_words=words)
 
     def __call__(self, doc: Document) -> None:
         cut = refuse_oversize(doc, doc.source)
@@ -216,11 +301,11 @@ class Parse:
         source = checked
         fmt = doc.format
         if fmt == "markdown":
-            markup = _MD.render(source)
+            markup = self._md.render(source)
             if "<h1>" in markup or "<h5>" in markup or "<h6>" in markup:
                 markup = shift_headings(markup)  # with raw HTML off, these are all headings
         elif fmt == "text":
-            markup = text_to_html(source)
+            markup = text_to_html(source, embeds=not doc.plain)  # a plain paste embeds nothing
         else:
             markup, facts = _html(doc, source)
         if fmt != "html" and too_many_elements(doc, markup):

@@ -25,7 +25,6 @@ from composer.stages.paste.code import code_blocks, inline_code, is_monospace, j
 from composer.stages.paste.css import read_styles
 from composer.stages.paste.gdocs import fix_list_nesting
 from composer.stages.paste.hidden import drop_hidden, is_hidden
-from composer.stages.paste.indent import is_indented, keep_indentation
 from composer.stages.paste.marks import STYLE_TAGS, semantics, unwrap_normal_wrappers
 from composer.stages.paste.numbering import check_numbering
 from composer.stages.paste.styles import apply_class_rules, class_rules, list_formats, style_text
@@ -111,11 +110,7 @@ class Paste:
     name: str = "paste"
 
     def __call__(self, doc: Document) -> None:
-        if doc.plain and doc.format == "text":
-            if is_indented(doc.content):
-                keep_indentation(doc.tree)  # the undo's lines keep their indentation
-            return
-        if doc.format != "html":
+        if doc.format != "html":  # (plain text's indentation is the parse stage's: text_to_html)
             return
         rich_paste = doc.paste and not doc.plain
         if rich_paste:

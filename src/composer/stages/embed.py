@@ -42,8 +42,9 @@ from functools import cache
 from lxml.html import Element, HtmlElement
 
 from composer import _checks
+from composer._html.hosts import is_own_link
 from composer._html.tree import BLOCK_TAGS
-from composer._html.urls import is_own_link, lower_in_place
+from composer._html.urls import lower_in_place
 from composer.allowlist import Allowlist
 from composer.document import EMBED_IFRAMES, EMBED_SPLICED, LOOKUP_FAILED, Document
 from composer.embeds.cards import ALLOWS as CARD_ALLOWS

@@ -1,12 +1,14 @@
 """Linear scans of markup, run before any parser sees the input: controls, depth, tags.
 
-Why before: lxml silently drops content nested deeper than ~255 levels and nh3's cost grows
-with the square of the depth, so depth is measured by a linear scan of the tags first.
+Why before: lxml silently drops content nested deeper than ~2 000 levels (2 046 with the
+``huge_tree`` parser of :mod:`composer._html.tree`) and nh3's cost grows with the square of
+the depth, so depth is measured by a linear scan of the tags first.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from composer._html.urls import lower_in_place
 
@@ -48,28 +50,56 @@ _SPECIAL = frozenset(
         "ul svg math"
     ).split()
 )
-#: no end tag closes past these
-_SCOPE = frozenset("applet caption html table td th marquee object template svg math foreignobject".split())
-#: start tag -> elements it closes when they are the current (innermost) element
+#: no end tag closes past these (HTML5's scope boundaries; html5ever keeps a select's content in it)
+_SCOPE = frozenset(
+    "applet caption html table td th marquee object select template svg math foreignobject".split()
+)
+#: libxml2's end priorities: an end tag does not close past an open element of a higher one
+#: (``<div><tr></div>`` leaves both open), whatever HTML5 does; the rest are 100
+_END_PRIORITY = {
+    "div": 150,
+    "td": 160,
+    "th": 160,
+    "tr": 170,
+    "thead": 180,
+    "tbody": 180,
+    "tfoot": 180,
+    "table": 190,
+}
+#: start tag -> elements it closes when they are the current (innermost) element, in both
+#: parsers: libxml2 closes only the innermost, and only where its own table says so (it nests
+#: ``<dd>x<dd>``, ``<thead>x<thead>``, and a ``<section>`` in a ``<p>``, which HTML5 does not),
+#: so these are the rules both follow (checked in tests/test_depth.py)
 _IMPLIED: dict[str, frozenset[str]] = {
     **{
         tag: frozenset({"p"})
-        for tag in (
-            "address article aside blockquote details div dl fieldset figcaption figure footer form "
-            "h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul"
-        ).split()
+        for tag in ("address blockquote div dl fieldset h1 h2 h3 h4 h5 h6 hr menu ol p pre table ul").split()
     },
+    "a": frozenset({"a"}),
+    "form": frozenset({"form", "p"}),
     "li": frozenset({"li", "p"}),
-    "dt": frozenset({"dt", "dd", "p"}),
-    "dd": frozenset({"dt", "dd", "p"}),
+    "dt": frozenset({"dd", "p"}),
+    "dd": frozenset({"dt", "p"}),
     "tr": frozenset({"tr", "td", "th", "p"}),
     "td": frozenset({"td", "th", "p"}),
     "th": frozenset({"td", "th", "p"}),
     "option": frozenset({"option"}),
     "tbody": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
-    "thead": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
-    "tfoot": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
+    "tfoot": frozenset({"tbody", "thead", "tr", "td", "th", "p"}),
 }
+#: (innermost table part, start tag) -> the elements HTML5 opens between them: a row and a
+#: body section a table part needs (``<table><td>`` is table > tbody > tr > td). What stands
+#: above the table part (``<table><a><td>``: HTML5 moves the ``a`` out) is left counted.
+_WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
+    **{("table", cell): ("tbody", "tr") for cell in ("td", "th")},
+    ("table", "tr"): ("tbody",),
+    **{(section, cell): ("tr",) for section in ("tbody", "thead", "tfoot") for cell in ("td", "th")},
+}
+_TABLE_ROWS = frozenset({"tr", "td", "th"})
+_TABLE_PARTS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption"})
+_TABLE_START = re.compile(r"<table", re.IGNORECASE)
+#: start tags that are never a level of a post (merged into the page's own, or ignored)
+_NO_LEVEL = frozenset({"html", "head", "body"})
 
 
 def utf8_size(body: str | bytes) -> int:
@@ -172,21 +202,36 @@ def drop_direction_controls(text: str) -> tuple[str, int]:
     return _DIRECTION.subn("", text)
 
 
-def too_deep(source: str, limit: int, starts: int | None = None) -> bool:
+def too_deep(
+    source: str, limit: int, starts: int | None = None, tags: AbstractSet[str] | None = None
+) -> bool:
     """Whether elements in ``source`` nest deeper than ``limit``.
 
-    One linear pass over the tags that errs on the deep side wherever parsers differ: a
-    non-void ``<div/>`` counts as open (as an HTML5 parser reads it), only the innermost
-    element is closed implicitly, an inline end tag never closes past a block, and end tags
-    inside comments, CDATA and raw-text elements are ignored. The stack never grows past
-    ``limit``, so each tag costs at most O(limit).
+    The depth counted is the deeper of the two trees a post meets: libxml2's (the working
+    tree, which drops content past ~2 000 levels) and HTML5's (nh3 and the browser, whose
+    cost grows with the square of the depth). One linear pass over the tags that errs on the
+    deep side wherever they differ: a non-void ``<div/>`` counts as open (as an HTML5 parser
+    reads it); a start tag closes the innermost element only where both parsers do
+    (:data:`_IMPLIED`: ``<a>x<a>y``, ``<li>``, ``<p>``, ``<option>`` runs are flat, but
+    ``<dd>x<dd>y`` nests, as libxml2 builds it); ``html``, ``head`` and ``body`` are no level;
+    the ``tbody`` and ``tr`` HTML5 adds around a bare cell count; an end tag closes nothing
+    past an HTML5 scope boundary or an element libxml2 ranks higher (``</div>`` past a
+    ``tr``), an inline one nothing past a block; a ``</p>`` with no ``p`` to close is an empty
+    ``p``; end tags inside comments, CDATA and raw-text elements are ignored. The stack
+    never grows more than three past ``limit``, so each tag costs at most O(limit). Checked
+    against both parsers by the properties of ``tests/test_depth.py``. Not modelled: HTML5
+    reopening formatting elements a block's end tag closed (``<div><b></div>x`` repeated),
+    so such posts can read deeper to HTML5 than counted here.
 
     ``starts``: at least the number of ``<`` + letter in ``source`` (``Scan.start_count``),
-    when the caller has it: no more elements can be open at once.
+    when the caller has it: no more elements can be open at once. ``tags``: the names of the
+    start tags in ``source`` (``Scan.start_tags``), when the caller has them: without
+    ``table`` no implied table level needs counting.
     """
-    if starts is not None and starts <= limit:
+    tables = None if tags is None else "table" in tags
+    if starts is not None and _fits(source, starts, limit, tables):
         return False
-    if source.count("<") - source.count("</") <= limit:
+    if _fits(source, source.count("<") - source.count("</"), limit, tables):
         return False
     lower = source.lower()
     stack: list[str] = []
@@ -219,13 +264,15 @@ def too_deep(source: str, limit: int, starts: int | None = None) -> bool:
             return False  # a tag cut by the end of input: nothing after it is markup
         tag = name.lower()
         if closing:
-            if not raw_end:
-                _close(stack, tag)
+            if not raw_end and not _close(stack, tag) and tag == "p" and len(stack) >= limit:
+                return True  # "</p>" with no p open: both parsers make an empty p there
             continue
-        if tag in _VOID:
+        if tag in _VOID or tag in _NO_LEVEL:
             continue
         while stack and stack[-1] in _IMPLIED.get(tag, ()):
             stack.pop()
+        if tag in _TABLE_ROWS:
+            stack.extend(_WRAPPERS.get((_table_context(stack), tag), ()))
         stack.append(tag)
         if len(stack) > limit:
             return True
@@ -233,16 +280,40 @@ def too_deep(source: str, limit: int, starts: int | None = None) -> bool:
             raw_end = "</" + tag
 
 
-def _close(stack: list[str], tag: str) -> None:
-    """Pop up to the innermost open ``tag``, unless a boundary stands in the way."""
+def _table_context(stack: list[str]) -> str:
+    """The innermost open table part, "" for none."""
+    return next((tag for tag in reversed(stack) if tag in _TABLE_PARTS), "")
+
+
+def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
+    """Whether ``source`` with at most ``tags`` start tags cannot nest past ``limit``: a level
+    per start tag, one for a ``</p>`` with no p open (both parsers make an empty p), and the
+    implied table levels (:data:`_WRAPPERS`: at most two open per open table). ``tables``:
+    whether ``source`` may hold a table, None when not known."""
+    if tags + 1 > limit:
+        return False
+    if tables is False or (tables is None and "<t" not in source and "<T" not in source):
+        return True
+    return tags + 1 + 2 * len(_TABLE_START.findall(source)) <= limit
+
+
+def _close(stack: list[str], tag: str) -> bool:
+    """Pop up to the innermost open ``tag``, unless a boundary stands in the way; whether
+    it was closed."""
     inline = tag not in _SPECIAL
+    priority = _END_PRIORITY.get(tag, 100)
     for i in range(len(stack) - 1, -1, -1):
         open_tag = stack[i]
         if open_tag == tag:
             del stack[i:]
-            return
-        if open_tag in _SCOPE or (inline and open_tag in _SPECIAL):
-            return
+            return True
+        if (
+            open_tag in _SCOPE
+            or (inline and open_tag in _SPECIAL)
+            or _END_PRIORITY.get(open_tag, 100) > priority
+        ):
+            return False
+    return False
 
 
 #: the "#"s looked at one by one before the rest is searched for "&#" at once

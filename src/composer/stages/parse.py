@@ -226,8 +226,8 @@ class Parse:
             markup, facts = _html(doc, source)
         if fmt != "html" and too_many_elements(doc, markup):
             return
-        opened = facts.start_count if fmt == "html" else None
-        if too_deep(markup, doc.policy.max_depth, opened):
+        opened, names = (facts.start_count, facts.start_tags) if fmt == "html" else (None, None)
+        if too_deep(markup, doc.policy.max_depth, opened, names):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return
         if fmt == "html":

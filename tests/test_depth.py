@@ -120,6 +120,35 @@ def test_runs_one_parser_nests_are_counted(source: str) -> None:
     assert too_deep(source, 100)
 
 
+@pytest.mark.parametrize(
+    ("unit", "deep"),
+    [
+        ("<div><b></div>x", True),  # HTML5 opens the b again after each div: one level more each time
+        ("<div><b class=k><i></div>x", True),
+        ("<p><b>x</p>", False),  # at most three alike are opened again: five levels however many
+        ("<p><b><i><u>x</p>", False),
+    ],
+    ids=lambda s: str(s)[:24],
+)
+def test_formatting_elements_html5_opens_again_are_counted(unit: str, deep: bool) -> None:
+    source = unit * 150
+    assert (real_depth(source) > 100) is deep
+    assert too_deep(source, 100) is deep
+
+
+def test_an_accepted_post_keeps_its_text_and_passes_again() -> None:
+    """A post HTML5 nests past the limit by reopening formatting elements is refused up
+    front; before, it was accepted, its output nested ~2 000 levels deep and libxml2 cut the
+    rest of it (without a word), and the output was refused when rendered again."""
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only"))
+    source = "".join(f"<div><b></div>x{i} " for i in range(3000))
+    assert [p.code for p in pipe.run(Submission(source)).problems] == ["too_deep"]
+    fine = "".join(f"<div><b></div>x{i} " for i in range(90))
+    result = pipe.run(Submission(fine))
+    assert result.ok and "x89" in result.html
+    assert pipe.run(Submission(result.html)).ok
+
+
 def test_a_run_libxml2_nests_is_refused_not_cut() -> None:
     """Past ~2 000 levels libxml2 drops the rest of the post without a word; the scan refuses
     it first, even with a depth limit that high."""
@@ -132,10 +161,11 @@ def test_a_run_libxml2_nests_is_refused_not_cut() -> None:
 
 #: start tags of the elements whose nesting the parsers decide themselves, and a few others
 _STARTS = (
-    "a form li option p dd dt thead tbody tfoot tr td th table h2 div span ul dl section "
-    "article summary select body"
-).split()
-_ENDS = "a p li dd div span table td tr ul".split()
+    *"a form li option p dd dt thead tbody tfoot tr td th table h2 div span ul dl section "
+    "article summary select body b i".split(),
+    "b class=x",
+)
+_ENDS = "a p li dd div span table td tr ul b i".split()
 _TOKEN = st.one_of(
     st.sampled_from(_STARTS).map(lambda t: f"<{t}>"),
     st.sampled_from(_ENDS).map(lambda t: f"</{t}>"),
@@ -148,6 +178,8 @@ _TOKEN = st.one_of(
 @example("<a><div><a>x")
 @example("<table><td>x<table><td>y")
 @example("<dl><dd><span>x<dd>y")
+@example("<div><b></div>x<div><b></div>x<div><b></div>x")
+@example("<p><b class=1>x</p><p><b class=2>x</p><p><b class=3>x</p><p><b class=4>x</p>")
 def test_the_scan_never_counts_less_than_a_parser_builds(source: str) -> None:
     assert scan_depth(source) >= real_depth(source)
 

@@ -1,4 +1,4 @@
-"""The depth scan (``composer._html.scan.too_deep``) against the two parsers a post meets.
+"""The depth scan (``composer._html.depth.too_deep``) against the two parsers a post meets.
 
 libxml2 builds the working tree (it drops content below ~2 000 levels, silently) and html5ever
 reads the post in nh3 and the browser (its cost grows with the square of the depth). The scan
@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 from markupever import dom
 
 from composer import Pipeline, Policy, Submission
-from composer._html.scan import too_deep
+from composer._html.depth import too_deep
 from composer._html.tree import parse
 
 EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))

@@ -15,10 +15,11 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
+from composer._html.depth import too_deep
 from composer._html.facts import Scan
 from composer._html.hosts import scheme_at
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
-from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
+from composer._html.scan import clean_controls, clean_controls_lowered
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end
 from composer._limits import refuse_early, refuse_oversize, too_many_elements

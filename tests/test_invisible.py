@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from composer import Clipboard, Pipeline, Policy, Result, Submission
-from composer._html.urls import INVISIBLE, has_hidden, scheme_at
+from composer._html.hosts import scheme_at
+from composer._html.urls import INVISIBLE, has_hidden
 from composer.stages.sanitize import url_scheme
 from fixture_files import FIXTURES, read_cases
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Clipboard, InputError, Pipeline, Policy, Submission
-from composer._html.scan import too_deep
+from composer._html.depth import too_deep
 from composer._limits import text_floor
 from composer.stages.paste.word import MAX_LIST_LEVELS
 from fixture_files import FIXTURES, read_cases

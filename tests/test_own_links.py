@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
-from composer._html.urls import is_own_link
+from composer._html.hosts import is_own_link
 
 ada_url = pytest.importorskip("ada_url", reason="ada-url (dev extra) is the WHATWG oracle")
 

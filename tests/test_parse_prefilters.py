@@ -23,6 +23,7 @@ import composer._limits as limits_module
 import composer.stages.limits as stage_limits
 import composer.stages.parse as parse_module
 from composer import Document, Pipeline, Policy, Submission
+from composer._html.depth import too_deep
 from composer._html.facts import Scan
 from composer._html.html5 import differs
 from composer._html.scan import (
@@ -32,7 +33,6 @@ from composer._html.scan import (
     clean_controls,
     clean_controls_lowered,
     lower_kept,
-    too_deep,
 )
 from composer._html.scan import has_numeric_reference as _holds_reference
 from composer._html.stray import (

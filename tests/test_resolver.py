@@ -16,8 +16,9 @@ import pytest
 
 from composer.embeds.cache import MemoryCache
 from composer.embeds.fetcher import SafeFetcher
+from composer.embeds.page import page_metadata
 from composer.embeds.providers import Provider, ProviderRegistry, default_registry
-from composer.embeds.resolver import MISS, Embed, OEmbedResolver, page_metadata
+from composer.embeds.resolver import MISS, Embed, OEmbedResolver
 from composer.embeds.sites import SITES
 from embed_server import PAGES, PLAYER, EmbedServer
 

@@ -165,6 +165,57 @@ def test_translations_of_the_plain_or_the_role_template(messages: dict[str, str]
     assert [p.message for p in result.problems] == [expected]
 
 
+def _images(count: int) -> Submission:
+    return Submission(" ".join(f"![{i}](https://img.example/{i}.png)" for i in range(count)), "markdown")
+
+
+@pytest.mark.parametrize(
+    ("policy", "images", "expected"),
+    [
+        (Policy(max_images=2), 3, "Only 2 images are allowed."),
+        (Policy(max_images=0), 1, "Images are not allowed."),
+        (Policy.preset("new"), 2, "New members can post only 1 of the 2 images in this post."),
+        (replace(Policy.preset("new"), max_images=0), 1, "New members cannot post images."),
+        (Policy.preset("guest"), 1, "Guests cannot post images."),
+        (
+            replace(Policy.preset("guest"), max_images=2),
+            4,
+            "Guests can post only 2 of the 4 images in this post.",
+        ),
+        (replace(Policy.preset("member"), max_images=2), 3, "Only 2 images are allowed."),
+        (replace(Policy.preset("staff"), max_images=0), 1, "Images are not allowed."),
+    ],
+)
+def test_the_images_problem_names_the_role_and_a_limit_of_none(
+    policy: Policy, images: int, expected: str
+) -> None:
+    result = Pipeline(policy=replace(policy, embed_mode="cache_only")).run(_images(images))
+    assert [(p.code, p.message) for p in result.problems] == [("too_many_images", expected)]
+    assert result.problems[0].params == {"limit": policy.max_images, "count": images, "role": policy.role}
+
+
+@pytest.mark.parametrize(
+    ("role", "messages", "expected"),
+    [
+        ("new", {"too_many_images_new": "Neu: {limit} von {count}."}, "Neu: 1 von 2."),
+        ("new", {"too_many_images": "Höchstens {limit} Bilder."}, "Höchstens 1 Bilder."),  # not English
+        ("guest", {"too_many_images": "Höchstens {limit} Bilder."}, "Höchstens 0 Bilder."),
+        ("guest", {"too_many_images_none": "Keine Bilder."}, "Keine Bilder."),
+        (
+            "guest",
+            {"too_many_images_none": "Keine Bilder.", "too_many_images_none_guest": "Gäste: keine Bilder."},
+            "Gäste: keine Bilder.",
+        ),
+        ("guest", {"too_many_images": "Max {limit} images for {role}."}, "Max 0 images for guest."),
+    ],
+)
+def test_translations_of_the_images_problem(role: str, messages: dict[str, str], expected: str) -> None:
+    """The most specific template the forum translated wins; with none translated, the most
+    specific English one: a forum that translates only the plain code never shows English."""
+    result = offline(role, messages=messages).run(_images(2))
+    assert [p.message for p in result.problems] == [expected]
+
+
 def test_a_translation_using_a_field_the_code_lacks_is_refused() -> None:
     with pytest.raises(ConfigError, match="too_many_links_guest"):
         Policy(messages={"too_many_links_guest": "{user} cannot post {limit} links."})

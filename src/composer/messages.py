@@ -11,7 +11,7 @@ import string
 from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error"]
+__all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error", "variant"]
 
 #: code -> default English template.
 MESSAGES: Mapping[str, str] = {
@@ -35,6 +35,11 @@ MESSAGES: Mapping[str, str] = {
     "too_complex_elements": "The post has too many elements ({count}; the limit is {limit}).",
     "too_complex_lines": "The post has too many lines ({count}; the limit is {limit}).",
     "too_many_images": "Only {limit} images are allowed.",
+    "too_many_images_guest": "Guests can post only {limit} of the {count} images in this post.",
+    "too_many_images_new": "New members can post only {limit} of the {count} images in this post.",
+    "too_many_images_none": "Images are not allowed.",
+    "too_many_images_none_guest": "Guests cannot post images.",
+    "too_many_images_none_new": "New members cannot post images.",
     "too_many_links": "A post can carry at most {limit} links.",
     "too_many_links_guest": "Guests can post at most {limit} links.",
     "too_many_links_new": "New members can post at most {limit} links.",
@@ -66,7 +71,12 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "too_complex_nesting": {"limit": 32},
     "too_complex_elements": {"count": 40_001, "limit": 40_000},
     "too_complex_lines": {"count": 10_001, "limit": 10_000},
-    "too_many_images": {"limit": 50, "count": 51},
+    "too_many_images": {"limit": 50, "count": 51, "role": "member"},
+    "too_many_images_guest": {"limit": 2, "count": 3, "role": "guest"},
+    "too_many_images_new": {"limit": 1, "count": 2, "role": "new"},
+    "too_many_images_none": {"limit": 0, "count": 1, "role": "member"},
+    "too_many_images_none_guest": {"limit": 0, "count": 1, "role": "guest"},
+    "too_many_images_none_new": {"limit": 0, "count": 1, "role": "new"},
     "too_many_links": {"limit": 1000, "count": 1001, "role": "member"},
     "too_many_links_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_links_new": {"limit": 2, "count": 3, "role": "new"},
@@ -118,6 +128,22 @@ def template_error(code: str, template: object, names: Collection[str] | None = 
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         return f"cannot be filled ({type(exc).__name__}: {exc}); its fields are {known}"
     return None
+
+
+def variant(code: str, overrides: Mapping[str, str], *, role: str | None = None, none: bool = False) -> str:
+    """The template a problem ``code`` is said with, for a policy of ``role`` whose limit is
+    zero (``none``) or not: ``too_many_links_new``, ``too_many_images_none_guest``.
+
+    The candidates, most specific first, are ``{code}_none_{role}``, ``{code}_none``,
+    ``{code}_{role}`` and ``code`` (the ``_none`` ones only when ``none``), those the catalogue
+    has. The most specific one the forum translated (``overrides``) wins, else the most
+    specific English one: a forum that translates only the plain ``code`` gets its translation
+    for every role and limit, never English.
+    """
+    bases = (f"{code}_none", code) if none else (code,)
+    keys = [key for base in bases for key in ((f"{base}_{role}", base) if role else (base,))]
+    found = [key for key in keys if key in MESSAGES] or [code]
+    return next((key for key in found if key in overrides), found[0])
 
 
 def render(code: str, params: Mapping[str, Any], overrides: Mapping[str, str] | None = None) -> str:

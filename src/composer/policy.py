@@ -43,7 +43,7 @@ class Policy:
     max_length: int = 100_000
     """Characters of visible text in the result; over it: problem ``too_long``."""
     max_depth: int = 100
-    """Element nesting levels; deeper input is problem ``too_deep`` (lxml drops text below ~255)."""
+    """Element nesting levels; deeper input is problem ``too_deep`` (lxml drops text below ~2 000)."""
 
     # links
     own_hosts: AbstractSet[str] = frozenset()

@@ -1,7 +1,7 @@
-"""Linear scans of markup, run before any parser sees the input: controls, depth, tags.
+"""Linear scans of markup, run before any parser sees the input: controls, tags, references.
 
-Why before: lxml silently drops content nested deeper than ~255 levels and nh3's cost grows
-with the square of the depth, so depth is measured by a linear scan of the tags first.
+The tag grammar here (:data:`_TAG`, :data:`_MARKUP`, :data:`_RAW`) is shared by the depth
+scan (:mod:`composer._html.depth`), the limits and the images stage's source scans.
 """
 
 from __future__ import annotations
@@ -39,37 +39,6 @@ _VOID = frozenset("area base br col embed hr img input keygen link meta param so
 #: elements whose content some parser reads as text: inside them end tags are ignored (a
 #: parser that reads tags there sees more depth, one that does not sees less: both covered)
 _RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
-#: an end tag of an inline element does not close past these (HTML's "special" elements)
-_SPECIAL = frozenset(
-    (
-        "address applet article aside blockquote body button caption center dd details dir div dl "
-        "dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup html li main "
-        "marquee menu nav object ol p pre section select summary table tbody td tfoot th thead tr "
-        "ul svg math"
-    ).split()
-)
-#: no end tag closes past these
-_SCOPE = frozenset("applet caption html table td th marquee object template svg math foreignobject".split())
-#: start tag -> elements it closes when they are the current (innermost) element
-_IMPLIED: dict[str, frozenset[str]] = {
-    **{
-        tag: frozenset({"p"})
-        for tag in (
-            "address article aside blockquote details div dl fieldset figcaption figure footer form "
-            "h1 h2 h3 h4 h5 h6 header hgroup hr main menu nav ol p pre section summary table ul"
-        ).split()
-    },
-    "li": frozenset({"li", "p"}),
-    "dt": frozenset({"dt", "dd", "p"}),
-    "dd": frozenset({"dt", "dd", "p"}),
-    "tr": frozenset({"tr", "td", "th", "p"}),
-    "td": frozenset({"td", "th", "p"}),
-    "th": frozenset({"td", "th", "p"}),
-    "option": frozenset({"option"}),
-    "tbody": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
-    "thead": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
-    "tfoot": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
-}
 
 
 def utf8_size(body: str | bytes) -> int:
@@ -170,79 +139,6 @@ def drop_direction_controls(text: str) -> tuple[str, int]:
     if text.isascii() or _DIRECTION_UTF8.search(text.encode("utf-8", "surrogatepass")) is None:
         return text, 0  # the encoding and its byte scan beat nine str.find and a str charset
     return _DIRECTION.subn("", text)
-
-
-def too_deep(source: str, limit: int, starts: int | None = None) -> bool:
-    """Whether elements in ``source`` nest deeper than ``limit``.
-
-    One linear pass over the tags that errs on the deep side wherever parsers differ: a
-    non-void ``<div/>`` counts as open (as an HTML5 parser reads it), only the innermost
-    element is closed implicitly, an inline end tag never closes past a block, and end tags
-    inside comments, CDATA and raw-text elements are ignored. The stack never grows past
-    ``limit``, so each tag costs at most O(limit).
-
-    ``starts``: at least the number of ``<`` + letter in ``source`` (``Scan.start_count``),
-    when the caller has it: no more elements can be open at once.
-    """
-    if starts is not None and starts <= limit:
-        return False
-    if source.count("<") - source.count("</") <= limit:
-        return False
-    lower = source.lower()
-    stack: list[str] = []
-    raw_end = ""  # inside a raw-text element or CDATA: the text that ends it
-    pos = 0
-    while True:
-        found = _MARKUP.search(source, pos)
-        if found is None:
-            return False
-        at = found.start()
-        if raw_end and lower.startswith(raw_end, at):
-            raw_end = ""
-            if stack and stack[-1] in _RAW:
-                stack.pop()
-        if source.startswith("<!--", at):
-            end = source.find("-->", at + 4)
-            if end < 0:
-                return False
-            pos = end + 3
-            continue
-        if source.startswith("<![CDATA[", at):
-            raw_end = raw_end or "]]>"
-            pos = at + 9
-            continue
-        match = _TAG.match(source, at)
-        assert match is not None  # _MARKUP found "<" + letter, which _TAG always matches
-        closing, name, closed = match.groups()
-        pos = match.end()
-        if not closed:
-            return False  # a tag cut by the end of input: nothing after it is markup
-        tag = name.lower()
-        if closing:
-            if not raw_end:
-                _close(stack, tag)
-            continue
-        if tag in _VOID:
-            continue
-        while stack and stack[-1] in _IMPLIED.get(tag, ()):
-            stack.pop()
-        stack.append(tag)
-        if len(stack) > limit:
-            return True
-        if tag in _RAW and not raw_end:
-            raw_end = "</" + tag
-
-
-def _close(stack: list[str], tag: str) -> None:
-    """Pop up to the innermost open ``tag``, unless a boundary stands in the way."""
-    inline = tag not in _SPECIAL
-    for i in range(len(stack) - 1, -1, -1):
-        open_tag = stack[i]
-        if open_tag == tag:
-            del stack[i:]
-            return
-        if open_tag in _SCOPE or (inline and open_tag in _SPECIAL):
-            return
 
 
 #: the "#"s looked at one by one before the rest is searched for "&#" at once

@@ -19,7 +19,7 @@ and asks a :class:`Resolver` about each, all at once, within one per-post deadli
    addresses, whatever the spelling), every redirect re-checked, body capped, one deadline.
 4. **oEmbed registry** (:mod:`.providers`). If a provider's URL scheme claims the URL, its
    endpoint is asked for JSON; the registry is a shipped snapshot of oembed.com's list.
-5. **Discovery**. Otherwise the page itself is fetched and its
+5. **Discovery** (:mod:`.page`). Otherwise the page itself is fetched and its
    ``<link rel="alternate" type="application/json+oembed">`` (Flickr writes ``alternative``)
    names the endpoint to ask.
 6. **OpenGraph / Twitter card**. Failing that, the page's ``og:`` / ``twitter:`` metadata (or
@@ -43,7 +43,7 @@ callback describes them (:mod:`.cards`), once per post, and they become quote ca
 links; the network is never asked about them.
 
 What a cache returns is checked like remote input (:func:`._model.problem`): a bad entry is
-a miss, logged. The stage resolves on its own bounded thread pool and the SQLite cache pools
+a miss, logged. The stage resolves on its own bounded thread pool (:mod:`.batch`) and the SQLite cache pools
 its connections, so no run leaves a thread or a descriptor behind; ``close()`` (on the
 pipeline, the stage, the resolver, the fetcher, each cache) releases them now.
 
@@ -57,17 +57,10 @@ from __future__ import annotations
 from composer.embeds.cache import Cache, MemoryCache, RedisCache, SqliteCache
 from composer.embeds.cards import Card, OwnCards
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
+from composer.embeds.page import PageMeta, page_metadata
 from composer.embeds.providers import Provider, ProviderRegistry, default_registry
 from composer.embeds.render import render
-from composer.embeds.resolver import (
-    MISS,
-    CachingResolver,
-    Embed,
-    OEmbedResolver,
-    PageMeta,
-    Resolver,
-    page_metadata,
-)
+from composer.embeds.resolver import MISS, CachingResolver, Embed, OEmbedResolver, Resolver
 from composer.embeds.sites import SITES, Site, SiteEmbed, SiteTable
 
 __all__ = [

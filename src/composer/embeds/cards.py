@@ -32,6 +32,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.build import child
 from composer._html.scan import clean_controls, drop_direction_controls
+from composer._lookup import ask as ask_lookup
 from composer.allowlist import Allowlist
 from composer.errors import InputError
 from composer.policy import Policy
@@ -106,24 +107,14 @@ class Card:
 OwnCards = Callable[[Sequence[str]], Mapping[str, Card]]
 
 
+def _card(value: object) -> Card | None:
+    return value if isinstance(value, Card) else None
+
+
 def ask(lookup: OwnCards, urls: Sequence[str]) -> dict[str, Card] | None:
     """The cards ``lookup`` gives for ``urls`` (only those asked, only :class:`Card` values);
     None when the lookup raised or returned something other than a mapping (logged)."""
-    try:
-        answer = lookup(tuple(urls))
-        if not isinstance(answer, Mapping):
-            raise TypeError(f"the lookup returned {type(answer).__name__}, not a mapping of url to Card")
-        cards: dict[str, Card] = {}
-        for url in urls:
-            card = answer.get(url)
-            if isinstance(card, Card):
-                cards[url] = card
-            elif card is not None:
-                _log.warning("own-card lookup: %.200s: not a Card but %s; it stays a link", url, type(card))
-        return cards
-    except Exception:
-        _log.warning("own-card lookup failed; own links stay links", exc_info=True)
-        return None
+    return ask_lookup(lookup, urls, _card, _log, "own-card lookup", "own links stay links")
 
 
 def _cut(text: str, limit: int) -> str:

@@ -1,4 +1,5 @@
-"""From a URL to an :class:`Embed`: the site table, the cache, oEmbed, then the page's own metadata.
+"""From a URL to an :class:`Embed`: the site table, the cache, oEmbed, then the page's own metadata
+(read by :mod:`composer.embeds.page`).
 
 The steps and why they come in this order are in the package docstring
 (:mod:`composer.embeds`). Everything a remote server says is data, never markup: titles and
@@ -16,19 +17,14 @@ import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from os import PathLike
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urljoin, urlsplit
-
-from bs4 import BeautifulSoup, SoupStrainer
-from bs4.dammit import UnicodeDammit
-from bs4.element import Tag
 
 from composer.embeds._model import MISS, Embed, EmbedType, Miss, problem
 from composer.embeds.cache import Cache, MemoryCache, SqliteCache
 from composer.embeds.fetcher import Fetcher, FetchError, Response, SafeFetcher
+from composer.embeds.page import OEMBED_TYPES, PageMeta, http_url, page_metadata, size
 from composer.embeds.providers import ProviderRegistry, default_registry, snapshot_digest
 from composer.embeds.sites import SiteEmbed, SiteTable
 
@@ -39,16 +35,13 @@ __all__ = [
     "EmbedType",
     "Miss",
     "OEmbedResolver",
-    "PageMeta",
     "Resolver",
-    "page_metadata",
 ]
 
 _log = logging.getLogger("composer.embeds")
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _JSON_TYPES = ("application/json", "text/json", "text/javascript", "application/javascript", "text/plain")
-_OEMBED_TYPES = ("application/json+oembed", "text/json+oembed")
 _IFRAME_SRC = re.compile(r"""<iframe\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
@@ -75,26 +68,6 @@ def _text(value: object, limit: int) -> str | None:
     if not text:
         return None
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _http_url(value: object, base: str | None = None) -> str | None:
-    """An absolute http(s) URL, or None."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    url = urljoin(base, value.strip()) if base else value.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.hostname else None
-
-
-def _size(value: object) -> int | None:
-    try:
-        number = int(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if 0 < number <= 4096 else None
 
 
 def _content_type(response: Response, types: tuple[str, ...]) -> bool:
@@ -302,7 +275,7 @@ class OEmbedResolver:
 
     def _oembed(self, endpoint: str, url: str, deadline: float, provider: str | None) -> Embed | None:
         try:
-            response = self.fetcher.fetch(endpoint, deadline=deadline, accept=_JSON_TYPES + _OEMBED_TYPES)
+            response = self.fetcher.fetch(endpoint, deadline=deadline, accept=_JSON_TYPES + OEMBED_TYPES)
             data = json.loads(response.body)
         except (FetchError, ValueError, RecursionError):
             return None
@@ -317,22 +290,22 @@ class OEmbedResolver:
             "title": title,
             "description": _text(data.get("description") or data.get("author_name"), self.max_description),
             "site_name": site,
-            "thumbnail_url": _http_url(data.get("thumbnail_url")),
+            "thumbnail_url": http_url(data.get("thumbnail_url")),
             "provider": provider or site,
         }
-        if kind == "photo" and (image := _http_url(data.get("url"))):
+        if kind == "photo" and (image := http_url(data.get("url"))):
             return Embed(
                 "photo",
                 url,
                 image_url=image,
-                width=_size(data.get("width")),
-                height=_size(data.get("height")),
+                width=size(data.get("width")),
+                height=size(data.get("height")),
                 **common,
             )
         if kind == "video" and isinstance(data.get("html"), str):
             match = _IFRAME_SRC.search(data["html"])
             src = (
-                _http_url(htmllib.unescape(next(g for g in match.groups() if g is not None)))
+                http_url(htmllib.unescape(next(g for g in match.groups() if g is not None)))
                 if match
                 else None
             )
@@ -358,85 +331,3 @@ class OEmbedResolver:
         if player is not None:
             return self._video(url, player, **common)
         return Embed("card", url, **common)
-
-
-@dataclass(frozen=True)
-class PageMeta:
-    """What a page's ``<head>`` says about itself (OpenGraph, Twitter card, plain HTML)."""
-
-    title: str | None = None
-    description: str | None = None
-    site_name: str | None = None
-    image: str | None = None
-    video: str | None = None
-    width: int | None = None
-    height: int | None = None
-    oembed: str | None = None
-
-
-_HEAD_TAGS = SoupStrainer(["title", "meta", "link"])
-
-
-def page_metadata(body: bytes, charset: str | None, base_url: str) -> PageMeta:
-    """Read the metadata of an HTML page with BeautifulSoup.
-
-    UnicodeDammit picks the encoding (the HTTP charset first, then ``<meta charset>``, then a
-    guess); only the part before ``</head>`` is parsed when there is one, and of it only the
-    ``title``, ``meta`` and ``link`` tags (a page's body can be a megabyte of scripts).
-    """
-    dammit = UnicodeDammit(body, [charset] if charset else [], is_html=True)
-    markup = dammit.unicode_markup or ""
-    end = markup.find("</head>")
-    if end < 0:
-        end = markup.find("</HEAD>")
-    if end >= 0:
-        markup = markup[:end]
-    soup = BeautifulSoup(markup, "lxml", parse_only=_HEAD_TAGS)
-    props: dict[str, str] = {}
-    oembed = None
-    title = None
-    for tag in soup.find_all(["meta", "link", "title"]):
-        if not isinstance(tag, Tag):
-            continue
-        if tag.name == "title":
-            title = title or tag.get_text()
-        elif tag.name == "meta":
-            key = tag.get("property") or tag.get("name")
-            content = tag.get("content")
-            if isinstance(key, str) and isinstance(content, str):
-                props.setdefault(key.strip().lower(), content)
-        elif oembed is None:
-            rel = tag.get("rel") or []
-            rels = {r.lower() for r in (rel if isinstance(rel, list) else rel.split())}
-            kind = tag.get("type")
-            # Flickr writes rel="alternative"
-            if (
-                rels & {"alternate", "alternative"}
-                and isinstance(kind, str)
-                and kind.lower() in _OEMBED_TYPES
-            ):
-                oembed = _http_url(tag.get("href"), base_url)
-
-    def first(*keys: str) -> str | None:
-        return next((props[k] for k in keys if props.get(k, "").strip()), None)
-
-    def first_url(*keys: str) -> str | None:
-        return next((url for k in keys if (url := _http_url(props.get(k), base_url))), None)
-
-    video = None
-    video_type = first("og:video:type")
-    if video_type is None or video_type.lower() == "text/html":
-        video = first_url("og:video:secure_url", "og:video:url", "og:video")
-        video = video if video and video.startswith("https://") else None
-    return PageMeta(
-        title=first("og:title", "twitter:title") or title,
-        description=first("og:description", "twitter:description", "description"),
-        site_name=first("og:site_name", "application-name"),
-        image=first_url(
-            "og:image:secure_url", "og:image", "og:image:url", "twitter:image", "twitter:image:src"
-        ),
-        video=video,
-        width=_size(first("og:video:width")) if video else None,
-        height=_size(first("og:video:height")) if video else None,
-        oembed=oembed,
-    )

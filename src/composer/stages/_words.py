@@ -36,6 +36,7 @@ from unicodedata import category
 
 from lxml.html import Element, HtmlElement
 
+from composer._lookup import ask as ask_lookup
 from composer.document import LOOKUP_FAILED, Document
 from composer.text_nodes import TextNode, splice, visible_text
 
@@ -266,24 +267,7 @@ def usable_url(url: object) -> str | None:
 
 def _ask(lookup: Lookup, names: list[str], log: logging.Logger) -> dict[str, str] | None:
     """Step 3: the URL of each name the forum knows; None when the lookup failed (logged)."""
-    try:
-        answer = lookup(tuple(names))
-        if not isinstance(answer, Mapping):
-            raise TypeError(f"the lookup returned {type(answer).__name__}, not a mapping")
-        found: dict[str, str] = {}
-        for name in names:
-            url = answer.get(name)
-            if url is None:
-                continue
-            usable = usable_url(url)
-            if usable is None:
-                log.warning("lookup: unusable URL for %r: %.80r; it stays text", name, url)
-            else:
-                found[name] = usable
-        return found
-    except Exception:
-        log.warning("lookup failed; the words stay text", exc_info=True)
-        return None
+    return ask_lookup(lookup, names, usable_url, log, "lookup", "the words stay text")
 
 
 def link_words(

@@ -20,7 +20,7 @@ What the stage builds carries ``composer-*`` classes, and those are its alone: H
 claims one (a forged quote card) loses the class first (:mod:`composer.embeds.claimed`).
 
 The stage does no I/O: it asks its :class:`~composer.embeds.Resolver`. In ``sync`` mode every
-URL is resolved at once on the stage's own bounded thread pool (made once, not per run), and
+URL is resolved at once on the stage's own bounded thread pool (:mod:`composer.embeds.batch`), and
 the stage waits at most ``Policy.embed_deadline`` for all of them together; a URL not
 resolved by then, or whose resolution failed in any way, stays a plain link (and a late
 answer still lands in the cache for the next run). In
@@ -30,22 +30,21 @@ answer still lands in the cache for the next run). In
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import cache
 
 from lxml.html import Element, HtmlElement
 
 from composer import _checks
+from composer._html.hosts import is_own_link
 from composer._html.tree import BLOCK_TAGS
-from composer._html.urls import is_own_link, lower_in_place
+from composer._html.urls import lower_in_place
 from composer.allowlist import Allowlist
 from composer.document import EMBED_IFRAMES, EMBED_SPLICED, LOOKUP_FAILED, Document
+from composer.embeds.batch import BATCH, Workers, resolve_all
 from composer.embeds.cards import ALLOWS as CARD_ALLOWS
 from composer.embeds.cards import Card, OwnCards, ask, quote
 from composer.embeds.claimed import may_claim, unclaim
@@ -81,8 +80,6 @@ def _may_embed(doc: Document) -> bool:
 
 #: containers whose line-long URL may become an embed (not table cells); a ``p`` is split around it
 _FLOW = frozenset({"body", "div", "li", "blockquote", "dd", "p"})
-#: URLs resolved at once (threads) per deadline
-_BATCH = 16
 #: nothing is embedded below these
 _NEVER_INSIDE = frozenset({"pre", "code", "aside", "figure", "figcaption", "table", "a", "h2", "h3", "h4"})
 
@@ -190,51 +187,6 @@ def _place(a: HtmlElement, built: HtmlElement) -> None:
         parent.drop_tree()
 
 
-class _Workers:
-    """The stage's own bounded thread pool, made on first use (and again after a fork or a
-    :meth:`close`). Its threads live as long as the stage, so a run makes no thread, and
-    whatever a resolver keeps per thread is kept by at most ``size`` threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._pool: ThreadPoolExecutor | None = None
-        self._pid = 0
-        self._lock = threading.Lock()
-
-    def pool(self) -> ThreadPoolExecutor:
-        with self._lock:
-            if self._pool is None or self._pid != os.getpid():
-                self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="composer-embed")
-                self._pid = os.getpid()
-            return self._pool
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None and self._pid == os.getpid():
-            pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _resolve_all(
-    workers: _Workers, resolver: Resolver, urls: list[str], deadline: float
-) -> dict[str, Embed | None]:
-    """Resolve concurrently; what is not back by ``deadline`` is missing from the answer."""
-    found: dict[str, Embed | None] = {}
-    if not urls:
-        return found
-    pool = workers.pool()
-    futures: dict[Future[Embed | None], str] = {pool.submit(resolver.resolve, u, deadline): u for u in urls}
-    done, late = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
-    for future in late:
-        future.cancel()  # not started yet: never will be; running ones end by their deadline
-    for future in done:
-        try:
-            found[futures[future]] = future.result()
-        except Exception:  # a failing resolver leaves a link, never an error
-            found[futures[future]] = None
-    return found
-
-
 @dataclass(frozen=True)
 class Embeds:
     """Embed line-long URLs through ``resolver`` (default: :func:`default_resolver`), and
@@ -250,9 +202,7 @@ class Embeds:
     own_cards: OwnCards | None = None
     """The forum's ``(urls) -> {url: Card}`` for links to its own topics (None: they go to the
     resolver like any URL); see :mod:`composer.embeds.cards`."""
-    _workers: _Workers = field(
-        default_factory=lambda: _Workers(_BATCH), init=False, repr=False, compare=False
-    )
+    _workers: Workers = field(default_factory=lambda: Workers(BATCH), init=False, repr=False, compare=False)
     #: ``resolver`` when it answers without I/O, asked once: a runtime-checkable Protocol's
     #: isinstance walks the protocol's members each time (~9 µs a post with an embed)
     _caching: CachingResolver | None = field(default=None, init=False, repr=False, compare=False)
@@ -308,7 +258,7 @@ class Embeds:
             doc.pending.extend(u for u in unknown if u not in doc.pending)
         else:
             deadline = time.monotonic() + policy.embed_deadline
-            resolved = _resolve_all(self._workers, self.resolver, unknown, deadline)
+            resolved = resolve_all(self._workers, self.resolver, unknown, deadline)
             known.update(resolved)
             doc.pending.extend(u for u in unknown if u not in resolved and u not in doc.pending)
 
@@ -413,9 +363,9 @@ class Embeds:
     def prefetch(self, urls: Iterable[str], policy: Policy) -> None:
         """Resolve ``urls`` into the resolver's cache, concurrently, a batch per deadline."""
         _, unknown = self._known(list(dict.fromkeys(urls)))
-        for at in range(0, len(unknown), _BATCH):
+        for at in range(0, len(unknown), BATCH):
             deadline = time.monotonic() + policy.embed_deadline
-            _resolve_all(self._workers, self.resolver, unknown[at : at + _BATCH], deadline)
+            resolve_all(self._workers, self.resolver, unknown[at : at + BATCH], deadline)
 
     def close(self) -> None:
         """Stop the stage's threads and close its resolver (if it has ``close``).

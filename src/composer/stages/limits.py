@@ -46,7 +46,7 @@ from lxml.html import HtmlElement
 from composer._html.scan import has_numeric_reference as _holds_reference
 from composer._html.tree import parse
 from composer.document import Document
-from composer.messages import MESSAGES
+from composer.messages import variant
 
 #: the classes the embed stage puts on what it builds in place of a link
 EMBED_CLASSES = frozenset({"composer-embed", "composer-photo", "composer-card"})
@@ -161,19 +161,6 @@ def count(root: HtmlElement, kept: Mapping[str, AbstractSet[str]] | None = None)
     return len(targets) + bare_embeds, len(mentions)
 
 
-def template(code: str, role: str | None, overrides: Mapping[str, str]) -> str:
-    """The template key for ``code`` said to ``role``: ``too_many_links_new`` when the
-    catalogue has one and the forum did not translate only the plain ``code``."""
-    if role is None:
-        return code
-    keyed = f"{code}_{role}"
-    if keyed not in MESSAGES:
-        return code
-    if keyed in overrides or code not in overrides:
-        return keyed
-    return code
-
-
 @dataclass(frozen=True)
 class Limits:
     """Refuse a post over ``Policy.max_links`` or ``Policy.max_mentions`` (see the module)."""
@@ -201,5 +188,5 @@ class Limits:
             ("too_many_mentions", mentions, policy.max_mentions),
         ):
             if found > limit:
-                key = template(code, policy.role, policy.messages)
+                key = variant(code, policy.messages, role=policy.role)
                 doc.problem(code, template=key, limit=limit, count=found, role=policy.role)

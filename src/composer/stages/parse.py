@@ -17,13 +17,15 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
+from composer._html.depth import too_deep
 from composer._html.facts import Scan
+from composer._html.hosts import scheme_at
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
 from composer._html.indent import indented, lead
 from composer._html.markdown_words import STOPS, words_rule
-from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
+from composer._html.scan import clean_controls, clean_controls_lowered
 from composer._html.stray import escape_stray_lt
-from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end, scheme_at
+from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end
 from composer._limits import refuse_early, refuse_oversize, too_many_elements
 from composer.document import Document
 from composer.errors import ConfigError
@@ -310,8 +312,8 @@ class Parse:
             markup, facts = _html(doc, source)
         if fmt != "html" and too_many_elements(doc, markup):
             return
-        opened = facts.start_count if fmt == "html" else None
-        if too_deep(markup, doc.policy.max_depth, opened):
+        opened, names = (facts.start_count, facts.start_tags) if fmt == "html" else (None, None)
+        if too_deep(markup, doc.policy.max_depth, opened, names):
             doc.problem("too_deep", stop=True, limit=doc.policy.max_depth)
             return
         if fmt == "html":

@@ -9,7 +9,8 @@ Word's VML ``v:imagedata``, clipboard files), counted, and reported with exactly
 ``image_paste_rejected`` notice per post. The rest of the post is kept.
 
 Images by ``http(s)`` URL are counted against ``Policy.max_images`` (over it: the problem
-``too_many_images``, so the person chooses what goes), turned into links when
+``too_many_images``, so the person chooses what goes; its message names the policy's role and
+says a limit of 0 as "not allowed": :func:`composer.messages.variant`), turned into links when
 ``Policy.allow_remote_images`` is False, and rewritten by ``Policy.image_proxy`` when set.
 
 Schemes are read the way a browser reads them: the parser already decoded entities, then
@@ -31,6 +32,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
 from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
+from composer.messages import variant
 from composer.stages.images.files import classify
 from composer.stages.images.urls import (
     _ANYWHERE,
@@ -286,6 +288,8 @@ class Images:
                 doc.notice("image_paste_rejected")
         if run.linked:
             doc.stats["images_linked"] = run.linked
-        limit = doc.policy.max_images
+        policy = doc.policy
+        limit = policy.max_images
         if run.kept > limit:
-            doc.problem("too_many_images", limit=limit, count=run.kept)
+            key = variant("too_many_images", policy.messages, role=policy.role, none=limit == 0)
+            doc.problem("too_many_images", template=key, limit=limit, count=run.kept, role=policy.role)

@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from html.entities import html5
 
+from composer._html.hosts import SKIPPED
+from composer._html.hosts import scheme_at as scheme_at  # the one scheme reader, also read from here
 from composer._html.scan import _MARKUP, _RAW, _TAG
-from composer._html.urls import SKIPPED
-from composer._html.urls import scheme_at as scheme_at  # the one scheme reader, also read from here
 
 #: where pasted bytes live: the browser's memory, the person's disk, a mail part
 PASTED_SCHEMES = frozenset({"data", "blob", "file", "cid", "filesystem"})

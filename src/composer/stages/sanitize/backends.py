@@ -16,8 +16,8 @@ from typing import Any
 
 import nh3
 
+from composer._html.hosts import scheme_at
 from composer._html.iframe import IFRAME_ATTRIBUTES, iframe_src_allowed
-from composer._html.urls import scheme_at
 from composer.errors import ConfigError
 from composer.policy import Policy
 

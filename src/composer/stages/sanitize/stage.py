@@ -19,11 +19,11 @@ from functools import lru_cache
 from typing import Literal
 
 from composer._html.empty import MAYBE_EMPTY_PATTERN, drop_empty, has_empty
+from composer._html.hosts import is_own_link
 from composer._html.iframe import harden_iframes
 from composer._html.scan import drop_direction_controls
 from composer._html.scan import has_numeric_reference as _numeric_reference
 from composer._html.text import html_to_text
-from composer._html.urls import is_own_link
 from composer.document import EMBED_IFRAMES, EMBED_SPLICED, Document
 from composer.policy import Policy
 from composer.stages.sanitize.backends import Backend, BleachBackend, Nh3Backend, build_backend

@@ -87,6 +87,15 @@ def _quoted(name: str) -> sa.sql.quoted_name:
     return sa.sql.quoted_name(name, quote=True)
 
 
+def _as_stored(value: Any) -> Any:
+    """A value read from the table, bound as the type it was read as: bytes as a binary
+    parameter (a PostgreSQL ``bytea``, a SQLite BLOB), not cast to the text column type the
+    statements declare, so the write guard compares it with what is stored."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return sa.literal(bytes(value), sa.LargeBinary)
+    return value
+
+
 class Table:
     """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
 
@@ -161,17 +170,22 @@ class Table:
         )
         return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
 
-    def write(self, conn: Connection, row_id: Any, raw: str, fmt: Any, cooked: str, fingerprint: str) -> bool:
+    def write(self, conn: Connection, row_id: Any, raw: Any, fmt: Any, cooked: str, fingerprint: str) -> bool:
         """Store ``cooked`` for the row if its ``raw`` and ``format`` are still the ones
         rendered; whether they were.
 
         The guard (``WHERE id = :id AND raw = :raw AND format IS NOT DISTINCT FROM :format``)
         keeps an edit made while the row was rendering, of its text or of its format alone:
-        that edit's own render (or the next rebake) wins, never this stale output.
+        that edit's own render (or the next rebake) wins, never this stale output. ``raw`` and
+        ``fmt`` are the values as read, bytes included, and are compared as such.
         """
         done = conn.execute(
             sa.update(self.table)
-            .where(self.id == row_id, self.raw == raw, self.format.is_not_distinct_from(fmt))
+            .where(
+                self.id == row_id,
+                self.raw == _as_stored(raw),
+                self.format.is_not_distinct_from(_as_stored(fmt)),
+            )
             .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
         )
         return bool(done.rowcount)

@@ -1,0 +1,158 @@
+"""Rebake over what tables really hold: post bodies stored as bytes (a SQLite BLOB, a PostgreSQL
+``bytea``), and tables reached by any name (``schema.name``, names holding a dot).
+
+Real SQLite files and a real PostgreSQL server; the happy paths are in test_rebake.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from composer import Pipeline, Policy, Submission
+from composer.rebake import Columns, rebake
+from composer.rebake._db import Table, connect
+from composer.rebake._work import text_of
+from postgres_server import serve_postgres
+from test_rebake import FINGERPRINT
+
+#: id -> (raw as stored, format as stored); 3 and 6 are not UTF-8 (Latin-1 and a lone byte)
+BYTE_ROWS: dict[int, tuple[Any, Any]] = {
+    1: ("<p>café ✓ as text</p>".encode(), "html"),
+    2: (bytearray("*déjà vu* as a bytearray".encode()), "markdown"),
+    3: ("<p>café in Latin-1</p>".encode("latin-1"), "html"),
+    4: (b"plain text, its format a blob too", b"text"),
+    5: ("<p>a text row beside them</p>", "html"),
+    6: (b"ok so far \xff", "text"),
+}
+#: the cooked HTML the application wrote long ago, kept by the rows that cannot render
+OLD = "<p>old</p>"
+
+
+def _cooked(raw: str, fmt: str) -> str:
+    result = Pipeline(policy=Policy(embed_mode="cache_only")).run(Submission(raw, fmt))  # type: ignore[arg-type]
+    assert result.ok
+    return result.html
+
+
+def _check_bytes_rebaked(url: str) -> None:
+    summary = rebake(url, workers=1, batch_size=2)
+    assert (summary.rebaked, summary.changed) == (4, 0)  # the guard matched the stored bytes
+    assert [(f.id, f.error) for f in summary.failed] == [
+        (3, "raw is not UTF-8 text: invalid continuation byte (byte 0xe9) at byte 6"),
+        (6, "raw is not UTF-8 text: invalid start byte (byte 0xff) at byte 10"),
+    ]
+    engine = connect(url)
+    t = Table("posts", Columns())
+    with engine.connect() as conn:
+        stored = {
+            i: (raw, cooked, fp)
+            for i, raw, cooked, fp in conn.execute(
+                sa.select(t.id, t.raw, t.cooked, t.fingerprint).order_by(t.id)
+            )
+        }
+    engine.dispose()
+    for row_id, (raw, fmt) in BYTE_ROWS.items():
+        kept, cooked, fingerprint = stored[row_id]
+        assert _as_bytes(kept) == _as_bytes(raw), row_id  # rebake never writes raw
+        if row_id in (3, 6):
+            assert (cooked, fingerprint) == (OLD, None), row_id  # left as it was, retried next run
+        else:
+            text = raw if isinstance(raw, str) else bytes(raw).decode()
+            form = fmt.decode() if isinstance(fmt, bytes) else fmt
+            assert (cooked, fingerprint) == (_cooked(text, form), FINGERPRINT), row_id
+    again = rebake(url, workers=1)
+    assert (again.rebaked, again.fresh, len(again.failed)) == (0, 4, 2)
+
+
+def _as_bytes(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _insert(conn: Any, insert: str) -> None:
+    for row_id, (raw, fmt) in BYTE_ROWS.items():
+        conn.execute(insert, (row_id, bytes(raw) if isinstance(raw, bytearray) else raw, fmt, OLD))
+
+
+def test_a_blob_raw_in_sqlite_is_decoded_or_a_failed_row(tmp_path: Path) -> None:
+    """SQLite keeps a BLOB as bytes whatever the column's declared type: UTF-8 bodies render,
+    the others are failed rows that say where the bytes stop being UTF-8."""
+    path = tmp_path / "forum.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "create table posts (id integer primary key, raw blob, format, cooked text, cooked_fingerprint)"
+        )
+        _insert(db, "insert into posts (id, raw, format, cooked) values (?, ?, ?, ?)")
+    db.close()
+    _check_bytes_rebaked(str(path))
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    yield from serve_postgres()
+
+
+@pytest.mark.postgres
+def test_a_bytea_raw_in_postgresql_is_decoded_or_a_failed_row(postgres_url: str) -> None:
+    engine = connect(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("drop table if exists posts")
+        conn.exec_driver_sql(
+            "create table posts"
+            " (id int primary key, raw bytea, format bytea, cooked text, cooked_fingerprint text)"
+        )
+        for row_id, (raw, fmt) in BYTE_ROWS.items():
+            conn.exec_driver_sql(
+                "insert into posts (id, raw, format, cooked) values (%s, %s, %s, %s)",
+                (row_id, _as_bytes(raw), _as_bytes(fmt), OLD),
+            )
+    engine.dispose()
+    _check_bytes_rebaked(postgres_url)
+
+
+def test_the_write_guard_compares_the_stored_bytes(tmp_path: Path) -> None:
+    """``raw`` read as bytes guards the write as bytes: the same text as a str is another value
+    in SQLite (a BLOB never equals a TEXT), so only the bytes read match."""
+    path = tmp_path / "forum.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "create table posts (id integer primary key, raw blob, format, cooked, cooked_fingerprint)"
+        )
+        db.execute("insert into posts (id, raw, format) values (1, ?, ?)", (b"<p>x</p>", b"html"))
+    db.close()
+    engine = connect(str(path))
+    t = Table("posts", Columns())
+    with engine.begin() as conn:
+        assert not t.write(conn, 1, "<p>x</p>", b"html", "<p>x</p>", FINGERPRINT)
+        assert not t.write(conn, 1, b"<p>x</p>", "html", "<p>x</p>", FINGERPRINT)
+        assert t.write(conn, 1, memoryview(b"<p>x</p>"), bytearray(b"html"), "<p>x</p>", FINGERPRINT)
+    engine.dispose()
+
+
+@given(st.one_of(st.binary(max_size=40), st.text(max_size=20).map(str.encode)))
+def test_bytes_are_text_exactly_when_they_are_utf8(data: bytes) -> None:
+    """The family: bytes, bytearray and memoryview alike; text when UTF-8, else an error that
+    names the first byte that is not (nothing decoded with replacement characters)."""
+    for value in (data, bytearray(data), memoryview(data)):
+        text, error = text_of(value, "raw")
+        try:
+            want = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            assert text is None and error is not None
+            assert error.startswith("raw is not UTF-8 text: ") and error.endswith(f" at byte {exc.start}")
+        else:
+            assert (text, error) == (want, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "error"), [(None, "raw is NULL"), (12, "raw is int, not text"), (1.5, "raw is float, not text")]
+)
+def test_other_values_are_failed_rows_that_say_what_they_hold(value: object, error: str) -> None:
+    assert text_of(value, "raw") == (None, error)

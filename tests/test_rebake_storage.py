@@ -17,11 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from composer import Pipeline, Policy, Submission
-from composer.rebake import Columns, rebake
+from composer.cli import main
+from composer.rebake import Columns, RebakeError, rebake
 from composer.rebake._db import Table, connect
 from composer.rebake._work import text_of
+from fixture_files import FIXTURES, read_cases
 from postgres_server import serve_postgres
-from test_rebake import FINGERPRINT
+from test_rebake import FINGERPRINT, check_all_correct, corpus, create, read
 
 #: id -> (raw as stored, format as stored); 3 and 6 are not UTF-8 (Latin-1 and a lone byte)
 BYTE_ROWS: dict[int, tuple[Any, Any]] = {
@@ -156,3 +158,109 @@ def test_bytes_are_text_exactly_when_they_are_utf8(data: bytes) -> None:
 )
 def test_other_values_are_failed_rows_that_say_what_they_hold(value: object, error: str) -> None:
     assert text_of(value, "raw") == (None, error)
+
+
+# -- table names -------------------------------------------------------------------------------
+
+TABLE_CASES = read_cases(FIXTURES / "rebake-tables.txt")
+
+
+@pytest.mark.parametrize(("title", "given", "want"), TABLE_CASES, ids=[c[0] for c in TABLE_CASES])
+def test_how_a_table_is_named(title: str, given: str, want: str, tmp_path: Path) -> None:
+    """The fixture's cases, through ``rebake(table=...)``: the table it would read, or the
+    RebakeError it raises before opening anything."""
+    if want.startswith("RebakeError: "):
+        with pytest.raises(RebakeError) as caught:
+            rebake(str(tmp_path / "absent.sqlite3"), table=given, dry_run=True)
+        assert str(caught.value) == want.removeprefix("RebakeError: ")
+    else:
+        table = Table(given, Columns())
+        assert repr((table.schema, table.bare)) == want
+
+
+def test_a_bad_table_is_exit_2_from_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>x</p>", "html")])
+    assert main(["rebake", url, "--table", "main.my.posts"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("composer rebake: table 'main.my.posts' (--table) has 2 dots outside quotes")
+    assert 'main."my.posts"' in err
+
+
+def _sqlite_table(path: Path, name: str, schema: str = "main", attach: Path | None = None) -> None:
+    with sqlite3.connect(path) as db:
+        if attach is not None:
+            db.execute("attach database ? as analytics", (str(attach),))
+        db.execute(
+            f'create table "{schema}"."{name}"'
+            " (id integer primary key, raw, format, cooked, cooked_fingerprint)"
+        )
+        db.execute(
+            f'insert into "{schema}"."{name}" (id, raw, format) values (1, ?, ?)', (f"<p>{name}</p>", "html")
+        )
+    db.close()
+
+
+def test_sqlite_tables_whose_names_hold_dots(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A table named ``my.posts`` beside ``posts`` and ``my``: each reached by its own
+    quoted name, through the API and the command, and only that one written."""
+    path = tmp_path / "forum.sqlite3"
+    for name in ("posts", "my.posts", "my"):
+        _sqlite_table(path, name)
+    assert rebake(str(path), table='"my.posts"', workers=1).rebaked == 1
+    assert main(["rebake", str(path), "--table", 'main."my"', "--workers", "1"]) == 0
+    assert capsys.readouterr().out.startswith("rebaked 1, ")
+    with sqlite3.connect(path) as db:
+        done = dict(db.execute('select raw, cooked from "my.posts" union all select raw, cooked from "my"'))
+        assert db.execute("select cooked from posts").fetchall() == [(None,)]
+    db.close()
+    assert done == {"<p>my.posts</p>": "<p>my.posts</p>", "<p>my</p>": "<p>my</p>"}
+
+
+def test_an_attached_sqlite_database_is_a_schema(tmp_path: Path) -> None:
+    """On a connection that ATTACHes a database as ``analytics`` (rebake's own connections
+    attach nothing: that is the forum's), ``analytics."my.posts"`` is its table."""
+    main_file, other = tmp_path / "forum.sqlite3", tmp_path / "analytics.sqlite3"
+    _sqlite_table(main_file, "my.posts")
+    _sqlite_table(main_file, "my.posts", schema="analytics", attach=other)
+    engine = connect(str(main_file))
+    sa.event.listen(
+        engine, "connect", lambda db, _: db.execute("attach database ? as analytics", (str(other),))
+    )
+    table = Table('analytics."my.posts"', Columns())
+    with engine.begin() as conn:
+        assert table.count(conn, FINGERPRINT) == (1, 1)
+        assert table.rows(conn, 1, 1, FINGERPRINT) == [(1, "<p>my.posts</p>", "html")]
+        assert table.write(conn, 1, "<p>my.posts</p>", "html", "<p>cooked</p>", FINGERPRINT)
+    engine.dispose()
+    with sqlite3.connect(other) as db:
+        assert db.execute('select cooked from "my.posts"').fetchall() == [("<p>cooked</p>",)]
+    db.close()
+    with sqlite3.connect(main_file) as db:  # the main database's table of the same name is untouched
+        assert db.execute('select cooked from "my.posts"').fetchall() == [(None,)]
+    db.close()
+
+
+@pytest.mark.postgres
+def test_postgresql_schemas_and_names_holding_dots(postgres_url: str) -> None:
+    """``public.posts``, ``analytics."my.posts"`` and ``"team.a".posts``: three tables, each
+    rebaked by its own name, the others left alone."""
+    engine = connect(postgres_url)
+    with engine.begin() as conn:
+        for schema in ("analytics", "team.a"):
+            conn.exec_driver_sql(f'create schema if not exists "{schema}"')
+    engine.dispose()
+    rows = corpus(12, seed=5)
+    tables = {  # --table -> (schema, name)
+        "public.posts": ("public", "posts"),
+        'analytics."my.posts"': ("analytics", "my.posts"),
+        '"team.a".posts': ("team.a", "posts"),
+    }
+    for schema, name in tables.values():
+        create(postgres_url, rows, name=sa.sql.quoted_name(name, quote=True), schema=schema)
+    for n, table in enumerate(tables):
+        summary = rebake(postgres_url, table=table, workers=1, batch_size=5)
+        assert (summary.rebaked, len(summary.failed)) == (12, 2), table
+        check_all_correct(postgres_url, name=table)
+        for later in list(tables)[n + 1 :]:
+            assert all(row[3] is None for row in read(postgres_url, later).values()), later

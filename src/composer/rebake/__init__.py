@@ -101,6 +101,9 @@ def rebake(
     """Rebake the stale rows of ``table`` in the database at ``url``; returns a :class:`Summary`.
 
     ``url``: a SQLite file path or ``sqlite:///...``, or ``postgresql://user@host/db``.
+    ``table``: ``name`` or ``schema.name``, a part quoted as in SQL when it holds a dot
+    (``analytics."my.posts"``); anything else is a :class:`RebakeError` before the database
+    is opened.
     ``columns``: the column names (default :class:`Columns`: ``id``, ``raw``, ``format``,
     ``cooked``, ``cooked_fingerprint``). ``pipeline``: a zero-argument *picklable* callable
     returning the :class:`~composer.Pipeline` (default :class:`PolicyPipeline`\\ ``()``, the
@@ -129,7 +132,10 @@ def rebake(
     factory = pipeline if pipeline is not None else PolicyPipeline()
     fingerprint = cache_only(factory()).fingerprint
     job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
-    spec = Table(table, job.columns)
+    try:
+        spec = Table(table, job.columns)
+    except ValueError as exc:  # how the table is named: before anything is opened
+        raise RebakeError(str(exc)) from None
     db = _open(url)
     try:
         with db.connect() as conn:

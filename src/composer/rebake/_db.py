@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url", "existing"]
+__all__ = ["Columns", "Table", "connect", "database_url", "existing", "table_name"]
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,81 @@ def _as_stored(value: Any) -> Any:
     return value
 
 
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _parts(name: str) -> list[tuple[str, str]]:
+    """``name`` split at the dots outside quotes: (the part as written, the name it holds)."""
+    parts: list[tuple[str, str]] = []
+    at = 0
+    while True:
+        if name.startswith('"', at):
+            end = at + 1
+            while True:
+                end = name.find('"', end)
+                if end < 0:
+                    raise ValueError(
+                        f"table {name!r} (--table) opens a quote it does not close; write"
+                        f' {_quote(name[at + 1 :])} (a quote inside a quoted name is written "")'
+                    )
+                if not name.startswith('"', end + 1):
+                    break
+                end += 2
+            written = name[at : end + 1]
+            parts.append((written, written[1:-1].replace('""', '"')))
+            at = end + 1
+            if at < len(name) and name[at] != ".":
+                raise ValueError(
+                    f"table {name!r} (--table) has text after the quoted part {written}; a quoted part"
+                    ' ends at its closing quote (a quote inside it is written "")'
+                )
+        else:
+            end = name.find(".", at)
+            end = len(name) if end < 0 else end
+            parts.append((name[at:end], name[at:end]))
+            at = end
+        if at >= len(name):
+            return parts
+        at += 1  # the dot
+        if at == len(name):
+            parts.append(("", ""))
+            return parts
+
+
+def table_name(name: str) -> tuple[str | None, str]:
+    """``(schema or None, name)`` for a ``--table`` value: ``name`` or ``schema.name``.
+
+    Each part is taken as written (case and characters kept), unless it begins with a double
+    quote: then it is quoted as in SQL, up to its closing quote, with ``""`` for a quote in it,
+    so a name that holds a dot is reachable (``"my.posts"``, ``analytics."my.posts"``). Raises
+    ``ValueError`` saying how to write it for more than one dot outside quotes, an empty part,
+    or a quote left open.
+    """
+    parts = _parts(name)
+    if any(not bare for _, bare in parts):
+        raise ValueError(f"table {name!r} (--table) has an empty part; a table is name or schema.name")
+    if len(parts) > 2:
+        written = [w for w, _ in parts]
+        first, last = written[0], written[-1]
+        raise ValueError(
+            f"table {name!r} (--table) has {len(parts) - 1} dots outside quotes; a table is name or"
+            " schema.name: quote a name that holds a dot as SQL does, e.g."
+            f" {first}.{_quote('.'.join(written[1:]))} or {_quote('.'.join(written[:-1]))}.{last}"
+        )
+    if len(parts) == 1:
+        return None, parts[0][1]
+    return parts[0][1], parts[1][1]
+
+
 class Table:
-    """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
+    """The statements rebake runs on one table (``name`` or ``schema.name``, see
+    :func:`table_name`) with its columns."""
 
     def __init__(self, name: str, columns: Columns) -> None:
-        schema, _, bare = name.rpartition(".")
+        schema, bare = table_name(name)
+        self.schema = schema
+        self.bare = bare
         self.name = name
         self.columns = columns
         self.table = sa.table(
@@ -110,7 +180,7 @@ class Table:
             sa.column(_quoted(columns.format), sa.Unicode),
             sa.column(_quoted(columns.cooked), sa.UnicodeText),
             sa.column(_quoted(columns.fingerprint), sa.Unicode),
-            schema=_quoted(schema) if schema else None,
+            schema=_quoted(schema) if schema is not None else None,
         )
         c = self.table.c
         self.id = c[columns.id]

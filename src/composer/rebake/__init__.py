@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +29,30 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
+from composer.rebake._crashes import (
+    CRASHED,
+    DIED,
+    GUARD,
+    MAX_CRASHES,
+    Died,
+    isolate,
+    isolate_dask,
+    killed_worker,
+)
 from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
 from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
 
-__all__ = ["Columns", "Failure", "PolicyPipeline", "RebakeError", "Summary", "rebake"]
+__all__ = [
+    "CRASHED",
+    "MAX_CRASHES",
+    "Columns",
+    "Failure",
+    "PolicyPipeline",
+    "RebakeError",
+    "Summary",
+    "rebake",
+]
 
 #: rows per range at most: one write transaction each (and within every database's LIMIT)
 MAX_BATCH = 1_000_000
@@ -151,19 +170,12 @@ def rebake(
         db.dispose()
 
 
-#: why a local worker can die before its first range: the script it re-imports calls rebake
-_GUARD = (
-    "the local engine spawns its workers, which import your script again: call rebake() under"
-    ' if __name__ == "__main__":'
-)
-
-
 def _not_while_spawning(engine: EngineName) -> None:
     """Refuse a local rebake started while a spawned worker imports the caller's script."""
     # multiprocessing runs the script as "__mp_main__" and only then makes it "__main__"
     importing = sys.modules.get("__mp_main__")
     if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
-        raise RebakeError(f"rebake() was called in a worker process: {_GUARD}")
+        raise RebakeError(f"rebake() was called in a worker process: {GUARD}")
 
 
 def _why(exc: sa.exc.SQLAlchemyError) -> str:
@@ -209,98 +221,54 @@ def _run(
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
     reports: list[RangeReport] = []
+
+    def record(found: Iterable[RangeReport]) -> None:
+        for report in found:
+            reports.append(report)
+            bar.update(_rows(report))
+
     ranges = spec.stale_ranges(db, job.fingerprint, batch_size)
     with bar:
         while True:
             try:
                 with executor(engine, count, scheduler) as pool:
-                    for report in _ranges(pool, job, ranges, count):
-                        reports.append(report)
-                        bar.update(_rows(report))
+                    lost: list[tuple[Any, Any]] = []  # Dask: ranges whose workers died
+                    for report in _ranges(pool, job, ranges, count, lost):
+                        record((report,))
+                    if lost:  # with no other range running now
+                        record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
                 return reports
-            except _Died as died:
+            except Died as died:
                 if engine != "local":
-                    raise RebakeError(_DIED) from died.__cause__
-                for report in _isolate(job, spec, db, died.ranges, reports):
-                    reports.append(report)
-                    bar.update(_rows(report))
+                    raise RebakeError(DIED) from died.__cause__
+                record(isolate(job, spec, db, died.ranges, reports))
 
 
 def _rows(report: RangeReport) -> int:
     return report.rebaked + len(report.failed) + report.changed
 
 
-#: a worker process died; what is committed stays
-_DIED = (
-    f"a worker process died (killed, out of memory, or it could not start: {_GUARD});"
-    " what is committed stays, run again to resume"
-)
-#: why a row is in ``Summary.failed`` when rendering it killed the worker process
-CRASHED = "its worker process died rendering it (killed, out of memory, or a crash); left as it was"
-#: rows whose rendering killed a worker, after which the run stops: something else is wrong
-MAX_CRASHES = 20
-
-
-class _Died(Exception):
-    """A local worker process died; ``ranges`` were in flight and may be partly uncommitted."""
-
-    def __init__(self, ranges: list[tuple[Any, Any]]) -> None:
-        super().__init__(f"{len(ranges)} ranges in flight")
-        self.ranges = ranges
-
-
-def _isolate(
-    job: Job, spec: Table, db: sa.Engine, ranges: list[tuple[Any, Any]], reports: list[RangeReport]
-) -> Iterator[RangeReport]:
-    """Render the still-stale rows of ``ranges`` one at a time in a pool of one, so a row whose
-    rendering kills its process (an out-of-memory kill, a crash in native code) is recorded as
-    failed and skipped, like a row that raises, instead of ending the run at every rerun."""
-    crashed = sum(1 for r in reports for _, why in r.failed if why == CRASHED)
-    with db.connect() as conn:
-        ids = [i for first, last in ranges for i in spec.stale_ids(conn, first, last, job.fingerprint)]
-    at = 0
-    while at < len(ids):
-        with executor("local", 1, None) as pool:
-            try:
-                pool.submit(_started).result()
-            except BrokenExecutor:  # a worker that cannot start is no row's fault
-                raise RebakeError(_DIED) from None
-            try:
-                while at < len(ids):
-                    report = pool.submit(run_range, job, ids[at], ids[at]).result()
-                    at += 1
-                    yield report
-            except BrokenExecutor:
-                crashed += 1
-                if crashed > MAX_CRASHES:
-                    raise RebakeError(f"{_DIED} ({crashed} rows killed their worker)") from None
-                yield RangeReport(failed=[(ids[at], CRASHED)])
-                at += 1
-
-
-def _started() -> bool:
-    """Run in a new worker before any row: proves the process can start at all."""
-    return True
-
-
 def _ranges(
-    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int
+    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[tuple[Any, Any]]
 ) -> Iterator[RangeReport]:
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
     The first error a range raises ends the run (the ranges in flight finish or are
     cancelled; everything committed stays committed); a local worker's death raises
-    :class:`_Died` with the ranges not yet reported, for :func:`_isolate`."""
+    :class:`Died` with the ranges not yet reported, for :func:`isolate`; a range whose Dask
+    workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
     running: dict[Future[RangeReport], tuple[Any, Any]] = {}
     for first, last in ranges:
         running[pool.submit(run_range, job, first, last)] = (first, last)
         if len(running) >= workers * _AHEAD:
-            yield from _results(running)
+            yield from _results(running, lost)
     while running:
-        yield from _results(running)
+        yield from _results(running, lost)
 
 
-def _results(running: dict[Future[RangeReport], tuple[Any, Any]]) -> Iterator[RangeReport]:
+def _results(
+    running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[tuple[Any, Any]]
+) -> Iterator[RangeReport]:
     """Wait for one or more of ``running`` to end; yield their reports and forget them."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first
@@ -310,13 +278,31 @@ def _results(running: dict[Future[RangeReport], tuple[Any, Any]]) -> Iterator[Ra
             yield future.result()
             continue
         if isinstance(error, BrokenExecutor):  # every range not yet reported is suspect
-            raise _Died(list(running.values())) from error
+            raise Died(list(running.values())) from error
+        if killed_worker(error):  # this range alone is suspect
+            lost.append(running.pop(future))
+            continue
         for other in running:
             other.cancel()
-        if isinstance(error, RebakeError):
-            raise error
-        why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
-        raise RebakeError(f"a worker failed: {why}") from error
+        raise _failure(error) from error
+
+
+def _reported(found: Iterator[RangeReport]) -> Iterator[RangeReport]:
+    """``found``, a worker's error raised as :func:`_failure` says it."""
+    try:
+        yield from found
+    except RebakeError:
+        raise
+    except Exception as error:
+        raise _failure(error) from error
+
+
+def _failure(error: BaseException) -> RebakeError:
+    """The :class:`RebakeError` that ends the run for a range's error (a database's in its words)."""
+    if isinstance(error, RebakeError):
+        return error
+    why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
+    return RebakeError(f"a worker failed: {why}")
 
 
 def _summary(

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from composer.rebake._crashes import (
 )
 from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
+from composer.rebake._lock import only_run
 from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
 
 __all__ = [
@@ -157,13 +159,14 @@ def rebake(
         raise RebakeError(str(exc)) from None
     db = _open(url)
     try:
-        with db.connect() as conn:
-            rows, stale = spec.count(conn, fingerprint)
-            without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
-        if dry_run or not stale:
-            return _summary(job, rows, stale, [], started, dry_run)
-        reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
-        return _summary(job, rows, stale, reports + without_id, started, False)
+        with nullcontext() if dry_run else only_run(db, spec):  # a dry run writes nothing
+            with db.connect() as conn:
+                rows, stale = spec.count(conn, fingerprint)
+                without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
+            if dry_run or not stale:
+                return _summary(job, rows, stale, [], started, dry_run)
+            reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
+            return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
         raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
     finally:

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url", "existing", "table_name"]
+__all__ = ["Columns", "Table", "connect", "database_url", "existing", "sqlite_file", "table_name"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def _wal(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
-def _sqlite_file(full: str) -> str | None:
+def sqlite_file(full: str) -> str | None:
     """The file a ``sqlite:///`` URL names (None for an in-memory or URI-style database)."""
     database = sa.engine.make_url(full).database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -65,7 +65,7 @@ def existing(url: str) -> Engine:
     read or an unknown dialect, ``ImportError`` when the dialect's driver is not installed.
     """
     full = database_url(url)
-    path = _sqlite_file(full) if full.startswith("sqlite") else None
+    path = sqlite_file(full) if full.startswith("sqlite") else None
     if path is not None and not os.path.isfile(path):
         raise FileNotFoundError(f"no SQLite database at {path!r}")
     return connect(url)

@@ -264,3 +264,23 @@ def test_postgresql_schemas_and_names_holding_dots(postgres_url: str) -> None:
         check_all_correct(postgres_url, name=table)
         for later in list(tables)[n + 1 :]:
             assert all(row[3] is None for row in read(postgres_url, later).values()), later
+
+
+_parts = st.text(min_size=1, max_size=12)
+
+
+@given(st.one_of(st.none(), _parts), _parts)
+def test_every_table_is_reachable_by_quoting_its_parts(schema: str | None, name: str) -> None:
+    """Whatever the names hold (dots, quotes, spaces), quoting each part as SQL does names
+    that table, and a part without a dot or a leading quote may be written bare."""
+
+    def quoted(part: str) -> str:
+        return '"' + part.replace('"', '""') + '"'
+
+    def bare(part: str) -> str:
+        return part if "." not in part and not part.startswith('"') else quoted(part)
+
+    for write in (quoted, bare):
+        written = write(name) if schema is None else f"{write(schema)}.{write(name)}"
+        table = Table(written, Columns())
+        assert (table.schema, table.bare) == (schema, name), written

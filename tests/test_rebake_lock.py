@@ -84,6 +84,8 @@ def test_a_second_sqlite_rebake_of_a_table_stops_at_once(
     with first_rebake(url):
         _second_is_refused(url, capsys)
         _second_is_refused(url, capsys, table="main.POSTS")  # the same table to SQLite
+        (tmp_path / "link.sqlite3").symlink_to(url)
+        _second_is_refused(str(tmp_path / "link.sqlite3"), capsys)  # the same file by another name
         assert rebake(url, table="other", workers=1).rebaked == 9  # another table's lock is its own
     summary = rebake(url, workers=1, batch_size=100)  # killed, the first left no lock behind
     assert summary.rebaked + summary.fresh + len(summary.failed) == 602

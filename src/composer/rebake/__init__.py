@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 try:
     import sqlalchemy as sa
@@ -287,17 +287,23 @@ def _results(
             continue
         for other in running:
             other.cancel()
-        raise _failure(error) from error
+        _raise(error)
 
 
 def _reported(found: Iterator[RangeReport]) -> Iterator[RangeReport]:
-    """``found``, a worker's error raised as :func:`_failure` says it."""
+    """``found``, a worker's error raised as :func:`_raise` says it."""
     try:
         yield from found
-    except RebakeError:
-        raise
     except Exception as error:
-        raise _failure(error) from error
+        _raise(error)
+
+
+def _raise(error: BaseException) -> NoReturn:
+    """End the run for a range's error: a :class:`RebakeError` as it is, another in its words."""
+    failure = _failure(error)
+    if failure is error:
+        raise failure
+    raise failure from error
 
 
 def _failure(error: BaseException) -> RebakeError:

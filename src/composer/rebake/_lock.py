@@ -17,6 +17,7 @@ SIGKILL loses it with its process.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import string
 from collections.abc import Iterator
@@ -89,6 +90,7 @@ def _advisory(db: sa.Engine, spec: Table) -> Iterator[None]:
 def _lock_file(path: str, spec: Table) -> Iterator[None]:
     # SQLite folds the case of ASCII letters in names, and of nothing else
     name = f"{(spec.schema or 'main').translate(_ASCII_LOWER)}\0{spec.bare.translate(_ASCII_LOWER)}"
+    path = os.path.realpath(path)  # one lock for the file, whatever link or relative path names it
     lock = f"{path}-rebake-{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"
     try:
         holder = sqlite3.connect(lock, timeout=0, isolation_level=None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from contextlib import nullcontext
@@ -36,6 +37,7 @@ from composer.rebake._crashes import (
     GUARD,
     MAX_CRASHES,
     Died,
+    Lost,
     isolate,
     isolate_dask,
     killed_worker,
@@ -43,7 +45,8 @@ from composer.rebake._crashes import (
 from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
 from composer.rebake._lock import only_run
-from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
+from composer.rebake._records import forget, run
+from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only
 
 __all__ = [
     "CRASHED",
@@ -152,7 +155,8 @@ def rebake(
         raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
     fingerprint = cache_only(factory()).fingerprint
-    job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
+    run = f"composer-rebake-{uuid.uuid4().hex}"
+    job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval, run)
     try:
         spec = Table(table, job.columns)
     except ValueError as exc:  # how the table is named: before anything is opened
@@ -235,11 +239,13 @@ def _run(
         while True:
             try:
                 with executor(engine, count, scheduler) as pool:
-                    lost: list[tuple[Any, Any]] = []  # Dask: ranges whose workers died
+                    lost: list[Lost] = []  # Dask: ranges whose workers died
                     for report in _ranges(pool, job, ranges, count, lost):
                         record((report,))
                     if lost:  # with no other range running now
                         record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
+                    if engine == "dask":
+                        forget(job.run)
                 return reports
             except Died as died:
                 if engine != "local":
@@ -252,7 +258,7 @@ def _rows(report: RangeReport) -> int:
 
 
 def _ranges(
-    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[tuple[Any, Any]]
+    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[Lost]
 ) -> Iterator[RangeReport]:
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
@@ -262,16 +268,14 @@ def _ranges(
     workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
     running: dict[Future[RangeReport], tuple[Any, Any]] = {}
     for first, last in ranges:
-        running[pool.submit(run_range, job, first, last)] = (first, last)
+        running[pool.submit(run, job, first, last)] = (first, last)
         if len(running) >= workers * _AHEAD:
             yield from _results(running, lost)
     while running:
         yield from _results(running, lost)
 
 
-def _results(
-    running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[tuple[Any, Any]]
-) -> Iterator[RangeReport]:
+def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Lost]) -> Iterator[RangeReport]:
     """Wait for one or more of ``running`` to end; yield their reports and forget them."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first
@@ -283,7 +287,7 @@ def _results(
         if isinstance(error, BrokenExecutor):  # every range not yet reported is suspect
             raise Died(list(running.values())) from error
         if killed_worker(error):  # this range alone is suspect
-            lost.append(running.pop(future))
+            lost.append((running.pop(future), error.task))  # type: ignore[attr-defined]
             continue
         for other in running:
             other.cancel()

@@ -27,9 +27,20 @@ import sqlalchemy as sa
 
 from composer.rebake._db import Table
 from composer.rebake._engines import executor
+from composer.rebake._records import recorded, run
 from composer.rebake._work import Job, RangeReport, RebakeError, run_range
 
-__all__ = ["CRASHED", "DIED", "GUARD", "MAX_CRASHES", "Died", "isolate", "isolate_dask", "killed_worker"]
+__all__ = [
+    "CRASHED",
+    "DIED",
+    "GUARD",
+    "MAX_CRASHES",
+    "Died",
+    "Lost",
+    "isolate",
+    "isolate_dask",
+    "killed_worker",
+]
 
 #: why a local worker can die before its first range: the script it re-imports calls rebake
 GUARD = (
@@ -50,6 +61,10 @@ _DASK_DIED = (
 CRASHED = "its worker process died rendering it (killed, out of memory, or a crash); left as it was"
 #: rows whose rendering killed a worker, after which the run stops: something else is wrong
 MAX_CRASHES = 20
+
+
+#: a range whose Dask task ended in ``KilledWorker``, and that task's key
+Lost = tuple[tuple[Any, Any], Any]
 
 
 class Died(Exception):
@@ -116,23 +131,33 @@ def isolate_dask(
     job: Job,
     spec: Table,
     db: sa.Engine,
-    ranges: list[tuple[Any, Any]],
+    lost: list[Lost],
     reports: list[RangeReport],
 ) -> Iterator[RangeReport]:
-    """Dask engine: render the still-stale rows of ``ranges`` (whose tasks ended in
-    ``KilledWorker``) one at a time on the cluster, with nothing else running; a row whose task
-    ends in ``KilledWorker`` again is recorded as failed. Another error is raised as it is."""
+    """Dask engine: for each range whose task ended in ``KilledWorker``, the report it kept if
+    it had committed (``_records``); else render its still-stale rows one at a time on the
+    cluster, with nothing else running: a row whose task ends in ``KilledWorker`` again is
+    recorded as failed. Another error is raised as it is."""
     crashed = _crashed(reports)
-    for row_id in _still_stale(job, spec, db, ranges):
-        future = pool.submit(run_range, job, row_id, row_id)
+    redo: list[tuple[Any, Any]] = []
+    for span, key in lost:
+        kept = recorded(job.run, key)
+        if kept is not None:
+            yield kept
+        else:
+            redo.append(span)
+    for row_id in _still_stale(job, spec, db, redo):
+        future = pool.submit(run, job, row_id, row_id)
         error = future.exception()
         if error is None:
             yield future.result()
-        elif killed_worker(error):
+        elif not killed_worker(error):
+            raise error
+        elif (kept := recorded(job.run, error.task)) is not None:  # type: ignore[attr-defined]
+            yield kept
+        else:
             crashed = _one_more(crashed, _DASK_DIED)
             yield RangeReport(failed=[(row_id, CRASHED)])
-        else:
-            raise error
 
 
 def _started() -> bool:

@@ -59,6 +59,8 @@ class Job:
     fetch: bool = False
     fetch_interval: float = 1.0
     """Seconds between two fetches from one host (per worker process), with ``fetch``."""
+    run: str = "composer-rebake"
+    """The run's name: where its tasks keep their reports on a Dask scheduler (``_records``)."""
 
 
 @dataclass

@@ -96,6 +96,34 @@ def test_a_blob_raw_in_sqlite_is_decoded_or_a_failed_row(tmp_path: Path) -> None
     _check_bytes_rebaked(str(path))
 
 
+def test_sqlite_text_that_is_not_utf8_is_a_failed_row(tmp_path: Path) -> None:
+    """SQLite stores whatever bytes it is given as TEXT, UTF-8 or not (a forum that wrote
+    Latin-1 through a C driver); reading such a value raised in the driver and stopped the run.
+    It is a failed row like a BLOB that is not UTF-8; the rows around it are rebaked."""
+    path = tmp_path / "forum.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "create table posts (id integer primary key, raw text, format, cooked, cooked_fingerprint)"
+        )
+        db.execute("insert into posts (id, raw, format) values (1, '<p>before</p>', 'html')")
+        db.execute(
+            "insert into posts (id, raw, format) values (2, cast(x'3c703e6361e93c2f703e' as text), 'html')"
+        )
+        db.execute("insert into posts (id, raw, format) values (3, '<p>after</p>', 'html')")
+    db.close()
+    summary = rebake(str(path), workers=1)
+    assert summary.rebaked == 2
+    assert [(f.id, f.error) for f in summary.failed] == [
+        (2, "raw is not UTF-8 text: invalid continuation byte (byte 0xe9) at byte 5")
+    ]
+    with sqlite3.connect(path) as db:
+        assert db.execute("select typeof(raw), hex(raw) from posts where id = 2").fetchone() == (
+            "text",
+            "3C703E6361E93C2F703E",
+        )  # untouched
+    db.close()
+
+
 @pytest.fixture(scope="module")
 def postgres_url() -> Iterator[str]:
     yield from serve_postgres()

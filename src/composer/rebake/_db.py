@@ -41,8 +41,22 @@ def database_url(url: str) -> str:
     return url
 
 
+def _text(data: bytes) -> str | bytes:
+    """SQLite TEXT as read: ``str`` when it is UTF-8, else its bytes as stored.
+
+    SQLite keeps whatever bytes it was given as TEXT; ``sqlite3`` would raise on the first
+    value that is not UTF-8 and end the run. As bytes, the row is a failed row that says
+    where (``raw is not UTF-8 text: ... at byte N``), and the others are rendered."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def _wal(dbapi_connection: Any, _record: object) -> None:
-    """SQLite: WAL, so the driver's id scan and the workers' writes do not block each other."""
+    """SQLite: WAL, so the driver's id scan and the workers' writes do not block each other;
+    TEXT that is not UTF-8 read as bytes (:func:`_text`)."""
+    dbapi_connection.text_factory = _text
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")

@@ -6,8 +6,10 @@ stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local
 or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
 and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
 edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
-committed. Needs the ``[rebake]`` extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and
-``[dask]`` for the Dask engine. See ``docs/rebake.md``.
+committed. One run per table at a time (``_lock``); a row whose rendering kills its worker
+is found and recorded as failed, with either engine (``_crashes``). Needs the ``[rebake]``
+extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and ``[dask]`` for the Dask engine.
+See ``docs/rebake.md``.
 """
 
 from __future__ import annotations
@@ -239,13 +241,15 @@ def _run(
         while True:
             try:
                 with executor(engine, count, scheduler) as pool:
-                    lost: list[Lost] = []  # Dask: ranges whose workers died
-                    for report in _ranges(pool, job, ranges, count, lost):
-                        record((report,))
-                    if lost:  # with no other range running now
-                        record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
-                    if engine == "dask":
-                        forget(job.run)
+                    try:
+                        lost: list[Lost] = []  # Dask: ranges whose workers died
+                        for report in _ranges(pool, job, ranges, count, lost):
+                            record((report,))
+                        if lost:  # with no other range running now
+                            record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
+                    finally:
+                        if engine == "dask":
+                            forget(job.run)
                 return reports
             except Died as died:
                 if engine != "local":

@@ -12,6 +12,7 @@ that ended in ``KilledWorker``. Outside a Dask worker nothing is stored.
 
 from __future__ import annotations
 
+import contextlib
 import pickle
 import sys
 from typing import Any
@@ -72,7 +73,8 @@ def forget(run: str) -> None:
     """In the driver, after the run: drop its reports from the scheduler."""
     distributed = sys.modules.get("distributed")
     if distributed is not None:
-        distributed.default_client().set_metadata([run], None)
+        with contextlib.suppress(Exception):  # a lost scheduler keeps nothing to drop
+            distributed.default_client().set_metadata([run], None)
 
 
 def _load(data: Any) -> RangeReport | None:

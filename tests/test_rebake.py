@@ -52,11 +52,17 @@ def corpus(n: int, seed: int = 0) -> list[tuple[str, str]]:
     return rows
 
 
-def create(url: str, rows: list[tuple[str, str]], columns: Columns = DEFAULT, name: str = "posts") -> None:
+def create(
+    url: str,
+    rows: list[tuple[str, str]],
+    columns: Columns = DEFAULT,
+    name: str = "posts",
+    schema: str | None = None,
+) -> None:
     engine = connect(url)
     table = sa.Table(
         name,
-        sa.MetaData(),
+        sa.MetaData(schema=sa.sql.quoted_name(schema, quote=True) if schema is not None else None),
         sa.Column(columns.id, sa.Integer, primary_key=True, autoincrement=False),
         sa.Column(columns.raw, sa.Text),
         sa.Column(columns.format, sa.String(16)),

@@ -268,7 +268,11 @@ def _rebake_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "rebake", parents=[common], help="re-render the stale posts of a database table (docs/rebake.md)"
     )
     rebake.add_argument("db_url", metavar="DB_URL", help="a SQLite file, sqlite:///PATH or postgresql://...")
-    rebake.add_argument("--table", required=True, help="the posts table (schema.table allowed)")
+    rebake.add_argument(
+        "--table",
+        required=True,
+        help='the posts table: name or schema.name; quote a name holding a dot: analytics."my.posts"',
+    )
     for name, default in (
         ("id", "id"),
         ("raw", "raw"),

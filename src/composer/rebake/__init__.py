@@ -6,18 +6,22 @@ stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local
 or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
 and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
 edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
-committed. Needs the ``[rebake]`` extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and
-``[dask]`` for the Dask engine. See ``docs/rebake.md``.
+committed. One run per table at a time (``_lock``); a row whose rendering kills its worker
+is found and recorded as failed, with either engine (``_crashes``). Needs the ``[rebake]``
+extra (SQLAlchemy, tqdm); ``[postgres]`` for PostgreSQL and ``[dask]`` for the Dask engine.
+See ``docs/rebake.md``.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 try:
     import sqlalchemy as sa
@@ -29,11 +33,33 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
+from composer.rebake._crashes import (
+    CRASHED,
+    DIED,
+    GUARD,
+    MAX_CRASHES,
+    Died,
+    Lost,
+    isolate,
+    isolate_dask,
+    killed_worker,
+)
 from composer.rebake._db import Columns, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
-from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only, run_range
+from composer.rebake._lock import only_run
+from composer.rebake._records import forget, run
+from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only
 
-__all__ = ["Columns", "Failure", "PolicyPipeline", "RebakeError", "Summary", "rebake"]
+__all__ = [
+    "CRASHED",
+    "MAX_CRASHES",
+    "Columns",
+    "Failure",
+    "PolicyPipeline",
+    "RebakeError",
+    "Summary",
+    "rebake",
+]
 
 #: rows per range at most: one write transaction each (and within every database's LIMIT)
 MAX_BATCH = 1_000_000
@@ -101,6 +127,9 @@ def rebake(
     """Rebake the stale rows of ``table`` in the database at ``url``; returns a :class:`Summary`.
 
     ``url``: a SQLite file path or ``sqlite:///...``, or ``postgresql://user@host/db``.
+    ``table``: ``name`` or ``schema.name``, a part quoted as in SQL when it holds a dot
+    (``analytics."my.posts"``); anything else is a :class:`RebakeError` before the database
+    is opened.
     ``columns``: the column names (default :class:`Columns`: ``id``, ``raw``, ``format``,
     ``cooked``, ``cooked_fingerprint``). ``pipeline``: a zero-argument *picklable* callable
     returning the :class:`~composer.Pipeline` (default :class:`PolicyPipeline`\\ ``()``, the
@@ -128,28 +157,26 @@ def rebake(
         raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
     fingerprint = cache_only(factory()).fingerprint
-    job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval)
-    spec = Table(table, job.columns)
+    run = f"composer-rebake-{uuid.uuid4().hex}"
+    job = Job(url, table, columns or Columns(), factory, fingerprint, fetch, fetch_interval, run)
+    try:
+        spec = Table(table, job.columns)
+    except ValueError as exc:  # how the table is named: before anything is opened
+        raise RebakeError(str(exc)) from None
     db = _open(url)
     try:
-        with db.connect() as conn:
-            rows, stale = spec.count(conn, fingerprint)
-            without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
-        if dry_run or not stale:
-            return _summary(job, rows, stale, [], started, dry_run)
-        reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
-        return _summary(job, rows, stale, reports + without_id, started, False)
+        with nullcontext() if dry_run else only_run(db, spec):  # a dry run writes nothing
+            with db.connect() as conn:
+                rows, stale = spec.count(conn, fingerprint)
+                without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
+            if dry_run or not stale:
+                return _summary(job, rows, stale, [], started, dry_run)
+            reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
+            return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
         raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
     finally:
         db.dispose()
-
-
-#: why a local worker can die before its first range: the script it re-imports calls rebake
-_GUARD = (
-    "the local engine spawns its workers, which import your script again: call rebake() under"
-    ' if __name__ == "__main__":'
-)
 
 
 def _not_while_spawning(engine: EngineName) -> None:
@@ -157,7 +184,7 @@ def _not_while_spawning(engine: EngineName) -> None:
     # multiprocessing runs the script as "__mp_main__" and only then makes it "__main__"
     importing = sys.modules.get("__mp_main__")
     if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
-        raise RebakeError(f"rebake() was called in a worker process: {_GUARD}")
+        raise RebakeError(f"rebake() was called in a worker process: {GUARD}")
 
 
 def _why(exc: sa.exc.SQLAlchemyError) -> str:
@@ -203,98 +230,56 @@ def _run(
     show = sys.stderr.isatty() if progress is None else progress
     bar = tqdm(total=stale, unit="post", file=sys.stderr, disable=not show, dynamic_ncols=True)
     reports: list[RangeReport] = []
+
+    def record(found: Iterable[RangeReport]) -> None:
+        for report in found:
+            reports.append(report)
+            bar.update(_rows(report))
+
     ranges = spec.stale_ranges(db, job.fingerprint, batch_size)
     with bar:
         while True:
             try:
                 with executor(engine, count, scheduler) as pool:
-                    for report in _ranges(pool, job, ranges, count):
-                        reports.append(report)
-                        bar.update(_rows(report))
+                    try:
+                        lost: list[Lost] = []  # Dask: ranges whose workers died
+                        for report in _ranges(pool, job, ranges, count, lost):
+                            record((report,))
+                        if lost:  # with no other range running now
+                            record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
+                    finally:
+                        if engine == "dask":
+                            forget(job.run)
                 return reports
-            except _Died as died:
+            except Died as died:
                 if engine != "local":
-                    raise RebakeError(_DIED) from died.__cause__
-                for report in _isolate(job, spec, db, died.ranges, reports):
-                    reports.append(report)
-                    bar.update(_rows(report))
+                    raise RebakeError(DIED) from died.__cause__
+                record(isolate(job, spec, db, died.ranges, reports))
 
 
 def _rows(report: RangeReport) -> int:
     return report.rebaked + len(report.failed) + report.changed
 
 
-#: a worker process died; what is committed stays
-_DIED = (
-    f"a worker process died (killed, out of memory, or it could not start: {_GUARD});"
-    " what is committed stays, run again to resume"
-)
-#: why a row is in ``Summary.failed`` when rendering it killed the worker process
-CRASHED = "its worker process died rendering it (killed, out of memory, or a crash); left as it was"
-#: rows whose rendering killed a worker, after which the run stops: something else is wrong
-MAX_CRASHES = 20
-
-
-class _Died(Exception):
-    """A local worker process died; ``ranges`` were in flight and may be partly uncommitted."""
-
-    def __init__(self, ranges: list[tuple[Any, Any]]) -> None:
-        super().__init__(f"{len(ranges)} ranges in flight")
-        self.ranges = ranges
-
-
-def _isolate(
-    job: Job, spec: Table, db: sa.Engine, ranges: list[tuple[Any, Any]], reports: list[RangeReport]
-) -> Iterator[RangeReport]:
-    """Render the still-stale rows of ``ranges`` one at a time in a pool of one, so a row whose
-    rendering kills its process (an out-of-memory kill, a crash in native code) is recorded as
-    failed and skipped, like a row that raises, instead of ending the run at every rerun."""
-    crashed = sum(1 for r in reports for _, why in r.failed if why == CRASHED)
-    with db.connect() as conn:
-        ids = [i for first, last in ranges for i in spec.stale_ids(conn, first, last, job.fingerprint)]
-    at = 0
-    while at < len(ids):
-        with executor("local", 1, None) as pool:
-            try:
-                pool.submit(_started).result()
-            except BrokenExecutor:  # a worker that cannot start is no row's fault
-                raise RebakeError(_DIED) from None
-            try:
-                while at < len(ids):
-                    report = pool.submit(run_range, job, ids[at], ids[at]).result()
-                    at += 1
-                    yield report
-            except BrokenExecutor:
-                crashed += 1
-                if crashed > MAX_CRASHES:
-                    raise RebakeError(f"{_DIED} ({crashed} rows killed their worker)") from None
-                yield RangeReport(failed=[(ids[at], CRASHED)])
-                at += 1
-
-
-def _started() -> bool:
-    """Run in a new worker before any row: proves the process can start at all."""
-    return True
-
-
 def _ranges(
-    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int
+    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[Lost]
 ) -> Iterator[RangeReport]:
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
     The first error a range raises ends the run (the ranges in flight finish or are
     cancelled; everything committed stays committed); a local worker's death raises
-    :class:`_Died` with the ranges not yet reported, for :func:`_isolate`."""
+    :class:`Died` with the ranges not yet reported, for :func:`isolate`; a range whose Dask
+    workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
     running: dict[Future[RangeReport], tuple[Any, Any]] = {}
     for first, last in ranges:
-        running[pool.submit(run_range, job, first, last)] = (first, last)
+        running[pool.submit(run, job, first, last)] = (first, last)
         if len(running) >= workers * _AHEAD:
-            yield from _results(running)
+            yield from _results(running, lost)
     while running:
-        yield from _results(running)
+        yield from _results(running, lost)
 
 
-def _results(running: dict[Future[RangeReport], tuple[Any, Any]]) -> Iterator[RangeReport]:
+def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Lost]) -> Iterator[RangeReport]:
     """Wait for one or more of ``running`` to end; yield their reports and forget them."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first
@@ -304,13 +289,37 @@ def _results(running: dict[Future[RangeReport], tuple[Any, Any]]) -> Iterator[Ra
             yield future.result()
             continue
         if isinstance(error, BrokenExecutor):  # every range not yet reported is suspect
-            raise _Died(list(running.values())) from error
+            raise Died(list(running.values())) from error
+        if killed_worker(error):  # this range alone is suspect
+            lost.append((running.pop(future), error.task))  # type: ignore[attr-defined]
+            continue
         for other in running:
             other.cancel()
-        if isinstance(error, RebakeError):
-            raise error
-        why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
-        raise RebakeError(f"a worker failed: {why}") from error
+        _raise(error)
+
+
+def _reported(found: Iterator[RangeReport]) -> Iterator[RangeReport]:
+    """``found``, a worker's error raised as :func:`_raise` says it."""
+    try:
+        yield from found
+    except Exception as error:
+        _raise(error)
+
+
+def _raise(error: BaseException) -> NoReturn:
+    """End the run for a range's error: a :class:`RebakeError` as it is, another in its words."""
+    failure = _failure(error)
+    if failure is error:
+        raise failure
+    raise failure from error
+
+
+def _failure(error: BaseException) -> RebakeError:
+    """The :class:`RebakeError` that ends the run for a range's error (a database's in its words)."""
+    if isinstance(error, RebakeError):
+        return error
+    why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
+    return RebakeError(f"a worker failed: {why}")
 
 
 def _summary(

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url", "existing"]
+__all__ = ["Columns", "Table", "connect", "database_url", "existing", "sqlite_file", "table_name"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,29 @@ def database_url(url: str) -> str:
     return url
 
 
+def _text(data: bytes) -> str | bytes:
+    """SQLite TEXT as read: ``str`` when it is UTF-8, else its bytes as stored.
+
+    SQLite keeps whatever bytes it was given as TEXT; ``sqlite3`` would raise on the first
+    value that is not UTF-8 and end the run. As bytes, the row is a failed row that says
+    where (``raw is not UTF-8 text: ... at byte N``), and the others are rendered."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+
+
 def _wal(dbapi_connection: Any, _record: object) -> None:
-    """SQLite: WAL, so the driver's id scan and the workers' writes do not block each other."""
+    """SQLite: WAL, so the driver's id scan and the workers' writes do not block each other;
+    TEXT that is not UTF-8 read as bytes (:func:`_text`)."""
+    dbapi_connection.text_factory = _text
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
 
-def _sqlite_file(full: str) -> str | None:
+def sqlite_file(full: str) -> str | None:
     """The file a ``sqlite:///`` URL names (None for an in-memory or URI-style database)."""
     database = sa.engine.make_url(full).database
     if not database or database == ":memory:" or database.startswith("file:"):
@@ -65,7 +79,7 @@ def existing(url: str) -> Engine:
     read or an unknown dialect, ``ImportError`` when the dialect's driver is not installed.
     """
     full = database_url(url)
-    path = _sqlite_file(full) if full.startswith("sqlite") else None
+    path = sqlite_file(full) if full.startswith("sqlite") else None
     if path is not None and not os.path.isfile(path):
         raise FileNotFoundError(f"no SQLite database at {path!r}")
     return connect(url)
@@ -87,11 +101,90 @@ def _quoted(name: str) -> sa.sql.quoted_name:
     return sa.sql.quoted_name(name, quote=True)
 
 
+def _as_stored(value: Any) -> Any:
+    """A value read from the table, bound as the type it was read as: bytes as a binary
+    parameter (a PostgreSQL ``bytea``, a SQLite BLOB), not cast to the text column type the
+    statements declare, so the write guard compares it with what is stored."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return sa.literal(bytes(value), sa.LargeBinary)
+    return value
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _parts(name: str) -> list[tuple[str, str]]:
+    """``name`` split at the dots outside quotes: (the part as written, the name it holds)."""
+    parts: list[tuple[str, str]] = []
+    at = 0
+    while True:
+        if name.startswith('"', at):
+            end = at + 1
+            while True:
+                end = name.find('"', end)
+                if end < 0:
+                    raise ValueError(
+                        f"table {name!r} (--table) opens a quote it does not close; write"
+                        f' {_quote(name[at + 1 :])} (a quote inside a quoted name is written "")'
+                    )
+                if not name.startswith('"', end + 1):
+                    break
+                end += 2
+            written = name[at : end + 1]
+            parts.append((written, written[1:-1].replace('""', '"')))
+            at = end + 1
+            if at < len(name) and name[at] != ".":
+                raise ValueError(
+                    f"table {name!r} (--table) has text after the quoted part {written}; a quoted part"
+                    ' ends at its closing quote (a quote inside it is written "")'
+                )
+        else:
+            end = name.find(".", at)
+            end = len(name) if end < 0 else end
+            parts.append((name[at:end], name[at:end]))
+            at = end
+        if at >= len(name):
+            return parts
+        at += 1  # the dot
+        if at == len(name):
+            parts.append(("", ""))
+            return parts
+
+
+def table_name(name: str) -> tuple[str | None, str]:
+    """``(schema or None, name)`` for a ``--table`` value: ``name`` or ``schema.name``.
+
+    Each part is taken as written (case and characters kept), unless it begins with a double
+    quote: then it is quoted as in SQL, up to its closing quote, with ``""`` for a quote in it,
+    so a name that holds a dot is reachable (``"my.posts"``, ``analytics."my.posts"``). Raises
+    ``ValueError`` saying how to write it for more than one dot outside quotes, an empty part,
+    or a quote left open.
+    """
+    parts = _parts(name)
+    if any(not bare for _, bare in parts):
+        raise ValueError(f"table {name!r} (--table) has an empty part; a table is name or schema.name")
+    if len(parts) > 2:
+        written = [w for w, _ in parts]
+        first, last = written[0], written[-1]
+        raise ValueError(
+            f"table {name!r} (--table) has {len(parts) - 1} dots outside quotes; a table is name or"
+            " schema.name: quote a name that holds a dot as SQL does, e.g."
+            f" {first}.{_quote('.'.join(written[1:]))} or {_quote('.'.join(written[:-1]))}.{last}"
+        )
+    if len(parts) == 1:
+        return None, parts[0][1]
+    return parts[0][1], parts[1][1]
+
+
 class Table:
-    """The statements rebake runs on one table (``schema.name`` allowed) with its columns."""
+    """The statements rebake runs on one table (``name`` or ``schema.name``, see
+    :func:`table_name`) with its columns."""
 
     def __init__(self, name: str, columns: Columns) -> None:
-        schema, _, bare = name.rpartition(".")
+        schema, bare = table_name(name)
+        self.schema = schema
+        self.bare = bare
         self.name = name
         self.columns = columns
         self.table = sa.table(
@@ -101,7 +194,7 @@ class Table:
             sa.column(_quoted(columns.format), sa.Unicode),
             sa.column(_quoted(columns.cooked), sa.UnicodeText),
             sa.column(_quoted(columns.fingerprint), sa.Unicode),
-            schema=_quoted(schema) if schema else None,
+            schema=_quoted(schema) if schema is not None else None,
         )
         c = self.table.c
         self.id = c[columns.id]
@@ -161,17 +254,22 @@ class Table:
         )
         return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
 
-    def write(self, conn: Connection, row_id: Any, raw: str, fmt: Any, cooked: str, fingerprint: str) -> bool:
+    def write(self, conn: Connection, row_id: Any, raw: Any, fmt: Any, cooked: str, fingerprint: str) -> bool:
         """Store ``cooked`` for the row if its ``raw`` and ``format`` are still the ones
         rendered; whether they were.
 
         The guard (``WHERE id = :id AND raw = :raw AND format IS NOT DISTINCT FROM :format``)
         keeps an edit made while the row was rendering, of its text or of its format alone:
-        that edit's own render (or the next rebake) wins, never this stale output.
+        that edit's own render (or the next rebake) wins, never this stale output. ``raw`` and
+        ``fmt`` are the values as read, bytes included, and are compared as such.
         """
         done = conn.execute(
             sa.update(self.table)
-            .where(self.id == row_id, self.raw == raw, self.format.is_not_distinct_from(fmt))
+            .where(
+                self.id == row_id,
+                self.raw == _as_stored(raw),
+                self.format.is_not_distinct_from(_as_stored(fmt)),
+            )
             .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
         )
         return bool(done.rowcount)

@@ -24,7 +24,7 @@ from composer.pipeline import Pipeline
 from composer.policy import Policy
 from composer.rebake._db import Columns, Table, connect
 
-__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "run_range"]
+__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "run_range", "text_of"]
 
 
 class RebakeError(ComposerError):
@@ -59,6 +59,8 @@ class Job:
     fetch: bool = False
     fetch_interval: float = 1.0
     """Seconds between two fetches from one host (per worker process), with ``fetch``."""
+    run: str = "composer-rebake"
+    """The run's name: where its tasks keep their reports on a Dask scheduler (``_records``)."""
 
 
 @dataclass
@@ -133,12 +135,44 @@ def cache_only(pipe: Pipeline) -> Pipeline:
     return pipe.with_policy(dataclasses.replace(pipe.policy, embed_mode="cache_only"))
 
 
+#: what drivers give for a binary column: bytes (sqlite3, psycopg 3), memoryview (psycopg2), bytearray
+_BINARY = (bytes, bytearray, memoryview)
+
+
+def text_of(value: object, column: str) -> tuple[str | None, str | None]:
+    """``(text, None)`` for a column's value that is text, or ``(None, why not)``.
+
+    A ``str`` is text; bytes of any driver's kind (a SQLite BLOB, a PostgreSQL ``bytea``) are
+    text when they are UTF-8, decoded strictly: bytes that are not are an error naming the
+    first bad byte and its offset, never text with replacement characters in it.
+    """
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, _BINARY):
+        data = bytes(value)
+        try:
+            return data.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            bad = f"{exc.reason} (byte 0x{data[exc.start]:02x})"
+            return None, f"{column} is not UTF-8 text: {bad} at byte {exc.start}"
+    if value is None:
+        return None, f"{column} is NULL"
+    return None, f"{column} is {type(value).__name__}, not text"
+
+
 def _render(pipe: Pipeline, raw: object, fmt: object) -> tuple[str | None, str | None, list[str]]:
-    """(cooked, error, pending URLs) for one row; exactly one of cooked and error is None."""
-    if not isinstance(raw, str):
-        return None, f"raw is {type(raw).__name__}, not text", []
+    """(cooked, error, pending URLs) for one row; exactly one of cooked and error is None.
+    ``raw`` and ``fmt`` are the values stored (bytes are decoded, see :func:`text_of`); a NULL
+    format reads as ``html``."""
+    source, error = text_of(raw, "raw")
+    if source is None:
+        return None, error, []
+    if isinstance(fmt, _BINARY):
+        fmt, error = text_of(fmt, "format")
+        if fmt is None:
+            return None, error, []
     try:
-        result = pipe.run(Submission(raw, fmt if fmt is not None else "html"))  # type: ignore[arg-type]
+        result = pipe.run(Submission(source, fmt if fmt is not None else "html"))  # type: ignore[arg-type]
     except Exception as exc:  # a StageError, InputError, or a bug: recorded, never the end of the run
         return None, f"{type(exc).__name__}: {exc}", []
     if not result.ok:
@@ -161,7 +195,7 @@ def run_range(job: Job, first: Any, last: Any) -> RangeReport:
     report = RangeReport()
     with state.engine.connect() as conn:
         rows = state.table.rows(conn, first, last, job.fingerprint)
-    done: list[tuple[Any, str, Any, str]] = []
+    done: list[tuple[Any, Any, Any, str]] = []  # (id, raw and format as stored, cooked)
     for row_id, raw, fmt in rows:
         cooked, error, pending = _render(state.pipeline, raw, fmt)
         if pending and job.fetch:

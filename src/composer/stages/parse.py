@@ -16,6 +16,7 @@ from markdown_it.rules_inline import StateInline
 
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
+from composer._html.foreign import rename_foreign
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
 from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
@@ -158,14 +159,17 @@ def text_to_html(text: str) -> str:
 
 def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, Scan]:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
-    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`);
+    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`),
+    SVG and MathML names outside ``svg``/``math`` renamed ``span`` (:mod:`composer._html.foreign`);
     and the facts about the markup returned (``facts``, default the document's own scan, when
     nothing changed)."""
     facts = doc.scan if facts is None else facts
     markup = escape_stray_lt(source, facts.lower, facts.start_tags, facts.bogus_end)
     if markup is not source:
         facts = Scan(markup)
-    markup, counted = unflatten(markup, facts.start_tags, doc.policy.allowlist.tags)
+    markup, counted = unflatten(
+        rename_foreign(markup, facts.start_tags), facts.start_tags, doc.policy.allowlist.tags
+    )
     for name, count in counted.items():
         doc.remove("tags", name, count)
     if markup is not facts.text:

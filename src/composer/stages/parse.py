@@ -17,7 +17,7 @@ from markdown_it.rules_inline import StateInline
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.facts import Scan
 from composer._html.foreign import rename_foreign
-from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
+from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
 from composer._html.scan import clean_controls, clean_controls_lowered, too_deep
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import LinkFinder, find_links, glued, link_at, refused_end, scheme_at
@@ -167,6 +167,10 @@ def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, S
     markup = escape_stray_lt(source, facts.lower, facts.start_tags, facts.bogus_end)
     if markup is not source:
         facts = Scan(markup)
+    if is_document(markup):  # what follows </body></html> is the body's to HTML5
+        markup = keep_after_end(markup, facts.lower)
+        if markup is not facts.text:
+            facts = Scan(markup)
     markup, counted = unflatten(
         rename_foreign(markup, facts.start_tags), facts.start_tags, doc.policy.allowlist.tags
     )

@@ -26,6 +26,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from functools import cache
+from itertools import repeat
 
 from composer._html.facts import Scan
 from composer._html.stray import RAW_TEXT
@@ -49,6 +50,11 @@ _SELECTORS = ("\ufe0f", "\u20e3", "\ufe0e")
 #: what may stand between an emoji's parts: joiners and selectors
 _JOINING = "\u200d\ufe0f\ufe0e\u20e3"
 _AFTER_TAG = ">" + _JOINING
+_ZWJ = "\u200d"
+#: emoji that join the one before them: regional indicators, skin tones (and the symbols
+#: between the two ranges, erring towards the tree)
+_MODIFIERS_FIRST = "\U0001f1e6"
+_MODIFIERS_LAST = "\U0001f3ff"
 
 
 def joins_across(raw: str) -> bool:
@@ -67,9 +73,10 @@ def joins_across(raw: str) -> bool:
 
 def _joins_before(raw: str, start: int, gt: int, lt: int) -> bool:
     """Whether the emoji at ``start`` (``gt``, ``lt``: the last ``>`` and ``<`` before it)
-    stands right after a tag, joiners and selectors aside, with a character outside Latin-1
-    right before that tag (and any tags before it): a flag's other half, a skin tone's
-    base, the other side of a joiner, joined if libxml2 drops the tags."""
+    may be joined to what stands before the tags right before it, if libxml2 drops them: it
+    follows a joiner or a selector, or it is a flag's half or a skin tone, or a joiner ends
+    the text before the tags; and a character outside Latin-1 stands there. (Two emoji that
+    join nothing count two, on one text or on two.)"""
     first = start
     while first > 0 and raw[first - 1] in _JOINING:
         first -= 1
@@ -77,7 +84,10 @@ def _joins_before(raw: str, start: int, gt: int, lt: int) -> bool:
         return False
     while lt > 0 and raw[lt - 1] == ">":  # a run of tags: what stands before the first
         lt = raw.rfind("<", 0, lt - 1)
-    return lt > 0 and raw[lt - 1] > "\xff"
+    if lt <= 0 or raw[lt - 1] <= "\xff":
+        return False
+    char = raw[start]
+    return first < start or raw[lt - 1] == _ZWJ or _MODIFIERS_FIRST <= char <= _MODIFIERS_LAST
 
 
 def count_in_raw_text(
@@ -141,8 +151,13 @@ def count_in_raw_text(
         # a parser may merge the text around a stray end tag, so an emoji after "</b>" may
         # still end a URL
         space = _last_space(raw, low, start)
-        while space >= 0 and raw.rfind("<", low, space) > raw.rfind(">", low, space):
-            space = _last_space(raw, low, raw.rfind("<", low, space))  # in a tag: not text
+        # a space inside a tag is none: asked only when a tag ends between it and the emoji
+        while (
+            space >= 0
+            and raw.find(">", space, start) >= 0
+            and raw.rfind("<", low, space) > raw.rfind(">", low, space)
+        ):
+            space = _last_space(raw, low, raw.rfind("<", low, space))
         if space < 0 and start > _LOOK_BACK:
             return None
         token = lower[space + 1 if space >= 0 else low : start]
@@ -172,38 +187,52 @@ def _tag_pattern(names: frozenset[str]) -> re.Pattern[str]:
 
 #: a character reference to a colon (numeric ones need no ";" before a non-digit)
 _COLON_REFERENCE = re.compile(r"&(?:#0*58(?![0-9])|#[xX]0*3[aA](?![0-9a-fA-F])|colon;)")
+#: what ends a word: no shortcode spans a space or a tag's edge
+_WORD_ENDS = (" ", "\n", "\t", "\r", "\f", "<", ">")
 #: references that decode to no character a name holds (the no-break space: NFKC folds it
 #: to a space); the commonest in posts
 _NO_NAME = ("&quot;", "&nbsp;", "&lt;", "&gt;")
+
+
+@cache
+def _before_ampersand() -> frozenset[str]:
+    """What stands before the "&" of every name that holds one (``Trinidad_&_Tobago``: "_"),
+    and ";", which ends a reference that may spell it."""
+    names = [name for name in _emoji._tables().shortcodes if "&" in name]
+    return frozenset(
+        {";"} | {name[at - 1] for name in names for at in range(1, len(name)) if name[at] == "&"}
+    )
 
 
 def has_split_shortcode(markup: str) -> bool:
     """Whether a text of the tree parsed from ``markup`` (HTML, or markdown, whose inline
     text markdown-it decodes too) may hold a shortcode that :func:`counter.has_shortcode`
     does not find in ``markup``: one spelled with character references, as its colons
-    (``&#58;smile:``) or in its name (``:smi&#108;e:``, ``:Trinidad_&amp;_Tobago:``).
+    (``&#58;smile:``) or in its name (``:smi&#108;e:``, ``:Trinidad_&amp;_Tobago:``), or one
+    a reference lets the pattern align on (``:&#108;:Trinidad_:smile:`` reads
+    ``:l:Trinidad_:smile:``, whose first pair is no name).
 
     Each ``&`` is looked at in place. A colon spelled as a reference is rare: the whole
-    markup is then decoded and read. Else the pair of colons around each other reference is
-    decoded and looked up (each pair once), unless a tag or a space stands between them.
-    True errs towards the tree walk (a pair inside an attribute value)."""
+    markup is then decoded and read. Else the word around each other reference that may
+    spell a name's character (no space, no ``<`` or ``>``: no shortcode spans one) is decoded
+    and read as the walk reads a text, every pair of colons in it. True errs towards the
+    walk (a word inside an attribute value)."""
     at = markup.find("&")
-    checked = -1  # the closing colon of the last pair looked up
+    checked = -1  # the end of the last word read
+    before_amp = _before_ampersand()
     while at >= 0:
-        if markup.startswith(_NO_NAME, at):
+        if at < checked or markup.startswith(_NO_NAME, at):
             pass
+        elif markup.startswith("&amp;", at) and markup[at - 1] not in before_amp:
+            pass  # an "&" no name holds there (a URL's query, most often)
         elif markup.startswith(("&#", "&colon;"), at) and _COLON_REFERENCE.match(markup, at) is not None:
             return _emoji.has_shortcode_in_joined(htmllib.unescape(markup))
-        elif at > checked:
-            closing = markup.find(":", at)
-            checked = len(markup) if closing < 0 else closing  # no colon after: none to pair
-            opening = markup.rfind(":", 0, at)
-            if (
-                0 <= opening < closing
-                and markup.find("<", opening, closing) < 0
-                and markup.find(" ", opening, closing) < 0
-                and _emoji.has_shortcode_in_joined(htmllib.unescape(markup[opening : closing + 1]))
-            ):
+        else:
+            start = max(map(markup.rfind, _WORD_ENDS, repeat(0), repeat(at))) + 1
+            ends = [end for end in map(markup.find, _WORD_ENDS, repeat(at)) if end >= 0]
+            checked = min(ends) if ends else len(markup)
+            word = markup[start:checked]
+            if ":" in word and _emoji.has_shortcode_in_joined(htmllib.unescape(word)):
                 return True
         at = markup.find("&", at + 1)
     return False

@@ -167,7 +167,9 @@ def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, S
     markup = escape_stray_lt(source, facts.lower, facts.start_tags, facts.bogus_end)
     if markup is not source:
         facts = Scan(markup)
-    if is_document(markup):  # what follows </body></html> is the body's to HTML5
+    # what follows </body></html> is the body's to HTML5; a document opens <html, <!doctype
+    # or <?xml, which the start-tag pass saw (two set questions for the common post)
+    if ("html" in facts.start_tags or facts.declarations) and is_document(markup):
         markup = keep_after_end(markup, facts.lower)
         if markup is not facts.text:
             facts = Scan(markup)

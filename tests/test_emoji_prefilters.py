@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from composer import Policy
+from composer._html import tree
 from composer._html.facts import Scan
 from composer.document import Document
 from composer.stages.emoji import Emoji, stretches
 from composer.stages.emoji import counter as _emoji
 from composer.stages.emoji.stage import _has_custom, _pieces, _Walk
+from composer.stages.parse import Parse
 from test_emoji import ALL_SEQUENCES, NAMES, PARTS, reference_spans
 
 # -- shortcodes --------------------------------------------------------------------------------
@@ -272,23 +274,112 @@ def test_the_walk_passes_over_text_only_where_nothing_changes(
         assert (walk.count, walk.removed) == (reference.count, reference.removed)
 
 
-@pytest.mark.xfail(strict=True, reason="known: the raw count and the shortcode prefilter read the source")
+# -- what the raw HTML reading may take for text ----------------------------------------------
+
+
+_DEFAULT = Policy()
+
+
+def _stage_and_walk(source: str, policy: Policy = _DEFAULT) -> tuple[tuple[int, str], tuple[int, str]]:
+    """(count, tree HTML) of the stage after the parse stage, and of the walk of that tree."""
+    doc = Document(source, "html", policy)
+    Parse()(doc)
+    Emoji()(doc)
+    reference = Document(source, "html", policy)
+    Parse()(reference)
+    walk = _Walk(reference.policy, trim=False)
+    walk.element(reference.tree, code=False)
+    html = doc.html if doc.has_tree else tree.serialize(tree.parse(doc.html))
+    return (doc.stats["emoji"], html), (walk.count, reference.html)
+
+
 @pytest.mark.parametrize(
     "source",
     [
         '<p><a title="a>b \U0001f600">x</a></p>',  # a ">" in a quoted value ends no tag
         '<p><code><a title="</code>">x</a> \U0001f600</code></p>',  # nor does "</code" there
-        "<p>&#58;smile:</p>",  # a colon spelled as an entity: converted only if the tree is walked
+        "<p>&#58;smile:</p>",  # a colon spelled as a reference
+        "<p>&colon;smile&#x3A; :smi&#108;e: :pi&ntilde;ata:</p>",  # names and colons as references
+        "<p><!-- a > b \U0001f600 --></p>",  # a comment
+        "<code><!-- </code> -->\U0001f600</code>",
+        "<code><?x </code>\U0001f600</code>",  # a processing instruction: a bogus comment
+        "<code><b </code>\U0001f600</code>",  # "</code" inside a tag
+        "<code><script></code></script>\U0001f600</code>",  # raw text
+        "<code><div></code>\U0001f600</div></code>",  # libxml2 keeps code open past the div
+        "<code><td></code>\U0001f600</code>",
+        "<pre>a</pre><code></pre>\U0001f600</code>",  # an end tag of another element
+        "\U0001f1eb</i>\U0001f1f7 \U0001f44d</b>\U0001f3fd",  # joined across a stray end tag
+        "\u2764</i>\ufe0f 1</b>\u20e3 \U0001f468\u200d</i>\U0001f469 \U0001f468</i>\u200d\U0001f469",
+        "\u2764</i>&#xfe0f;",
+        "\u20e31</table>\u20e3",  # a keycap right after a tag, and one at the very start
+        "<p>:Trinidad_&amp;_Tobago: &amp; a:b&amp;c</p>",
+        "<p>:&#108;:Trinidad_:smile:</p>",  # a reference moves where the pattern's pairs fall
+        'https://x.co/</b x=a"b>\U0001f600',  # a space inside a stray end tag: still the URL
     ],
 )
-def test_known_gaps_between_the_raw_count_and_the_walk(source: str) -> None:
-    """Open: each of these counts (or converts) on the raw HTML what the walk does not."""
-    doc = Document(source, "html", Policy())
-    Emoji()(doc)
-    reference = Document(source, "html", Policy())
-    walk = _Walk(reference.policy, trim=False)
-    walk.element(reference.tree, code=False)
-    assert (doc.stats["emoji"], doc.html) == (walk.count, reference.html)
+def test_the_raw_reading_agrees_with_the_walk(source: str) -> None:
+    """Each of these once counted (or converted) on the raw HTML what the walk does not."""
+    got, expected = _stage_and_walk(source)
+    assert got == expected
+
+
+@pytest.mark.xfail(strict=True, reason="known: libxml2 joins texts across a stray end tag")
+def test_a_shortcode_a_stray_end_tag_splits_is_left_to_the_parser() -> None:
+    """``smile:</b>smile:`` reads ``smile:smile:`` once libxml2 has dropped the stray end
+    tag; looking for such pairs across every end tag would cost each post tens of µs."""
+    got, expected = _stage_and_walk("<p>smile:</blockquote>smile:</p>")
+    assert got == expected
+
+
+_MARKUP_PIECES = [
+    *("\U0001f600", "a", " ", "<b>", "</b>", "<code>", "</code>", "<pre>", "</pre>", "<div>", "</div>"),
+    *("<p>", "</p>", "<td>", "<table>", "</table>", "<tr>", "<li>", "<ul>", "</ul>", "<span>", "</i>"),
+    *('<a title="a>b">', '<a title="</code>">', "<a title='<code>'>", "</a>", "<b </code>", "<b <code>"),
+    *("<!-- > -->", "<!-- </code> -->", "<!-- <code> -->", "<?x </code>", "<![CDATA[ > ]]>", "</br>"),
+    *("<script>", "</script>", "<textarea>", "</textarea>", "<xmp>", "</xmp>", "<select>", "</select>"),
+    *("<template>", "</template>", "<title>", "</title>", "<blockquote>", "</blockquote>", "<svg>"),
+    *("&#x1f600;", "&amp;", "&#xfe0f;", "https://x.co/", '</b title=">">', '</b x=a"b>', "</b <x>"),
+    *("\u2764", "\ufe0f", "1", "\u20e3", "\u200d", "\U0001f468", "\U0001f1eb", "\U0001f1f7", "\U0001f3fd"),
+]
+_NO_SHORTCODES = Policy(convert_shortcodes=False)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_MARKUP_PIECES), max_size=10).map("".join))
+def test_the_count_on_any_markup_agrees_with_the_walk(source: str) -> None:
+    """Counting without a tree, when allowed to, gives what the walk gives: quoted values,
+    comments, raw text, tags in tags, end tags out of order, emoji joined across tags."""
+    got, expected = _stage_and_walk(source, _NO_SHORTCODES)
+    assert got == expected
+
+
+#: shortcodes spelled with references, between tags the parser keeps (no stray end tag)
+_SHORTCODE_PIECES = [
+    *(":smile:", ":", "smile:", "smi", "le", "&#58;", "&#x3a;", "&colon;", "&#108;", "&amp;", "&ntilde;"),
+    *(
+        ":Trinidad_",
+        "_Tobago:",
+        ":pi",
+        "ata:",
+        "&",
+        "&lt;",
+        " ",
+        "a",
+        "<b>",
+        "<b>:</b>",
+        "<code>:smile:</code>",
+    ),
+    *('<a title=":smile:">x</a>', '<a title="&#58;">', "<!-- : -->", "\U0001f600", "https://x.co/"),
+]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(_SHORTCODE_PIECES), max_size=10).map("".join))
+def test_shortcodes_on_any_markup_agree_with_the_walk(source: str) -> None:
+    """Converting without a tree, when allowed to, gives what the walk gives: a colon or a
+    name's character spelled as a character reference is found."""
+    got, expected = _stage_and_walk(source)
+    assert got == expected
 
 
 def test_threads_do_not_share_the_runs_the_encoder_notes() -> None:

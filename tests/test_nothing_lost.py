@@ -182,18 +182,7 @@ def cases() -> list[tuple[str, str, str]]:
 
 CASES = cases()
 #: known losses, each with the stage at fault (filled from this suite's findings)
-_FOREIGN = (
-    "sanitize: mXSS shape (svg/animate/set with backtick-quoted attributes, or <svg><style>...</b>): "
-    "text html5lib and browsers show outside the foreign element is dropped; the notice names only "
-    "unwrapped tags and attributes"
-)
-KNOWN: dict[str, str] = {
-    "xss/dompurify-82/html": _FOREIGN,
-    "xss/dompurify-85/html": _FOREIGN,
-    "xss/dompurify-103/html": "parse/sanitize: text after </body></html> of a full document is dropped "
-    "(browsers move it into the body); no notice",
-    "xss/dompurify-103/paste": "paste: text after </body></html> of a full document is dropped; no notice",
-}
+KNOWN: dict[str, str] = {}
 
 
 def run(entry: str, source: str) -> Result:

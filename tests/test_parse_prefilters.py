@@ -38,11 +38,13 @@ from composer._html.scan import has_numeric_reference as _holds_reference
 from composer._html.stray import (
     _ENDS,
     BARE_WORDS,
+    DECLARATIONS,
     LONG_TAG,
     all_closed,
     escape_stray_lt,
     marking_starts,
     read_marks,
+    start_tag_names,
     start_tags,
 )
 from composer._html.tree import parse as parse_tree
@@ -137,13 +139,32 @@ def test_the_long_tag_fact_never_misses_a_tag_to_cap(parts: list[str], limit: in
     source = "".join(parts)
     lower = lower_kept(source)
     found = marking_starts(2 * (limit + 1)).findall(lower)
-    names = frozenset(found).difference(("/", "/b"))
+    names = frozenset(found).difference(("/", "/b", *DECLARATIONS))
     plain, bare, long_tag = read_marks(names, 2 * (limit + 1))
     assert plain == start_tags(lower)
     if BARE_WORDS.search(lower) is not None:
         assert bare, source
     if many_attributes(limit).search(source) is not None:
         assert _QUOTED_GT.search(source) is not None or long_tag, source
+
+
+@SETTINGS
+@given(
+    text=soup, extra=st.sampled_from(["", "<?x>", "<!doctype html>", "<![CDATA[x]]>", "<a<!--", "<!", "<?"])
+)
+def test_the_declaration_and_quoted_gt_facts_are_exact(text: str, extra: str) -> None:
+    """``Scan.declarations`` (read in the start-tag pass) never misses a "<!" or "<?", and
+    says so only for one, but where a name ran over a "<"; ``Scan.quoted_gt`` is the search;
+    ``start_count`` counts no declaration."""
+    source = text + extra
+    facts = Scan(source)
+    held = "<!" in source or "<?" in source
+    names = start_tag_names(facts.lower)
+    ran_over = "<" in "".join(names)  # a name read on over a "<": the marks after it unread
+    assert facts.declarations is held or (facts.declarations and ran_over)
+    assert facts.quoted_gt is (_QUOTED_GT.search(source) is not None)
+    assert facts.plain_tags is not (facts.declarations or facts.quoted_gt)
+    assert facts.start_count == len([name for name in names if name not in DECLARATIONS])
 
 
 def test_the_long_tag_fact_is_read_for_the_cap() -> None:

@@ -10,15 +10,18 @@ the separate checks, run in their old order, give (:func:`_one_check_a_pass`).
 
 from __future__ import annotations
 
+import nh3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composer import Document, Policy
+from composer import Document, Pipeline, Policy, Submission
 from composer._html.empty import _MAYBE_EMPTY, may_have_empty
 from composer._html.facts import Scan
+from composer._html.foreign import FOREIGN_ONLY
 from composer._html.scan import _DIRECTION, drop_direction_controls
 from composer._html.scan import has_numeric_reference as _numeric_reference
+from composer._html.stray import KNOWN_ELEMENTS
 from composer.allowlist import Allowlist
 from composer.stages.sanitize import stage as stage_module
 from composer.stages.sanitize.backends import Nh3Backend
@@ -208,3 +211,30 @@ def test_a_numeric_reference_is_found_past_many_hashes() -> None:
     ):
         assert _numeric_reference(text) is expected, text
         assert ("&#" in text) is expected
+
+
+#: SVG and MathML element names, HTML's too, and a few names no one defines
+_ELEMENT_NAMES = sorted(
+    KNOWN_ELEMENTS
+    | set(
+        "discard color-profile hatch hatchpath solidcolor glyph missing-glyph hkern vkern cursor "
+        "font-face tref altglyph animatecolor maligngroup malignmark mlongdiv mscarries mscarry "
+        "msgroup msline msrow mstack x-card foo".split()
+    )
+)
+
+
+def test_the_foreign_names_are_those_nh3_removes_with_their_content() -> None:
+    """nh3 removes an HTML element named like an SVG or MathML one with its text (ammonia's
+    namespace guard); the parse stage renames exactly those (composer._html.foreign), so a
+    newer nh3 that changes the list fails here rather than losing text silently."""
+    dropped = {name for name in _ELEMENT_NAMES if "abc" not in nh3.clean(f"<p>x<{name}>abc</{name}></p>")}
+    assert dropped - {"script", "style", "template"} == FOREIGN_ONLY
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_ONLY))
+def test_a_foreign_name_outside_svg_keeps_its_text(name: str) -> None:
+    result = Pipeline().run(Submission(f"<p>I like <{name} a=1>this</{name}> a lot</p>", "html"))
+    assert result.text == "I like this a lot"
+    inside = Pipeline().run(Submission(f"<svg><{name}>gone</{name}></svg><p>kept</p>", "html"))
+    assert "gone" not in inside.text  # foreign content: the sanitizer drops it, as before

@@ -24,7 +24,7 @@ import re
 from itertools import repeat
 
 from composer._html.facts import Scan
-from composer._html.scan import _TAG, utf8_size
+from composer._html.scan import _TAG, QUOTED_GT, utf8_size
 from composer.document import Document
 from composer.policy import Policy
 from composer.result import Result
@@ -65,9 +65,8 @@ def many_attributes(limit: int) -> re.Pattern[str]:
 #: a tag whose name holds a "<" is still found, from that inner "<"
 _MANY_ATTRIBUTES = many_attributes(MAX_ATTRIBUTES)
 _ATTRIBUTE = re.compile(r"""[^\s/>=][^\s/>=]*(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]*))?""")
-#: a quoted attribute value holding ">": the one place a ">" may stand inside a tag (``[^"]``
-#: is read much faster than ``[^">]``, and backs off to a ">" before the quote just as well)
-_QUOTED_GT = re.compile(r"""=\s*(?:"[^"]*>|'[^']*>)""")
+#: a quoted attribute value holding ">": the one place a ">" may stand inside a tag
+_QUOTED_GT = QUOTED_GT
 #: the fewest characters a long ``data:`` URL (:data:`_DATA_URL`) runs without a blank
 _DATA_RUN = 4000
 
@@ -129,14 +128,18 @@ def may_cap(source: str, limit: int = MAX_ATTRIBUTES, facts: Scan | None = None)
     ``<`` (a letter, and a separator and a character for each attribute) and holds a ``>``
     only inside a quoted value: so either the source has such a value (:data:`_QUOTED_GT`),
     or a ``<`` starts that many characters free of ``>``. ``facts``: the shared scan of
-    ``source``, whose start-tag pass reads the second question (``Scan.long_tag``)."""
+    ``source``, which answers the first question (``Scan.quoted_gt``) and, in its start-tag pass,
+    the second (``Scan.long_tag``)."""
     at_least = 2 + 2 * (limit + 1)
     if len(source) < at_least:
         return False
-    if _QUOTED_GT.search(source) is not None:
+    if facts is not None and facts.text is source:
+        if facts.quoted_gt:  # searched once a run (Scan.quoted_gt)
+            return True
+        if limit == MAX_ATTRIBUTES:
+            return facts.long_tag  # the start-tag pass read this question (stray.LONG_TAG)
+    elif _QUOTED_GT.search(source) is not None:
         return True
-    if facts is not None and facts.text is source and limit == MAX_ATTRIBUTES:
-        return facts.long_tag  # the start-tag pass read this question (stray.LONG_TAG)
     return _gt_free_after_lt(source, at_least)
 
 

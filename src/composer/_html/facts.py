@@ -9,8 +9,8 @@ of the start tags, one scan of the URL starts, whatever the number of stages ask
 
 from __future__ import annotations
 
-from composer._html.scan import direction_controls, lower_kept
-from composer._html.stray import BOGUS_END, BR_END, read_marks, start_tag_names
+from composer._html.scan import QUOTED_GT, direction_controls, lower_kept
+from composer._html.stray import BOGUS_END, BR_END, DECLARATIONS, read_marks, start_tag_names
 from composer._html.urls import url_starts
 
 __all__ = ["Scan"]
@@ -28,9 +28,11 @@ class Scan:
         "_bare",
         "_bogus",
         "_br",
+        "_declarations",
         "_direction",
         "_long",
         "_lower",
+        "_quoted_gt",
         "_starts",
         "_tags",
         "_urls",
@@ -46,8 +48,9 @@ class Scan:
         self._ascii: bool | None = None
         self._tags: frozenset[str] | None = None
         self._starts = 0
-        self._bogus = self._br = self._bare = self._long = True
+        self._bogus = self._br = self._bare = self._long = self._declarations = True
         self._urls: list[int] | None = None
+        self._quoted_gt: bool | None = None
 
     @property
     def lower(self) -> str:
@@ -82,11 +85,14 @@ class Scan:
         self._starts = len(found)
         self._bogus = BOGUS_END in names
         self._br = BR_END in names
-        if self._bogus or self._br:
-            names = names.difference((BOGUS_END, BR_END))
+        self._declarations = not names.isdisjoint(DECLARATIONS)
+        if self._declarations:
+            self._starts -= sum(map(found.count, DECLARATIONS))
+        if self._bogus or self._br or self._declarations:
+            names = names.difference((BOGUS_END, BR_END, *DECLARATIONS))
         names, self._bare, self._long = read_marks(names)
         if "<" in "".join(names):  # a name ran over a "<": the marks after it were not read
-            self._bogus = self._br = True
+            self._bogus = self._br = self._declarations = True
         elif not self._bogus and not self.ascii and ("\u0130" in self.text or "\u212a" in self.text):
             self._bogus = True  # "</K" (Kelvin) is a bogus end; lower-cased, it reads "</k"
         self._tags = names
@@ -116,6 +122,14 @@ class Scan:
         if self._tags is None:
             self._read_tags()
         return self._br
+
+    @property
+    def declarations(self) -> bool:
+        """Whether ``text`` may hold "<!" or "<?": a comment, CDATA, a doctype or a
+        processing instruction (False is proof: :data:`composer._html.stray.DECLARATIONS`)."""
+        if self._tags is None:
+            self._read_tags()
+        return self._declarations
 
     @property
     def bare_words(self) -> bool:
@@ -153,6 +167,25 @@ class Scan:
         if self._urls is None:
             self._urls = sorted(url_starts(self.lower))
         return self._urls
+
+    @property
+    def quoted_gt(self) -> bool:
+        """Whether a quoted attribute value in ``text`` may hold ">" (False is proof: one
+        C-speed search, :data:`composer._html.scan.QUOTED_GT`). Shared by the attribute cap's
+        prefilter (``composer._limits.may_cap``), which asks it of most posts, and
+        :attr:`plain_tags`."""
+        if self._quoted_gt is None:
+            self._quoted_gt = QUOTED_GT.search(self.text) is not None
+        return self._quoted_gt
+
+    @property
+    def plain_tags(self) -> bool:
+        """Whether ``<`` and ``>`` tell the tags from the text of ``text`` but for a ``<``
+        inside a tag (``<b </i>``), which the caller checks where it matters: no comment,
+        CDATA, declaration or processing instruction (:attr:`declarations`) and no quoted
+        value holding ">" (:attr:`quoted_gt`). True is proof: a reading of the raw HTML
+        without a parser (the emoji count) relies on it."""
+        return not self.declarations and not self.quoted_gt
 
     @property
     def entities(self) -> bool:

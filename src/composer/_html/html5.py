@@ -16,6 +16,10 @@ read it, keeps its content as raw text) and, inside ``svg``/``math``, elements n
 HTML's raw-text elements (``script``, ``style``, ``title``, ``textarea``, ...). Both are
 elements the default allowlist removes with their content anyway; they are counted.
 
+A whole document read apart the same way, without foreign content: what follows its
+``</body>`` or ``</html>`` is the body's to HTML5 and lost to libxml2, so those two end tags
+are taken out when something visible follows them (:func:`keep_after_end`).
+
 Cost: for every HTML post, a look at its start-tag names and at the ``</br`` mark of the same
 pass (``Scan.br_end``), or a substring search (``</br``), or one regex search of the
 lower-cased source (~8 us on a 5 KB post); the parse and
@@ -33,7 +37,7 @@ import markupever
 from lxml import etree
 from markupever import dom
 
-__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document"]
+__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end"]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -86,6 +90,28 @@ def is_document(markup: str) -> bool:
     """Whether ``markup`` is a whole document (a clipboard's), not a fragment."""
     head = markup[:1024].lstrip().lower()
     return head.startswith(("<html", "<!doctype", "<?xml"))
+
+
+#: a document's own end tags, and comments (which go nowhere a reader sees)
+_DOCUMENT_END = re.compile(r"</(?:body|html)(?=[\s/>])[^>]*>?", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+
+
+def keep_after_end(markup: str, lower: str) -> str:
+    """A whole document (``markup``; ``lower``: it lower-cased, index for index) without its
+    ``</body>`` and ``</html>`` end tags when something a reader sees follows the first of
+    them: HTML5 and browsers put it in the body, where libxml2 keeps what stands between the
+    two outside the body and drops what follows ``</html>``. Without the end tags, libxml2
+    reads it in the body too. ``markup`` itself when nothing follows them (a clipboard's
+    ``</body></html>``, perhaps with a comment or blank lines)."""
+    ends = [at for at in (lower.find("</body"), lower.find("</html")) if at >= 0]
+    if not ends:
+        return markup
+    first = min(ends)
+    rest = _DOCUMENT_END.sub("", markup[first:])
+    if not _COMMENT.sub("", rest).strip():
+        return markup
+    return markup[:first] + rest
 
 
 def html5_reading(

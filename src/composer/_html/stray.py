@@ -34,8 +34,10 @@ __all__ = [
     "BARE_WORDS",
     "BOGUS_END",
     "BR_END",
+    "DECLARATIONS",
     "KNOWN_ELEMENTS",
     "LONG_TAG",
+    "RAW_TEXT",
     "all_closed",
     "escape_stray_lt",
     "marking_starts",
@@ -46,7 +48,7 @@ __all__ = [
 
 #: elements whose content a tokenizer reads as text (as in ``composer._limits``, which this
 #: toolkit module cannot import: it sits below the document model)
-_RAW = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
+RAW_TEXT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
 
 #: element names of HTML (current and obsolete), SVG and MathML, lower-cased
 KNOWN_ELEMENTS = frozenset(
@@ -88,18 +90,21 @@ _STARTS = re.compile(r"<([a-z][^\s/>]*)")
 #: ``<br>``, :mod:`composer._html.html5`); a name never starts with "/"
 BOGUS_END = "/"
 BR_END = "/b"
+#: the marks it lists where "<!" (a comment, CDATA, a doctype) or "<?" (a processing
+#: instruction: a bogus comment to HTML5) stands
+DECLARATIONS = ("!", "?")
 #: the fewest characters a tag with more than 256 attributes (``composer._limits``) runs past
 #: its name: a separator and a character for each attribute
 LONG_TAG = 2 * 257
 
 
 def marking_starts(long: int) -> re.Pattern[str]:
-    """:data:`_STARTS`, and the two marks, which take no "<" a name could start at; a name is
+    """:data:`_STARTS`, and the marks, which take no "<" a name could start at; a name is
     followed by the rest of its tag when that is bare words (:data:`BARE_WORDS`), or by the
     one space or "/" after it when ``long`` characters free of ">" follow it. A name alone
     never holds ">" nor ends in a space or "/": a listed name that does marks such a tag."""
     return re.compile(
-        rf"<([a-z][^\s/>]*+(?:\s++[^\s<>=\"'/][^<>=\"']*+>|(?=[^>]{{{long}}})[\s/])?|/(?=[^a-z])|/b(?=r[\s/>]))"
+        rf"<([a-z][^\s/>]*+(?:\s++[^\s<>=\"'/][^<>=\"']*+>|(?=[^>]{{{long}}})[\s/])?|/(?=[^a-z])|/b(?=r[\s/>])|[!?])"
     )
 
 
@@ -120,7 +125,8 @@ _ATTRIBUTE = re.compile(r"[\s/][^\s<>\"'=/&]+\s*=")
 
 def start_tag_names(lower: str) -> list[str]:
     """The name of each start tag in lower-cased HTML, in order, with :data:`BOGUS_END` and
-    :data:`BR_END` where such end tags stand (one C-speed scan: ``composer._html.facts``).
+    :data:`BR_END` where such end tags stand, and :data:`DECLARATIONS` where "<!" or "<?"
+    does (one C-speed scan: ``composer._html.facts``).
     A name is followed by the rest of its tag (whitespace, words, ">") where the tag's
     attributes are bare words, by a space or "/" where the tag is long (:func:`read_marks`).
 
@@ -239,7 +245,7 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
-        elif source[at + 1] != "/" and name in _RAW:
+        elif source[at + 1] != "/" and name in RAW_TEXT:
             raw_end = lower.find("</" + name, gt)
             nxt = -1 if raw_end < 0 else raw_end
         at = nxt

@@ -10,8 +10,9 @@ and None whenever it is unsure; the tree then decides, as before.
 What makes the string readable: no tag whose content or placement the look-backs cannot
 follow (:data:`_UNSURE`: raw text, tables, code, headings, frames, comments, ``<!``/``<?``),
 no ``>`` inside a quoted attribute value, no carriage return, no U+FEFF (nh3 drops it where
-the input starts), no element closed by ``/>`` but void ones, no ``div`` left open where
-another block ends (libxml2 ignores that end tag), and every ``<a`` a plain
+the input starts), no element closed by ``/>`` but void ones, no block's end tag met while a
+``div`` opened inside that block is open, closed later or not (libxml2 ignores that end tag,
+HTML5 closes both), and every ``<a`` a plain
 ``<a href="...">`` holding text only. An anchor whose text shows its URL is then a
 candidate exactly when it is the whole content of a ``<p>`` (whitespace aside); text next to
 it on either side proves it is not; any other shape is left to the tree.
@@ -63,6 +64,11 @@ _INLINE_NAMES = (
 ).split()
 #: end tags whose reading :func:`_div_left_open` leaves to other checks
 _READ_ELSEWHERE = frozenset({"p", "a", "pre", "code", "br", *_INLINE_NAMES})
+#: elements with no end tag (a start tag opens nothing)
+_VOID = frozenset(
+    "area base basefont bgsound br col embed frame hr img input keygen link meta param source track "
+    "wbr".split()
+)
 #: what the string cannot be read past, found in one pass (each alternative starts at "<"):
 #: a start or end tag of code or pre (group 1: read further by :func:`_boxed`); a tag named in
 #: :data:`_UNSURE_NAMES`; a phrasing element whose text is not followed by its own end tag
@@ -91,9 +97,12 @@ _SELF_CLOSED = re.compile(
     r"<(?!(?:area|base|basefont|bgsound|br|col|embed|frame|hr|img|input|keygen|link|meta|param"
     r"|source|track|wbr)[\s/>])[a-z]"
 )
-#: an end tag that is not ``</div>``, and a ``div`` tag (group 1: "/" for an end tag)
-_END_TAG = re.compile(r"</(?!div[\s/>])([a-z][a-z0-9]*)[\s/>]")
-_DIV_TAG = re.compile(r"<(/?)div[\s/>]")
+#: a start or end tag (group 1: "/" for an end tag) of an element that is neither void nor
+#: read elsewhere (:data:`_READ_ELSEWHERE`): the blocks a misplaced end tag may leave open
+_OTHERS = _alternatives(sorted(_READ_ELSEWHERE | _VOID))
+_BLOCK_TAG = re.compile(rf"<(/?)(?!(?:{_OTHERS})[\s/>])([a-z][a-z0-9-]*)(?=[\s/>])")
+#: such an end tag, not a div's
+_BLOCK_END = re.compile(rf"</(?!(?:div|{_OTHERS})[\s/>])[a-z][a-z0-9-]*[\s/>]")
 #: an anchor as editors and the links stage write it (on the original case)
 _A_TAG = re.compile(r'<a href="((?:[^"<>&]|&amp;)*)"(?: (?!href=)[a-z][a-z-]*="[^"]*")*>')
 #: what may follow "<a" in an anchor's start tag
@@ -236,28 +245,62 @@ def _self_closed(lower: str) -> bool:
 
 
 def _div_left_open(lower: str) -> bool:
-    """Whether an end tag other than ``</div>`` may stand where a ``div`` opened after the
-    first start tag of its name is still open: libxml2 then ignores the end tag (a ``div``
-    outranks the other blocks left), where HTML5 closes both (``<blockquote><div></blockquote>``).
-    Inline elements, ``p``, ``a``, ``pre`` and ``code`` are read exactly elsewhere.
+    """Whether an end tag other than ``</div>`` may stand where a ``div`` opened after its
+    element is still open: libxml2 then ignores the end tag (a ``div`` outranks the other
+    blocks left), where HTML5 closes both (``<blockquote><div></blockquote>``), whether or not
+    the div is closed later. Inline elements, ``p``, ``a``, ``pre`` and ``code`` are read
+    exactly elsewhere.
 
-    Asked only where the ``<div`` and ``</div`` counts differ (two C-speed counts): the walk
-    costs ~100 us on a 5 KB post of divs. A div left open and closed later
-    (``<blockquote><div></blockquote></div>``) is a known gap (tests/test_players_spliced.py)."""
-    if "<div" not in lower or lower.count("<div") == lower.count("</div"):
-        return False
-    for end in _END_TAG.finditer(lower):
-        name = end.group(1)
-        if name in _READ_ELSEWHERE:
+    Most posts with divs (quote boxes) hold no such end tag inside a div at all: the spans
+    where a div is open are found from the div tags alone, and searched in C. Only a post
+    with a block's end tag inside one is read in full (:func:`_block_closed_past_div`)."""
+    depth = opened = 0
+    for at, end in _div_tags(lower):
+        if not end:
+            if not depth:
+                opened = at
+            depth += 1
+        elif depth:
+            depth -= 1
+            if not depth and _BLOCK_END.search(lower, opened, at):
+                return _block_closed_past_div(lower)
+    return bool(depth) and _BLOCK_END.search(lower, opened) is not None and _block_closed_past_div(lower)
+
+
+def _div_tags(lower: str) -> list[tuple[int, bool]]:
+    """Where each ``div`` tag starts, and whether it is an end tag, in order: one sweep of
+    ``str.find`` over "div", each judged by the characters around it."""
+    found: list[tuple[int, bool]] = []
+    at = lower.find("div", 1)
+    while at >= 0:
+        if lower[at + 3 : at + 4] in _A_NEXT:
+            if lower[at - 1] == "<":
+                found.append((at - 1, False))
+            elif lower[at - 2 : at] == "</":
+                found.append((at - 2, True))
+        at = lower.find("div", at + 3)
+    return found
+
+
+def _block_closed_past_div(lower: str) -> bool:
+    """:func:`_div_left_open` read in full: one pass over the block tags (:data:`_BLOCK_TAG`)
+    with a stack of the open ones; an end tag whose outermost open element has a ``div``
+    above it is the case. The stack keeps every element libxml2 keeps (a ``div`` closes only
+    at its end tag), and more: one whose end tag is left out (``<li>``), which only makes
+    more end tags look past a div (erring towards the tree)."""
+    stack: list[str] = []
+    for tag in _BLOCK_TAG.finditer(lower):
+        name = tag.group(2)
+        if not tag.group(1):
+            stack.append(name)
             continue
-        start = lower.find(f"<{name}")
-        if start < 0 or start > end.start():
+        if name not in stack:
             continue  # a stray end tag: both parsers ignore it
-        opened = 0
-        for div in _DIV_TAG.finditer(lower, start, end.start()):
-            opened = max(0, opened - 1) if div.group(1) else opened + 1
-        if opened:
+        # a div above the outermost open element of this name: the one libxml2 closes may
+        # be any of them (it closes some of its own accord, as a new li closes the last)
+        if name != "div" and "div" in stack[stack.index(name) + 1 :]:
             return True
+        del stack[len(stack) - 1 - stack[::-1].index(name) :]  # up to the innermost
     return False
 
 

@@ -27,9 +27,11 @@ Over ``Policy.max_links``: problem ``too_many_links``; over ``Policy.max_mention
 names its role (a :meth:`~composer.Policy.preset`), the role's own template says so
 ("New members can post at most 2 links."), unless the forum translated the plain code alone.
 
-Most posts are too short to hold more links than the limit, or hold fewer ``<a`` than it
-(one ``str.count`` proves it), and no ``mention`` class (none can count when the sanitizer
-keeps that class nowhere, as in the default chain): the tree is never touched. When a
+Most posts are too short to hold more links than the limit, or hold fewer ``<a`` and embed
+classes than it (a few ``str.count`` prove it; with a numeric character reference in the
+post, which may spell a class, each ``class`` attribute counts), and no ``mention`` class
+(none can count when the sanitizer keeps that class nowhere, as in the default chain): the
+tree is never touched. When a
 stage parsed the tree already, two XPath counts ask the same of it, without serializing it.
 """
 
@@ -66,11 +68,18 @@ _INVISIBLE = re.compile(r"[\x00-\x20\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2
 def _may_pass(html: str, limit: int) -> bool:
     """Whether ``html`` may hold more than ``limit`` links. A link takes at least
     :data:`_LINK_CHARS` characters, so a short post cannot (no scan at all); else an upper
-    bound: every ``<a`` (``<abbr`` too) and every embed class."""
+    bound: every ``<a`` (``<abbr`` too) and every embed class. Attribute values decode
+    character references, so ``class="composer&#45;embed"`` is an embed class too: where the
+    markup holds a numeric reference (one ``memchr`` for "#"), every ``class`` attribute may
+    be one, and each is counted. (No named reference spells a character of those classes:
+    HTML5 names none for ASCII letters or "-".)"""
     if len(html) < _LINK_CHARS * (limit + 1):
         return False
     lower = html.lower()
-    return lower.count("<a") + sum(lower.count(cls) for cls in EMBED_CLASSES) > limit
+    anchors = lower.count("<a")
+    if anchors + sum(lower.count(cls) for cls in EMBED_CLASSES) > limit:
+        return True
+    return _holds_reference(html) and anchors + lower.count("class") > limit
 
 
 #: on a tree a stage parsed, the same two questions without serializing it (~35 us, which

@@ -19,8 +19,9 @@ from markdown_it.rules_inline import StateInline
 from composer._html.blocks import shift_headings, unflatten
 from composer._html.depth import too_deep
 from composer._html.facts import Scan
+from composer._html.foreign import rename_foreign
 from composer._html.hosts import scheme_at
-from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading
+from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
 from composer._html.indent import indented, lead
 from composer._html.markdown_words import STOPS, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered
@@ -224,14 +225,23 @@ def text_to_html(text: str, *, embeds: bool = True) -> str:
 
 def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, Scan]:
     """HTML as a browser would show what was typed: stray ``<`` escaped, headings shifted,
-    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`);
+    blocks the allowlist drops renamed so no words merge (see :mod:`composer._html.blocks`),
+    SVG and MathML names outside ``svg``/``math`` renamed ``span`` (:mod:`composer._html.foreign`);
     and the facts about the markup returned (``facts``, default the document's own scan, when
     nothing changed)."""
     facts = doc.scan if facts is None else facts
     markup = escape_stray_lt(source, facts.lower, facts.start_tags, facts.bogus_end)
     if markup is not source:
         facts = Scan(markup)
-    markup, counted = unflatten(markup, facts.start_tags, doc.policy.allowlist.tags)
+    # what follows </body></html> is the body's to HTML5; a document opens <html, <!doctype
+    # or <?xml, which the start-tag pass saw (two set questions for the common post)
+    if ("html" in facts.start_tags or facts.declarations) and is_document(markup):
+        markup = keep_after_end(markup, facts.lower)
+        if markup is not facts.text:
+            facts = Scan(markup)
+    markup, counted = unflatten(
+        rename_foreign(markup, facts.start_tags), facts.start_tags, doc.policy.allowlist.tags
+    )
     for name, count in counted.items():
         doc.remove("tags", name, count)
     if markup is not facts.text:

@@ -60,11 +60,11 @@ _KEYCAP_TAIL = "\ufe0f\u20e3"
 #: trie key marking the end of a sequence that counts
 _END = ""
 #: emoji.core._EMOJI_NAME_PATTERN (emoji 2.x), copied: the characters a shortcode name may hold
-_NAME_CHARS = (
+NAME_CHARS = (
     "\\w\\-&.’”“()!#*+,/«»\u0300\u0301\u0302\u0303\u0306\u0308\u030a\u0327\u064b\u064e\u064f"
     "\u0650\u0653\u0654\u3099\u30fb\u309a\u0655"
 )
-SHORTCODE = re.compile(f":[{_NAME_CHARS}]+:")
+SHORTCODE = re.compile(f":[{NAME_CHARS}]+:")
 
 Trie = dict[str, Any]
 
@@ -378,7 +378,7 @@ def has_shortcode(text: str) -> bool:
 
 
 #: a colon and the name characters after it up to the next colon (left for the next match)
-_COLON_PAIR = re.compile(f":[{_NAME_CHARS}]+(?=:)")
+_COLON_PAIR = re.compile(f":[{NAME_CHARS}]+(?=:)")
 
 
 def has_shortcode_in_joined(text: str) -> bool:

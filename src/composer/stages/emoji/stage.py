@@ -34,7 +34,6 @@ import html as htmllib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -44,6 +43,7 @@ from composer._html.urls import find_links
 from composer.document import Document
 from composer.policy import Policy
 from composer.stages.emoji import counter as _emoji
+from composer.stages.emoji.raw import count_in_raw_text, has_split_shortcode, joins_across
 
 _CODE = frozenset({"code", "pre"})
 #: never shown, whatever the allowlist says
@@ -230,11 +230,15 @@ def _report(doc: Document, found: int, removed: int) -> None:
 
 
 def _tree_work(doc: Document) -> bool:
-    """Whether the walk has work besides counting: shortcodes to convert, custom emoji images."""
+    """Whether the walk has work besides counting: shortcodes to convert (spelled out in the
+    source, or made by the parser: :func:`raw.has_split_shortcode`), custom emoji images."""
     policy = doc.policy
-    return (policy.convert_shortcodes and _emoji.has_shortcode(doc.content)) or (
-        doc.format == "html" and _has_custom(doc.scan, policy.custom_emoji_class)
-    )
+    content = doc.content
+    markup = doc.format != "text"  # only markup spells characters as references, or drops tags
+    return (
+        policy.convert_shortcodes
+        and (_emoji.has_shortcode(content) or (markup and has_split_shortcode(content)))
+    ) or (doc.format == "html" and _has_custom(doc.scan, policy.custom_emoji_class))
 
 
 def _tree_needs_walk(doc: Document) -> bool:
@@ -272,78 +276,15 @@ def _count_without_tree(doc: Document) -> int | None:
         return sum(_emoji.count(piece) for piece, is_url in pieces if not is_url)
     raw = doc.html
     if _emoji.has_entity(raw):
-        return None if _emoji.found_any(htmllib.unescape(raw)) else 0
+        decoded = htmllib.unescape(raw)
+        return None if _emoji.found_any(decoded) or joins_across(decoded) else 0
     found = _emoji.groups(raw)
     if not found:
-        return 0
+        return None if joins_across(raw) else 0
     if raw is not source:
         facts = Scan(raw)
-    return _count_in_raw_text(raw, found, facts.lower, facts.start_tags, doc.policy)
-
-
-#: at most this many emoji are placed in the raw HTML one by one; more go to the tree walk
-_RAW_LIMIT = 40
-_TOKEN_ENDS = (" ", "\n", "\t", "\r", "\f")
-_TOKEN_ENDS_TEXT = "".join(_TOKEN_ENDS)
-
-
-def _count_in_raw_text(
-    raw: str, found: list[tuple[int, int]], lower: str, starts: frozenset[str], policy: Policy
-) -> int | None:
-    """The count when every emoji in the raw HTML (``found``: :func:`counter.groups`, emoji
-    with nothing but characters outside Latin-1 between them; ``lower``: it lower-cased;
-    ``starts``: its start-tag names) stands in plain visible text, else None.
-
-    Each group is placed by looking back a short way from its first emoji with C-speed
-    ``rfind``: not inside a tag, not inside a URL; and one pass over the tags of uncounted
-    elements (code, pre, script, ...) tells whether any is open around it. The emoji after
-    the first share its place: no tag, space or URL can start between them.
-    """
-    total = sum(count for _, count in found)
-    if total > _RAW_LIMIT:
-        return None
-    hidden = _HIDDEN | policy.allowlist.clean_content_tags
-    # only the elements the post opens (``starts``: its start-tag names): an end tag with no
-    # start tag can only lower the depth, and leaving it out errs towards the tree walk
-    names = (hidden if policy.count_emoji_in_code else hidden | _CODE) & starts
-    # the tags before the last emoji are enough: a name ends before the emoji that follows it
-    tags = _tag_pattern(names).finditer(lower, 0, found[-1][0]) if names else ()
-    events = [(m.start(), m.group(1) == "/") for m in tags]
-    n_events = len(events)
-    depth = seen = 0
-    for start, _ in found:
-        while seen < n_events and events[seen][0] < start:
-            depth = max(depth + (-1 if events[seen][1] else 1), 0)
-            seen += 1
-        if depth:
-            return None  # in an element whose text does not count
-        low = start - _LOOK_BACK if start > _LOOK_BACK else 0  # searched in place (no copy)
-        lt, gt = raw.rfind("<", low, start), raw.rfind(">", low, start)
-        if lt > gt or (gt < 0 and start > _LOOK_BACK):
-            return None  # in a tag (an attribute value), or too far to tell
-        if start and raw[start - 1] in _TOKEN_ENDS_TEXT:
-            continue  # the first character of a word: no URL before it
-        # back to the last white space, across tags: a parser may merge the text around a
-        # stray end tag, so an emoji after "</b>" may still end a URL; each kind of space is
-        # looked for only after the last one found, so the window is read about once
-        space = -1
-        for end in _TOKEN_ENDS:
-            last = raw.rfind(end, space + 1 if space >= 0 else low, start)
-            if last >= 0:
-                space = last
-        if space < 0 and start > _LOOK_BACK:
-            return None
-        token = lower[space + 1 if space >= 0 else low : start]
-        if "://" in token or "www." in token:
-            return None  # perhaps part of a URL: the tree knows
-    return total
-
-
-#: how far back an emoji's tag and word context is looked for before the tree decides
-_LOOK_BACK = 512
-
-
-@cache
-def _tag_pattern(names: frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(sorted(map(re.escape, names), key=len, reverse=True))
-    return re.compile(r"<(/?)(?:" + alternatives + r")(?=[\s/>])")
+    policy = doc.policy
+    uncounted = _HIDDEN | policy.allowlist.clean_content_tags
+    return count_in_raw_text(
+        raw, found, facts, uncounted if policy.count_emoji_in_code else uncounted | _CODE
+    )

@@ -1,0 +1,55 @@
+"""SVG and MathML element names outside ``svg`` and ``math``: unknown tags, renamed ``span``.
+
+Outside foreign content, ``<text>``, ``<g>``, ``<set>`` or ``<mi>`` is an unknown HTML element
+to HTML5 and to browsers, which show its text like a ``span``'s. The sanitizer (ammonia,
+through nh3) removes an HTML element named like an SVG or MathML one *with its content*: it
+takes the name for a namespace switch (its guard against mXSS through foreign content). So
+``I like <text>this</text>`` lost "this", silently. Renamed ``span`` before any parser, such
+an element reads as before (HTML5 builds both as "any other start tag"), and the sanitizer
+unwraps it like any wrapper the allowlist does not keep.
+
+Only in a post that opens no ``svg`` or ``math``: inside those the names are foreign elements,
+which the parse stage gives to HTML5 (:mod:`composer._html.html5`) and the sanitizer drops
+as foreign content. The rewrite is of tag names in the source (a C-speed regex, like
+:func:`composer._html.blocks.unflatten`), so it also touches such a name written inside an
+attribute value or a comment.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+__all__ = ["FOREIGN_ONLY", "rename_foreign"]
+
+#: the lower-case SVG and MathML element names no HTML element has, which nh3 removes with
+#: their content in HTML (tests/test_sanitize_output.py checks the list against nh3)
+FOREIGN_ONLY = frozenset(
+    (
+        # SVG
+        "animate circle defs desc discard ellipse filter g line marker mask metadata mpath path "
+        "pattern polygon polyline rect set stop switch symbol text tspan use view "
+        # MathML
+        "annotation annotation-xml maction maligngroup malignmark menclose merror mfenced mfrac "
+        "mglyph mi mlabeledtr mlongdiv mmultiscripts mn mo mover mpadded mphantom mprescripts "
+        "mroot mrow ms mscarries mscarry msgroup msline mspace msqrt msrow mstack mstyle msub "
+        "msubsup msup mtable mtd mtext mtr munder munderover none semantics"
+    ).split()
+)
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+
+
+@lru_cache(maxsize=64)
+def _renamer(names: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted(map(re.escape, names), key=lambda name: (-len(name), name)))
+    return re.compile(r"<(/?)(?:" + alternatives + r")(?=[\s/>])", re.IGNORECASE)
+
+
+def rename_foreign(markup: str, starts: frozenset[str]) -> str:
+    """``markup`` with each start and end tag named in :data:`FOREIGN_ONLY` renamed ``span``,
+    unless it opens ``svg`` or ``math``. ``starts``: its start-tag names
+    (``Scan.start_tags``): a post with none of those names costs one set question, and
+    ``markup`` itself is returned."""
+    if starts.isdisjoint(FOREIGN_ONLY) or not starts.isdisjoint(_FOREIGN_ROOTS):
+        return markup
+    return _renamer(starts & FOREIGN_ONLY).sub(r"<\1span", markup)

@@ -64,7 +64,6 @@ CASES = cases()
 
 #: differences between the backends that are known, explained in docs/policy.md, and safe both ways
 _FOREIGN = "foreign content: nh3 removes svg/math with all inside, bleach strips their tags and keeps text"
-_BACKTICKS = "mXSS soup with backtick-quoted attributes: the two tokenizers end the tag in different places"
 _GRAVE = "src=`...`: nh3 keeps the backtick-quoted value as a relative URL, bleach drops it"
 KNOWN: dict[tuple[str, str], str] = {
     **{
@@ -73,8 +72,6 @@ KNOWN: dict[tuple[str, str], str] = {
     },
     ("xss/dompurify-213", "paste"): _FOREIGN,
     ("fixtures/parser-differential.txt#12", "html"): _FOREIGN,
-    ("xss/dompurify-82", "html"): _BACKTICKS,
-    ("xss/dompurify-85", "html"): _BACKTICKS,
     ("xss/html5lib-grave_accents", "html"): _GRAVE,
     ("xss/html5lib-grave_accents", "paste"): _GRAVE,
 }

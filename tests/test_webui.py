@@ -370,6 +370,54 @@ def test_the_draft_comes_back_as_it_was_typed(
     assert sent["format"] == fmt and sent["body"].replace("!", "") == body
 
 
+SOURCE_DRAFTS = [
+    ("markdown", "indented code", "Code:\n\n    if x:\n        return 1\n\nend"),
+    ("text", "spaces and tabs", "Steps:\n  1. one\n\tdeep\nend"),
+    ("markdown", "blank lines", "a\n\n\n\nb"),
+    ("markdown", "runs of spaces", "a  b   c"),
+    ("markdown", "hard break", "line one  \nline two"),
+    ("markdown", "markup as text", "</textarea><img src=x onerror=alert(1)> <script>alert(2)</script> [x](javascript:a)"),
+    ("text", "markup as text", "</textarea><img src=x onerror=alert(1)> javascript:alert(3)"),
+]
+
+
+@pytest.mark.parametrize(("fmt", "title", "body"), SOURCE_DRAFTS, ids=[f"{c[0]}: {c[1]}" for c in SOURCE_DRAFTS])
+def test_a_source_draft_comes_back_with_its_spaces_and_lines(
+    page: Any, server: str, fmt: str, title: str, body: str
+) -> None:
+    """A markdown or text draft is source: its indentation (a code block), runs of spaces, a
+    hard break's two spaces and blank lines come back into the box and into the next save
+    exactly (innerText collapsed them, and the autosave then overwrote the draft), and markup
+    in it stays text."""
+    key = "source-" + fmt + "-" + title.replace(" ", "-")
+    put_draft(server, key, body, fmt)
+    load(page, server, key)
+    check = expect()
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(page.locator(f"{EDITOR} img, {EDITOR} script, {EDITOR} a")).to_have_count(0)
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("Control+End")
+        page.keyboard.type("!")
+    sent = json.loads(saved.value.post_data)
+    assert (sent["format"], sent["body"]) == (fmt, body + "!")
+
+
+def test_spaces_typed_into_a_markdown_draft_are_spaces(page: Any, server: str) -> None:
+    """Indentation typed into a markdown draft reaches the server as spaces (not the no-break
+    spaces a collapsing box types), so markdown reads it: here, a code block."""
+    put_draft(server, "typed-indent", "Code:", "markdown")
+    load(page, server, "typed-indent")
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("Control+End")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.keyboard.type("    x = 1")
+    assert json.loads(saved.value.post_data)["body"] == "Code:\n\n    x = 1"
+    expect()(page.locator(f"{PREVIEW} pre code")).to_have_text("x = 1", timeout=WITHIN)
+
+
 def test_a_paste_into_a_markdown_draft_is_markdown(page: Any, server: str) -> None:
     """A markdown draft keeps its format: a rich paste goes in as markdown source, as text."""
     put_draft(server, "markdown-paste", "Start: ", "markdown")

@@ -72,6 +72,12 @@ const board = new NoticeBoard(
 
 // -- the editor ---------------------------------------------------------------------------------
 
+/** The editor holds ``format``; markdown and text show their spaces and lines as typed. */
+function setFormat(format) {
+  state.format = format;
+  editor.dataset.format = format;
+}
+
 function editorIsEmpty() {
   return editor.textContent.trim() === "" && !editor.querySelector("img, iframe, figure, aside, hr");
 }
@@ -228,7 +234,7 @@ async function clearEditor() {
   state.renderSeq += 1;
   state.renderOk = false;
   state.displayAsLink.clear();
-  state.format = "html";
+  setFormat("html");
   state.lastPaste = null;
   editor.replaceChildren(emptyLine());
   preview.replaceChildren();
@@ -341,7 +347,7 @@ async function restoreDraft() {
     return;
   }
   if (!typed.trim() || !editorIsEmpty()) return;
-  state.format = draft.format;
+  setFormat(draft.format);
   state.displayAsLink = new Set(draft.display_as_link);
   const content = draft.format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
   editor.replaceChildren(content);

@@ -112,6 +112,9 @@ def test_a_post_of_many_links_without_end_tags_is_accepted() -> None:
         "<table><td>" * 40,  # HTML5 builds table > tbody > tr > td for each
         "<table><tr><td>" * 40,
         "<table><thead><td>" * 40,
+        "<p><listing></p>x" * 150,  # HTML's special elements, all of them: "</p>" stops there
+        "<a href=1><isindex></a>x" * 150,  # html5ever's too: isindex (the adoption agency)
+        "<table><caption><td>x" * 60,  # HTML5 closes the caption: table > tbody > tr > td
     ],
     ids=lambda s: s[:24],
 )
@@ -154,6 +157,60 @@ def test_a_run_libxml2_nests_is_refused_not_cut() -> None:
     it first, even with a depth limit that high."""
     source = "<table>" + "".join(f"<thead>x{i} " for i in range(3000)) + " https://x.example/"
     result = Pipeline(policy=Policy(embed_mode="cache_only", max_depth=2500)).run(Submission(source))
+    assert [p.code for p in result.problems] == ["too_deep"]
+
+
+_DIVS = "<div>x" * 150
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # what HTML5 (and libxml2 2.14) reads as a comment, and where it ends
+        "<!-->" + _DIVS,  # an empty comment: "<!-->" and "<!--->" end where they start
+        "<!--->" + _DIVS,
+        "<!-- x --!>" + _DIVS,  # "--!>" ends a comment too
+        # a "<!--" inside a bogus comment (which ends at the first ">") opens nothing
+        "<![CDATA[<!--" + _DIVS,
+        "<?<!-- >" + _DIVS,
+        "</ <!-- >" + _DIVS,
+        "<!x<!-- >" + _DIVS,
+        "<!DOCTYPE <!-- >" + _DIVS,
+        # a "<!--" in a raw-text element is text: its end tag still ends it
+        "<textarea><!--</textarea>" + _DIVS + "-->",
+        "<title><!--</title>" + _DIVS + "-->",
+        "<style><!--</style>" + _DIVS + "-->",
+        "<script><!--</script>" + _DIVS + "-->",
+        "<svg><![CDATA[<!--]]>" + _DIVS + "-->",
+    ],
+    ids=lambda s: s[:26],
+)
+def test_a_comment_hides_only_what_the_parsers_hide(source: str) -> None:
+    assert real_depth(source) > 100
+    assert too_deep(source, 100)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "<svg><desc><option></svg>",  # desc, title, foreignObject: HTML inside SVG, a scope
+        "<svg><title><span></svg>",
+        "<math><mi><span></math>",  # mi, mo, mn, ms, mtext: HTML inside MathML
+        "<math><mtext><b></math>",
+    ],
+    ids=lambda s: s[:26],
+)
+def test_an_end_tag_does_not_close_past_an_html_island_in_svg_or_math(unit: str) -> None:
+    source = unit * 60
+    assert real_depth(source) > 100
+    assert too_deep(source, 100)
+
+
+def test_a_comment_trick_is_refused_not_cut() -> None:
+    """``</ <!-- >`` is a bogus comment ending at its ``>``; the scan read a comment to the
+    end of the post there, accepted 3 000 nested divs, and libxml2 dropped every word of it."""
+    source = "</ <!-- >" + "".join(f"<div>x{i} " for i in range(3000))
+    result = Pipeline(policy=Policy(embed_mode="cache_only")).run(Submission(source))
     assert [p.code for p in result.problems] == ["too_deep"]
 
 

@@ -12,22 +12,32 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from composer._html.scan import _MARKUP, _RAW, _TAG, _VOID
+from composer._html.scan import _RAW, _TAG, _VOID
 
 __all__ = ["too_deep"]
 
+#: where the tokenizer leaves the data state: a comment, CDATA, a tag, or a bogus comment
+#: (``<!x``, ``<?``, ``</`` and no letter: to the next ``>``, whatever it holds, ``<!--`` too)
+_MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z]|[!?/])")
+#: how a comment ends (HTML5, and libxml2 2.14): ``-->`` or ``--!>``; ``<!-->`` and ``<!--->``
+#: end where they start
+_COMMENT_END = re.compile(r">|->|.*?--!?>", re.DOTALL)
+
+#: HTML inside SVG and MathML (HTML5's integration points): special, and a scope boundary
+_ISLANDS = "foreignobject desc title mi mo mn ms mtext annotation-xml"
 #: an end tag of an inline element does not close past these (HTML's "special" elements)
 _SPECIAL = frozenset(
     (
         "address applet article aside blockquote body button caption center dd details dir div dl "
         "dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup html li main "
         "marquee menu nav object ol p pre section select summary table tbody td tfoot th thead tr "
-        "ul svg math"
+        "ul listing xmp plaintext iframe noembed noframes noscript script style template textarea "
+        f"frameset frame search colgroup isindex basefont bgsound svg math {_ISLANDS}"
     ).split()
 )
 #: no end tag closes past these (HTML5's scope boundaries; html5ever keeps a select's content in it)
 _SCOPE = frozenset(
-    "applet caption html table td th marquee object select template svg math foreignobject".split()
+    f"applet caption html table td th marquee object select template svg math {_ISLANDS}".split()
 )
 #: libxml2's end priorities: an end tag does not close past an open element of a higher one
 #: (``<div><tr></div>`` leaves both open), whatever HTML5 does; the rest are 100
@@ -68,6 +78,9 @@ _IMPLIED: dict[str, frozenset[str]] = {
 _WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
     **{("table", cell): ("tbody", "tr") for cell in ("td", "th")},
     ("table", "tr"): ("tbody",),
+    # a cell or row in a caption closes the caption and goes in the table: counted in it
+    **{("caption", cell): ("tbody", "tr") for cell in ("td", "th")},
+    ("caption", "tr"): ("tbody",),
     **{(section, cell): ("tr",) for section in ("tbody", "thead", "tfoot") for cell in ("td", "th")},
 }
 #: HTML5's formatting elements: closed by another element's end tag, they are opened again
@@ -112,7 +125,12 @@ def too_deep(
       higher (``</div>`` past a ``tr``), an inline one or ``</p>`` nothing past a block,
       ``</li>`` nothing past a list; a table part's end outside a table and ``</form>`` with
       something open in the form close nothing; a ``</p>`` with no ``p`` to close is an
-      empty ``p``; end tags inside comments, CDATA and raw-text elements are ignored.
+      empty ``p``; end tags inside comments, CDATA and raw-text elements are ignored;
+    - a comment ends as HTML5 (and libxml2 2.14) ends it (``-->``, ``--!>``, and ``<!-->``,
+      ``<!--->`` at once), a bogus one (``<!x``, ``<?``, ``</`` and no letter) at its first
+      ``>``, whatever it holds; in a raw-text element ``<!--`` is text, so its end tag ends it;
+    - HTML inside SVG and MathML (``desc``, ``title``, ``foreignObject``, ``mi``, ``mtext``, ...)
+      is a scope no end tag closes past (``<svg><desc><b></svg>`` leaves all open).
 
     The stack never grows far past ``limit``, so each tag costs at most O(limit). Checked
     against both parsers by the properties of ``tests/test_depth.py``.
@@ -147,15 +165,24 @@ def too_deep(
             raw_end = ""
             if stack and stack[-1] in _RAW:
                 stack.pop()
-        if source.startswith("<!--", at):
-            end = source.find("-->", at + 4)
-            if end < 0:
-                return False
-            pos = end + 3
+        if raw_end and not _TAG.match(source, at):  # a comment or CDATA start in raw text is text
+            pos = found.end()
+            continue
+        if source.startswith("<!--", at) and not raw_end:
+            comment = _COMMENT_END.match(source, at + 4)
+            if comment is None:
+                return False  # a comment to the end of the post
+            pos = comment.end()
             continue
         if source.startswith("<![CDATA[", at):
             raw_end = raw_end or "]]>"
             pos = at + 9
+            continue
+        if found.end() - at == 2 and not source[at + 1].isalpha():  # a bogus comment
+            end = source.find(">", at + 2)
+            if end < 0:
+                return False
+            pos = end + 1
             continue
         match = _TAG.match(source, at)
         assert match is not None  # _MARKUP found "<" + letter, which _TAG always matches

@@ -462,6 +462,26 @@ def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
     check(page.locator(EDITOR)).to_have_text("")
 
 
+def test_what_the_editor_cannot_show_of_a_draft_is_said(page: Any, server: str) -> None:
+    """The rich box gets the draft through the sanitizer alone: what that takes out (MathML
+    here) is said beside "restored", not dropped without a word before the next autosave."""
+    put_draft(server, "partly-shown", "<p>Half a reply</p><math><mi>x</mi></math>")
+    load(page, server, "partly-shown")
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Half a reply")
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(notice(page, "content_removed")).to_contain_text("math")
+
+
+def test_a_draft_the_editor_can_show_nothing_of_is_said(page: Any, server: str) -> None:
+    """A draft the sanitizer leaves nothing of is not "no draft": the page says so."""
+    put_draft(server, "nothing-shown", "<math><mi>x</mi></math>")
+    load(page, server, "nothing-shown")
+    check = expect()
+    check(notice(page, "request_failed")).to_contain_text("Your previous content could not be restored")
+    check(notice(page, "request_failed")).to_contain_text("math")
+
+
 def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:
     key = "test_display_as_a_link_is_kept_with_the_draft"
     type_in_editor(page, "Look at this")

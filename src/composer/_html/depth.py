@@ -69,6 +69,7 @@ _IMPLIED: dict[str, frozenset[str]] = {
     "td": frozenset({"td", "th", "p"}),
     "th": frozenset({"td", "th", "p"}),
     "option": frozenset({"option"}),
+    "colgroup": frozenset({"caption"}),
     "tbody": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
     "tfoot": frozenset({"tbody", "thead", "tr", "td", "th", "p"}),
 }
@@ -100,6 +101,13 @@ _TABLE_ROWS = frozenset({"tr", "td", "th"})
 _LISTS = frozenset({"ul", "ol"})
 _TABLE_PARTS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption"})
 _TABLE_START = re.compile(r"<table", re.IGNORECASE)
+#: end tags that close nothing past a special element, as an inline element's end does
+_STOPPED_AT_BLOCKS = frozenset({"p", "svg", "math"})
+#: marks a stack entry written self-closed (``<div/>``): HTML5 ignores the "/" and keeps the
+#: element open; libxml2 2.14 closes it at once, so what follows is not inside it there
+_SELF_CLOSED = "\1"
+#: elements whose "/>" the scan does not model (raw text, tables, forms: their own rules)
+_NOT_SELF_CLOSED = _RAW | _TABLE_PARTS | {"form", "select", "option"}
 #: start tags that are never a level of a post (merged into the page's own, or ignored)
 _NO_LEVEL = frozenset({"html", "head", "body"})
 
@@ -130,7 +138,12 @@ def too_deep(
       ``<!--->`` at once), a bogus one (``<!x``, ``<?``, ``</`` and no letter) at its first
       ``>``, whatever it holds; in a raw-text element ``<!--`` is text, so its end tag ends it;
     - HTML inside SVG and MathML (``desc``, ``title``, ``foreignObject``, ``mi``, ``mtext``, ...)
-      is a scope no end tag closes past (``<svg><desc><b></svg>`` leaves all open).
+      is a scope no end tag closes past (``<svg><desc><b></svg>`` leaves all open), and
+      ``</svg>``, ``</math>`` close nothing past a block (which broke out of them);
+    - a CDATA section hides end tags up to its ``]]>`` (none past it);
+    - a self-closed ``<div/>`` is open to HTML5 and closed at once to libxml2: it counts while
+      open, and its end tag closes it alone, leaving what came after it open (libxml2's
+      reading: ``<div/><span></div>`` nests the spans).
 
     The stack never grows far past ``limit``, so each tag costs at most O(limit). Checked
     against both parsers by the properties of ``tests/test_depth.py``.
@@ -150,10 +163,13 @@ def too_deep(
     #: formatting elements closed by another element's end, which HTML5 opens again
     pending: list[str] = []
     raw_end = ""  # inside a raw-text element or CDATA: the text that ends it
+    cdata_end = 0  # where the CDATA section raw_end "]]>" stands for ends
     pos = 0
     while True:
         found = _MARKUP.search(source, pos)
         at = len(source) if found is None else found.start()
+        if raw_end == "]]>" and at >= cdata_end:  # "]]>" is no markup: the section ended before
+            raw_end = ""
         if pending and at > pos and not raw_end:  # text: HTML5 reopens them around it
             stack.extend(pending)
             pending.clear()
@@ -175,7 +191,10 @@ def too_deep(
             pos = comment.end()
             continue
         if source.startswith("<![CDATA[", at):
-            raw_end = raw_end or "]]>"
+            if not raw_end:  # its end tags hidden to its "]]>" (in SVG or MathML), or to its ">"
+                raw_end = "]]>"
+                found_end = source.find("]]>", at + 9)
+                cdata_end = len(source) if found_end < 0 else found_end + 3
             pos = at + 9
             continue
         if found.end() - at == 2 and not source[at + 1].isalpha():  # a bogus comment
@@ -212,9 +231,12 @@ def too_deep(
             stack.extend(_WRAPPERS.get((_table_context(stack), tag), ()))
         if tag in _FORMATTING:
             attributes = source[match.start(2) + len(name) : match.end() - 1].strip(" \t\n\r\f/")
-            stack.append(f"{tag}\0{attributes}" if attributes else tag)
+            entry = f"{tag}\0{attributes}" if attributes else tag
         else:
-            stack.append(tag)
+            entry = tag
+        if source[pos - 2] == "/" and tag not in _NOT_SELF_CLOSED:
+            entry = _SELF_CLOSED + entry  # open to HTML5, closed at once by libxml2
+        stack.append(entry)
         if len(stack) > limit:
             return True
         if tag in _RAW and not raw_end:
@@ -246,7 +268,10 @@ def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
 
 
 def _name(entry: str) -> str:
-    """The tag name of a stack entry (a formatting element's carries its attributes)."""
+    """The tag name of a stack entry (a formatting element's carries its attributes, a
+    self-closed one starts with :data:`_SELF_CLOSED`)."""
+    if entry[0] == _SELF_CLOSED:
+        entry = entry[1:]
     return entry.partition("\0")[0] if "\0" in entry else entry
 
 
@@ -260,14 +285,22 @@ def _close(stack: list[str], tag: str, pending: list[str]) -> bool:
         return False  # HTML5 takes the form off the stack alone: what it holds stays open in it
     # "</p>" stops at a block too: HTML5 closed the p when the block opened (or made the
     # block a boundary), where libxml2 nests some (a section) and closes them with the p
-    inline = tag not in _SPECIAL or tag == "p"
+    # "</svg>", "</math>" stop there too: a block start (<p>, <pre>, <dl>, ...) broke out of
+    # the foreign element, and HTML5 reads its end tag as HTML's "any other end tag"
+    inline = tag not in _SPECIAL or tag in _STOPPED_AT_BLOCKS
     priority = _END_PRIORITY.get(tag, 100)
     for i in range(len(stack) - 1, -1, -1):
-        open_tag = stack[i]
-        if open_tag == tag or (tag in _FORMATTING and _name(open_tag) == tag):
-            for entry in stack[i + 1 :]:
-                if _name(entry) in _FORMATTING:
-                    _remember(pending, entry)
+        entry = stack[i]
+        open_tag = _name(entry)
+        if open_tag == tag and entry[0] == _SELF_CLOSED:
+            # HTML5 closes it and what it holds; to libxml2 it holds nothing and closed
+            # long ago, so what came after stays open: keep that, the deeper reading
+            del stack[i]
+            return True
+        if open_tag == tag:
+            for above in stack[i + 1 :]:
+                if _name(above) in _FORMATTING:
+                    _remember(pending, above)
             del stack[i:]
             return True
         if (

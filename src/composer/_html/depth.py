@@ -12,16 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from composer._html.scan import _RAW, _TAG, _VOID
+from composer._html.scan import _COMMENT_END, _RAW, _TAG, _VOID
 
 __all__ = ["too_deep"]
 
 #: where the tokenizer leaves the data state: a comment, CDATA, a tag, or a bogus comment
 #: (``<!x``, ``<?``, ``</`` and no letter: to the next ``>``, whatever it holds, ``<!--`` too)
 _MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z]|[!?/])")
-#: how a comment ends (HTML5, and libxml2 2.14): ``-->`` or ``--!>``; ``<!-->`` and ``<!--->``
-#: end where they start
-_COMMENT_END = re.compile(r">|->|.*?--!?>", re.DOTALL)
 
 #: HTML inside SVG and MathML (HTML5's integration points): special, and a scope boundary
 _ISLANDS = "foreignobject desc title mi mo mn ms mtext annotation-xml"

@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import re
 
+from composer._html.scan import _COMMENT_END
+
 __all__ = [
     "BARE_WORDS",
     "BOGUS_END",
@@ -272,9 +274,9 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
 
 def _skip_declaration(source: str, at: int) -> int:
     """Where scanning resumes after ``<!...>``, ``<!--...-->`` or ``<?...>`` at ``at``."""
-    if source.startswith("<!--", at):
-        end = source.find("-->", at + 4)
-        return len(source) if end < 0 else end + 3
+    if source.startswith("<!--", at):  # it ends as HTML5 ends it: "<!-->" at once, "--!>" too
+        comment = _COMMENT_END.match(source, at + 4)
+        return len(source) if comment is None else comment.end()
     end = source.find(">", at + 2)
     return len(source) if end < 0 else end + 1
 

@@ -100,11 +100,26 @@ _TABLE_PARTS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", 
 _TABLE_START = re.compile(r"<table", re.IGNORECASE)
 #: end tags that close nothing past a special element, as an inline element's end does
 _STOPPED_AT_BLOCKS = frozenset({"p", "svg", "math"})
-#: marks a stack entry written self-closed (``<div/>``): HTML5 ignores the "/" and keeps the
-#: element open; libxml2 2.14 closes it at once, so what follows is not inside it there
-_SELF_CLOSED = "\1"
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+#: HTML5's start tags that break out of SVG and MathML: "</svg>" and "</math>" close nothing
+#: past them (the foreign element was closed when they opened, and HTML ignores its end)
+_BREAKOUT = frozenset(
+    (
+        "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
+        "img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
+        "u ul var font"
+    ).split()
+)
+#: marks a stack entry one parser has closed (or never opened) and the other keeps open: a
+#: self-closed ``<div/>`` (HTML5 ignores the "/", libxml2 2.14 closes it at once), a table a
+#: ``<table>`` started in it (HTML5 closes the first, libxml2 nests the second), the
+#: ``tbody``/``tr`` HTML5 adds around a bare cell (libxml2 adds none). It counts while open;
+#: its end tag removes it alone, so what came after it stays open (the deeper reading)
+_HALF_OPEN = "\1"
+#: where a ``<table>`` start makes HTML5 close the open table (its "in table" modes)
+_IN_TABLE = frozenset({"table", "tbody", "thead", "tfoot", "tr"})
 #: elements whose "/>" the scan does not model (raw text, tables, forms: their own rules)
-_NOT_SELF_CLOSED = _RAW | _TABLE_PARTS | {"form", "select", "option"}
+_NOT_HALF_OPEN = _RAW | _TABLE_PARTS | {"form", "select", "option"}
 #: start tags that are never a level of a post (merged into the page's own, or ignored)
 _NO_LEVEL = frozenset({"html", "head", "body"})
 
@@ -136,11 +151,13 @@ def too_deep(
       ``>``, whatever it holds; in a raw-text element ``<!--`` is text, so its end tag ends it;
     - HTML inside SVG and MathML (``desc``, ``title``, ``foreignObject``, ``mi``, ``mtext``, ...)
       is a scope no end tag closes past (``<svg><desc><b></svg>`` leaves all open), and
-      ``</svg>``, ``</math>`` close nothing past a block (which broke out of them);
+      ``</svg>``, ``</math>`` close nothing past an element that broke out of them
+      (a block, or ``b``, ``span``, ``ruby``, ... : HTML5's list);
     - a CDATA section hides end tags up to its ``]]>`` (none past it);
-    - a self-closed ``<div/>`` is open to HTML5 and closed at once to libxml2: it counts while
-      open, and its end tag closes it alone, leaving what came after it open (libxml2's
-      reading: ``<div/><span></div>`` nests the spans).
+    - a self-closed ``<div/>`` is open to HTML5 and closed at once to libxml2, a table a
+      ``<table>`` starts in is closed by HTML5 and kept by libxml2: such an element counts
+      while open, and its end tag closes it alone, leaving what came after it open
+      (``<div/><span></div>`` nests the spans in libxml2).
 
     The stack never grows far past ``limit``, so each tag costs at most O(limit). Checked
     against both parsers by the properties of ``tests/test_depth.py``.
@@ -224,15 +241,17 @@ def too_deep(
         if pending and tag not in _BLOCK_STARTS:
             stack.extend(pending)
             pending.clear()
-        if tag in _TABLE_ROWS:
-            stack.extend(_WRAPPERS.get((_table_context(stack), tag), ()))
+        if tag in _TABLE_ROWS:  # the parts HTML5 adds are no elements to libxml2
+            stack.extend(_HALF_OPEN + part for part in _WRAPPERS.get((_table_context(stack), tag), ()))
+        elif tag == "table" and _table_context(stack) in _IN_TABLE:
+            _half_close(stack, "table")
         if tag in _FORMATTING:
             attributes = source[match.start(2) + len(name) : match.end() - 1].strip(" \t\n\r\f/")
             entry = f"{tag}\0{attributes}" if attributes else tag
         else:
             entry = tag
-        if source[pos - 2] == "/" and tag not in _NOT_SELF_CLOSED:
-            entry = _SELF_CLOSED + entry  # open to HTML5, closed at once by libxml2
+        if source[pos - 2] == "/" and tag not in _NOT_HALF_OPEN:
+            entry = _HALF_OPEN + entry  # open to HTML5, closed at once by libxml2
         stack.append(entry)
         if len(stack) > limit:
             return True
@@ -247,9 +266,17 @@ def _remember(pending: list[str], entry: str) -> None:
     pending.append(entry)
 
 
+def _half_close(stack: list[str], tag: str) -> None:
+    """Mark the innermost open ``tag`` :data:`_HALF_OPEN`."""
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] == tag:
+            stack[i] = _HALF_OPEN + tag
+            return
+
+
 def _table_context(stack: list[str]) -> str:
     """The innermost open table part, "" for none."""
-    return next((tag for tag in reversed(stack) if tag in _TABLE_PARTS), "")
+    return next((name for name in map(_name, reversed(stack)) if name in _TABLE_PARTS), "")
 
 
 def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
@@ -266,8 +293,8 @@ def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
 
 def _name(entry: str) -> str:
     """The tag name of a stack entry (a formatting element's carries its attributes, a
-    self-closed one starts with :data:`_SELF_CLOSED`)."""
-    if entry[0] == _SELF_CLOSED:
+    self-closed one starts with :data:`_HALF_OPEN`)."""
+    if entry[0] == _HALF_OPEN:
         entry = entry[1:]
     return entry.partition("\0")[0] if "\0" in entry else entry
 
@@ -289,9 +316,9 @@ def _close(stack: list[str], tag: str, pending: list[str]) -> bool:
     for i in range(len(stack) - 1, -1, -1):
         entry = stack[i]
         open_tag = _name(entry)
-        if open_tag == tag and entry[0] == _SELF_CLOSED:
-            # HTML5 closes it and what it holds; to libxml2 it holds nothing and closed
-            # long ago, so what came after stays open: keep that, the deeper reading
+        if open_tag == tag and entry[0] == _HALF_OPEN:
+            # one parser closed it long ago, so what came after it stays open there: keep
+            # that, the deeper reading
             del stack[i]
             return True
         if open_tag == tag:
@@ -303,6 +330,7 @@ def _close(stack: list[str], tag: str, pending: list[str]) -> bool:
         if (
             open_tag in _SCOPE
             or (inline and open_tag in _SPECIAL)
+            or (tag in _FOREIGN_ROOTS and open_tag in _BREAKOUT)
             or _END_PRIORITY.get(open_tag, 100) > priority
             or (tag == "li" and open_tag in _LISTS)  # HTML5's list item scope
         ):

@@ -80,6 +80,8 @@ def real_depth(markup: str) -> int:
         "<ul>" + "<li>x" * 500,
         "<select>" + "<option>x" * 500,
         "<p>x" * 500,
+        "<![CDATA[x]]>" + "<div>a</div>" * 150,  # a CDATA section ends: the end tags after it count
+        "<svg><![CDATA[x]]></svg>" + "<div>a</div>" * 150,
     ],
     ids=lambda s: s[:24],
 )
@@ -112,6 +114,15 @@ def test_a_post_of_many_links_without_end_tags_is_accepted() -> None:
         "<table><td>" * 40,  # HTML5 builds table > tbody > tr > td for each
         "<table><tr><td>" * 40,
         "<table><thead><td>" * 40,
+        "<p><listing></p>x" * 150,  # HTML's special elements, all of them: "</p>" stops there
+        "<a href=1><isindex></a>x" * 150,  # html5ever's too: isindex (the adoption agency)
+        "<table><caption><td>x" * 60,  # HTML5 closes the caption: table > tbody > tr > td
+        "<svg><pre></svg>" * 150,  # a block breaks out of SVG: "</svg>" then closes nothing
+        "</math><math><dl>" * 150,
+        "<svg><ruby></svg>" * 150,  # inline ones break out too: HTML5's list, not just blocks
+        "<math><span></math>" * 150,
+        "<table></table><b></table><table>" * 150,  # HTML5 closes a table at a table started in it
+        "</caption><table><caption><colgroup>" * 150,  # libxml2: colgroup closes the caption
     ],
     ids=lambda s: s[:24],
 )
@@ -157,6 +168,87 @@ def test_a_run_libxml2_nests_is_refused_not_cut() -> None:
     assert [p.code for p in result.problems] == ["too_deep"]
 
 
+_DIVS = "<div>x" * 150
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # what HTML5 (and libxml2 2.14) reads as a comment, and where it ends
+        "<!-->" + _DIVS,  # an empty comment: "<!-->" and "<!--->" end where they start
+        "<!--->" + _DIVS,
+        "<!-- x --!>" + _DIVS,  # "--!>" ends a comment too
+        # a "<!--" inside a bogus comment (which ends at the first ">") opens nothing
+        "<![CDATA[<!--" + _DIVS,
+        "<?<!-- >" + _DIVS,
+        "</ <!-- >" + _DIVS,
+        "<!x<!-- >" + _DIVS,
+        "<!DOCTYPE <!-- >" + _DIVS,
+        # a "<!--" in a raw-text element is text: its end tag still ends it
+        "<textarea><!--</textarea>" + _DIVS + "-->",
+        "<title><!--</title>" + _DIVS + "-->",
+        "<style><!--</style>" + _DIVS + "-->",
+        "<script><!--</script>" + _DIVS + "-->",
+        "<svg><![CDATA[<!--]]>" + _DIVS + "-->",
+    ],
+    ids=lambda s: s[:26],
+)
+def test_a_comment_hides_only_what_the_parsers_hide(source: str) -> None:
+    assert real_depth(source) > 100
+    assert too_deep(source, 100)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "<svg><desc><option></svg>",  # desc, title, foreignObject: HTML inside SVG, a scope
+        "<svg><title><span></svg>",
+        "<math><mi><span></math>",  # mi, mo, mn, ms, mtext: HTML inside MathML
+        "<math><mtext><b></math>",
+    ],
+    ids=lambda s: s[:26],
+)
+def test_an_end_tag_does_not_close_past_an_html_island_in_svg_or_math(unit: str) -> None:
+    source = unit * 60
+    assert real_depth(source) > 100
+    assert too_deep(source, 100)
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "<div/><span></div>",  # libxml2 closes a self-closed <div/> at once: the span stays open
+        "<p/><span></p>",
+        "<b/><span></b>",
+        "</div><div/><pre>",
+        "<div><div/></div>",  # HTML5 closes the inner div, the outer stays open
+        "<b id=1></p><listing><p/>",
+    ],
+    ids=lambda s: s[:26],
+)
+def test_a_self_closed_element_is_open_to_html5_and_closed_to_libxml2(unit: str) -> None:
+    source = unit * 150
+    assert real_depth(source) > 100
+    assert too_deep(source, 100)
+
+
+def test_a_self_closing_trick_is_refused_not_cut() -> None:
+    """``<div/><span></div>`` is flat to HTML5 and nests to libxml2 (which closes ``<div/>``,
+    so ``</div>`` closes nothing): 3 000 of them were accepted and libxml2 dropped a third of
+    the words, with no notice."""
+    source = "".join(f"<div/><span></div>x{i} " for i in range(3000))
+    result = Pipeline(policy=Policy(embed_mode="cache_only")).run(Submission(source))
+    assert [p.code for p in result.problems] == ["too_deep"]
+
+
+def test_a_comment_trick_is_refused_not_cut() -> None:
+    """``</ <!-- >`` is a bogus comment ending at its ``>``; the scan read a comment to the
+    end of the post there, accepted 3 000 nested divs, and libxml2 dropped every word of it."""
+    source = "</ <!-- >" + "".join(f"<div>x{i} " for i in range(3000))
+    result = Pipeline(policy=Policy(embed_mode="cache_only")).run(Submission(source))
+    assert [p.code for p in result.problems] == ["too_deep"]
+
+
 # -- properties ---------------------------------------------------------------------------
 
 #: start tags of the elements whose nesting the parsers decide themselves, and a few others
@@ -177,6 +269,7 @@ _TOKEN = st.one_of(
 @given(st.lists(_TOKEN, max_size=40).map("".join))
 @example("<a><div><a>x")
 @example("<table><td>x<table><td>y")
+@example("<table><thead><td></td><form></tr><a><form>")  # libxml2 has no tr for "</tr>" to close
 @example("<dl><dd><span>x<dd>y")
 @example("<div><b></div>x<div><b></div>x<div><b></div>x")
 @example("<p><b class=1>x</p><p><b class=2>x</p><p><b class=3>x</p><p><b class=4>x</p>")
@@ -199,3 +292,55 @@ def test_a_run_of_same_name_starts_counts_as_the_parsers_build_it(
 ) -> None:
     source = container + "".join(f"<{tag}>{text}" for text in texts)
     assert scan_depth(source) == real_depth(source)
+
+
+#: a wider alphabet: foreign content and its HTML islands, comments and their look-alikes,
+#: raw text, self-closed elements, table parts, the special elements
+_WIDE_STARTS = (
+    "a b i p div span li ul ol dd dt dl table tr td th tbody thead tfoot caption colgroup svg math mi "
+    "mtext desc title foreignObject select option button nobr template form h1 font pre listing "
+    "textarea xmp section object isindex summary fieldset ruby rt"
+).split()
+_WIDE_ENDS = "a b i p div span li ul dd table td tr svg math select option template font caption html".split()
+_WIDE_OTHER = [
+    "x",
+    "<p/>",
+    "<div/>",
+    "<span/>",
+    "<b/>",
+    "<!--",
+    "-->",
+    "--!>",
+    "<!-->",
+    "<![CDATA[",
+    "]]>",
+    "<?",
+    "</ ",
+    "<!x",
+    ">",
+    "<font color=red>",
+    "<b id=1>",
+    "<annotation-xml encoding=text/html>",
+]
+_WIDE_TOKEN = st.one_of(
+    st.sampled_from(_WIDE_STARTS).map(lambda t: f"<{t}>"),
+    st.sampled_from(_WIDE_ENDS).map(lambda t: f"</{t}>"),
+    st.sampled_from(_WIDE_OTHER),
+)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_WIDE_TOKEN, min_size=1, max_size=12).map("".join))
+@example("<div/><span></div>")
+@example("<svg><pre></svg>")
+@example("</ <!-- ><div>")
+@example("</caption><table><caption><colgroup>")
+@example("<table></table><b></table><table>")
+def test_no_unit_repeated_nests_past_what_the_scan_counts(unit: str) -> None:
+    """Where the scan's model and a parser differ by a level or two (odd token soup), the
+    difference must not grow with repetition: 100 copies of any unit the scan lets through
+    at 30 levels nest at most 60 deep in both parsers (a unit that nests one level more per
+    copy than the scan counts would reach 100)."""
+    source = unit * 100
+    if not too_deep(source, 30):
+        assert real_depth(source) <= 60

@@ -395,7 +395,9 @@ KEYS = st.text(
     st.characters(categories=("L", "N", "P", "S", "Zs"), exclude_characters="\x85\xa0"),
     min_size=1,
     max_size=60,
-).filter(lambda key: key.isprintable() and key.strip(".") != "")
+).filter(
+    lambda key: key.isprintable() and key.strip(".") != "" and not key.isspace()
+)  # the store refuses blank keys
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -370,6 +370,60 @@ def test_the_draft_comes_back_as_it_was_typed(
     assert sent["format"] == fmt and sent["body"].replace("!", "") == body
 
 
+SOURCE_DRAFTS = [
+    ("markdown", "indented code", "Code:\n\n    if x:\n        return 1\n\nend"),
+    ("text", "spaces and tabs", "Steps:\n  1. one\n\tdeep\nend"),
+    ("markdown", "blank lines", "a\n\n\n\nb"),
+    ("markdown", "runs of spaces", "a  b   c"),
+    ("markdown", "hard break", "line one  \nline two"),
+    (
+        "markdown",
+        "markup as text",
+        "</textarea><img src=x onerror=alert(1)> <script>x</script> [x](javascript:a)",
+    ),
+    ("text", "markup as text", "</textarea><img src=x onerror=alert(1)> javascript:alert(3)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "title", "body"), SOURCE_DRAFTS, ids=[f"{c[0]}: {c[1]}" for c in SOURCE_DRAFTS]
+)
+def test_a_source_draft_comes_back_with_its_spaces_and_lines(
+    page: Any, server: str, fmt: str, title: str, body: str
+) -> None:
+    """A markdown or text draft is source: its indentation (a code block), runs of spaces, a
+    hard break's two spaces and blank lines come back into the box and into the next save
+    exactly (innerText collapsed them, and the autosave then overwrote the draft), and markup
+    in it stays text."""
+    key = "source-" + fmt + "-" + title.replace(" ", "-")
+    put_draft(server, key, body, fmt)
+    load(page, server, key)
+    check = expect()
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(page.locator(f"{EDITOR} img, {EDITOR} script, {EDITOR} a")).to_have_count(0)
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("Control+End")
+        page.keyboard.type("!")
+    sent = json.loads(saved.value.post_data)
+    assert (sent["format"], sent["body"]) == (fmt, body + "!")
+
+
+def test_spaces_typed_into_a_markdown_draft_are_spaces(page: Any, server: str) -> None:
+    """Indentation typed into a markdown draft reaches the server as spaces (not the no-break
+    spaces a collapsing box types), so markdown reads it: here, a code block."""
+    put_draft(server, "typed-indent", "Code:", "markdown")
+    load(page, server, "typed-indent")
+    with page.expect_request(lambda r: r.method == "PUT", timeout=WITHIN) as saved:
+        page.click(EDITOR)
+        page.keyboard.press("Control+End")
+        page.keyboard.press("Enter")
+        page.keyboard.press("Enter")
+        page.keyboard.type("    x = 1")
+    assert json.loads(saved.value.post_data)["body"] == "Code:\n\n    x = 1"
+    expect()(page.locator(f"{PREVIEW} pre code")).to_have_text("x = 1", timeout=WITHIN)
+
+
 def test_a_paste_into_a_markdown_draft_is_markdown(page: Any, server: str) -> None:
     """A markdown draft keeps its format: a rich paste goes in as markdown source, as text."""
     put_draft(server, "markdown-paste", "Start: ", "markdown")
@@ -406,6 +460,26 @@ def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
     check = expect()
     check(notice(page, "request_failed")).to_contain_text("Your previous content could not be loaded")
     check(page.locator(EDITOR)).to_have_text("")
+
+
+def test_what_the_editor_cannot_show_of_a_draft_is_said(page: Any, server: str) -> None:
+    """The rich box gets the draft through the sanitizer alone: what that takes out (MathML
+    here) is said beside "restored", not dropped without a word before the next autosave."""
+    put_draft(server, "partly-shown", "<p>Half a reply</p><math><mi>x</mi></math>")
+    load(page, server, "partly-shown")
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Half a reply")
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(notice(page, "content_removed")).to_contain_text("math")
+
+
+def test_a_draft_the_editor_can_show_nothing_of_is_said(page: Any, server: str) -> None:
+    """A draft the sanitizer leaves nothing of is not "no draft": the page says so."""
+    put_draft(server, "nothing-shown", "<math><mi>x</mi></math>")
+    load(page, server, "nothing-shown")
+    check = expect()
+    check(notice(page, "request_failed")).to_contain_text("Your previous content could not be restored")
+    check(notice(page, "request_failed")).to_contain_text("math")
 
 
 def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:

@@ -12,22 +12,29 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from composer._html.scan import _MARKUP, _RAW, _TAG, _VOID
+from composer._html.scan import _COMMENT_END, _RAW, _TAG, _VOID
 
 __all__ = ["too_deep"]
 
+#: where the tokenizer leaves the data state: a comment, CDATA, a tag, or a bogus comment
+#: (``<!x``, ``<?``, ``</`` and no letter: to the next ``>``, whatever it holds, ``<!--`` too)
+_MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z]|[!?/])")
+
+#: HTML inside SVG and MathML (HTML5's integration points): special, and a scope boundary
+_ISLANDS = "foreignobject desc title mi mo mn ms mtext annotation-xml"
 #: an end tag of an inline element does not close past these (HTML's "special" elements)
 _SPECIAL = frozenset(
     (
         "address applet article aside blockquote body button caption center dd details dir div dl "
         "dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup html li main "
         "marquee menu nav object ol p pre section select summary table tbody td tfoot th thead tr "
-        "ul svg math"
+        "ul listing xmp plaintext iframe noembed noframes noscript script style template textarea "
+        f"frameset frame search colgroup isindex basefont bgsound svg math {_ISLANDS}"
     ).split()
 )
 #: no end tag closes past these (HTML5's scope boundaries; html5ever keeps a select's content in it)
 _SCOPE = frozenset(
-    "applet caption html table td th marquee object select template svg math foreignobject".split()
+    f"applet caption html table td th marquee object select template svg math {_ISLANDS}".split()
 )
 #: libxml2's end priorities: an end tag does not close past an open element of a higher one
 #: (``<div><tr></div>`` leaves both open), whatever HTML5 does; the rest are 100
@@ -59,6 +66,7 @@ _IMPLIED: dict[str, frozenset[str]] = {
     "td": frozenset({"td", "th", "p"}),
     "th": frozenset({"td", "th", "p"}),
     "option": frozenset({"option"}),
+    "colgroup": frozenset({"caption"}),
     "tbody": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th", "p"}),
     "tfoot": frozenset({"tbody", "thead", "tr", "td", "th", "p"}),
 }
@@ -68,6 +76,9 @@ _IMPLIED: dict[str, frozenset[str]] = {
 _WRAPPERS: dict[tuple[str, str], tuple[str, ...]] = {
     **{("table", cell): ("tbody", "tr") for cell in ("td", "th")},
     ("table", "tr"): ("tbody",),
+    # a cell or row in a caption closes the caption and goes in the table: counted in it
+    **{("caption", cell): ("tbody", "tr") for cell in ("td", "th")},
+    ("caption", "tr"): ("tbody",),
     **{(section, cell): ("tr",) for section in ("tbody", "thead", "tfoot") for cell in ("td", "th")},
 }
 #: HTML5's formatting elements: closed by another element's end tag, they are opened again
@@ -87,6 +98,28 @@ _TABLE_ROWS = frozenset({"tr", "td", "th"})
 _LISTS = frozenset({"ul", "ol"})
 _TABLE_PARTS = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption"})
 _TABLE_START = re.compile(r"<table", re.IGNORECASE)
+#: end tags that close nothing past a special element, as an inline element's end does
+_STOPPED_AT_BLOCKS = frozenset({"p", "svg", "math"})
+_FOREIGN_ROOTS = frozenset({"svg", "math"})
+#: HTML5's start tags that break out of SVG and MathML: "</svg>" and "</math>" close nothing
+#: past them (the foreign element was closed when they opened, and HTML ignores its end)
+_BREAKOUT = frozenset(
+    (
+        "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i "
+        "img li listing menu meta nobr ol p pre ruby s small span strong strike sub sup table tt "
+        "u ul var font"
+    ).split()
+)
+#: marks a stack entry one parser has closed (or never opened) and the other keeps open: a
+#: self-closed ``<div/>`` (HTML5 ignores the "/", libxml2 2.14 closes it at once), a table a
+#: ``<table>`` started in it (HTML5 closes the first, libxml2 nests the second), the
+#: ``tbody``/``tr`` HTML5 adds around a bare cell (libxml2 adds none). It counts while open;
+#: its end tag removes it alone, so what came after it stays open (the deeper reading)
+_HALF_OPEN = "\1"
+#: where a ``<table>`` start makes HTML5 close the open table (its "in table" modes)
+_IN_TABLE = frozenset({"table", "tbody", "thead", "tfoot", "tr"})
+#: elements whose "/>" the scan does not model (raw text, tables, forms: their own rules)
+_NOT_HALF_OPEN = _RAW | _TABLE_PARTS | {"form", "select", "option"}
 #: start tags that are never a level of a post (merged into the page's own, or ignored)
 _NO_LEVEL = frozenset({"html", "head", "body"})
 
@@ -112,7 +145,19 @@ def too_deep(
       higher (``</div>`` past a ``tr``), an inline one or ``</p>`` nothing past a block,
       ``</li>`` nothing past a list; a table part's end outside a table and ``</form>`` with
       something open in the form close nothing; a ``</p>`` with no ``p`` to close is an
-      empty ``p``; end tags inside comments, CDATA and raw-text elements are ignored.
+      empty ``p``; end tags inside comments, CDATA and raw-text elements are ignored;
+    - a comment ends as HTML5 (and libxml2 2.14) ends it (``-->``, ``--!>``, and ``<!-->``,
+      ``<!--->`` at once), a bogus one (``<!x``, ``<?``, ``</`` and no letter) at its first
+      ``>``, whatever it holds; in a raw-text element ``<!--`` is text, so its end tag ends it;
+    - HTML inside SVG and MathML (``desc``, ``title``, ``foreignObject``, ``mi``, ``mtext``, ...)
+      is a scope no end tag closes past (``<svg><desc><b></svg>`` leaves all open), and
+      ``</svg>``, ``</math>`` close nothing past an element that broke out of them
+      (a block, or ``b``, ``span``, ``ruby``, ... : HTML5's list);
+    - a CDATA section hides end tags up to its ``]]>`` (none past it);
+    - a self-closed ``<div/>`` is open to HTML5 and closed at once to libxml2, a table a
+      ``<table>`` starts in is closed by HTML5 and kept by libxml2: such an element counts
+      while open, and its end tag closes it alone, leaving what came after it open
+      (``<div/><span></div>`` nests the spans in libxml2).
 
     The stack never grows far past ``limit``, so each tag costs at most O(limit). Checked
     against both parsers by the properties of ``tests/test_depth.py``.
@@ -132,10 +177,13 @@ def too_deep(
     #: formatting elements closed by another element's end, which HTML5 opens again
     pending: list[str] = []
     raw_end = ""  # inside a raw-text element or CDATA: the text that ends it
+    cdata_end = 0  # where the CDATA section raw_end "]]>" stands for ends
     pos = 0
     while True:
         found = _MARKUP.search(source, pos)
         at = len(source) if found is None else found.start()
+        if raw_end == "]]>" and at >= cdata_end:  # "]]>" is no markup: the section ended before
+            raw_end = ""
         if pending and at > pos and not raw_end:  # text: HTML5 reopens them around it
             stack.extend(pending)
             pending.clear()
@@ -147,15 +195,27 @@ def too_deep(
             raw_end = ""
             if stack and stack[-1] in _RAW:
                 stack.pop()
-        if source.startswith("<!--", at):
-            end = source.find("-->", at + 4)
-            if end < 0:
-                return False
-            pos = end + 3
+        if raw_end and not _TAG.match(source, at):  # a comment or CDATA start in raw text is text
+            pos = found.end()
+            continue
+        if source.startswith("<!--", at) and not raw_end:
+            comment = _COMMENT_END.match(source, at + 4)
+            if comment is None:
+                return False  # a comment to the end of the post
+            pos = comment.end()
             continue
         if source.startswith("<![CDATA[", at):
-            raw_end = raw_end or "]]>"
+            if not raw_end:  # its end tags hidden to its "]]>" (in SVG or MathML), or to its ">"
+                raw_end = "]]>"
+                found_end = source.find("]]>", at + 9)
+                cdata_end = len(source) if found_end < 0 else found_end + 3
             pos = at + 9
+            continue
+        if found.end() - at == 2 and not source[at + 1].isalpha():  # a bogus comment
+            end = source.find(">", at + 2)
+            if end < 0:
+                return False
+            pos = end + 1
             continue
         match = _TAG.match(source, at)
         assert match is not None  # _MARKUP found "<" + letter, which _TAG always matches
@@ -181,13 +241,18 @@ def too_deep(
         if pending and tag not in _BLOCK_STARTS:
             stack.extend(pending)
             pending.clear()
-        if tag in _TABLE_ROWS:
-            stack.extend(_WRAPPERS.get((_table_context(stack), tag), ()))
+        if tag in _TABLE_ROWS:  # the parts HTML5 adds are no elements to libxml2
+            stack.extend(_HALF_OPEN + part for part in _WRAPPERS.get((_table_context(stack), tag), ()))
+        elif tag == "table" and _table_context(stack) in _IN_TABLE:
+            _half_close(stack, "table")
         if tag in _FORMATTING:
             attributes = source[match.start(2) + len(name) : match.end() - 1].strip(" \t\n\r\f/")
-            stack.append(f"{tag}\0{attributes}" if attributes else tag)
+            entry = f"{tag}\0{attributes}" if attributes else tag
         else:
-            stack.append(tag)
+            entry = tag
+        if source[pos - 2] == "/" and tag not in _NOT_HALF_OPEN:
+            entry = _HALF_OPEN + entry  # open to HTML5, closed at once by libxml2
+        stack.append(entry)
         if len(stack) > limit:
             return True
         if tag in _RAW and not raw_end:
@@ -201,9 +266,17 @@ def _remember(pending: list[str], entry: str) -> None:
     pending.append(entry)
 
 
+def _half_close(stack: list[str], tag: str) -> None:
+    """Mark the innermost open ``tag`` :data:`_HALF_OPEN`."""
+    for i in range(len(stack) - 1, -1, -1):
+        if stack[i] == tag:
+            stack[i] = _HALF_OPEN + tag
+            return
+
+
 def _table_context(stack: list[str]) -> str:
     """The innermost open table part, "" for none."""
-    return next((tag for tag in reversed(stack) if tag in _TABLE_PARTS), "")
+    return next((name for name in map(_name, reversed(stack)) if name in _TABLE_PARTS), "")
 
 
 def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
@@ -219,7 +292,10 @@ def _fits(source: str, tags: int, limit: int, tables: bool | None) -> bool:
 
 
 def _name(entry: str) -> str:
-    """The tag name of a stack entry (a formatting element's carries its attributes)."""
+    """The tag name of a stack entry (a formatting element's carries its attributes, a
+    self-closed one starts with :data:`_HALF_OPEN`)."""
+    if entry[0] == _HALF_OPEN:
+        entry = entry[1:]
     return entry.partition("\0")[0] if "\0" in entry else entry
 
 
@@ -233,19 +309,28 @@ def _close(stack: list[str], tag: str, pending: list[str]) -> bool:
         return False  # HTML5 takes the form off the stack alone: what it holds stays open in it
     # "</p>" stops at a block too: HTML5 closed the p when the block opened (or made the
     # block a boundary), where libxml2 nests some (a section) and closes them with the p
-    inline = tag not in _SPECIAL or tag == "p"
+    # "</svg>", "</math>" stop there too: a block start (<p>, <pre>, <dl>, ...) broke out of
+    # the foreign element, and HTML5 reads its end tag as HTML's "any other end tag"
+    inline = tag not in _SPECIAL or tag in _STOPPED_AT_BLOCKS
     priority = _END_PRIORITY.get(tag, 100)
     for i in range(len(stack) - 1, -1, -1):
-        open_tag = stack[i]
-        if open_tag == tag or (tag in _FORMATTING and _name(open_tag) == tag):
-            for entry in stack[i + 1 :]:
-                if _name(entry) in _FORMATTING:
-                    _remember(pending, entry)
+        entry = stack[i]
+        open_tag = _name(entry)
+        if open_tag == tag and entry[0] == _HALF_OPEN:
+            # one parser closed it long ago, so what came after it stays open there: keep
+            # that, the deeper reading
+            del stack[i]
+            return True
+        if open_tag == tag:
+            for above in stack[i + 1 :]:
+                if _name(above) in _FORMATTING:
+                    _remember(pending, above)
             del stack[i:]
             return True
         if (
             open_tag in _SCOPE
             or (inline and open_tag in _SPECIAL)
+            or (tag in _FOREIGN_ROOTS and open_tag in _BREAKOUT)
             or _END_PRIORITY.get(open_tag, 100) > priority
             or (tag == "li" and open_tag in _LISTS)  # HTML5's list item scope
         ):

@@ -38,6 +38,9 @@ _TAG = re.compile(
 #: is read much faster than ``[^">]``, and backs off to a ">" before the quote just as well)
 QUOTED_GT = re.compile(r"""=\s*(?:"[^"]*>|'[^']*>)""")
 _MARKUP = re.compile(r"<(?:!--|!\[CDATA\[|/?[a-zA-Z])")
+#: how a comment ends, matched right after its "<!--" (HTML5, and libxml2 2.14): at "-->" or
+#: "--!>"; "<!-->" and "<!--->" end where they start
+_COMMENT_END = re.compile(r">|->|.*?--!?>", re.DOTALL)
 _VOID = frozenset("area base br col embed hr img input keygen link meta param source track wbr".split())
 #: elements whose content some parser reads as text: inside them end tags are ignored (a
 #: parser that reads tags there sees more depth, one that does not sees less: both covered)

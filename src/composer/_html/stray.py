@@ -16,7 +16,10 @@ The rule (:func:`escape_stray_lt`): a ``<`` stays markup only when it starts
   that is self-closing (``<o:p/>``), or has an attribute with a value (``a=...``), or whose name also
   appears as the other half (``<x-card>`` ... ``</x-card>``);
 
-Every other ``<`` becomes ``&lt;``: the reader sees exactly what was typed. Inside comments
+Every other ``<`` becomes ``&lt;``: the reader sees exactly what was typed. What such a ``<``
+hid (a bogus comment's text to its ``>``, an unknown tag's) is then shown, so a ``<`` in it
+that would hide what follows (``<!``, ``<?``, a raw-text element's start) becomes ``&lt;`` too:
+``</3 <!-- > I love you`` must not turn into a comment swallowing the rest of the post. Inside comments
 and raw-text elements (``script``, ``style``, ``textarea``, ...) nothing is changed. The attribute
 rule keeps what a tokenizer reads as markup from turning into other markup once its
 ``<`` is text (``<x a="<iframe ...">`` must not become an iframe).
@@ -29,6 +32,8 @@ reports them (``content_removed``, ``attributes``), so the loss is not silent.
 from __future__ import annotations
 
 import re
+
+from composer._html.scan import _COMMENT_END
 
 __all__ = [
     "BARE_WORDS",
@@ -79,7 +84,12 @@ KNOWN_ELEMENTS = frozenset(
 )
 
 #: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
-_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|<(?=/(?![a-zA-Z]))")
+#: (with what the bogus comment held, up to its ">": see :func:`_shown`)
+_ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|</(?![a-zA-Z])[^>]*")
+#: in text a tokenizer hid (a bogus comment's, an unknown tag's), the "<" that would hide
+#: what follows once that text is shown: a comment, a declaration, a processing instruction,
+#: a raw-text element's start
+_HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(RAW_TEXT))})(?![^\s/>]))", re.IGNORECASE)
 #: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
 #: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
 _BOGUS_END = re.compile(r"</[^a-zA-Z]")
@@ -187,9 +197,16 @@ def escape_stray_lt(
         if not unknown or all_closed(lower, unknown):
             return source
     if _ALWAYS_TEXT.search(source):  # in C first: inside comments and raw text it changes nothing seen
-        source = _ALWAYS_TEXT.sub("&lt;", source)
+        source = _ALWAYS_TEXT.sub(_shown, source)
         lower = source.lower()
     return _escape(source, lower, set(starts), set(_ENDS.findall(lower)))
+
+
+def _shown(found: re.Match[str]) -> str:
+    """A ``<`` of :data:`_ALWAYS_TEXT` as text; for a bogus comment (``</ x``), also each
+    ``<`` in what it held that would hide what follows once shown: ``</3 <!-- > I love you``
+    must not become a comment swallowing the rest of the post."""
+    return "&lt;" + _HIDING.sub("&lt;", found.group(0)[1:])
 
 
 def all_closed(lower: str, names: list[str]) -> bool:
@@ -223,6 +240,7 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
     last = 0
     size = len(source)
     gt = -1  # the first ">" after the current "<"
+    shown = -1  # the end of a tag made text here: what it held hides nothing (see _shown)
     at = source.find("<")
     while at >= 0:
         nxt = source.find("<", at + 1)
@@ -233,6 +251,12 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
                 out.append(source[at:].replace("<", "&lt;"))
                 return "".join(out)
             gt = found
+        if at < shown and _HIDING.match(source, at):
+            out.append(source[last:at])
+            out.append("&lt;")
+            last = at + 1
+            at = nxt
+            continue
         if source.startswith(("<!", "<?"), at):
             resume = _skip_declaration(source, at)
             at = source.find("<", resume) if resume < size else -1
@@ -245,6 +269,7 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
+            shown = gt if name else shown
         elif source[at + 1] != "/" and name in RAW_TEXT:
             raw_end = lower.find("</" + name, gt)
             nxt = -1 if raw_end < 0 else raw_end
@@ -255,9 +280,9 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
 
 def _skip_declaration(source: str, at: int) -> int:
     """Where scanning resumes after ``<!...>``, ``<!--...-->`` or ``<?...>`` at ``at``."""
-    if source.startswith("<!--", at):
-        end = source.find("-->", at + 4)
-        return len(source) if end < 0 else end + 3
+    if source.startswith("<!--", at):  # it ends as HTML5 ends it: "<!-->" at once, "--!>" too
+        comment = _COMMENT_END.match(source, at + 4)
+        return len(source) if comment is None else comment.end()
     end = source.find(">", at + 2)
     return len(source) if end < 0 else end + 1
 

@@ -72,6 +72,12 @@ const board = new NoticeBoard(
 
 // -- the editor ---------------------------------------------------------------------------------
 
+/** The editor holds ``format``; markdown and text show their spaces and lines as typed. */
+function setFormat(format) {
+  state.format = format;
+  editor.dataset.format = format;
+}
+
 function editorIsEmpty() {
   return editor.textContent.trim() === "" && !editor.querySelector("img, iframe, figure, aside, hr");
 }
@@ -228,7 +234,7 @@ async function clearEditor() {
   state.renderSeq += 1;
   state.renderOk = false;
   state.displayAsLink.clear();
-  state.format = "html";
+  setFormat("html");
   state.lastPaste = null;
   editor.replaceChildren(emptyLine());
   preview.replaceChildren();
@@ -340,12 +346,22 @@ async function restoreDraft() {
     board.failed("restore", "Your previous content could not be restored: " + why);
     return;
   }
-  if (!typed.trim() || !editorIsEmpty()) return;
-  state.format = draft.format;
+  // what the sanitizer took out of an html draft is said: the box and the next save lack it
+  const removed = itemsOf(result, "restore").filter((item) => item.code === "content_removed");
+  if (!typed.trim()) {
+    if (draft.body.trim()) {
+      const why = removed.length ? removed[0].message : "nothing in it can be shown in the editor";
+      board.failed("restore", "Your previous content could not be restored: " + why);
+    }
+    return;
+  }
+  if (!editorIsEmpty()) return;
+  setFormat(draft.format);
   state.displayAsLink = new Set(draft.display_as_link);
   const content = draft.format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
   editor.replaceChildren(content);
-  board.set("restore", itemsOf(result, "restore").filter((item) => item.code === "content_restored"));
+  const restored = itemsOf(result, "restore").filter((item) => item.code === "content_restored");
+  board.set("restore", draft.format === "html" ? [...restored, ...removed] : restored);
   await render();
 }
 

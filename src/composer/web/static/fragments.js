@@ -19,26 +19,57 @@ export function fragmentOf(html) {
 
 /**
  * ``text`` (a markdown or text draft, a markdown paste) as the editor's lines: a paragraph per
- * block between blank lines, a <br> per line break. Every character stays text: nothing in it
- * is read as markup.
+ * line (an empty one holds a <br>). Every character stays text, spaces and tabs included:
+ * nothing in it is read as markup, and ``textOf`` reads the same text back.
  */
 export function textFragment(text) {
   const fragment = document.createDocumentFragment();
-  for (const block of text.replace(/\r\n?/g, "\n").split("\n\n")) {
+  for (const part of text.replace(/\r\n?/g, "\n").split("\n")) {
     const line = document.createElement("p");
-    block.split("\n").forEach((part, i) => {
-      if (i) line.append(document.createElement("br"));
-      if (part) line.append(part);
-    });
-    if (!line.childNodes.length) line.append(document.createElement("br"));
+    line.append(part || document.createElement("br"));
     fragment.append(line);
   }
   return fragment;
 }
 
-/** The editor's text as the person sees it (for a markdown or text draft): its lines. */
+const LINES = new Set(["P", "DIV", "LI", "PRE", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6"]);
+
+/**
+ * Add the lines of ``node`` to ``state`` (``lines``; ``inline``: the current line holds
+ * something; ``ended``: a block just ended, so what follows starts a line). Each block starts
+ * and ends a line; a <br> ends one, except the last of a block, which only holds it open.
+ */
+function readLines(node, state) {
+  const startLine = () => {
+    state.lines.push("");
+    state.ended = false;
+    state.inline = false;
+  };
+  for (const child of node.childNodes) {
+    const block = LINES.has(child.nodeName);
+    if (state.ended || (block && state.inline)) startLine();
+    if (child.nodeType === Node.TEXT_NODE) {
+      state.lines[state.lines.length - 1] += child.data;
+      state.inline = true;
+    } else if (child.nodeName === "BR") {
+      if (child.nextSibling || !LINES.has(node.nodeName)) startLine();
+      else state.inline = true;
+    } else if (child.nodeType === Node.ELEMENT_NODE) {
+      readLines(child, state);
+      if (block) state.ended = true;
+    }
+  }
+}
+
+/**
+ * The editor's text (a markdown or text draft), read from its nodes rather than ``innerText``,
+ * which collapses spaces and counts blank lines by CSS margins: indentation, runs of spaces
+ * and blank lines come back exactly as ``textFragment`` put them, or as they were typed.
+ */
 export function textOf(editor) {
-  return editor.innerText.replace(/\n+$/, "");
+  const state = { lines: [""], inline: false, ended: false };
+  readLines(editor, state);
+  return state.lines.join("\n").replace(/\n+$/, "");
 }
 
 /** The URLs a result embedded (the targets of its link_embedded notices). */

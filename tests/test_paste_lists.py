@@ -6,6 +6,7 @@ guard the kinds over random outlines of items and continuation paragraphs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from hypothesis import given, settings
@@ -136,3 +137,50 @@ def test_ol_type_and_start_are_valid_or_gone(type_: str, start: str, entry: str)
     )
     if kept is not None:
         assert int(kept) == int(start)
+
+
+# -- lists rebuilt from HTML (misnested, or indented by margin or aria-level): no text lost --
+
+_LOOSE = st.sampled_from(["", "", " ", "\n", "t", " loose words ", "<b>bold</b> x", "<!--c-->y"])
+
+
+@st.composite
+def _html_lists(draw: st.DrawFn) -> str:
+    """A run of lists as editors and people write them: flat items indented by margin or
+    aria-level, lists written right after a list as its sub-list (``<ul><ul>``), stray blocks
+    in a list, and text anywhere between them (each piece of text a distinct word)."""
+    words = iter(f"w{n}" for n in range(1000))
+    out = []
+    for _ in range(draw(st.integers(1, 4))):
+        tag = draw(st.sampled_from(["ul", "ol"]))
+        kind = draw(st.sampled_from(["margin", "aria", "nested", "stray"]))
+        parts = [draw(_LOOSE).replace("t", next(words), 1)]
+        for _ in range(draw(st.integers(1, 4))):
+            level = draw(st.integers(1, 3))
+            if kind == "margin":
+                parts.append(f'<li style="margin-left:{level * 20}px">{next(words)}</li>')
+            elif kind == "aria":
+                parts.append(f'<li aria-level="{level}">{next(words)}</li>')
+            elif kind == "nested":
+                parts.append(f"<{tag}><li>{next(words)}</li></{tag}>")
+            else:
+                parts.append(f"<p>{next(words)}</p>")
+            parts.append(draw(_LOOSE).replace("t", next(words), 1))
+        out.append(f"<{tag}>{''.join(parts)}</{tag}>")
+        out.append(draw(_LOOSE).replace("t", next(words), 1))
+    return "".join(out)
+
+
+def _words(html: str) -> list[str]:
+    """The words of ``html`` in order, every tag (and comment) a word break."""
+    return re.sub(r"<[^>]*>", " ", html).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(_html_lists())
+def test_rebuilt_lists_keep_every_word(source: str) -> None:
+    """Every word typed in or around a list is still there, in order, after the list is
+    rebuilt (a post and a rich paste); found by the fuzz grammar: text after a run of
+    ``<ul><ul>`` lists joined to the one before, and text between margin-indented items."""
+    for result in (PIPE.run(Submission(source, "html")), PIPE.paste(Clipboard(html=source))):
+        assert _words(result.html) == _words(source), (source, result.html)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
+from composer._html.tree import BLOCK_TAGS
 from composer.stages.paste.css import margin_left
 from composer.stages.paste.lists import Item, build_lists, depth_of, list_levels, tallest
 
@@ -76,12 +77,24 @@ def _add_tail(lst: HtmlElement, tail: str, depth: int, out: list[Item]) -> None:
     if not tail.strip():
         return
     if not out:
-        out.append(Item(depth, str(lst.tag), None, lst.makeelement("li")))
-    last = out[-1].li
-    if len(last):
-        last[-1].tail = (last[-1].tail or "") + tail
+        li: HtmlElement = lst.makeelement("li")
+        li.text = tail
+        out.append(Item(depth, str(lst.tag), None, li))
     else:
-        last.text = (last.text or "") + tail
+        _add_line(out[-1].li, tail)
+
+
+def _add_line(li: HtmlElement, text: str) -> None:
+    """``text`` at the end of ``li`` on a line of its own, where a reader saw it: text typed
+    in a list after an item (or a sub-list) shows below it, not glued to its last word
+    (after a block that ends the item, it already starts a line)."""
+    last = li[-1] if len(li) else None
+    if last is not None and isinstance(last.tag, str) and last.tag in BLOCK_TAGS:
+        last.tail = (last.tail or "") + text
+        return
+    line: HtmlElement = li.makeelement("br")
+    line.tail = text
+    li.append(line)
 
 
 def _replace(lst: HtmlElement, items: list[Item], max_depth: int) -> None:
@@ -94,6 +107,30 @@ def _replace(lst: HtmlElement, items: list[Item], max_depth: int) -> None:
     for top in build_lists(items, levels):
         lst.addprevious(top)
     lst.drop_tree()  # the list is empty by now; drop_tree keeps its tail text
+
+
+def _keep_loose_text(lst: HtmlElement, lis: list[HtmlElement]) -> None:
+    """Text typed in a flat list outside its items (before the first, between two, after a
+    comment) joins the item it follows, or the first item, on a line of its own as a reader
+    saw it: the rebuilt list holds only the items."""
+    lead = lst.text if (lst.text or "").strip() else None
+    lst.text = None
+    current: HtmlElement | None = None
+    for child in lst:
+        if isinstance(child.tag, str):
+            current = child
+        text, child.tail = child.tail, None
+        if not text or not text.strip():
+            continue
+        if current is None:
+            lead = (lead or "") + text
+        else:
+            _add_line(current, text)
+    if lead is not None:
+        line = lis[0].makeelement("br")
+        line.tail = lis[0].text
+        lis[0].text = lead
+        lis[0].insert(0, line)
 
 
 def _starts_deeper(lst: HtmlElement) -> bool:
@@ -152,14 +189,18 @@ def fix_list_nesting(body: HtmlElement, max_depth: int) -> int:
                 for item in _flatten(member):
                     item.key = key  # a list of its own: a sub-list only when it starts deeper
                     items.append(item)
+            after = group[-1].tail  # what follows the group: kept after the rebuilt list
             for member in group[1:]:
                 joined.add(member)
                 member.tail = None  # whitespace between the lists (checked by _deeper_siblings)
                 member.drop_tree()  # empty by now
+            if len(group) > 1 and (after or "").strip():
+                lst.tail = after  # lst's own tail was whitespace before the next list
             _replace(lst, items, max_depth)
             fixed += 1
         elif (levels := _indent_levels(lst)) is not None:
             lis = [child for child in lst if isinstance(child.tag, str)]
+            _keep_loose_text(lst, lis)
             for li in lis:
                 lst.remove(li)
             items = [Item(level, str(lst.tag), None, li) for level, li in zip(levels, lis, strict=True)]

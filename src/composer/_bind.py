@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from composer import _checks
-from composer._html.markdown_words import STOPS
+from composer._html.markdown_words import is_word_pattern, sigil_problem
 from composer.allowlist import Allowlist
 from composer.document import Stage
 from composer.errors import ComposerError, ConfigError
@@ -194,12 +194,10 @@ def declared_words(chain: tuple[Stage, ...]) -> Words:
         if not isinstance(declared, Mapping):
             raise ConfigError(f"{where} declares words as {_checks.got(declared)}; write {_WORDS_EXAMPLE}")
         for sigil, pattern in declared.items():
-            if not isinstance(sigil, str) or len(sigil) != 1 or sigil not in STOPS:
-                raise ConfigError(
-                    f"{where} declares words[{sigil!r}]; a sigil is one character markdown stops "
-                    f"at: {' '.join(sorted(STOPS))}"
-                )
-            if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+            problem = sigil_problem(sigil)
+            if problem is not None:
+                raise ConfigError(f"{where} declares words[{sigil!r}]; {problem}")
+            if not is_word_pattern(pattern):
                 raise ConfigError(
                     f"{where} declares words[{sigil!r}] = {_checks.got(pattern)}; the pattern of a "
                     f"word is a compiled str regex matching at its sigil: {_WORDS_EXAMPLE}"

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 
 from markdown_it.rules_inline import StateInline
 
-__all__ = ["STOPS", "words_rule"]
+__all__ = ["STOPS", "is_word_pattern", "sigil_problem", "words_rule"]
 
 #: the characters markdown-it's text rule stops at: only there can an inline rule start, so
 #: only these can be sigils (a letter would be swallowed with the text around it)
@@ -39,6 +39,19 @@ _WINDOW = 256
 _REFERENCE = re.compile(r"&(?:#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 Rule = Callable[[StateInline, bool], bool]
+
+
+def sigil_problem(sigil: object) -> str | None:
+    """Why ``sigil`` cannot mark a word, for an error message (None: it can): a sigil is one
+    character of :data:`STOPS`."""
+    if isinstance(sigil, str) and len(sigil) == 1 and sigil in STOPS:
+        return None
+    return f"a sigil is one character markdown stops at: {' '.join(sorted(STOPS))}"
+
+
+def is_word_pattern(pattern: object) -> bool:
+    """Whether ``pattern`` can read a word: a compiled ``str`` regex (not bytes, not text)."""
+    return isinstance(pattern, re.Pattern) and isinstance(pattern.pattern, str)
 
 
 def _word_at(pattern: re.Pattern[str], src: str, pos: int, sigil: str, size: int) -> tuple[str, int] | None:

@@ -23,7 +23,7 @@ from composer._html.foreign import rename_foreign
 from composer._html.hosts import scheme_at
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
 from composer._html.indent import indented, lead
-from composer._html.markdown_words import STOPS, words_rule
+from composer._html.markdown_words import is_word_pattern, sigil_problem, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end
@@ -160,12 +160,10 @@ def _checked_words(words: object) -> Words:
             "sets it from its stages' `words`, so leave it out"
         )
     for sigil, pattern in pairs:
-        if not isinstance(sigil, str) or len(sigil) != 1 or sigil not in STOPS:
-            raise ConfigError(
-                f"Parse.kept_words has the sigil {sigil!r}; a sigil is one of the characters markdown "
-                f"stops at: {' '.join(sorted(STOPS))}"
-            )
-        if not isinstance(pattern, re.Pattern) or not isinstance(pattern.pattern, str):
+        problem = sigil_problem(sigil)
+        if problem is not None:
+            raise ConfigError(f"Parse.kept_words has the sigil {sigil!r}; {problem}")
+        if not is_word_pattern(pattern):
             raise ConfigError(
                 f"Parse.kept_words[{sigil!r}] must be a compiled str pattern, got {pattern!r:.80}"
             )

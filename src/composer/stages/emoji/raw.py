@@ -194,16 +194,6 @@ _WORD_ENDS = (" ", "\n", "\t", "\r", "\f", "<", ">")
 _NO_NAME = ("&quot;", "&nbsp;", "&lt;", "&gt;")
 
 
-@cache
-def _before_ampersand() -> frozenset[str]:
-    """What stands before the "&" of every name that holds one (``Trinidad_&_Tobago``: "_"),
-    and ";", which ends a reference that may spell it."""
-    names = [name for name in _emoji._tables().shortcodes if "&" in name]
-    return frozenset(
-        {";"} | {name[at - 1] for name in names for at in range(1, len(name)) if name[at] == "&"}
-    )
-
-
 def has_split_shortcode(markup: str) -> bool:
     """Whether a text of the tree parsed from ``markup`` (HTML, or markdown, whose inline
     text markdown-it decodes too) may hold a shortcode that :func:`counter.has_shortcode`
@@ -215,16 +205,15 @@ def has_split_shortcode(markup: str) -> bool:
     Each ``&`` is looked at in place. A colon spelled as a reference is rare: the whole
     markup is then decoded and read. Else the word around each other reference that may
     spell a name's character (no space, no ``<`` or ``>``: no shortcode spans one) is decoded
-    and read as the walk reads a text, every pair of colons in it. True errs towards the
-    walk (a word inside an attribute value)."""
+    and read as the walk reads a text, every pair of colons in it, when it holds a colon.
+    ``&amp;`` is read so too: the "&" it decodes to is a name character, so even where no
+    name holds one it moves the pairs (``:&amp;:_Tobago:smile:`` reads ``:&:``, then
+    ``:smile:``). True errs towards the walk (a word inside an attribute value)."""
     at = markup.find("&")
     checked = -1  # the end of the last word read
-    before_amp = _before_ampersand()
     while at >= 0:
         if at < checked or markup.startswith(_NO_NAME, at):
             pass
-        elif markup.startswith("&amp;", at) and markup[at - 1] not in before_amp:
-            pass  # an "&" no name holds there (a URL's query, most often)
         elif markup.startswith(("&#", "&colon;"), at) and _COLON_REFERENCE.match(markup, at) is not None:
             return _emoji.has_shortcode_in_joined(htmllib.unescape(markup))
         else:
@@ -232,7 +221,10 @@ def has_split_shortcode(markup: str) -> bool:
             ends = [end for end in map(markup.find, _WORD_ENDS, repeat(at)) if end >= 0]
             checked = min(ends) if ends else len(markup)
             word = markup[start:checked]
-            if ":" in word and _emoji.has_shortcode_in_joined(htmllib.unescape(word)):
+            # a colon may be spelled later in the word ("&&#58;a&#58;"): that "&" is passed
+            if (":" in word or "&#" in word or "&colon;" in word) and _emoji.has_shortcode_in_joined(
+                htmllib.unescape(word)
+            ):
                 return True
         at = markup.find("&", at + 1)
     return False

@@ -291,6 +291,22 @@ def _crashing_pipeline() -> Pipeline:
     return Pipeline().insert_before("sanitize", _KillsItsProcess())
 
 
+def test_a_pool_that_breaks_before_a_range_is_sent_hands_that_range_to_isolation_too() -> None:
+    """A worker may die between two waits: the next range then cannot be sent, and it goes to
+    the one-at-a-time isolation with the ranges in flight, not up as BrokenProcessPool (CI saw
+    that race in the test below once)."""
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    from composer.rebake import _ranges
+    from composer.rebake._crashes import Died
+
+    with ProcessPoolExecutor(1) as pool:
+        assert isinstance(pool.submit(os._exit, 1).exception(timeout=60), BrokenExecutor)
+        with pytest.raises(Died) as died:
+            list(_ranges(pool, None, iter([(1, 5), (6, 9)]), 1, []))  # type: ignore[arg-type]
+    assert died.value.ranges == [(1, 5)]
+
+
 def test_a_row_that_kills_its_worker_is_recorded_and_skipped(tmp_path: Path) -> None:
     """A post whose rendering kills the worker process is a failed row like one that raises:
     the run goes on, every other row is rebaked, and a rerun does not stop at it either."""

@@ -272,7 +272,11 @@ def _ranges(
     workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
     running: dict[Future[RangeReport], tuple[Any, Any]] = {}
     for first, last in ranges:
-        running[pool.submit(run, job, first, last)] = (first, last)
+        try:
+            future = pool.submit(run, job, first, last)
+        except BrokenExecutor as error:  # a worker died since the last wait: as in _results,
+            raise Died([*running.values(), (first, last)]) from error  # this range is taken too
+        running[future] = (first, last)
         if len(running) >= workers * _AHEAD:
             yield from _results(running, lost)
     while running:

@@ -55,9 +55,12 @@ def _renamed(tags: frozenset[str]) -> frozenset[str]:
     return frozenset() if "div" not in tags else _BLOCKS - tags - {"hr"}
 
 
-@lru_cache(maxsize=16)
-def _renamer(names: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(r"<(/?)(" + "|".join(sorted(names)) + r")(?=[\s/>])", re.IGNORECASE)
+@lru_cache(maxsize=64)
+def tag_renamer(names: frozenset[str]) -> re.Pattern[str]:
+    """The start and end tags of ``names``, any case: group 1 is the "/" of an end tag,
+    group 2 the name as written (what :func:`unflatten` and
+    :func:`composer._html.foreign.rename_foreign` rewrite)."""
+    return re.compile(r"<(/?)(" + "|".join(sorted(map(re.escape, names))) + r")(?=[\s/>])", re.IGNORECASE)
 
 
 def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tuple[str, dict[str, int]]:
@@ -86,4 +89,4 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
             counted[name] = counted.get(name, 0) + 1
         return f"<{match.group(1)}div"
 
-    return _renamer(frozenset(names)).sub(rename, markup), counted
+    return tag_renamer(frozenset(names)).sub(rename, markup), counted

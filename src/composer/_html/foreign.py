@@ -17,8 +17,7 @@ attribute value or a comment.
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
+from composer._html.blocks import tag_renamer
 
 __all__ = ["FOREIGN_ONLY", "rename_foreign"]
 
@@ -39,12 +38,6 @@ FOREIGN_ONLY = frozenset(
 _FOREIGN_ROOTS = frozenset({"svg", "math"})
 
 
-@lru_cache(maxsize=64)
-def _renamer(names: frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(sorted(map(re.escape, names), key=lambda name: (-len(name), name)))
-    return re.compile(r"<(/?)(?:" + alternatives + r")(?=[\s/>])", re.IGNORECASE)
-
-
 def rename_foreign(markup: str, starts: frozenset[str]) -> str:
     """``markup`` with each start and end tag named in :data:`FOREIGN_ONLY` renamed ``span``,
     unless it opens ``svg`` or ``math``. ``starts``: its start-tag names
@@ -52,4 +45,4 @@ def rename_foreign(markup: str, starts: frozenset[str]) -> str:
     ``markup`` itself is returned."""
     if starts.isdisjoint(FOREIGN_ONLY) or not starts.isdisjoint(_FOREIGN_ROOTS):
         return markup
-    return _renamer(starts & FOREIGN_ONLY).sub(r"<\1span", markup)
+    return tag_renamer(starts & FOREIGN_ONLY).sub(r"<\1span", markup)

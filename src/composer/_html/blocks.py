@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
+__all__ = ["COUNTED", "HEADINGS", "shift_headings", "tag_renamer", "unflatten"]
 
 #: the one heading rule, for every format and entry point
 HEADINGS = {"h1": "h2", "h5": "h4", "h6": "h4"}

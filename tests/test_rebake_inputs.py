@@ -307,6 +307,35 @@ def test_a_pool_that_breaks_before_a_range_is_sent_hands_that_range_to_isolation
     assert died.value.ranges == [(1, 5)]
 
 
+def test_a_range_that_committed_before_the_pool_broke_is_counted_by_its_kept_report(
+    tmp_path: Path,
+) -> None:
+    """When a worker dies, every range not yet collected fails with BrokenExecutor, also one
+    that had committed and was sending its report back: its rows are fresh, so isolation finds
+    nothing to render, and they were counted nowhere (CI: rebaked 53 of 58). The report each
+    range keeps after its commit (``Job.records``) counts them; a range that kept none is
+    rendered row by row."""
+    from composer.rebake import _crashes, _records
+    from composer.rebake._db import Table, connect
+
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [(f"post {i}", "text") for i in range(10)])  # ids 1, 4, ..., 28
+    records = tmp_path / "records"
+    records.mkdir()
+    job = _work.Job(url, "posts", Columns(), PolicyPipeline(), FINGERPRINT, records=str(records))
+    committed = _records.run(job, 1, 13)  # the range that committed; its future then broke
+    assert committed.rebaked == 5
+    assert _records.kept(job, (1, 13)) == committed
+    db = connect(url)
+    try:
+        reports = list(_crashes.isolate(job, Table("posts", Columns()), db, [(1, 13), (16, 28)], []))
+    finally:
+        db.dispose()
+    assert sum(r.rebaked for r in reports) == 10  # 5 kept + 5 rendered one at a time
+    assert [r.rebaked for r in reports[:1]] == [5]
+    assert not [name for name in os.listdir(records) if name.endswith(".partial")]
+
+
 def test_a_row_that_kills_its_worker_is_recorded_and_skipped(tmp_path: Path) -> None:
     """A post whose rendering kills the worker process is a failed row like one that raises:
     the run goes on, every other row is rebaked, and a rerun does not stop at it either."""

@@ -14,12 +14,14 @@ See ``docs/rebake.md``.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -237,7 +239,7 @@ def _run(
             bar.update(_rows(report))
 
     ranges = spec.stale_ranges(db, job.fingerprint, batch_size)
-    with bar:
+    with bar, _records_of(job, engine) as job:
         while True:
             try:
                 with executor(engine, count, scheduler) as pool:
@@ -255,6 +257,17 @@ def _run(
                 if engine != "local":
                     raise RebakeError(DIED) from died.__cause__
                 record(isolate(job, spec, db, died.ranges, reports))
+
+
+@contextmanager
+def _records_of(job: Job, engine: EngineName) -> Iterator[Job]:
+    """``job`` with a directory for its ranges' reports (local engine: ``_records``), removed
+    after the run."""
+    if engine != "local":
+        yield job
+        return
+    with tempfile.TemporaryDirectory(prefix="composer-rebake-") as records:
+        yield dataclasses.replace(job, records=records)
 
 
 def _rows(report: RangeReport) -> int:

@@ -8,7 +8,9 @@ and the run goes on. More than :data:`MAX_CRASHES` such rows end the run: then s
 else is wrong (the machine's memory, the workers' environment).
 
 - local engine: a dead process breaks the whole pool (``BrokenExecutor``), so every range in
-  flight is suspect; the rows are rendered in a new pool of one, made again after each death.
+  flight is suspect; a range that had committed is counted by the report it kept
+  (``_records``), and the stale rows of the others are rendered in a new pool of one, made
+  again after each death.
 - Dask engine: the scheduler retries a task whose worker died on another worker, up to
   ``distributed.scheduler.allowed-failures`` times, then fails it with ``KilledWorker``; only
   that range (and any range that shared the dead workers) is suspect. Its rows are rendered
@@ -27,7 +29,7 @@ import sqlalchemy as sa
 
 from composer.rebake._db import Table
 from composer.rebake._engines import executor
-from composer.rebake._records import recorded, run
+from composer.rebake._records import kept, recorded, run
 from composer.rebake._work import Job, RangeReport, RebakeError, run_range
 
 __all__ = [
@@ -105,9 +107,17 @@ def isolate(
 ) -> Iterator[RangeReport]:
     """Local engine: render the still-stale rows of ``ranges`` one at a time in a pool of one,
     so a row whose rendering kills its process is recorded as failed and skipped, like a row
-    that raises, instead of ending the run at every rerun."""
+    that raises, instead of ending the run at every rerun. A range that committed before the
+    pool broke is not rendered again: its kept report is yielded."""
     crashed = _crashed(reports)
-    ids = _still_stale(job, spec, db, ranges)
+    redo: list[tuple[Any, Any]] = []
+    for span in ranges:
+        report = kept(job, span)
+        if report is not None:
+            yield report
+        else:
+            redo.append(span)
+    ids = _still_stale(job, spec, db, redo)
     at = 0
     while at < len(ids):
         with executor("local", 1, None) as pool:

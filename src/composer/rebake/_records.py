@@ -1,25 +1,37 @@
-"""Range reports that outlive a Dask worker: kept on the scheduler, read back by a rerun.
+"""Range reports that outlive their worker: read back when a worker died before its result
+reached the driver.
 
-A Dask worker keeps a task's result in its own memory until the driver fetches it; when the
-worker dies first (the next range on it killed it), Dask runs the task again, or fails it with
-``KilledWorker`` when it thinks the task killed the worker. A range that had committed would
-then be counted nowhere: its rows are fresh, so a second run of it finds nothing to render.
-So, under Dask, each range's task stores its report on the scheduler (task metadata, under
-the run's name and the task's key) right after its commit and before it returns; a rerun of
-the task returns the stored report instead of working, and the driver reads it for a task
-that ended in ``KilledWorker``. Outside a Dask worker nothing is stored.
+A range that committed but whose report never arrived would be counted nowhere: its rows are
+fresh, so rendering its stale rows again finds nothing. Both engines lose reports that way.
+
+- Dask: a worker keeps a task's result in its own memory until the driver fetches it; when the
+  worker dies first (the next range on it killed it), Dask runs the task again, or fails it
+  with ``KilledWorker``. So each range's task stores its report on the scheduler (task
+  metadata, under the run's name and the task's key) right after its commit; a rerun of the
+  task returns the stored report instead of working, and the driver reads it for a task that
+  ended in ``KilledWorker``.
+- local: when one process of the pool dies, every future not yet collected is failed with
+  ``BrokenExecutor``, including a range that had committed and was sending its report back
+  (CI saw one such range of five rows counted nowhere). So each range stores its report in
+  the run's directory (``Job.records``, a file named by the range), and :func:`kept` reads it
+  for the ranges in flight when the pool broke.
+
+A worker that dies between its commit and the store still loses its report (the rows are
+rebaked, not counted); no row is lost.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import pickle
 import sys
 from typing import Any
 
 from composer.rebake._work import Job, RangeReport, run_range
 
-__all__ = ["forget", "recorded", "run"]
+__all__ = ["forget", "kept", "recorded", "run"]
 
 
 def _task() -> tuple[Any, Any] | None:
@@ -35,14 +47,40 @@ def _task() -> tuple[Any, Any] | None:
 
 
 def run(job: Job, first: Any, last: Any) -> RangeReport:
-    """:func:`~composer.rebake._work.run_range`, its report kept on the Dask scheduler; in a
-    rerun of the same task, the report kept by the run that committed."""
+    """:func:`~composer.rebake._work.run_range`, its report kept on the Dask scheduler or in
+    ``job.records``; in a rerun of the same Dask task, the report kept by the run that committed."""
     before = _stored(job.run)
     if before is not None:
         return before
     report = run_range(job, first, last)
     _store(job.run, report)
+    if job.records is not None:
+        _keep(job.records, (first, last), report)
     return report
+
+
+def _path(records: str, span: tuple[Any, Any]) -> str:
+    """The file of range ``span`` in ``records`` (ids may be of any type: named by a digest)."""
+    return os.path.join(records, hashlib.sha256(pickle.dumps(span)).hexdigest())
+
+
+def _keep(records: str, span: tuple[Any, Any], report: RangeReport) -> None:
+    """Local engine, in a worker: store ``report`` whole or not at all (a worker may die writing)."""
+    path = _path(records, span)
+    with open(f"{path}.partial", "wb") as file:
+        pickle.dump(report, file)
+    os.replace(f"{path}.partial", path)
+
+
+def kept(job: Job, span: tuple[Any, Any]) -> RangeReport | None:
+    """Local engine, in the driver: the report range ``span`` stored after its commit, if any."""
+    if job.records is None:
+        return None
+    try:
+        with open(_path(job.records, span), "rb") as file:
+            return _load(file.read())
+    except FileNotFoundError:
+        return None
 
 
 def _stored(run: str) -> RangeReport | None:

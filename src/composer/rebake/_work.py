@@ -61,6 +61,8 @@ class Job:
     """Seconds between two fetches from one host (per worker process), with ``fetch``."""
     run: str = "composer-rebake"
     """The run's name: where its tasks keep their reports on a Dask scheduler (``_records``)."""
+    records: str | None = None
+    """Local engine: the run's directory where each range keeps its report (``_records``)."""
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from browser import CHROMIUM, Hit, Oracle
+from browser import CHROMIUM, Oracle
 from composer import Clipboard, Pipeline, Policy, Result, StageError, Submission
 from composer.embeds import MemoryCache, OEmbedResolver, SafeFetcher
 from composer.policy import Backend
@@ -383,9 +383,16 @@ def test_oracle_catches_raw_payloads(oracle: Oracle) -> None:
 
 def test_oracle_catches_the_raw_corpus(oracle: Oracle) -> None:
     """Unsanitized, a large part of the corpus runs in Chromium: the suite below is not vacuous."""
-    hits: list[Hit] = oracle.check(list(html_payloads()), batch=8)
-    executed = {h.vector for h in hits if h.vector}
-    print(f"raw corpus: {len(executed)} of {len(html_payloads())} payloads ran unsanitized")
+    payloads = list(html_payloads())
+    executed = {h.vector for h in oracle.check(payloads, batch=8) if h.vector}
+    if len(executed) < 80:  # a loaded machine: give the rest time, one at a time (CI once read 56)
+        missed = [(name, markup) for name, markup in payloads if name not in executed]
+        settle, oracle.settle_ms = oracle.settle_ms, 1_000
+        try:
+            executed |= {h.vector for h in oracle.check(missed, batch=1) if h.vector}
+        finally:
+            oracle.settle_ms = settle
+    print(f"raw corpus: {len(executed)} of {len(payloads)} payloads ran unsanitized")
     assert len(executed) >= 80  # 92 measured: many corpus entries target old IE and Firefox
 
 

@@ -250,6 +250,7 @@ def test_a_draft_comes_back_as_it_was_typed(client: TestClient, pipe: Pipeline, 
     assert answer["notices"][0]["code"] == "content_restored"
     assert (draft["body"], draft["format"], draft["saved_at"]) == (body, fmt, saved["saved_at"])
     assert draft["display_as_link"] == []
+    assert draft["editor_text"] is None, "the editor_html is given: no text needed"
     if fmt != "html":
         assert draft["editor_html"] is None, "markdown and text go back as the text they are"
         return
@@ -283,6 +284,86 @@ def test_a_draft_the_chain_refuses_or_trims_still_comes_back_whole(emoji_over_li
     assert answer["problems"], "the restored result reports the problem"
     assert answer["draft"]["body"] == body
     assert answer["draft"]["editor_html"] == body
+
+
+#: drafts the policy refuses before the sanitizer can parse them: (policy, body, problem)
+UNPARSABLE = [
+    pytest.param(
+        OFFLINE, "<div>" * 200 + "<p>Deep &amp; <b>dear</b></p><p>second</p>", "too_deep", id="too_deep"
+    ),
+    pytest.param(
+        Policy(embed_mode="cache_only", max_markup_bytes=1024),
+        "<p>Long &lt;reply&gt;</p>" + "<p>more</p>" * 150,
+        "too_large",
+        id="max_markup_bytes",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "body", "code"), UNPARSABLE)
+def test_a_draft_with_no_safe_html_comes_back_as_its_text(policy: Policy, body: str, code: str) -> None:
+    """Nested too deeply (or too much markup) to parse, an HTML draft has no safe HTML to put
+    in a rich editor; its text comes back instead, as a plain-text draft, and the answer says
+    both that it was restored and that its formatting was not kept: nothing is lost silently."""
+    with TestClient(create_app(Pipeline(policy=policy), DraftStore.memory(policy=policy))) as client:
+        assert client.put("/api/drafts/k", json={"body": body, "format": "html"}).status_code == 200
+        answer = client.get("/api/drafts/k").json()
+    assert [p["code"] for p in answer["problems"]] == [code]
+    assert [n["code"] for n in answer["notices"]] == ["content_restored", "restored_as_plain"]
+    assert answer["notices"][1]["message"] == "It came back as plain text: its formatting could not be kept."
+    draft = answer["draft"]
+    assert draft["body"] == body and draft["editor_html"] is None
+    first = "Deep & dear" if code == "too_deep" else "Long <reply>"
+    assert draft["editor_text"].startswith(first + "\n\n")
+    assert "<" not in draft["editor_text"].replace("<reply>", "")
+
+
+TEXTS = [
+    ("<p>a</p><p>b</p>", "a\n\nb"),
+    ("<div><div><div>x</div></div></div>", "x"),
+    ("one<br>two<br/>three", "one\ntwo\nthree"),
+    ("<p>a\n   b</p><script>alert(1)</script><!-- c --><style>p{}</style>", "a b"),
+    ("<ul><li>x &lt;y&gt;</li><li>z</li></ul>", "x <y>\n\nz"),
+    ("<p<p<p<p>text", "text"),
+]
+
+
+@pytest.mark.parametrize(("markup", "text"), TEXTS)
+def test_the_text_of_a_draft_is_read_without_parsing(markup: str, text: str) -> None:
+    from composer.web._drafts import text_of_markup
+
+    assert text_of_markup(markup) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    words=st.lists(st.text("abcxyz&;<> ", min_size=1, max_size=8), min_size=1, max_size=8),
+    depth=st.integers(0, 400),
+)
+def test_any_nesting_keeps_its_words(words: list[str], depth: int) -> None:
+    """However deep the draft nests, its words come back (escaped as typed in HTML, decoded)."""
+    from composer.web._drafts import text_of_markup
+
+    typed = " ".join(" ".join(words).split())
+    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert text_of_markup("<div><blockquote>" * depth + f"<p><b>{escaped}</b></p>") == typed
+
+
+def test_a_stage_failing_on_a_restore_still_gives_the_draft_back(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in a stage breaks the preview, not the restore: the draft and content_restored
+    come back, with the problem preview_failed in words for the person; the detail is logged."""
+    broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _Boom())
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        client.put("/api/drafts/k", json={"body": "<p>Half a reply</p>", "format": "html"})
+        response = client.get("/api/drafts/k")
+    assert response.status_code == 200 and "secret" not in response.text
+    answer = response.json()
+    assert [n["code"] for n in answer["notices"]] == ["content_restored"]
+    assert [p["code"] for p in answer["problems"]] == ["preview_failed"]
+    message = answer["problems"][0]["message"]
+    assert message == "The preview could not be made. Your text is still in the editor."
+    assert answer["draft"]["editor_html"] == "<p>Half a reply</p>", "the sanitizer alone still runs"
+    assert "secret detail" in caplog.text
 
 
 def test_display_as_link_choices_are_saved_and_restored(client: TestClient, drafts: DraftStore) -> None:

@@ -452,6 +452,23 @@ def test_a_draft_the_chain_refuses_still_comes_back(page: Any, server: str) -> N
     check(page.locator(POST)).to_be_disabled()
 
 
+def test_a_draft_too_deep_to_parse_comes_back_as_its_text(page: Any, server: str) -> None:
+    """An HTML draft nested too deeply to parse has no safe HTML for the box: its text comes
+    back as a plain-text draft, with "restored" (and its "Clear editor") and why it is plain."""
+    key = "test_a_draft_too_deep_to_parse_comes_back_as_its_text"
+    put_draft(server, key, "<div>" * 150 + "<p>Deep <b>reply</b></p><p>Second</p>" + "</div>" * 150)
+    load(page, server, key)
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Deep replySecond")  # one paragraph a line
+    assert page.locator(EDITOR).get_attribute("data-format") == "text"
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(action(page, "clear_editor")).to_have_count(1)
+    check(notice(page, "restored_as_plain")).to_contain_text("plain text")
+    check(notice(page, "request_failed")).to_have_count(0)
+    check(page.locator(PREVIEW)).to_contain_text("Deep reply", timeout=WITHIN)
+    check(page.locator(f"{EDITOR} b")).to_have_count(0)
+
+
 def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
     """A failed GET is not "no draft": the page says so before the person types over it."""
     put_draft(server, "unreachable", "<p>Half a reply</p>")

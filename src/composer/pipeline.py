@@ -258,16 +258,14 @@ class Pipeline:
         The draft goes through the whole chain (sanitizer last: drafts are stored raw), its
         ``display_as_link`` choices kept as links as :meth:`run` keeps a submission's, and the
         result leads with the ``content_restored`` notice and its ``clear_editor`` action, both
-        translatable through ``Policy.messages``. A draft the policy refuses before any stage
-        runs (``too_large``, ``too_deep``) comes back with that problem, empty ``html`` and no
-        ``content_restored`` notice, since nothing was restored. Raises
-        :class:`~composer.InputError` when ``draft`` is not a ``Draft``.
+        translatable through ``Policy.messages``. However the run ends (a limit refusing the
+        draft before any stage, ``too_large``, ``too_long``, ``too_complex``, ``too_deep``), the
+        notice leads: a problem refuses the post, never the draft, which the editor gets back
+        as typed (``docs/drafts.md`` says how a rich editor shows an HTML draft that has no
+        safe HTML). Raises :class:`~composer.InputError` when ``draft`` is not a ``Draft``.
         """
         if not isinstance(draft, Draft):
             raise InputError(f"restore() takes a Draft, not {type(draft).__name__}")
-        too_big = _limits.oversize(draft.body, self._policy)
-        if too_big:
-            return too_big
         doc = Document(
             draft.body,
             draft.format,
@@ -276,10 +274,10 @@ class Pipeline:
             messages=self._messages,
         )
         doc.notice("content_restored", action="clear_editor")
-        result = self._run(doc)
-        if doc.stopped:
-            return dataclasses.replace(result, notices=result.notices[1:])
-        return result
+        too_big = _limits.oversize(draft.body, self._policy)
+        if too_big:
+            return dataclasses.replace(too_big, notices=(*doc.notices, *too_big.notices))
+        return self._run(doc)
 
     def prefetch(self, urls: Iterable[str]) -> None:
         """Resolve ``urls`` into the embed cache, for a background worker.

@@ -324,9 +324,10 @@ async function removeDraft() {
 
 /**
  * The draft back in the box as it was typed: ``draft.editor_html`` (the HTML body through the
- * server's sanitizer alone: no link added, no embed built, nothing trimmed) or a markdown or
- * text body as its lines; its display_as_link choices back too. The restored result gives
- * the preview and the "content restored" notice with its "Clear editor".
+ * server's sanitizer alone: no link added, no embed built, nothing trimmed), or, for HTML too
+ * deep to parse, ``draft.editor_text`` as a text draft; or a markdown or text body as its
+ * lines; its display_as_link choices back too. The restored result gives the preview and the
+ * "content restored" notice with its "Clear editor" (and "restored_as_plain" when it is text).
  */
 async function restoreDraft() {
   const reply = await api("GET", draftUrl).catch((error) => ({ error }));
@@ -339,13 +340,9 @@ async function restoreDraft() {
   if (!reply.ok || !reply.data || !reply.data.draft) return; // 404: no draft
   const result = reply.data;
   const draft = result.draft;
-  const typed = draft.format === "html" ? draft.editor_html : draft.body;
-  if (typed === null) {
-    // Refused before any stage ran (too deep): say so rather than drop it.
-    const why = result.problems.length ? result.problems[0].message : "it cannot be shown here";
-    board.failed("restore", "Your previous content could not be restored: " + why);
-    return;
-  }
+  const asText = draft.format === "html" && draft.editor_html === null;
+  const format = asText ? "text" : draft.format;
+  const typed = (format === "html" ? draft.editor_html : asText ? draft.editor_text : draft.body) || "";
   // what the sanitizer took out of an html draft is said: the box and the next save lack it
   const removed = itemsOf(result, "restore").filter((item) => item.code === "content_removed");
   if (!typed.trim()) {
@@ -356,12 +353,13 @@ async function restoreDraft() {
     return;
   }
   if (!editorIsEmpty()) return;
-  setFormat(draft.format);
+  setFormat(format);
   state.displayAsLink = new Set(draft.display_as_link);
-  const content = draft.format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
+  const content = format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
   editor.replaceChildren(content);
-  const restored = itemsOf(result, "restore").filter((item) => item.code === "content_restored");
-  board.set("restore", draft.format === "html" ? [...restored, ...removed] : restored);
+  const said = ["content_restored", "restored_as_plain"];
+  const restored = itemsOf(result, "restore").filter((item) => said.includes(item.code));
+  board.set("restore", format === "html" ? [...restored, ...removed] : restored);
   await render();
 }
 

@@ -318,37 +318,6 @@ def test_a_draft_with_no_safe_html_comes_back_as_its_text(policy: Policy, body: 
     assert "<" not in draft["editor_text"].replace("<reply>", "")
 
 
-TEXTS = [
-    ("<p>a</p><p>b</p>", "a\n\nb"),
-    ("<div><div><div>x</div></div></div>", "x"),
-    ("one<br>two<br/>three", "one\ntwo\nthree"),
-    ("<p>a\n   b</p><script>alert(1)</script><!-- c --><style>p{}</style>", "a b"),
-    ("<ul><li>x &lt;y&gt;</li><li>z</li></ul>", "x <y>\n\nz"),
-    ("<p<p<p<p>text", "text"),
-]
-
-
-@pytest.mark.parametrize(("markup", "text"), TEXTS)
-def test_the_text_of_a_draft_is_read_without_parsing(markup: str, text: str) -> None:
-    from composer.web._drafts import text_of_markup
-
-    assert text_of_markup(markup) == text
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    words=st.lists(st.text("abcxyz&;<> ", min_size=1, max_size=8), min_size=1, max_size=8),
-    depth=st.integers(0, 400),
-)
-def test_any_nesting_keeps_its_words(words: list[str], depth: int) -> None:
-    """However deep the draft nests, its words come back (escaped as typed in HTML, decoded)."""
-    from composer.web._drafts import text_of_markup
-
-    typed = " ".join(" ".join(words).split())
-    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    assert text_of_markup("<div><blockquote>" * depth + f"<p><b>{escaped}</b></p>") == typed
-
-
 def test_a_stage_failing_on_a_restore_still_gives_the_draft_back(caplog: pytest.LogCaptureFixture) -> None:
     """A bug in a stage breaks the preview, not the restore: the draft and content_restored
     come back, with the problem preview_failed in words for the person; the detail is logged."""

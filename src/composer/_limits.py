@@ -24,6 +24,7 @@ import re
 from itertools import repeat
 
 from composer._html.facts import Scan
+from composer._html.flat import HIDDEN_HTML
 from composer._html.scan import _TAG, QUOTED_GT, utf8_size
 from composer.document import Document
 from composer.policy import Policy
@@ -222,13 +223,8 @@ def cap_attributes(source: str, facts: Scan | None = None) -> tuple[str, int]:
 
 # -- a floor under the visible text -------------------------------------------------------
 
-#: content no reader sees: comments, raw-text and removed elements, foreign content, VML
-_HIDDEN_HTML = re.compile(
-    r"<(?=[!?a-zA-Z])(?:!--.*?(?:-->|\Z)|!\[CDATA\[.*?(?:\]\]>|\Z)|[!?][^>]*>?"
-    r"|(script|style|template|textarea|title|select|noscript|iframe|xmp|noembed|noframes|head|xml"
-    r"|svg|math|object|v:\w+)\b.*?(?:</\1[^>]*>?|\Z)|plaintext\b.*)",
-    re.IGNORECASE | re.DOTALL,
-)
+#: content no reader sees (the toolkit's pattern, shared with the parse-free text reading)
+_HIDDEN_HTML = HIDDEN_HTML
 #: character references: the four that are always one visible character, and any other
 _VISIBLE_REFERENCE = re.compile(r"&(?:amp|lt|gt|quot);", re.IGNORECASE)
 _REFERENCE = re.compile(r"&#?\w+;?")

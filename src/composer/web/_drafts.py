@@ -14,7 +14,7 @@ from a store: an ``html`` body through the pipeline's own sanitizer and nothing 
 stage links, embeds or trims, and no ``max_length``), so it is what was typed less what could
 run. When the policy refuses even that (nested too deeply to parse, too much markup) or it
 fails, ``editor_html`` is None and ``editor_text`` holds the draft's text, read by a linear
-scan that parses nothing (markup out, blocks as lines, references decoded): the editor takes
+scan that parses nothing (:func:`composer._html.flat.markup_text`): the editor takes
 it as a ``text`` draft, and the notice ``restored_as_plain`` follows ``content_restored``.
 Both are None for ``markdown`` and ``text`` drafts (their body goes back as text).
 
@@ -25,13 +25,10 @@ the answer is then ``content_restored`` with the problem ``preview_failed``.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
-import re
 from typing import Any
 
-from composer._html.scan import _TAG
-from composer._limits import _HIDDEN_HTML
+from composer._html.flat import markup_text
 from composer.document import Document
 from composer.drafts import Draft
 from composer.errors import StageError
@@ -40,39 +37,14 @@ from composer.pipeline import Pipeline
 from composer.result import Result
 from composer.stages import Parse
 
-__all__ = ["DraftAnswers", "iso", "text_of_markup"]
+__all__ = ["DraftAnswers", "iso"]
 
 log = logging.getLogger("composer.web")
-
-#: the elements whose start or end (or, for a break, whose tag) ends a line of text
-_LINE_ENDS = frozenset(
-    "address article aside blockquote br dd details div dl dt figcaption figure footer h1 h2 h3 h4"
-    " h5 h6 header hr li main nav ol p pre section summary table tr ul".split()
-)
-_BLANKS = re.compile(r"\n{3,}")
 
 
 def iso(draft: Draft) -> str:
     """``saved_at`` as ISO 8601 in UTC with ``Z``, as ``PUT`` answers it."""
     return draft.saved_at.isoformat().replace("+00:00", "Z")
-
-
-def _line_end(tag: re.Match[str]) -> str:
-    """A tag as :func:`text_of_markup` reads it: a line end, or nothing."""
-    return "\n" if tag.group(2).lower() in _LINE_ENDS else ""
-
-
-def text_of_markup(markup: str) -> str:
-    """The text a person reads in ``markup``, by linear regexes that parse nothing (so any
-    depth and size the store holds is read; tags by the tokenizer's own pattern): hidden
-    content (scripts, styles, comments) out, white space collapsed as HTML does, blocks and
-    breaks as lines (paragraphs apart by a blank line), the remaining tags out, character
-    references decoded."""
-    text = _HIDDEN_HTML.sub("", markup)
-    text = " ".join(text.split())
-    text = html.unescape(_TAG.sub(_line_end, text))
-    lines = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", lines).strip("\n")
 
 
 class DraftAnswers:
@@ -92,7 +64,7 @@ class DraftAnswers:
         editor_html = self.editor_html(draft)
         editor_text = None
         if draft.format == "html" and editor_html is None:
-            editor_text = text_of_markup(draft.body)
+            editor_text = markup_text(draft.body)
             answer["notices"].insert(1, self._notice("restored_as_plain"))
         answer["draft"] = {
             "body": draft.body,

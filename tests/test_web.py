@@ -160,7 +160,7 @@ def test_a_paste_describes_at_most_max_files_files(client: TestClient) -> None:
     assert response.status_code == 400
     (problem,) = response.json()["problems"]
     assert (problem["code"], problem["params"]["field"]) == ("bad_field", "files")
-    assert f"at most {MAX_FILES} files" in problem["message"]
+    assert f"at most {MAX_FILES} files" in problem["detail"]
 
 
 def test_a_pasted_file_typed_with_a_lone_surrogate_is_answered(client: TestClient, pipe: Pipeline) -> None:
@@ -429,8 +429,8 @@ def test_with_a_draft_owner_a_refused_key_is_named_as_the_client_wrote_it(key: s
             assert response.status_code == 400, response.text
             (problem,) = response.json()["problems"]
             assert problem["code"] == "bad_input"
-            assert problem["message"].startswith(message), problem["message"]
-            assert "ann:42" not in problem["message"], "the owner's id is not echoed"
+            assert problem["detail"].startswith(message), problem["detail"]
+            assert "ann:42" not in problem["detail"], "the owner's id is not echoed"
 
 
 def test_a_draft_owner_giving_an_unprintable_id_is_a_server_error() -> None:
@@ -488,13 +488,14 @@ def test_refused_requests(
     assert (data["ok"], data["status"]) == (False, int(status))
     (problem,) = data["problems"]
     assert problem["code"] == code
-    assert problem["message"] and set(problem) == {"code", "message", "params"}
+    assert problem["message"] and set(problem) == {"code", "message", "detail", "params"}
+    _for_a_person(problem)
     if field != "-":
         field = json.loads(f'"{field}"')  # a field named with a JSON escape (\ud800)
         assert problem["params"]["field"] == field
-        assert f'"{field}"' in problem["message"]
+        assert f'"{field}"' in problem["detail"]
     if code == "bad_field":
-        assert re.search(r"send|must|is not a field", problem["message"]), "the message says the fix"
+        assert re.search(r"send|must|is not a field", problem["detail"]), "the detail says the fix"
     if method == "PUT":
         assert drafts.backend.get(path.rsplit("/", 1)[1], 0) is None, "nothing stored"
     if code == "method_not_allowed":
@@ -575,8 +576,80 @@ def test_a_body_over_max_input_bytes_is_413(
     assert response.status_code == 413
     (problem,) = response.json()["problems"]
     assert (problem["code"], problem["params"]) == ("too_large", {"limit": 1000})
-    assert "1000 bytes" in problem["message"]
+    assert "1000 bytes" in problem["detail"]
+    assert problem["message"] == TOO_LARGE[path.split("/")[2]].format(size="1000 bytes")
     assert store.load("k") is None
+
+
+#: what a person reads for a 413, by endpoint
+TOO_LARGE = {
+    "paste": "What you pasted is too large to send (more than {size}). Try pasting less at a time.",
+    "render": "Your post is too large to send (more than {size}). Your text is still here; shorten it.",
+    "drafts": "Your draft is too large to save (more than {size}). Your text is still here; shorten it.",
+}
+
+
+def _for_a_person(problem: dict[str, Any]) -> None:
+    """A request problem's ``message`` is in a forum user's words: no field names, JSON,
+    HTTP or bytes (those are the ``detail``'s), and it says what to do."""
+    message = problem["message"]
+    for jargon in ('"', "JSON", "field", "HTTP", "request body", "Content-Length", "endpoint", "UTF-8"):
+        assert jargon not in message, (jargon, message)
+    assert re.search(r"still here|Sign in|There is no saved draft|pasting less", message), message
+    assert problem["detail"] and problem["detail"] != message
+
+
+@pytest.mark.parametrize(
+    ("limit", "size"), [(1000, "1000 bytes"), (4000, "3.9 KB"), (33_554_432, "32 MB"), (5 * 1024**3, "5 GB")]
+)
+def test_sizes_are_said_as_a_person_reads_them(limit: int, size: str) -> None:
+    from composer.web._problems import size_words
+
+    assert size_words(limit) == size
+
+
+def test_request_problems_speak_the_forums_language() -> None:
+    """The words of a request problem are catalogue templates: Policy.messages translates them."""
+    policy = Policy(
+        embed_mode="cache_only",
+        max_input_bytes=1000,
+        messages={"request_too_large_paste": "Zu groß zum Senden (mehr als {size})."},
+    )
+    with TestClient(create_app(Pipeline(policy=policy))) as client:
+        problem = client.post("/api/paste", json={"text": "x" * 2000}).json()["problems"][0]
+    assert problem["message"] == "Zu groß zum Senden (mehr als 1000 bytes)."
+
+
+def test_request_problems_over_real_http_are_words_for_a_person() -> None:
+    """Through uvicorn on 127.0.0.1: each problem the editor can meet (413 per endpoint, a
+    400, a 404, a 500) carries words for the person and the developer's detail beside them."""
+    from editor_page import serving
+
+    broken = Pipeline(policy=SMALL).insert_before("sanitize", _Boom())
+    requests = [
+        ("POST", "/api/paste", {"html": "<b>x</b>" * 100, "text": "x" * 600}, 413),
+        ("POST", "/api/render", {"body": "x" * 1200, "format": "text"}, 413),
+        ("PUT", "/api/drafts/k", {"body": "x" * 1200, "format": "text"}, 413),
+        ("POST", "/api/render", {"body": "x", "format": "bbcode"}, 400),
+        ("POST", "/api/nothing", {}, 404),
+        ("POST", "/api/render", {"body": "hi", "format": "text"}, 500),
+    ]
+    with serving(create_app(broken, DraftStore.memory(policy=SMALL))) as base:
+        for method, path, payload, status in requests:
+            data = json.dumps(payload).encode()
+            sent = urllib.request.Request(
+                base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(sent, timeout=30)
+            assert refused.value.code == status
+            (problem,) = json.loads(refused.value.read())["problems"]
+            _for_a_person(problem)
+            if status == 413:
+                assert problem["message"] == TOO_LARGE[path.split("/")[2]].format(size="1000 bytes")
+            if status == 400:
+                assert '"format"' in problem["detail"]
+            assert "secret" not in json.dumps(problem)
 
 
 def test_a_body_just_under_the_limit_is_served(small: tuple[TestClient, DraftStore]) -> None:

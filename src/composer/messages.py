@@ -13,10 +13,16 @@ from typing import Any
 
 __all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error", "variant"]
 
+_RELOAD = (
+    "The reply box and the server did not understand each other. Your text is still here; reload the page."
+)
+_LATER = "Something went wrong on the server. Your text is still here; try again in a moment."
+
 #: code -> default English template.
 MESSAGES: Mapping[str, str] = {
     # notices
     "pasted_as_rich": "Pasted as rich text.",
+    "pasted_as_plain": "Pasted as plain text: its formatting could not be kept. {reason}",
     "emoji_trimmed": "{removed} emoji over the limit of {limit} were removed.",
     "link_embedded": "Your link has been automatically embedded.",
     "image_paste_rejected": "You cannot paste images directly. Upload or insert images from URL.",
@@ -48,6 +54,27 @@ MESSAGES: Mapping[str, str] = {
     "too_many_mentions": "A post can mention at most {limit} people.",
     "too_many_mentions_guest": "Guests can mention at most {limit} people.",
     "too_many_mentions_new": "New members can mention at most {limit} people.",
+    # the web service's request problems (composer.web), in words for the person at the editor
+    "request_bad_json": _RELOAD,
+    "request_bad_field": _RELOAD,
+    "request_bad_input": (
+        "The server could not accept this. Your text is still here; reload the page and try again."
+    ),
+    "request_sign_in_required": "Sign in to keep drafts of your replies.",
+    "request_not_found": _RELOAD,
+    "request_method_not_allowed": _RELOAD,
+    "request_no_draft": "There is no saved draft.",
+    "request_too_large_paste": (
+        "What you pasted is too large to send (more than {size}). Try pasting less at a time."
+    ),
+    "request_too_large_post": (
+        "Your post is too large to send (more than {size}). Your text is still here; shorten it."
+    ),
+    "request_too_large_draft": (
+        "Your draft is too large to save (more than {size}). Your text is still here; shorten it."
+    ),
+    "request_internal_error": _LATER,
+    "request_http_error": _LATER,
     # action labels
     "paste_as_plain": "Paste as plain text instead",
     "display_as_link": "Display as a link instead",
@@ -59,6 +86,10 @@ MESSAGES: Mapping[str, str] = {
 #: template may use these fields and no others (checked when the :class:`~composer.Policy` is built).
 PARAMS: Mapping[str, Mapping[str, Any]] = {
     "pasted_as_rich": {},
+    "pasted_as_plain": {
+        "reason": "The post is nested too deeply (more than 100 levels).",
+        "problem": "too_deep",
+    },
     "emoji_trimmed": {"removed": 5, "limit": 75},
     "link_embedded": {"url": "https://example.com/watch?v=1"},
     "image_paste_rejected": {},
@@ -87,6 +118,18 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "too_many_mentions": {"limit": 10, "count": 11, "role": "member"},
     "too_many_mentions_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_mentions_new": {"limit": 2, "count": 3, "role": "new"},
+    "request_bad_json": {},
+    "request_bad_field": {"field": "format"},
+    "request_bad_input": {},
+    "request_sign_in_required": {},
+    "request_not_found": {},
+    "request_method_not_allowed": {"allowed": ["GET"]},
+    "request_no_draft": {},
+    "request_too_large_paste": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_large_post": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_large_draft": {"limit": 33_554_432, "size": "32 MB"},
+    "request_internal_error": {},
+    "request_http_error": {},
     "paste_as_plain": {},
     "display_as_link": {},
     "clear_editor": {},

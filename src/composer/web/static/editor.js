@@ -6,9 +6,9 @@
  * shows what the server renders from it. Every notice and problem comes from the server's
  * Result.to_dict():
  *
- *   paste         POST /api/paste {html, text, plain, files, target} -> the fragment to insert;
- *                 a rich flavour refused whole (too deep, over the size limit) is pasted again
- *                 as plain text, shown with the refusal, so nothing of the clipboard is lost
+ *   paste         POST /api/paste {html, text, plain, files, target} -> the fragment to insert
+ *                 (a rich flavour refused whole comes back as plain text, "pasted_as_plain");
+ *                 a clipboard too large to send is sent again as its text alone, with the 413
  *   typing        POST /api/render {body, format, display_as_link} after a pause -> the preview
  *   autosave      PUT /api/drafts/{key} {body, format, display_as_link} after a pause (and when
  *                 a link is chosen to stay a link); DELETE when the editor empties
@@ -130,35 +130,25 @@ function changed(options = {}) {
 
 // -- paste --------------------------------------------------------------------------------------
 
-/** A reply that refused a rich paste whole: a 413, or a result with problems and no HTML. */
-function refusedWhole(reply) {
-  if (reply.status === 413) return true;
-  return reply.ok && reply.data && !reply.data.html && reply.data.problems.length > 0;
-}
-
-/** The problem items of a refused reply (a stopped result, or a request problem). */
+/** Why a request over the size limit (413) is not pasted as it is: the answer's own words. */
 function refusalOf(reply) {
-  if (reply.ok) return itemsOf(reply.data, "paste").filter((item) => item.kind === "problem");
   const problem = (reply.data && reply.data.problems && reply.data.problems[0]) || {};
-  const code = problem.code || "request_failed";
-  return [{ kind: "problem", code, message: failureMessage(reply), action: null }];
+  return [{ kind: "problem", code: problem.code || "request_failed", message: failureMessage(reply), action: null }];
 }
 
 /**
- * Ask the service for a paste. A rich flavour refused whole is asked for again as plain text
- * (its text flavour alone when the request was too large), so what can be kept is kept;
- * ``refusal`` holds why it is not rich.
+ * Ask the service for a paste. A rich flavour the pipeline refuses whole comes back as plain
+ * text with its "pasted_as_plain" notice; a clipboard too large to send at all (413) is asked
+ * for again with its text flavour alone, so what can be kept is kept; ``refusal`` says why.
  */
 async function askPaste(clipboard, plain) {
   const asText = plain || state.format === "text";
   const target = state.format === "markdown" ? "markdown" : "html";
   const reply = await api("POST", "api/paste", { ...clipboard, plain: asText, target });
-  if (asText || clipboard.html === null || !refusedWhole(reply)) return { reply, refusal: [] };
-  const tooLarge = reply.status === 413;
-  if (tooLarge && clipboard.text === null) return { reply, refusal: [] };
-  const again = tooLarge ? { text: clipboard.text, files: clipboard.files } : clipboard;
-  const second = await api("POST", "api/paste", { ...again, plain: true, target });
-  return { reply: second, refusal: refusalOf(reply) };
+  const tooLarge = reply.status === 413 && clipboard.html !== null && clipboard.text !== null;
+  if (!tooLarge) return { reply, refusal: [] };
+  const again = { text: clipboard.text, files: clipboard.files, plain: true, target };
+  return { reply: await api("POST", "api/paste", again), refusal: refusalOf(reply) };
 }
 
 /** What a paste result puts in the editor, in the editor's format. */
@@ -183,7 +173,7 @@ async function paste(clipboard, range, plain) {
   // The preview reports the embeds (it is where they show); the rest is this paste's own news.
   const news = itemsOf(result, "paste").filter((item) => item.code !== "link_embedded");
   board.set("paste", [...refusal, ...news]);
-  const undoable = !plain && !refusal.length && state.format !== "text";
+  const undoable = result.notices.some((notice) => notice.code === "pasted_as_rich"); // its undo is offered
   state.lastPaste = undoable ? { clipboard, nodes } : null;
   changed({ now: true });
   // For integrators (and the tests): the paste is in the editor; detail is the Result.to_dict().

@@ -746,6 +746,33 @@ class _Boom:
         raise ValueError("secret detail")
 
 
+class _RichBoom:
+    """A stage with a bug that only rich pastes reach."""
+
+    name = "rich_boom"
+
+    def __call__(self, doc: Document) -> None:
+        if doc.paste and not doc.plain:
+            raise ValueError("secret detail")
+
+
+def test_a_stage_failing_on_a_rich_paste_gives_the_plain_paste(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug on the rich flavour does not lose the clipboard: the plain paste, said, and logged."""
+    broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _RichBoom())
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        response = client.post("/api/paste", json={"html": "<p>Hi <b>there</b></p>", "text": "Hi there"})
+        assert client.post("/api/paste", json={"html": "<b>x</b>", "plain": True}).status_code == 200
+    assert response.status_code == 200 and "secret" not in response.text
+    answer = response.json()
+    assert answer["ok"] and answer["html"] == "<p>Hi there</p>"
+    assert answer["notices"][0]["code"] == "pasted_as_plain"
+    assert answer["notices"][0]["message"] == (
+        "Pasted as plain text: its formatting could not be kept. Reading it failed on the server."
+    )
+    assert answer["notices"][0]["params"]["problem"] == "internal_error"
+    assert "secret detail" in caplog.text
+
+
 def test_a_failing_stage_is_a_500_problem_without_its_details(caplog: pytest.LogCaptureFixture) -> None:
     broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _Boom())
     with TestClient(create_app(broken), raise_server_exceptions=False) as client:

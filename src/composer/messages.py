@@ -31,6 +31,7 @@ MESSAGES: Mapping[str, str] = {
     "content_removed": "Some content was removed: {summary}.",
     # problems
     "preview_failed": "The preview could not be made. Your text is still in the editor.",
+    "formatting_failed": "Reading it failed on the server.",
     "emoji_limit": "Only {limit} emoji are allowed.",
     "emoji_none": "Emoji are not allowed.",
     "too_large": "The post is too large ({size} bytes; the limit is {limit}).",
@@ -97,6 +98,7 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "restored_as_plain": {},
     "content_removed": {"summary": "1 element (script)", "removed": {"elements": {"script": 1}}},
     "preview_failed": {},
+    "formatting_failed": {},
     "emoji_limit": {"limit": 75},
     "emoji_none": {"limit": 0},
     "too_large": {"size": 40_000_000, "limit": 33_554_432},

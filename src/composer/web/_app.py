@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -25,11 +26,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from composer import _checks
+from composer.document import Document
 from composer.drafts import MAX_KEY_LENGTH, Draft, DraftStore
 from composer.drafts._model import check_key
 from composer.errors import ConfigError, InputError, StageError
+from composer.messages import render
 from composer.pipeline import Pipeline
-from composer.result import Result
+from composer.result import Notice, Result
 from composer.web import _requests
 from composer.web._drafts import DraftAnswers, iso
 from composer.web._problems import RequestProblem, json_response
@@ -105,8 +108,25 @@ class _Service:
 
     async def paste(self, request: Request) -> Response:
         paste = await _requests.read_json(request, self.limit, _requests.clipboard, "paste")
-        result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
+        try:
+            result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
+        except StageError as exc:
+            if paste.plain or paste.clipboard.html is None:
+                raise
+            # a stage failed on the rich flavour (a bug, logged): the plain paste keeps the clipboard
+            log.error("composer.web: a rich paste, pasted as plain instead: %s", exc, exc_info=exc)
+            plain = await self.pipe.apaste(paste.clipboard, plain=True, target=paste.target)
+            result = dataclasses.replace(plain, notices=(self._failed_rich(), *plain.notices))
         return await anyio.to_thread.run_sync(_encode, result)
+
+    def _failed_rich(self) -> Notice:
+        """``pasted_as_plain`` for a rich flavour a stage failed on (reason ``formatting_failed``)."""
+        messages = self.pipe.messages
+        doc = Document("", "text", self.pipe.policy, messages=messages)
+        doc.notice(
+            "pasted_as_plain", reason=render("formatting_failed", {}, messages), problem="internal_error"
+        )
+        return doc.notices[0]
 
     async def save_draft(self, request: Request) -> Response:
         key, stored_as = request.path_params["key"], self._key(request)  # signed in before reading

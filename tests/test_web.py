@@ -161,6 +161,8 @@ def test_a_paste_describes_at_most_max_files_files(client: TestClient) -> None:
     (problem,) = response.json()["problems"]
     assert (problem["code"], problem["params"]["field"]) == ("bad_field", "files")
     assert f"at most {MAX_FILES} files" in problem["detail"]
+    assert problem["message"] == "You pasted too many files at once (more than 1000). Paste fewer at a time."
+    assert problem["params"]["limit"] == MAX_FILES
 
 
 def test_a_pasted_file_typed_with_a_lone_surrogate_is_answered(client: TestClient, pipe: Pipeline) -> None:
@@ -546,6 +548,7 @@ def test_any_json_is_a_result_or_a_400_never_a_crash(client: TestClient, path: s
     assert data["ok"] in (True, False)
     if response.status_code == 400:
         assert data["problems"][0]["code"] in ("bad_json", "bad_field", "bad_input")
+        _for_a_person(data["problems"][0])
 
 
 # -- request size -------------------------------------------------------------------------------
@@ -595,7 +598,7 @@ def _for_a_person(problem: dict[str, Any]) -> None:
     message = problem["message"]
     for jargon in ('"', "JSON", "field", "HTTP", "request body", "Content-Length", "endpoint", "UTF-8"):
         assert jargon not in message, (jargon, message)
-    assert re.search(r"still here|Sign in|There is no saved draft|pasting less", message), message
+    assert re.search(r"still here|Sign in|There is no saved draft|pasting less|fewer", message), message
     assert problem["detail"] and problem["detail"] != message
 
 

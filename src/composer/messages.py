@@ -74,6 +74,7 @@ MESSAGES: Mapping[str, str] = {
     "request_too_large_draft": (
         "Your draft is too large to save (more than {size}). Your text is still here; shorten it."
     ),
+    "request_too_many_files": "You pasted too many files at once (more than {limit}). Paste fewer at a time.",
     "request_internal_error": _LATER,
     "request_http_error": _LATER,
     # action labels
@@ -130,6 +131,7 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "request_too_large_paste": {"limit": 33_554_432, "size": "32 MB"},
     "request_too_large_post": {"limit": 33_554_432, "size": "32 MB"},
     "request_too_large_draft": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_many_files": {"field": "files", "limit": 1000},
     "request_internal_error": {},
     "request_http_error": {},
     "paste_as_plain": {},

@@ -214,8 +214,13 @@ def _files(payload: Mapping[str, Any]) -> tuple[tuple[str, bytes], ...]:
             "files", f"must be an array of {{name, type}} objects, got a {_kind(files)}; send {example}"
         )
     if len(files) > MAX_FILES:
-        raise _bad(
-            "files", f"must hold at most {MAX_FILES} files, got {len(files)}; send what the clipboard holds"
+        raise RequestProblem(
+            400,
+            "bad_field",
+            f'"files" must hold at most {MAX_FILES} files, got {len(files)}; send what the clipboard holds',
+            say="request_too_many_files",
+            field="files",
+            limit=MAX_FILES,
         )
     pairs: list[tuple[str, bytes]] = []
     for i, item in enumerate(files):

@@ -518,6 +518,40 @@ def test_a_draft_too_deep_to_parse_comes_back_as_its_text(page: Any, server: str
     check(page.locator(f"{EDITOR} b")).to_have_count(0)
 
 
+class _PreviewBoom:
+    """A stage with a bug every post reaches (the editor_html, the sanitizer alone, does not)."""
+
+    name = "preview_boom"
+
+    def __call__(self, doc: Any) -> None:
+        raise ValueError("secret detail")
+
+
+def test_a_draft_whose_preview_fails_still_comes_back(browser: Any, tmp_path: Path) -> None:
+    """A stage failing on the restore breaks the preview, not the restore: the draft is in the
+    box with "restored" and its "Clear editor", and the failures are said in plain words."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only")).insert_before("sanitize", _PreviewBoom())
+    with serving(
+        create_app(pipe, DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=pipe.policy))
+    ) as base:
+        put_draft(base, "broken", "<p>Half a <b>reply</b></p>")
+        context, page = open_page(browser, base, "broken")
+        try:
+            check = expect()
+            check(page.locator(EDITOR)).to_have_text("Half a reply")
+            check(page.locator(f"{EDITOR} b")).to_have_text("reply")
+            check(notice(page, "content_restored")).to_have_count(1)
+            check(action(page, "clear_editor")).to_have_count(1)
+            failed = notice(page, "request_failed")
+            check(failed).to_contain_text("Something went wrong on the server", timeout=WITHIN)
+            check(page.locator(NOTICES)).not_to_contain_text("secret")
+        finally:
+            context.close()
+
+
 def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
     """A failed GET is not "no draft": the page says so before the person types over it."""
     put_draft(server, "unreachable", "<p>Half a reply</p>")

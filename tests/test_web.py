@@ -294,10 +294,10 @@ UNPARSABLE = [
         OFFLINE, "<div>" * 200 + "<p>Deep &amp; <b>dear</b></p><p>second</p>", "too_deep", id="too_deep"
     ),
     pytest.param(
-        Policy(embed_mode="cache_only", max_markup_bytes=1024),
-        "<p>Long &lt;reply&gt;</p>" + "<p>more</p>" * 150,
-        "too_large",
-        id="max_markup_bytes",
+        OFFLINE,
+        "<p>Long &lt;reply&gt;</p>" + "<p>more <i></i></p>" * 20_000,
+        "too_complex",
+        id="too_many_elements",
     ),
 ]
 
@@ -316,8 +316,22 @@ def test_a_draft_with_no_safe_html_comes_back_as_its_text(policy: Policy, body: 
     draft = answer["draft"]
     assert draft["body"] == body and draft["editor_html"] is None
     first = "Deep & dear" if code == "too_deep" else "Long <reply>"
+    assert len(body) < OFFLINE.max_markup_bytes
     assert draft["editor_text"].startswith(first + "\n\n")
     assert "<" not in draft["editor_text"].replace("<reply>", "")
+
+
+def test_a_draft_with_more_markup_than_is_read_is_not_claimed_restored() -> None:
+    """Over max_markup_bytes an HTML draft is neither parsed nor read for its words (seconds of
+    work): nothing goes back to the box, so the answer does not say it was restored."""
+    policy = Policy(embed_mode="cache_only", max_markup_bytes=1024)
+    body = "<p>Long reply</p>" + "<p>more</p>" * 150
+    with TestClient(create_app(Pipeline(policy=policy), DraftStore.memory(policy=policy))) as client:
+        client.put("/api/drafts/k", json={"body": body, "format": "html"})
+        answer = client.get("/api/drafts/k").json()
+    assert [p["code"] for p in answer["problems"]] == ["too_large"] and not answer["notices"]
+    assert answer["draft"]["body"] == body
+    assert answer["draft"]["editor_html"] is None and answer["draft"]["editor_text"] is None
 
 
 def test_a_stage_failing_on_a_restore_still_gives_the_draft_back(caplog: pytest.LogCaptureFixture) -> None:

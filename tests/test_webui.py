@@ -582,6 +582,29 @@ def test_a_draft_the_editor_can_show_nothing_of_is_said(page: Any, server: str) 
     check(notice(page, "request_failed")).to_contain_text("math")
 
 
+def test_a_draft_with_more_markup_than_is_read_is_said(browser: Any, tmp_path: Path) -> None:
+    """Over max_markup_bytes an HTML draft is not read at all: the page says why, and claims
+    no restore (no "Clear editor" over an empty box)."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    policy = Policy(embed_mode="cache_only", max_markup_bytes=1024)
+    app = create_app(Pipeline(policy=policy), DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
+    with serving(app) as base:
+        put_draft(base, "big", "<p>Long reply</p>" + "<p>more</p>" * 150)
+        context, page = open_page(browser, base, "big")
+        try:
+            check = expect()
+            failed = notice(page, "request_failed")
+            check(failed).to_contain_text(
+                "Your previous content could not be restored: The post is too large"
+            )
+            check(notice(page, "content_restored")).to_have_count(0)
+            check(page.locator(EDITOR)).to_have_text("")
+        finally:
+            context.close()
+
+
 def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:
     key = "test_display_as_a_link_is_kept_with_the_draft"
     type_in_editor(page, "Look at this")

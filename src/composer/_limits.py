@@ -24,7 +24,7 @@ import re
 from itertools import repeat
 
 from composer._html.facts import Scan
-from composer._html.flat import HIDDEN_HTML
+from composer._html.flat import HIDDEN_HTML, markup_text
 from composer._html.scan import _TAG, QUOTED_GT, utf8_size
 from composer.document import Document
 from composer.policy import Policy
@@ -336,3 +336,14 @@ def too_many_elements(doc: Document, markup: str) -> bool:
         return False
     doc.problem("too_complex", template="too_complex_elements", stop=True, count=count, limit=MAX_ELEMENTS)
     return True
+
+
+def markup_words(markup: str, policy: Policy) -> str | None:
+    """The words of HTML a limit refused to parse (:func:`composer._html.flat.markup_text`),
+    its pasted images' ``data:`` URLs cut first; None when the rest is over
+    ``Policy.max_markup_bytes``: the reading is linear but not cheap (about 0.8 s a MB of
+    dense tags), so no more is read than a parse would have read."""
+    cut = cut_data_urls(markup)
+    if len(cut) * 4 > policy.max_markup_bytes and utf8_size(cut) > policy.max_markup_bytes:
+        return None
+    return markup_text(cut)

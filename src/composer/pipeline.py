@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from composer import _bind, _checks, _fingerprint, _limits
-from composer._html.flat import markup_text
 from composer._html.markdown import html_to_markdown
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.drafts import Draft
@@ -225,7 +224,9 @@ class Pipeline:
         if not doc.stopped:
             return rich
         # refused whole (too deep, too large, too complex): its words, by a reading that parses nothing
-        return self._fallback(rich, html, text if _has_words(text) else markup_text(html), clipboard)
+        return self._fallback(
+            rich, html, text if _has_words(text) else _limits.markup_words(html, self._bound), clipboard
+        )
 
     def _fallback(self, refusal: Result, html: str | None, text: str | None, clipboard: Clipboard) -> Result:
         """The plain paste of a clipboard whose rich flavour ``refusal`` refused whole, led by

@@ -12,10 +12,12 @@ typed. The answer is the restored :class:`~composer.Result` (the preview and its
 ``editor_html`` is for a rich (contenteditable) editor, which must not be handed raw HTML
 from a store: an ``html`` body through the pipeline's own sanitizer and nothing else (no
 stage links, embeds or trims, and no ``max_length``), so it is what was typed less what could
-run. When the policy refuses even that (nested too deeply to parse, too much markup) or it
+run. When the policy refuses even that (nested too deeply to parse, too many elements) or it
 fails, ``editor_html`` is None and ``editor_text`` holds the draft's text, read by a linear
-scan that parses nothing (:func:`composer._html.flat.markup_text`): the editor takes
+scan that parses nothing (:func:`composer._limits.markup_words`): the editor takes
 it as a ``text`` draft, and the notice ``restored_as_plain`` follows ``content_restored``.
+A body with more markup than ``Policy.max_markup_bytes`` is not read (it would cost seconds):
+both are None and, since nothing goes back to the box, the answer has no ``content_restored``.
 Both are None for ``markdown`` and ``text`` drafts (their body goes back as text).
 
 A stage that fails on the restore (a bug, logged) does not keep the draft from the person:
@@ -28,7 +30,7 @@ import dataclasses
 import logging
 from typing import Any
 
-from composer._html.flat import markup_text
+from composer._limits import markup_words
 from composer.document import Document
 from composer.drafts import Draft
 from composer.errors import StageError
@@ -64,8 +66,11 @@ class DraftAnswers:
         editor_html = self.editor_html(draft)
         editor_text = None
         if draft.format == "html" and editor_html is None:
-            editor_text = markup_text(draft.body)
-            answer["notices"].insert(1, self._notice("restored_as_plain"))
+            editor_text = markup_words(draft.body, self.pipe.policy)
+            if editor_text is None:  # too much markup to read even so: nothing goes back
+                answer["notices"] = [n for n in answer["notices"] if n["code"] != "content_restored"]
+            else:
+                answer["notices"].insert(1, self._notice("restored_as_plain"))
         answer["draft"] = {
             "body": draft.body,
             "format": draft.format,

@@ -337,7 +337,8 @@ async function restoreDraft() {
   const removed = itemsOf(result, "restore").filter((item) => item.code === "content_removed");
   if (!typed.trim()) {
     if (draft.body.trim()) {
-      const why = removed.length ? removed[0].message : "nothing in it can be shown in the editor";
+      const said = [...removed, ...result.problems]; // what took it out, or what refused it (too large)
+      const why = said.length ? said[0].message : "nothing in it can be shown in the editor";
       board.failed("restore", "Your previous content could not be restored: " + why);
     }
     return;

@@ -625,6 +625,20 @@ def test_sizes_are_said_as_a_person_reads_them(limit: int, size: str) -> None:
     assert size_words(limit) == size
 
 
+def test_a_request_problem_keeps_the_detail_and_the_words_apart() -> None:
+    from composer.web import RequestProblem
+
+    problem = RequestProblem(401, "sign_in_required", "drafts are kept for signed-in people; sign in first")
+    assert str(problem) == problem.detail == "drafts are kept for signed-in people; sign in first"
+    assert problem.message == "Sign in to keep drafts of your replies."
+    assert problem.said({"request_sign_in_required": "Melde dich an."}) == "Melde dich an."
+    unknown = RequestProblem(418, "teapot", "short and stout")
+    assert (
+        unknown.message
+        == "Something went wrong on the server. Your text is still here; try again in a moment."
+    )
+
+
 def test_request_problems_speak_the_forums_language() -> None:
     """The words of a request problem are catalogue templates: Policy.messages translates them."""
     policy = Policy(

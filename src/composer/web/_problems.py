@@ -80,7 +80,8 @@ class RequestProblem(Exception):
 
     What the person reads is the catalogue template ``say`` (default ``request_{code}``)
     filled with ``params`` and ``words`` (fields only the template uses, such as ``size``),
-    rendered with the pipeline's translations when the answer is written (:meth:`message`).
+    rendered with the pipeline's translations when the answer is written (:meth:`said`;
+    ``message`` is the English words, ``str(problem)`` the detail).
     """
 
     def __init__(
@@ -102,7 +103,12 @@ class RequestProblem(Exception):
         self.say = template if template in MESSAGES else "request_http_error"
         self.words = dict(words or {})
 
-    def message(self, messages: Mapping[str, str] | None = None) -> str:
+    @property
+    def message(self) -> str:
+        """The words for the person, in English (:meth:`said` renders a translation)."""
+        return self.said()
+
+    def said(self, messages: Mapping[str, str] | None = None) -> str:
         """The words for the person, from ``messages`` (a pipeline's catalogue) or English."""
         return render(self.say, {**self.params, **self.words}, messages)
 
@@ -111,7 +117,7 @@ class RequestProblem(Exception):
         detail, params}]}``, ``message`` in ``messages``' words (default: English)."""
         problem = {
             "code": self.code,
-            "message": self.message(messages),
+            "message": self.said(messages),
             "detail": self.detail,
             "params": dict(self.params),
         }

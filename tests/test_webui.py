@@ -185,6 +185,16 @@ def test_a_refused_rich_paste_keeps_its_plain_text_with_the_problem(page: Any) -
     check(page.locator(PREVIEW)).to_have_text("deep text", timeout=WITHIN)
 
 
+def test_a_refused_rich_paste_without_a_text_flavour_keeps_its_words(page: Any) -> None:
+    """HTML alone, too deep to parse: its words, read without parsing, go in as plain text."""
+    paste(page, "<div>" * 150 + "<p>deep <b>text</b></p><p>and more</p>" + "</div>" * 150, None)
+    check = expect()
+    check(page.locator(EDITOR)).to_contain_text("deep text", timeout=WITHIN)
+    check(page.locator(EDITOR)).to_contain_text("and more")
+    check(notice(page, "pasted_as_plain")).to_contain_text("nested too deeply")
+    check(page.locator(f"{EDITOR} b")).to_have_count(0)
+
+
 IMAGE = "<img src='data:image/png;base64," + "A" * 5000 + "'>"
 OVERSIZE = [
     # the whole request over max_input_bytes (a Word paste with its images): a 413 in words for

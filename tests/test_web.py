@@ -334,6 +334,16 @@ def test_a_draft_with_more_markup_than_is_read_is_not_claimed_restored() -> None
     assert answer["draft"]["editor_html"] is None and answer["draft"]["editor_text"] is None
 
 
+def test_a_draft_the_sanitizer_leaves_nothing_of_is_not_claimed_restored(client: TestClient) -> None:
+    """All of it taken out (MathML alone): nothing goes back to the box, so no content_restored;
+    content_removed says what went."""
+    client.put("/api/drafts/k", json={"body": "<math><mi>x</mi></math>", "format": "html"})
+    answer = client.get("/api/drafts/k").json()
+    assert answer["draft"]["editor_html"] == "" and answer["draft"]["editor_text"] is None
+    assert "content_restored" not in [n["code"] for n in answer["notices"]]
+    assert "content_removed" in [n["code"] for n in answer["notices"]]
+
+
 def test_a_stage_failing_on_a_restore_still_gives_the_draft_back(caplog: pytest.LogCaptureFixture) -> None:
     """A bug in a stage breaks the preview, not the restore: the draft and content_restored
     come back, with the problem preview_failed in words for the person; the detail is logged."""

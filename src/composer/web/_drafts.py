@@ -17,7 +17,8 @@ fails, ``editor_html`` is None and ``editor_text`` holds the draft's text, read 
 scan that parses nothing (:func:`composer._limits.markup_words`): the editor takes
 it as a ``text`` draft, and the notice ``restored_as_plain`` follows ``content_restored``.
 A body with more markup than ``Policy.max_markup_bytes`` is not read (it would cost seconds):
-both are None and, since nothing goes back to the box, the answer has no ``content_restored``.
+both are None. When nothing of a non-blank HTML draft goes back to the box (unread, or all of
+it taken out by the sanitizer), the answer has no ``content_restored``: it was not restored.
 Both are None for ``markdown`` and ``text`` drafts (their body goes back as text).
 
 A stage that fails on the restore (a bug, logged) does not keep the draft from the person:
@@ -43,6 +44,9 @@ __all__ = ["DraftAnswers", "iso"]
 
 log = logging.getLogger("composer.web")
 
+#: the notices that say the draft is back in the box
+_RESTORED = ("content_restored", "restored_as_plain")
+
 
 def iso(draft: Draft) -> str:
     """``saved_at`` as ISO 8601 in UTC with ``Z``, as ``PUT`` answers it."""
@@ -66,11 +70,12 @@ class DraftAnswers:
         editor_html = self.editor_html(draft)
         editor_text = None
         if draft.format == "html" and editor_html is None:
-            editor_text = markup_words(draft.body, self.pipe.policy)
-            if editor_text is None:  # too much markup to read even so: nothing goes back
-                answer["notices"] = [n for n in answer["notices"] if n["code"] != "content_restored"]
-            else:
+            editor_text = markup_words(draft.body, self.pipe.policy)  # None: too much markup to read
+            if editor_text is not None:
                 answer["notices"].insert(1, self._notice("restored_as_plain"))
+        if draft.format == "html" and draft.body.strip() and not (editor_html or editor_text or "").strip():
+            # nothing of it goes back to the box (unread, or all of it taken out): not restored
+            answer["notices"] = [n for n in answer["notices"] if n["code"] not in _RESTORED]
         answer["draft"] = {
             "body": draft.body,
             "format": draft.format,

@@ -67,13 +67,30 @@ def test_restore_keeps_the_other_notices_and_problems() -> None:
     assert [p.code for p in result.problems] == ["emoji_limit"]
 
 
-def test_restore_of_a_refused_draft_claims_nothing() -> None:
-    """Too large or too deep: nothing was restored, so no content_restored notice."""
-    small = Pipeline(policy=Policy(max_input_bytes=10))
-    result = small.restore(Draft("x" * 11, "text"))
-    assert [p.code for p in result.problems] == ["too_large"] and not result.notices
-    deep = PIPE.restore(Draft("<div>" * 200 + "x"))
-    assert [p.code for p in deep.problems] == ["too_deep"] and not deep.notices and deep.html == ""
+#: every way a restore's run ends early: (policy, body, format, problem)
+STOPS = [
+    pytest.param(Policy(max_input_bytes=10), "x" * 11, "text", "too_large", id="max_input_bytes"),
+    pytest.param(
+        Policy(max_markup_bytes=100), "<p>" + "x" * 200 + "</p>", "html", "too_large", id="max_markup_bytes"
+    ),
+    pytest.param(Policy(max_length=10), "<p>" + "word " * 20 + "</p>", "html", "too_long", id="too_long"),
+    pytest.param(Policy(), "[" * 40 + "x", "markdown", "too_complex", id="too_complex"),
+    pytest.param(Policy(), "<div>" * 200 + "x", "html", "too_deep", id="too_deep_html"),
+    pytest.param(Policy(), "> " * 200 + "x", "markdown", "too_deep", id="too_deep_markdown"),
+]
+
+
+@pytest.mark.parametrize(("policy", "body", "fmt", "code"), STOPS)
+def test_restore_of_a_refused_draft_still_says_it_was_restored(
+    policy: Policy, body: str, fmt: Format, code: str
+) -> None:
+    """A limit that stops the preview does not take the draft away: the editor gets it back
+    (as typed, or as text when it has no safe HTML), so ``content_restored`` and its
+    ``clear_editor`` lead the result, beside the problem that says why the post is refused."""
+    result = Pipeline(policy=policy).restore(Draft(body, fmt))
+    assert [p.code for p in result.problems] == [code] and result.html == "" and not result.ok
+    assert [n.code for n in result.notices] == ["content_restored"]
+    assert result.notices[0].action is not None and result.notices[0].action.code == "clear_editor"
 
 
 def test_restore_keeps_the_display_as_link_choices() -> None:
@@ -92,12 +109,22 @@ def test_restore_takes_a_draft() -> None:
         PIPE.restore(Submission("x"))  # type: ignore[arg-type]
 
 
-@settings(max_examples=60, deadline=None)
-@given(body=st.text(max_size=300), fmt=st.sampled_from(["html", "markdown", "text"]))
-def test_restore_is_run_plus_the_notice(body: str, fmt: Format) -> None:
-    """The restored HTML is exactly what run() makes of the same post: always sanitized."""
-    restored = PIPE.restore(Draft(body, fmt))
-    ran = PIPE.run(Submission(body, fmt))
+#: a policy whose limits stop many small runs: every way a run ends early is drawn
+TIGHT = Pipeline(policy=Policy(embed_mode="cache_only", max_input_bytes=200, max_length=20, max_depth=3))
+DEEPISH = st.lists(st.sampled_from(["<div>", "<b>", "</div>", "> ", "- ", "x", " ", "\n", "😀"]), max_size=60)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    body=st.one_of(st.text(max_size=300), DEEPISH.map("".join)),
+    fmt=st.sampled_from(["html", "markdown", "text"]),
+    pipe=st.sampled_from([PIPE, TIGHT]),
+)
+def test_restore_is_run_plus_the_notice(body: str, fmt: Format, pipe: Pipeline) -> None:
+    """The restored HTML is exactly what run() makes of the same post: always sanitized; and
+    however the run ends (refused early or not), ``content_restored`` leads."""
+    restored = pipe.restore(Draft(body, fmt))
+    ran = pipe.run(Submission(body, fmt))
     assert restored.html == ran.html
     assert restored.problems == ran.problems
     assert restored.notices[1:] == ran.notices

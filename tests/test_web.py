@@ -160,7 +160,9 @@ def test_a_paste_describes_at_most_max_files_files(client: TestClient) -> None:
     assert response.status_code == 400
     (problem,) = response.json()["problems"]
     assert (problem["code"], problem["params"]["field"]) == ("bad_field", "files")
-    assert f"at most {MAX_FILES} files" in problem["message"]
+    assert f"at most {MAX_FILES} files" in problem["detail"]
+    assert problem["message"] == "You pasted too many files at once (more than 1000). Paste fewer at a time."
+    assert problem["params"]["limit"] == MAX_FILES
 
 
 def test_a_pasted_file_typed_with_a_lone_surrogate_is_answered(client: TestClient, pipe: Pipeline) -> None:
@@ -250,6 +252,7 @@ def test_a_draft_comes_back_as_it_was_typed(client: TestClient, pipe: Pipeline, 
     assert answer["notices"][0]["code"] == "content_restored"
     assert (draft["body"], draft["format"], draft["saved_at"]) == (body, fmt, saved["saved_at"])
     assert draft["display_as_link"] == []
+    assert draft["editor_text"] is None, "the editor_html is given: no text needed"
     if fmt != "html":
         assert draft["editor_html"] is None, "markdown and text go back as the text they are"
         return
@@ -283,6 +286,79 @@ def test_a_draft_the_chain_refuses_or_trims_still_comes_back_whole(emoji_over_li
     assert answer["problems"], "the restored result reports the problem"
     assert answer["draft"]["body"] == body
     assert answer["draft"]["editor_html"] == body
+
+
+#: drafts the policy refuses before the sanitizer can parse them: (policy, body, problem)
+UNPARSABLE = [
+    pytest.param(
+        OFFLINE, "<div>" * 200 + "<p>Deep &amp; <b>dear</b></p><p>second</p>", "too_deep", id="too_deep"
+    ),
+    pytest.param(
+        OFFLINE,
+        "<p>Long &lt;reply&gt;</p>" + "<p>more <i></i></p>" * 20_000,
+        "too_complex",
+        id="too_many_elements",
+    ),
+]
+
+
+@pytest.mark.parametrize(("policy", "body", "code"), UNPARSABLE)
+def test_a_draft_with_no_safe_html_comes_back_as_its_text(policy: Policy, body: str, code: str) -> None:
+    """Nested too deeply (or too much markup) to parse, an HTML draft has no safe HTML to put
+    in a rich editor; its text comes back instead, as a plain-text draft, and the answer says
+    both that it was restored and that its formatting was not kept: nothing is lost silently."""
+    with TestClient(create_app(Pipeline(policy=policy), DraftStore.memory(policy=policy))) as client:
+        assert client.put("/api/drafts/k", json={"body": body, "format": "html"}).status_code == 200
+        answer = client.get("/api/drafts/k").json()
+    assert [p["code"] for p in answer["problems"]] == [code]
+    assert [n["code"] for n in answer["notices"]] == ["content_restored", "restored_as_plain"]
+    assert answer["notices"][1]["message"] == "It came back as plain text: its formatting could not be kept."
+    draft = answer["draft"]
+    assert draft["body"] == body and draft["editor_html"] is None
+    first = "Deep & dear" if code == "too_deep" else "Long <reply>"
+    assert len(body) < OFFLINE.max_markup_bytes
+    assert draft["editor_text"].startswith(first + "\n\n")
+    assert "<" not in draft["editor_text"].replace("<reply>", "")
+
+
+def test_a_draft_with_more_markup_than_is_read_is_not_claimed_restored() -> None:
+    """Over max_markup_bytes an HTML draft is neither parsed nor read for its words (seconds of
+    work): nothing goes back to the box, so the answer does not say it was restored."""
+    policy = Policy(embed_mode="cache_only", max_markup_bytes=1024)
+    body = "<p>Long reply</p>" + "<p>more</p>" * 150
+    with TestClient(create_app(Pipeline(policy=policy), DraftStore.memory(policy=policy))) as client:
+        client.put("/api/drafts/k", json={"body": body, "format": "html"})
+        answer = client.get("/api/drafts/k").json()
+    assert [p["code"] for p in answer["problems"]] == ["too_large"] and not answer["notices"]
+    assert answer["draft"]["body"] == body
+    assert answer["draft"]["editor_html"] is None and answer["draft"]["editor_text"] is None
+
+
+def test_a_draft_the_sanitizer_leaves_nothing_of_is_not_claimed_restored(client: TestClient) -> None:
+    """All of it taken out (MathML alone): nothing goes back to the box, so no content_restored;
+    content_removed says what went."""
+    client.put("/api/drafts/k", json={"body": "<math><mi>x</mi></math>", "format": "html"})
+    answer = client.get("/api/drafts/k").json()
+    assert answer["draft"]["editor_html"] == "" and answer["draft"]["editor_text"] is None
+    assert "content_restored" not in [n["code"] for n in answer["notices"]]
+    assert "content_removed" in [n["code"] for n in answer["notices"]]
+
+
+def test_a_stage_failing_on_a_restore_still_gives_the_draft_back(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in a stage breaks the preview, not the restore: the draft and content_restored
+    come back, with the problem preview_failed in words for the person; the detail is logged."""
+    broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _Boom())
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        client.put("/api/drafts/k", json={"body": "<p>Half a reply</p>", "format": "html"})
+        response = client.get("/api/drafts/k")
+    assert response.status_code == 200 and "secret" not in response.text
+    answer = response.json()
+    assert [n["code"] for n in answer["notices"]] == ["content_restored"]
+    assert [p["code"] for p in answer["problems"]] == ["preview_failed"]
+    message = answer["problems"][0]["message"]
+    assert message == "The preview could not be made. Your text is still in the editor."
+    assert answer["draft"]["editor_html"] == "<p>Half a reply</p>", "the sanitizer alone still runs"
+    assert "secret detail" in caplog.text
 
 
 def test_display_as_link_choices_are_saved_and_restored(client: TestClient, drafts: DraftStore) -> None:
@@ -379,8 +455,8 @@ def test_with_a_draft_owner_a_refused_key_is_named_as_the_client_wrote_it(key: s
             assert response.status_code == 400, response.text
             (problem,) = response.json()["problems"]
             assert problem["code"] == "bad_input"
-            assert problem["message"].startswith(message), problem["message"]
-            assert "ann:42" not in problem["message"], "the owner's id is not echoed"
+            assert problem["detail"].startswith(message), problem["detail"]
+            assert "ann:42" not in problem["detail"], "the owner's id is not echoed"
 
 
 def test_a_draft_owner_giving_an_unprintable_id_is_a_server_error() -> None:
@@ -438,13 +514,14 @@ def test_refused_requests(
     assert (data["ok"], data["status"]) == (False, int(status))
     (problem,) = data["problems"]
     assert problem["code"] == code
-    assert problem["message"] and set(problem) == {"code", "message", "params"}
+    assert problem["message"] and set(problem) == {"code", "message", "detail", "params"}
+    _for_a_person(problem)
     if field != "-":
         field = json.loads(f'"{field}"')  # a field named with a JSON escape (\ud800)
         assert problem["params"]["field"] == field
-        assert f'"{field}"' in problem["message"]
+        assert f'"{field}"' in problem["detail"]
     if code == "bad_field":
-        assert re.search(r"send|must|is not a field", problem["message"]), "the message says the fix"
+        assert re.search(r"send|must|is not a field", problem["detail"]), "the detail says the fix"
     if method == "PUT":
         assert drafts.backend.get(path.rsplit("/", 1)[1], 0) is None, "nothing stored"
     if code == "method_not_allowed":
@@ -495,6 +572,7 @@ def test_any_json_is_a_result_or_a_400_never_a_crash(client: TestClient, path: s
     assert data["ok"] in (True, False)
     if response.status_code == 400:
         assert data["problems"][0]["code"] in ("bad_json", "bad_field", "bad_input")
+        _for_a_person(data["problems"][0])
 
 
 # -- request size -------------------------------------------------------------------------------
@@ -525,8 +603,94 @@ def test_a_body_over_max_input_bytes_is_413(
     assert response.status_code == 413
     (problem,) = response.json()["problems"]
     assert (problem["code"], problem["params"]) == ("too_large", {"limit": 1000})
-    assert "1000 bytes" in problem["message"]
+    assert "1000 bytes" in problem["detail"]
+    assert problem["message"] == TOO_LARGE[path.split("/")[2]].format(size="1000 bytes")
     assert store.load("k") is None
+
+
+#: what a person reads for a 413, by endpoint
+TOO_LARGE = {
+    "paste": "What you pasted is too large to send (more than {size}). Try pasting less at a time.",
+    "render": "Your post is too large to send (more than {size}). Your text is still here; shorten it.",
+    "drafts": "Your draft is too large to save (more than {size}). Your text is still here; shorten it.",
+}
+
+
+def _for_a_person(problem: dict[str, Any]) -> None:
+    """A request problem's ``message`` is in a forum user's words: no field names, JSON,
+    HTTP or bytes (those are the ``detail``'s), and it says what to do."""
+    message = problem["message"]
+    for jargon in ('"', "JSON", "field", "HTTP", "request body", "Content-Length", "endpoint", "UTF-8"):
+        assert jargon not in message, (jargon, message)
+    assert re.search(r"still here|Sign in|There is no saved draft|pasting less|fewer", message), message
+    assert problem["detail"] and problem["detail"] != message
+
+
+@pytest.mark.parametrize(
+    ("limit", "size"), [(1000, "1000 bytes"), (4000, "3.9 KB"), (33_554_432, "32 MB"), (5 * 1024**3, "5 GB")]
+)
+def test_sizes_are_said_as_a_person_reads_them(limit: int, size: str) -> None:
+    from composer.web._problems import size_words
+
+    assert size_words(limit) == size
+
+
+def test_a_request_problem_keeps_the_detail_and_the_words_apart() -> None:
+    from composer.web import RequestProblem
+
+    problem = RequestProblem(401, "sign_in_required", "drafts are kept for signed-in people; sign in first")
+    assert str(problem) == problem.detail == "drafts are kept for signed-in people; sign in first"
+    assert problem.message == "Sign in to keep drafts of your replies."
+    assert problem.said({"request_sign_in_required": "Melde dich an."}) == "Melde dich an."
+    unknown = RequestProblem(418, "teapot", "short and stout")
+    assert (
+        unknown.message
+        == "Something went wrong on the server. Your text is still here; try again in a moment."
+    )
+
+
+def test_request_problems_speak_the_forums_language() -> None:
+    """The words of a request problem are catalogue templates: Policy.messages translates them."""
+    policy = Policy(
+        embed_mode="cache_only",
+        max_input_bytes=1000,
+        messages={"request_too_large_paste": "Zu groß zum Senden (mehr als {size})."},
+    )
+    with TestClient(create_app(Pipeline(policy=policy))) as client:
+        problem = client.post("/api/paste", json={"text": "x" * 2000}).json()["problems"][0]
+    assert problem["message"] == "Zu groß zum Senden (mehr als 1000 bytes)."
+
+
+def test_request_problems_over_real_http_are_words_for_a_person() -> None:
+    """Through uvicorn on 127.0.0.1: each problem the editor can meet (413 per endpoint, a
+    400, a 404, a 500) carries words for the person and the developer's detail beside them."""
+    from editor_page import serving
+
+    broken = Pipeline(policy=SMALL).insert_before("sanitize", _Boom())
+    requests = [
+        ("POST", "/api/paste", {"html": "<b>x</b>" * 100, "text": "x" * 600}, 413),
+        ("POST", "/api/render", {"body": "x" * 1200, "format": "text"}, 413),
+        ("PUT", "/api/drafts/k", {"body": "x" * 1200, "format": "text"}, 413),
+        ("POST", "/api/render", {"body": "x", "format": "bbcode"}, 400),
+        ("POST", "/api/nothing", {}, 404),
+        ("POST", "/api/render", {"body": "hi", "format": "text"}, 500),
+    ]
+    with serving(create_app(broken, DraftStore.memory(policy=SMALL))) as base:
+        for method, path, payload, status in requests:
+            data = json.dumps(payload).encode()
+            sent = urllib.request.Request(
+                base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+            )
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(sent, timeout=30)
+            assert refused.value.code == status
+            (problem,) = json.loads(refused.value.read())["problems"]
+            _for_a_person(problem)
+            if status == 413:
+                assert problem["message"] == TOO_LARGE[path.split("/")[2]].format(size="1000 bytes")
+            if status == 400:
+                assert '"format"' in problem["detail"]
+            assert "secret" not in json.dumps(problem)
 
 
 def test_a_body_just_under_the_limit_is_served(small: tuple[TestClient, DraftStore]) -> None:
@@ -621,6 +785,33 @@ class _Boom:
 
     def __call__(self, doc: Document) -> None:
         raise ValueError("secret detail")
+
+
+class _RichBoom:
+    """A stage with a bug that only rich pastes reach."""
+
+    name = "rich_boom"
+
+    def __call__(self, doc: Document) -> None:
+        if doc.paste and not doc.plain:
+            raise ValueError("secret detail")
+
+
+def test_a_stage_failing_on_a_rich_paste_gives_the_plain_paste(caplog: pytest.LogCaptureFixture) -> None:
+    """A bug on the rich flavour does not lose the clipboard: the plain paste, said, and logged."""
+    broken = Pipeline(policy=OFFLINE).insert_before("sanitize", _RichBoom())
+    with TestClient(create_app(broken), raise_server_exceptions=False) as client:
+        response = client.post("/api/paste", json={"html": "<p>Hi <b>there</b></p>", "text": "Hi there"})
+        assert client.post("/api/paste", json={"html": "<b>x</b>", "plain": True}).status_code == 200
+    assert response.status_code == 200 and "secret" not in response.text
+    answer = response.json()
+    assert answer["ok"] and answer["html"] == "<p>Hi there</p>"
+    assert answer["notices"][0]["code"] == "pasted_as_plain"
+    assert answer["notices"][0]["message"] == (
+        "Pasted as plain text: its formatting could not be kept. Reading it failed on the server."
+    )
+    assert answer["notices"][0]["params"]["problem"] == "internal_error"
+    assert "secret detail" in caplog.text
 
 
 def test_a_failing_stage_is_a_500_problem_without_its_details(caplog: pytest.LogCaptureFixture) -> None:

@@ -170,41 +170,62 @@ def test_pasted_code_never_runs(page: Any) -> None:
 
 
 def test_a_refused_rich_paste_keeps_its_plain_text_with_the_problem(page: Any) -> None:
-    """The rich flavour is refused whole (too deep): the plain text the pipeline makes of
-    the clipboard goes in, and the problem says why it is not rich."""
-    with page.expect_request(
-        lambda r: r.url.endswith("/api/paste") and json.loads(r.post_data)["plain"]
-    ) as sent:
+    """The rich flavour is refused whole (too deep): the service answers the plain paste of
+    the clipboard (one request: Pipeline.paste falls back itself), and the notice says why."""
+    with page.expect_response(lambda r: r.url.endswith("/api/paste"), timeout=WITHIN) as answer:
         paste(page, "<div>" * 150 + "deep <b>text</b>" + "</div>" * 150, "deep text")
-    assert json.loads(sent.value.post_data)["text"] == "deep text"
+    assert json.loads(answer.value.request.post_data)["plain"] is False
+    assert answer.value.json()["notices"][0]["code"] == "pasted_as_plain"
     check = expect()
     check(page.locator(EDITOR)).to_have_text("deep text", timeout=WITHIN)
-    check(notice(page, "too_deep")).to_contain_text("The post is nested too deeply")
+    check(notice(page, "pasted_as_plain")).to_contain_text("Pasted as plain text")
+    check(notice(page, "pasted_as_plain")).to_contain_text("nested too deeply")
     check(notice(page, "pasted_as_rich")).to_have_count(0)  # nothing to undo: it is plain
+    check(action(page, "paste_as_plain")).to_have_count(0)
     check(page.locator(PREVIEW)).to_have_text("deep text", timeout=WITHIN)
+
+
+def test_a_refused_rich_paste_without_a_text_flavour_keeps_its_words(page: Any) -> None:
+    """HTML alone, too deep to parse: its words, read without parsing, go in as plain text."""
+    paste(page, "<div>" * 150 + "<p>deep <b>text</b></p><p>and more</p>" + "</div>" * 150, None)
+    check = expect()
+    check(page.locator(EDITOR)).to_contain_text("deep text", timeout=WITHIN)
+    check(page.locator(EDITOR)).to_contain_text("and more")
+    check(notice(page, "pasted_as_plain")).to_contain_text("nested too deeply")
+    check(page.locator(f"{EDITOR} b")).to_have_count(0)
 
 
 IMAGE = "<img src='data:image/png;base64," + "A" * 5000 + "'>"
 OVERSIZE = [
-    # the whole request over max_input_bytes (a Word paste with its images): a 413, and the
-    # text flavour is sent alone
-    ("request", Policy(embed_mode="cache_only", max_input_bytes=4000), IMAGE, "over the limit of 4000 bytes"),
-    # the markup over max_markup_bytes (images do not count): refused whole, too_large, no HTML
+    # the whole request over max_input_bytes (a Word paste with its images): a 413 in words for
+    # the person, and the text flavour is sent alone
+    (
+        "request",
+        Policy(embed_mode="cache_only", max_input_bytes=4000),
+        IMAGE,
+        "too_large",
+        "What you pasted is too large to send (more than 3.9 KB). Try pasting less at a time.",
+    ),
+    # the markup over max_markup_bytes (images do not count): refused whole by the pipeline,
+    # which answers the plain paste itself
     (
         "markup",
         Policy(embed_mode="cache_only", max_markup_bytes=2000),
         '<span class="x"></span>' * 200,
+        "pasted_as_plain",
         "The post is too large",
     ),
 ]
 
 
-@pytest.mark.parametrize(("over", "policy", "bulk", "message"), OVERSIZE, ids=[case[0] for case in OVERSIZE])
+@pytest.mark.parametrize(
+    ("over", "policy", "bulk", "code", "message"), OVERSIZE, ids=[case[0] for case in OVERSIZE]
+)
 def test_a_paste_over_a_size_limit_keeps_its_plain_text(
-    browser: Any, tmp_path: Path, over: str, policy: Policy, bulk: str, message: str
+    browser: Any, tmp_path: Path, over: str, policy: Policy, bulk: str, code: str, message: str
 ) -> None:
     """A clipboard whose rich flavour is over a size limit (say a Word paste with embedded
-    images, or one heavy with markup) still gives its plain text, with the refusal."""
+    images, or one heavy with markup) still gives its plain text, with why in plain words."""
     from composer import DraftStore, Pipeline
     from composer.web import create_app
 
@@ -212,8 +233,8 @@ def test_a_paste_over_a_size_limit_keeps_its_plain_text(
     with serving(app) as base:
         context, page = open_page(browser, base, "oversize")
         try:
-            plain = lambda r: r.url.endswith("/api/paste") and json.loads(r.request.post_data)["plain"]  # noqa: E731
-            with page.expect_response(plain, timeout=WITHIN) as answer:
+            served = lambda r: r.url.endswith("/api/paste") and r.status == 200  # noqa: E731
+            with page.expect_response(served, timeout=WITHIN) as answer:
                 page.evaluate(
                     """([html, text]) => {
                       const data = new DataTransfer();
@@ -225,15 +246,53 @@ def test_a_paste_over_a_size_limit_keeps_its_plain_text(
                     }""",
                     [f"<p>Kept <b>words</b></p>{bulk}", "Kept words"],
                 )
-            assert answer.value.status == 200
             sent = json.loads(answer.value.request.post_data)
             assert sent["text"] == "Kept words"
             if over == "request":
-                assert "html" not in sent, "after a 413 the text flavour goes alone"
+                assert "html" not in sent and sent["plain"], "after a 413 the text flavour goes alone"
+            else:
+                assert "html" in sent and not sent["plain"], "one request: the pipeline falls back itself"
             check = expect()
             check(page.locator(EDITOR)).to_have_text("Kept words", timeout=WITHIN)
-            check(notice(page, "too_large")).to_contain_text(message)
+            check(notice(page, code)).to_contain_text(message)
+            check(notice(page, code)).not_to_contain_text("(413)")
             check(page.locator(f"{EDITOR} b, {EDITOR} img")).to_have_count(0)
+            assert not watched(page), watched(page)
+        finally:
+            context.close()
+
+
+def test_a_post_too_large_to_send_is_said_in_words_for_a_person(browser: Any, tmp_path: Path) -> None:
+    """Over the request limit the preview and the autosave fail with the service's 413: the
+    page shows its ``message`` (the person's words), not the developer's detail or a status."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    policy = Policy(embed_mode="cache_only", max_input_bytes=1000)
+    app = create_app(Pipeline(policy=policy), DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
+    with serving(app) as base:
+        context, page = open_page(browser, base, "too-large-post")
+        try:
+            page.evaluate(
+                """(text) => {
+                  const editor = document.querySelector('[data-composer=editor]');
+                  editor.focus();
+                  document.execCommand('insertText', false, text);
+                }""",
+                "word " * 300,
+            )
+            check = expect()
+            failed = notice(page, "request_failed")
+            check(
+                failed.filter(has_text="Your post is too large to send (more than 1000 bytes).")
+            ).to_have_count(1, timeout=WITHIN)
+            check(
+                failed.filter(has_text="Your draft is too large to save (more than 1000 bytes).")
+            ).to_have_count(1, timeout=WITHIN)
+            check(failed.filter(has_text="request body")).to_have_count(0)
+            check(failed.filter(has_text="413")).to_have_count(0)
+            check(page.locator(POST)).to_be_disabled()
+            check(page.locator(EDITOR)).to_contain_text("word word")
             assert not watched(page), watched(page)
         finally:
             context.close()
@@ -452,6 +511,57 @@ def test_a_draft_the_chain_refuses_still_comes_back(page: Any, server: str) -> N
     check(page.locator(POST)).to_be_disabled()
 
 
+def test_a_draft_too_deep_to_parse_comes_back_as_its_text(page: Any, server: str) -> None:
+    """An HTML draft nested too deeply to parse has no safe HTML for the box: its text comes
+    back as a plain-text draft, with "restored" (and its "Clear editor") and why it is plain."""
+    key = "test_a_draft_too_deep_to_parse_comes_back_as_its_text"
+    put_draft(server, key, "<div>" * 150 + "<p>Deep <b>reply</b></p><p>Second</p>" + "</div>" * 150)
+    load(page, server, key)
+    check = expect()
+    check(page.locator(EDITOR)).to_have_text("Deep replySecond")  # one paragraph a line
+    assert page.locator(EDITOR).get_attribute("data-format") == "text"
+    check(notice(page, "content_restored")).to_have_count(1)
+    check(action(page, "clear_editor")).to_have_count(1)
+    check(notice(page, "restored_as_plain")).to_contain_text("plain text")
+    check(notice(page, "request_failed")).to_have_count(0)
+    check(page.locator(PREVIEW)).to_contain_text("Deep reply", timeout=WITHIN)
+    check(page.locator(f"{EDITOR} b")).to_have_count(0)
+
+
+class _PreviewBoom:
+    """A stage with a bug every post reaches (the editor_html, the sanitizer alone, does not)."""
+
+    name = "preview_boom"
+
+    def __call__(self, doc: Any) -> None:
+        raise ValueError("secret detail")
+
+
+def test_a_draft_whose_preview_fails_still_comes_back(browser: Any, tmp_path: Path) -> None:
+    """A stage failing on the restore breaks the preview, not the restore: the draft is in the
+    box with "restored" and its "Clear editor", and the failures are said in plain words."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    pipe = Pipeline(policy=Policy(embed_mode="cache_only")).insert_before("sanitize", _PreviewBoom())
+    with serving(
+        create_app(pipe, DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=pipe.policy))
+    ) as base:
+        put_draft(base, "broken", "<p>Half a <b>reply</b></p>")
+        context, page = open_page(browser, base, "broken")
+        try:
+            check = expect()
+            check(page.locator(EDITOR)).to_have_text("Half a reply")
+            check(page.locator(f"{EDITOR} b")).to_have_text("reply")
+            check(notice(page, "content_restored")).to_have_count(1)
+            check(action(page, "clear_editor")).to_have_count(1)
+            failed = notice(page, "request_failed")
+            check(failed).to_contain_text("Something went wrong on the server", timeout=WITHIN)
+            check(page.locator(NOTICES)).not_to_contain_text("secret")
+        finally:
+            context.close()
+
+
 def test_a_draft_that_cannot_be_loaded_is_said(page: Any, server: str) -> None:
     """A failed GET is not "no draft": the page says so before the person types over it."""
     put_draft(server, "unreachable", "<p>Half a reply</p>")
@@ -480,6 +590,29 @@ def test_a_draft_the_editor_can_show_nothing_of_is_said(page: Any, server: str) 
     check = expect()
     check(notice(page, "request_failed")).to_contain_text("Your previous content could not be restored")
     check(notice(page, "request_failed")).to_contain_text("math")
+
+
+def test_a_draft_with_more_markup_than_is_read_is_said(browser: Any, tmp_path: Path) -> None:
+    """Over max_markup_bytes an HTML draft is not read at all: the page says why, and claims
+    no restore (no "Clear editor" over an empty box)."""
+    from composer import DraftStore, Pipeline
+    from composer.web import create_app
+
+    policy = Policy(embed_mode="cache_only", max_markup_bytes=1024)
+    app = create_app(Pipeline(policy=policy), DraftStore.sqlite(tmp_path / "drafts.sqlite3", policy=policy))
+    with serving(app) as base:
+        put_draft(base, "big", "<p>Long reply</p>" + "<p>more</p>" * 150)
+        context, page = open_page(browser, base, "big")
+        try:
+            check = expect()
+            failed = notice(page, "request_failed")
+            check(failed).to_contain_text(
+                "Your previous content could not be restored: The post is too large"
+            )
+            check(notice(page, "content_restored")).to_have_count(0)
+            check(page.locator(EDITOR)).to_have_text("")
+        finally:
+            context.close()
 
 
 def test_display_as_a_link_is_kept_with_the_draft(page: Any, server: str) -> None:

@@ -24,6 +24,7 @@ import re
 from itertools import repeat
 
 from composer._html.facts import Scan
+from composer._html.flat import HIDDEN_HTML, markup_text
 from composer._html.scan import _TAG, QUOTED_GT, utf8_size
 from composer.document import Document
 from composer.policy import Policy
@@ -222,13 +223,8 @@ def cap_attributes(source: str, facts: Scan | None = None) -> tuple[str, int]:
 
 # -- a floor under the visible text -------------------------------------------------------
 
-#: content no reader sees: comments, raw-text and removed elements, foreign content, VML
-_HIDDEN_HTML = re.compile(
-    r"<(?=[!?a-zA-Z])(?:!--.*?(?:-->|\Z)|!\[CDATA\[.*?(?:\]\]>|\Z)|[!?][^>]*>?"
-    r"|(script|style|template|textarea|title|select|noscript|iframe|xmp|noembed|noframes|head|xml"
-    r"|svg|math|object|v:\w+)\b.*?(?:</\1[^>]*>?|\Z)|plaintext\b.*)",
-    re.IGNORECASE | re.DOTALL,
-)
+#: content no reader sees (the toolkit's pattern, shared with the parse-free text reading)
+_HIDDEN_HTML = HIDDEN_HTML
 #: character references: the four that are always one visible character, and any other
 _VISIBLE_REFERENCE = re.compile(r"&(?:amp|lt|gt|quot);", re.IGNORECASE)
 _REFERENCE = re.compile(r"&#?\w+;?")
@@ -340,3 +336,14 @@ def too_many_elements(doc: Document, markup: str) -> bool:
         return False
     doc.problem("too_complex", template="too_complex_elements", stop=True, count=count, limit=MAX_ELEMENTS)
     return True
+
+
+def markup_words(markup: str, policy: Policy) -> str | None:
+    """The words of HTML a limit refused to parse (:func:`composer._html.flat.markup_text`),
+    its pasted images' ``data:`` URLs cut first; None when the rest is over
+    ``Policy.max_markup_bytes``: the reading is linear but not cheap (about 0.8 s a MB of
+    dense tags), so no more is read than a parse would have read."""
+    cut = cut_data_urls(markup)
+    if len(cut) * 4 > policy.max_markup_bytes and utf8_size(cut) > policy.max_markup_bytes:
+        return None
+    return markup_text(cut)

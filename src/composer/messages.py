@@ -13,16 +13,25 @@ from typing import Any
 
 __all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error", "variant"]
 
+_RELOAD = (
+    "The reply box and the server did not understand each other. Your text is still here; reload the page."
+)
+_LATER = "Something went wrong on the server. Your text is still here; try again in a moment."
+
 #: code -> default English template.
 MESSAGES: Mapping[str, str] = {
     # notices
     "pasted_as_rich": "Pasted as rich text.",
+    "pasted_as_plain": "Pasted as plain text: its formatting could not be kept. {reason}",
     "emoji_trimmed": "{removed} emoji over the limit of {limit} were removed.",
     "link_embedded": "Your link has been automatically embedded.",
     "image_paste_rejected": "You cannot paste images directly. Upload or insert images from URL.",
     "content_restored": "Your previous content has been restored.",
+    "restored_as_plain": "It came back as plain text: its formatting could not be kept.",
     "content_removed": "Some content was removed: {summary}.",
     # problems
+    "preview_failed": "The preview could not be made. Your text is still in the editor.",
+    "formatting_failed": "Reading it failed on the server.",
     "emoji_limit": "Only {limit} emoji are allowed.",
     "emoji_none": "Emoji are not allowed.",
     "too_large": "The post is too large ({size} bytes; the limit is {limit}).",
@@ -46,6 +55,28 @@ MESSAGES: Mapping[str, str] = {
     "too_many_mentions": "A post can mention at most {limit} people.",
     "too_many_mentions_guest": "Guests can mention at most {limit} people.",
     "too_many_mentions_new": "New members can mention at most {limit} people.",
+    # the web service's request problems (composer.web), in words for the person at the editor
+    "request_bad_json": _RELOAD,
+    "request_bad_field": _RELOAD,
+    "request_bad_input": (
+        "The server could not accept this. Your text is still here; reload the page and try again."
+    ),
+    "request_sign_in_required": "Sign in to keep drafts of your replies.",
+    "request_not_found": _RELOAD,
+    "request_method_not_allowed": _RELOAD,
+    "request_no_draft": "There is no saved draft.",
+    "request_too_large_paste": (
+        "What you pasted is too large to send (more than {size}). Try pasting less at a time."
+    ),
+    "request_too_large_post": (
+        "Your post is too large to send (more than {size}). Your text is still here; shorten it."
+    ),
+    "request_too_large_draft": (
+        "Your draft is too large to save (more than {size}). Your text is still here; shorten it."
+    ),
+    "request_too_many_files": "You pasted too many files at once (more than {limit}). Paste fewer at a time.",
+    "request_internal_error": _LATER,
+    "request_http_error": _LATER,
     # action labels
     "paste_as_plain": "Paste as plain text instead",
     "display_as_link": "Display as a link instead",
@@ -57,11 +88,18 @@ MESSAGES: Mapping[str, str] = {
 #: template may use these fields and no others (checked when the :class:`~composer.Policy` is built).
 PARAMS: Mapping[str, Mapping[str, Any]] = {
     "pasted_as_rich": {},
+    "pasted_as_plain": {
+        "reason": "The post is nested too deeply (more than 100 levels).",
+        "problem": "too_deep",
+    },
     "emoji_trimmed": {"removed": 5, "limit": 75},
     "link_embedded": {"url": "https://example.com/watch?v=1"},
     "image_paste_rejected": {},
     "content_restored": {},
+    "restored_as_plain": {},
     "content_removed": {"summary": "1 element (script)", "removed": {"elements": {"script": 1}}},
+    "preview_failed": {},
+    "formatting_failed": {},
     "emoji_limit": {"limit": 75},
     "emoji_none": {"limit": 0},
     "too_large": {"size": 40_000_000, "limit": 33_554_432},
@@ -83,6 +121,19 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "too_many_mentions": {"limit": 10, "count": 11, "role": "member"},
     "too_many_mentions_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_mentions_new": {"limit": 2, "count": 3, "role": "new"},
+    "request_bad_json": {},
+    "request_bad_field": {"field": "format"},
+    "request_bad_input": {},
+    "request_sign_in_required": {},
+    "request_not_found": {},
+    "request_method_not_allowed": {"allowed": ["GET"]},
+    "request_no_draft": {},
+    "request_too_large_paste": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_large_post": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_large_draft": {"limit": 33_554_432, "size": "32 MB"},
+    "request_too_many_files": {"field": "files", "limit": 1000},
+    "request_internal_error": {},
+    "request_http_error": {},
     "paste_as_plain": {},
     "display_as_link": {},
     "clear_editor": {},

@@ -26,6 +26,11 @@ from composer.stages.parse import html_read_as_text
 from composer.stages.paste import visible_text
 
 
+def _has_words(text: str | None) -> bool:
+    """Whether a plain flavour has anything to paste (not None, not only white space)."""
+    return text is not None and bool(text.strip())
+
+
 def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:
     """The stages as a tuple, each with a str ``name`` (unique) and a ``__call__``."""
     if stages is None:
@@ -174,6 +179,11 @@ class Pipeline:
         Rich when the clipboard has HTML (with the ``pasted_as_rich`` notice and its
         ``paste_as_plain`` undo); ``plain=True`` is that undo: the text flavour, or text
         derived from the HTML, with paragraphs, line breaks and links but no markup.
+        A rich flavour refused whole (``too_deep``, ``too_large``, ``too_complex``: nothing of
+        it could be made) is answered with the plain paste of the same clipboard, the text
+        flavour or else the words of the HTML read without parsing, led by the
+        ``pasted_as_plain`` notice whose ``reason`` is the refusal's message: nothing of the
+        clipboard is lost. When that plain paste is refused too, the rich refusal stands.
         ``target`` is what the editor edits: ``"html"`` (default; ``Result.markdown`` is
         None) or ``"markdown"``: the same chain and notices, and ``Result.markdown`` holds
         the safe HTML as markdown source (``""`` when a problem stopped the run).
@@ -197,40 +207,66 @@ class Pipeline:
         return result
 
     def _paste(self, clipboard: Clipboard, plain: bool) -> Result:
-        for flavour in (clipboard.html, clipboard.text):
-            too_big = _limits.oversize(flavour, self._policy) if flavour is not None else None
-            if too_big:
-                return too_big
-        html = as_text(clipboard.html, "clipboard html") if clipboard.html is not None else None
+        text_big = _limits.oversize(clipboard.text, self._policy) if clipboard.text is not None else None
+        if text_big:
+            return text_big
         text = as_text(clipboard.text, "clipboard text") if clipboard.text is not None else None
+        html_big = _limits.oversize(clipboard.html, self._policy) if clipboard.html is not None else None
+        if html_big:  # over the hard cap on what is read: its text flavour alone, if any
+            return (
+                html_big if plain or not _has_words(text) else self._fallback(html_big, None, text, clipboard)
+            )
+        html = as_text(clipboard.html, "clipboard html") if clipboard.html is not None else None
+        if html is None or not html.strip() or plain:
+            return self._plain(html, text, clipboard.files)
+        doc = Document(html, "html", self._bound, paste=True, files=clipboard.files, messages=self._messages)
+        rich = self._run(doc)
+        if not doc.stopped:
+            return rich
+        # refused whole (too deep, too large, too complex): its words, by a reading that parses nothing
+        return self._fallback(
+            rich, html, text if _has_words(text) else _limits.markup_words(html, self._bound), clipboard
+        )
+
+    def _fallback(self, refusal: Result, html: str | None, text: str | None, clipboard: Clipboard) -> Result:
+        """The plain paste of a clipboard whose rich flavour ``refusal`` refused whole, led by
+        ``pasted_as_plain`` (its ``reason``: the refusal's message; ``problem``: its code), or
+        ``refusal`` itself when the plain paste is refused too or has no words to give."""
+        if not _has_words(text):
+            return refusal
+        why = refusal.problems[-1]
+        notice = Document("", "text", self._bound, messages=self._messages)
+        notice.notice("pasted_as_plain", reason=why.message, problem=why.code)
+        plain = self._plain(html, text, clipboard.files)
+        if plain.problems and not plain.html:
+            return refusal
+        return dataclasses.replace(plain, notices=(*notice.notices, *plain.notices))
+
+    def _plain(self, html: str | None, text: str | None, files: tuple[tuple[str, bytes], ...]) -> Result:
+        """The plain paste: the text flavour, or text read from the HTML (lines, links, no markup)."""
         scratch: Document | None = None
-        if html is not None and html.strip() and not plain:
-            doc = Document(
-                html, "html", self._bound, paste=True, files=clipboard.files, messages=self._messages
-            )
-        else:
-            if text is None and html is not None:
-                # the parse stage's pre-parse limits, before the parse visible_text needs
-                doc = Document("", "html", self._bound, messages=self._messages)
-                read = html_read_as_text(doc, html)
-                if read is None:
-                    return doc.result()
-                scratch = Document(read[1], "html", self._bound, paste=True, messages=self._messages)
-                html, text = read[0], visible_text(scratch)
-            doc = Document(
-                text or "",
-                "text",
-                self._bound,
-                paste=True,
-                plain=True,
-                files=clipboard.files,
-                env={CLIPBOARD_HTML: html} if html else None,  # its images are refused all the same
-                messages=self._messages,
-            )
-            if scratch is not None:  # what the clean-up of the HTML took out, counted
-                for kind, names in scratch.removed.items():
-                    for name, count in names.items():
-                        doc.remove(kind, name, count)
+        if text is None and html is not None:
+            # the parse stage's pre-parse limits, before the parse visible_text needs
+            doc = Document("", "html", self._bound, messages=self._messages)
+            read = html_read_as_text(doc, html)
+            if read is None:
+                return doc.result()
+            scratch = Document(read[1], "html", self._bound, paste=True, messages=self._messages)
+            html, text = read[0], visible_text(scratch)
+        doc = Document(
+            text or "",
+            "text",
+            self._bound,
+            paste=True,
+            plain=True,
+            files=files,
+            env={CLIPBOARD_HTML: html} if html else None,  # its images are refused all the same
+            messages=self._messages,
+        )
+        if scratch is not None:  # what the clean-up of the HTML took out, counted
+            for kind, names in scratch.removed.items():
+                for name, count in names.items():
+                    doc.remove(kind, name, count)
         return self._run(doc)
 
     # -- async: the same runs in a worker thread -------------------------------------------
@@ -258,16 +294,14 @@ class Pipeline:
         The draft goes through the whole chain (sanitizer last: drafts are stored raw), its
         ``display_as_link`` choices kept as links as :meth:`run` keeps a submission's, and the
         result leads with the ``content_restored`` notice and its ``clear_editor`` action, both
-        translatable through ``Policy.messages``. A draft the policy refuses before any stage
-        runs (``too_large``, ``too_deep``) comes back with that problem, empty ``html`` and no
-        ``content_restored`` notice, since nothing was restored. Raises
-        :class:`~composer.InputError` when ``draft`` is not a ``Draft``.
+        translatable through ``Policy.messages``. However the run ends (a limit refusing the
+        draft before any stage, ``too_large``, ``too_long``, ``too_complex``, ``too_deep``), the
+        notice leads: a problem refuses the post, never the draft, which the editor gets back
+        as typed (``docs/drafts.md`` says how a rich editor shows an HTML draft that has no
+        safe HTML). Raises :class:`~composer.InputError` when ``draft`` is not a ``Draft``.
         """
         if not isinstance(draft, Draft):
             raise InputError(f"restore() takes a Draft, not {type(draft).__name__}")
-        too_big = _limits.oversize(draft.body, self._policy)
-        if too_big:
-            return too_big
         doc = Document(
             draft.body,
             draft.format,
@@ -276,10 +310,10 @@ class Pipeline:
             messages=self._messages,
         )
         doc.notice("content_restored", action="clear_editor")
-        result = self._run(doc)
-        if doc.stopped:
-            return dataclasses.replace(result, notices=result.notices[1:])
-        return result
+        too_big = _limits.oversize(draft.body, self._policy)
+        if too_big:
+            return dataclasses.replace(too_big, notices=(*doc.notices, *too_big.notices))
+        return self._run(doc)
 
     def prefetch(self, urls: Iterable[str]) -> None:
         """Resolve ``urls`` into the embed cache, for a background worker.

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
 from starlette.applications import Starlette
@@ -24,11 +26,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from composer import _checks
+from composer.document import Document
 from composer.drafts import MAX_KEY_LENGTH, Draft, DraftStore
 from composer.drafts._model import check_key
 from composer.errors import ConfigError, InputError, StageError
+from composer.messages import render
 from composer.pipeline import Pipeline
-from composer.result import Result
+from composer.result import Notice, Result
 from composer.web import _requests
 from composer.web._drafts import DraftAnswers, iso
 from composer.web._problems import RequestProblem, json_response
@@ -103,13 +107,30 @@ class _Service:
         return await anyio.to_thread.run_sync(_encode, result)
 
     async def paste(self, request: Request) -> Response:
-        paste = await _requests.read_json(request, self.limit, _requests.clipboard)
-        result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
+        paste = await _requests.read_json(request, self.limit, _requests.clipboard, "paste")
+        try:
+            result = await self.pipe.apaste(paste.clipboard, plain=paste.plain, target=paste.target)
+        except StageError as exc:
+            if paste.plain or paste.clipboard.html is None:
+                raise
+            # a stage failed on the rich flavour (a bug, logged): the plain paste keeps the clipboard
+            log.error("composer.web: a rich paste, pasted as plain instead: %s", exc, exc_info=exc)
+            plain = await self.pipe.apaste(paste.clipboard, plain=True, target=paste.target)
+            result = dataclasses.replace(plain, notices=(self._failed_rich(), *plain.notices))
         return await anyio.to_thread.run_sync(_encode, result)
+
+    def _failed_rich(self) -> Notice:
+        """``pasted_as_plain`` for a rich flavour a stage failed on (reason ``formatting_failed``)."""
+        messages = self.pipe.messages
+        doc = Document("", "text", self.pipe.policy, messages=messages)
+        doc.notice(
+            "pasted_as_plain", reason=render("formatting_failed", {}, messages), problem="internal_error"
+        )
+        return doc.notices[0]
 
     async def save_draft(self, request: Request) -> Response:
         key, stored_as = request.path_params["key"], self._key(request)  # signed in before reading
-        fields = await _requests.read_json(request, self.limit, _requests.draft)
+        fields = await _requests.read_json(request, self.limit, _requests.draft, "draft")
         draft = await anyio.to_thread.run_sync(self._save, stored_as, fields)
         return json_response(
             {
@@ -125,7 +146,7 @@ class _Service:
         size = len(fields.body.encode("utf-8", "surrogatepass"))
         size += sum(len(url.encode("utf-8", "surrogatepass")) for url in fields.display_as_link)
         if size > self.drafts.max_bytes:
-            raise _requests.too_large(self.drafts.max_bytes)
+            raise _requests.too_large(self.drafts.max_bytes, "draft")
         return self.drafts.save(key, fields.body, fields.format, display_as_link=fields.display_as_link)
 
     async def load_draft(self, request: Request) -> Response:
@@ -154,49 +175,59 @@ class _Service:
 
 # -- errors -----------------------------------------------------------------------------------
 
-
-async def _problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, RequestProblem)
-    return exc.response()
+Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
-async def _refused(request: Request, exc: Exception) -> Response:
-    """An :class:`InputError` from the pipeline or the draft store: the input, not the service."""
-    return RequestProblem(400, "bad_input", str(exc)).response()
+def _handlers(messages: Mapping[str, str]) -> dict[Any, Handler]:
+    """The error handlers, each answering a :class:`RequestProblem` whose ``message`` is
+    rendered from ``messages`` (the pipeline's catalogue, its translations applied)."""
+
+    async def problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestProblem)
+        return exc.response(messages)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        """An :class:`InputError` from the pipeline or the draft store: the input, not the service."""
+        return RequestProblem(400, "bad_input", str(exc)).response(messages)
+
+    async def stage_failed(request: Request, exc: Exception) -> Response:
+        """A :class:`StageError`: a bug in a stage, logged with its cause; the client learns only that."""
+        log.error("composer.web: %s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+        return _internal().response(messages)
+
+    async def http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 404:
+            found = RequestProblem(
+                404, "not_found", f"no endpoint at {request.url.path}; see docs/integration.md"
+            )
+        elif exc.status_code == 405:
+            allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
+            found = RequestProblem(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
+                allowed=allowed,
+            )
+        else:
+            found = RequestProblem(exc.status_code, "http_error", exc.detail)
+        return found.response(messages)
+
+    async def crash(request: Request, exc: Exception) -> Response:
+        log.exception("composer.web: %s %s failed", request.method, request.url.path, exc_info=exc)
+        return _internal().response(messages)
+
+    return {
+        RequestProblem: problem,
+        InputError: refused,
+        StageError: stage_failed,
+        HTTPException: http,
+        Exception: crash,
+    }
 
 
-async def _stage_failed(request: Request, exc: Exception) -> Response:
-    """A :class:`StageError`: a bug in a stage, logged with its cause; the client learns only that."""
-    log.error("composer.web: %s %s: %s", request.method, request.url.path, exc, exc_info=exc)
-    return RequestProblem(
-        500, "internal_error", "the service failed on this request; it was logged"
-    ).response()
-
-
-async def _http(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        problem = RequestProblem(
-            404, "not_found", f"no endpoint at {request.url.path}; see docs/integration.md"
-        )
-    elif exc.status_code == 405:
-        allowed = sorted((exc.headers or {}).get("Allow", "").replace(" ", "").split(","))
-        problem = RequestProblem(
-            405,
-            "method_not_allowed",
-            f"{request.method} is not allowed on {request.url.path}; use {', '.join(allowed)}",
-            allowed=allowed,
-        )
-    else:
-        problem = RequestProblem(exc.status_code, "http_error", exc.detail)
-    return problem.response()
-
-
-async def _crash(request: Request, exc: Exception) -> Response:
-    log.exception("composer.web: %s %s failed", request.method, request.url.path, exc_info=exc)
-    return RequestProblem(
-        500, "internal_error", "the service failed on this request; it was logged"
-    ).response()
+def _internal() -> RequestProblem:
+    return RequestProblem(500, "internal_error", "the service failed on this request; it was logged")
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -272,11 +303,5 @@ def create_app(
     return Starlette(
         routes=_routes(service),
         lifespan=_lifespan,
-        exception_handlers={
-            RequestProblem: _problem,
-            InputError: _refused,
-            StageError: _stage_failed,
-            HTTPException: _http,
-            Exception: _crash,
-        },
+        exception_handlers=_handlers(pipeline.messages),
     )

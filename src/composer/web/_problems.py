@@ -4,14 +4,22 @@ A post the pipeline refuses is not a request problem: it is a ``200`` with ``ok:
 the result's ``problems``. A request problem has the same ``problems`` list, with the HTTP
 status beside it, so one client function reads both::
 
-    {"ok": false, "status": 400,
-     "problems": [{"code": "bad_field", "message": "...", "params": {"field": "format"}}]}
+    {"ok": false, "status": 413,
+     "problems": [{"code": "too_large", "message": "What you pasted is too large to send ...",
+                   "detail": "the request body is over the limit of 4000 bytes; ...",
+                   "params": {"limit": 4000}}]}
+
+``message`` is for the person at the editor, in a forum user's words (no field names, no
+HTTP): an editor shows it as it is. Its templates are in the notice catalogue
+(:mod:`composer.messages`, the ``request_*`` codes), so ``Policy.messages`` translates them
+as it does every notice. ``detail`` is for the developer: what was wrong and the fix, naming
+the field.
 
 Codes (each a :class:`RequestProblem`):
 
     bad_json             400  the body is not a UTF-8 JSON object (or never came whole)
     bad_field            400  a field is missing, unknown, or of the wrong type or value; params.field
-    bad_input            400  the pipeline or the draft store refused the input (the message says why)
+    bad_input            400  the pipeline or the draft store refused the input (the detail says why)
     sign_in_required     401  create_app(draft_owner=...) found no one signed in for a draft endpoint
     not_found            404  no such endpoint
     no_draft             404  GET /api/drafts/{key} when the key has no draft (or it expired)
@@ -28,7 +36,9 @@ from typing import Any
 
 from starlette.responses import Response
 
-__all__ = ["RequestProblem", "json_response"]
+from composer.messages import MESSAGES, render
+
+__all__ = ["RequestProblem", "json_response", "size_words"]
 
 
 def json_response(
@@ -53,22 +63,66 @@ def json_response(
     )
 
 
-class RequestProblem(Exception):
-    """A request the service cannot serve: its HTTP ``status``, a problem ``code``, a
-    ``message`` naming the field and the fix, and JSON-ready ``params``."""
+def size_words(size: int) -> str:
+    """A byte count as a person reads it: ``900 bytes``, ``3.9 KB``, ``32 MB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    for unit, scale in (("KB", 1024), ("MB", 1024**2), ("GB", 1024**3)):
+        value = size / scale
+        if value < 1024 or unit == "GB":
+            return f"{value:.1f} {unit}" if value < 10 and value != int(value) else f"{value:.0f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
 
-    def __init__(self, status: int, code: str, message: str, **params: Any) -> None:
-        super().__init__(message)
+
+class RequestProblem(Exception):
+    """A request the service cannot serve: its HTTP ``status``, a problem ``code``, the
+    developer's ``detail`` naming the field and the fix, and JSON-ready ``params``.
+
+    What the person reads is the catalogue template ``say`` (default ``request_{code}``)
+    filled with ``params`` and ``words`` (fields only the template uses, such as ``size``),
+    rendered with the pipeline's translations when the answer is written (:meth:`said`;
+    ``message`` is the English words, ``str(problem)`` the detail).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        say: str | None = None,
+        words: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(detail)
         self.status = status
         self.code = code
-        self.message = message
+        self.detail = detail
         self.params = params
+        template = say or f"request_{code}"
+        self.say = template if template in MESSAGES else "request_http_error"
+        self.words = dict(words or {})
 
-    def to_dict(self) -> dict[str, Any]:
-        """The response body: ``{"ok": false, "status": N, "problems": [{code, message, params}]}``."""
-        problem = {"code": self.code, "message": self.message, "params": dict(self.params)}
+    @property
+    def message(self) -> str:
+        """The words for the person, in English (:meth:`said` renders a translation)."""
+        return self.said()
+
+    def said(self, messages: Mapping[str, str] | None = None) -> str:
+        """The words for the person, from ``messages`` (a pipeline's catalogue) or English."""
+        return render(self.say, {**self.params, **self.words}, messages)
+
+    def to_dict(self, messages: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """The response body: ``{"ok": false, "status": N, "problems": [{code, message,
+        detail, params}]}``, ``message`` in ``messages``' words (default: English)."""
+        problem = {
+            "code": self.code,
+            "message": self.said(messages),
+            "detail": self.detail,
+            "params": dict(self.params),
+        }
         return {"ok": False, "status": self.status, "problems": [problem]}
 
-    def response(self) -> Response:
+    def response(self, messages: Mapping[str, str] | None = None) -> Response:
         headers = {"Allow": ", ".join(self.params["allowed"])} if "allowed" in self.params else None
-        return json_response(self.to_dict(), self.status, headers)
+        return json_response(self.to_dict(messages), self.status, headers)

@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import anyio.to_thread
 from starlette.requests import ClientDisconnect, Request
 
 from composer.inputs import FORMATS, Clipboard, Format, Submission
-from composer.web._problems import RequestProblem
+from composer.web._problems import RequestProblem, size_words
 
 __all__ = ["MAX_FILES", "DraftFields", "Paste", "clipboard", "draft", "read_body", "read_json", "submission"]
 
@@ -24,32 +24,38 @@ __all__ = ["MAX_FILES", "DraftFields", "Paste", "clipboard", "draft", "read_body
 THREAD_PARSE_BYTES = 64 * 1024
 
 
-def too_large(limit: int) -> RequestProblem:
+#: what a request carries, for the words of its 413: ``request_too_large_{what}``
+What = Literal["paste", "post", "draft"]
+
+
+def too_large(limit: int, what: What) -> RequestProblem:
     return RequestProblem(
         413,
         "too_large",
         f"the request body is over the limit of {limit} bytes; send less (nothing was stored)",
+        say=f"request_too_large_{what}",
+        words={"size": size_words(limit)},
         limit=limit,
     )
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, what: What) -> bytes:
     """The body, read chunk by chunk and refused (413) as soon as it passes ``limit`` bytes,
     so no more than ``limit`` plus one chunk is ever held; a ``Content-Length`` over the
-    limit is refused before reading."""
+    limit is refused before reading. ``what`` the body carries words the 413."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
             raise RequestProblem(400, "bad_json", f"Content-Length {declared!r} is not a number of bytes")
         if int(declared) > limit:
-            raise too_large(limit)
+            raise too_large(limit, what)
     chunks: list[bytes] = []
     size = 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise too_large(limit)
+                raise too_large(limit, what)
             chunks.append(chunk)
     except ClientDisconnect:  # no one is left to answer; not a server error to log
         raise RequestProblem(400, "bad_json", "the client went away before sending the whole body") from None
@@ -83,11 +89,13 @@ def parse_json(raw: bytes) -> dict[str, Any]:
 T = TypeVar("T")
 
 
-async def read_json(request: Request, limit: int, fields: Callable[[dict[str, Any]], T]) -> T:
+async def read_json(
+    request: Request, limit: int, fields: Callable[[dict[str, Any]], T], what: What = "post"
+) -> T:
     """The request's JSON object read under ``limit`` bytes, then checked by ``fields`` (e.g.
     :func:`submission`). A body of :data:`THREAD_PARSE_BYTES` or more is parsed and checked
     in a worker thread: a large body costs the event loop nothing but its bytes."""
-    raw = await read_body(request, limit)
+    raw = await read_body(request, limit, what)
     if len(raw) >= THREAD_PARSE_BYTES:
         return await anyio.to_thread.run_sync(lambda: fields(parse_json(raw)))
     return fields(parse_json(raw))
@@ -206,8 +214,13 @@ def _files(payload: Mapping[str, Any]) -> tuple[tuple[str, bytes], ...]:
             "files", f"must be an array of {{name, type}} objects, got a {_kind(files)}; send {example}"
         )
     if len(files) > MAX_FILES:
-        raise _bad(
-            "files", f"must hold at most {MAX_FILES} files, got {len(files)}; send what the clipboard holds"
+        raise RequestProblem(
+            400,
+            "bad_field",
+            f'"files" must hold at most {MAX_FILES} files, got {len(files)}; send what the clipboard holds',
+            say="request_too_many_files",
+            field="files",
+            limit=MAX_FILES,
         )
     pairs: list[tuple[str, bytes]] = []
     for i, item in enumerate(files):

@@ -30,12 +30,17 @@ export async function api(method, url, body) {
   return { status: response.status, ok: response.ok, data };
 }
 
-/** What to tell the person about a refused request, whatever shape its JSON problem has. */
+/**
+ * What to tell the person about a refused request: the service's ``message`` (a forum user's
+ * words; its ``detail`` is for developers), or, from something else on the way (a proxy's
+ * error page), a plain sentence.
+ */
 export function failureMessage(reply) {
   const data = reply.data || {};
   const problems = Array.isArray(data.problems) ? data.problems : [];
-  const message = (problems[0] && problems[0].message) || data.message || data.detail;
-  return (message ? String(message) : "The server refused the request") + " (" + reply.status + ").";
+  const message = problems[0] && problems[0].message;
+  if (message) return String(message);
+  return "The server could not answer (error " + reply.status + "). Your text is still here; try again in a moment.";
 }
 
 /** Fire-and-forget for a page that is going away (keepalive outlives the page). */

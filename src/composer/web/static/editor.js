@@ -6,9 +6,9 @@
  * shows what the server renders from it. Every notice and problem comes from the server's
  * Result.to_dict():
  *
- *   paste         POST /api/paste {html, text, plain, files, target} -> the fragment to insert;
- *                 a rich flavour refused whole (too deep, over the size limit) is pasted again
- *                 as plain text, shown with the refusal, so nothing of the clipboard is lost
+ *   paste         POST /api/paste {html, text, plain, files, target} -> the fragment to insert
+ *                 (a rich flavour refused whole comes back as plain text, "pasted_as_plain");
+ *                 a clipboard too large to send is sent again as its text alone, with the 413
  *   typing        POST /api/render {body, format, display_as_link} after a pause -> the preview
  *   autosave      PUT /api/drafts/{key} {body, format, display_as_link} after a pause (and when
  *                 a link is chosen to stay a link); DELETE when the editor empties
@@ -130,35 +130,25 @@ function changed(options = {}) {
 
 // -- paste --------------------------------------------------------------------------------------
 
-/** A reply that refused a rich paste whole: a 413, or a result with problems and no HTML. */
-function refusedWhole(reply) {
-  if (reply.status === 413) return true;
-  return reply.ok && reply.data && !reply.data.html && reply.data.problems.length > 0;
-}
-
-/** The problem items of a refused reply (a stopped result, or a request problem). */
+/** Why a request over the size limit (413) is not pasted as it is: the answer's own words. */
 function refusalOf(reply) {
-  if (reply.ok) return itemsOf(reply.data, "paste").filter((item) => item.kind === "problem");
   const problem = (reply.data && reply.data.problems && reply.data.problems[0]) || {};
-  const code = problem.code || "request_failed";
-  return [{ kind: "problem", code, message: failureMessage(reply), action: null }];
+  return [{ kind: "problem", code: problem.code || "request_failed", message: failureMessage(reply), action: null }];
 }
 
 /**
- * Ask the service for a paste. A rich flavour refused whole is asked for again as plain text
- * (its text flavour alone when the request was too large), so what can be kept is kept;
- * ``refusal`` holds why it is not rich.
+ * Ask the service for a paste. A rich flavour the pipeline refuses whole comes back as plain
+ * text with its "pasted_as_plain" notice; a clipboard too large to send at all (413) is asked
+ * for again with its text flavour alone, so what can be kept is kept; ``refusal`` says why.
  */
 async function askPaste(clipboard, plain) {
   const asText = plain || state.format === "text";
   const target = state.format === "markdown" ? "markdown" : "html";
   const reply = await api("POST", "api/paste", { ...clipboard, plain: asText, target });
-  if (asText || clipboard.html === null || !refusedWhole(reply)) return { reply, refusal: [] };
-  const tooLarge = reply.status === 413;
-  if (tooLarge && clipboard.text === null) return { reply, refusal: [] };
-  const again = tooLarge ? { text: clipboard.text, files: clipboard.files } : clipboard;
-  const second = await api("POST", "api/paste", { ...again, plain: true, target });
-  return { reply: second, refusal: refusalOf(reply) };
+  const tooLarge = reply.status === 413 && clipboard.html !== null && clipboard.text !== null;
+  if (!tooLarge) return { reply, refusal: [] };
+  const again = { text: clipboard.text, files: clipboard.files, plain: true, target };
+  return { reply: await api("POST", "api/paste", again), refusal: refusalOf(reply) };
 }
 
 /** What a paste result puts in the editor, in the editor's format. */
@@ -183,7 +173,7 @@ async function paste(clipboard, range, plain) {
   // The preview reports the embeds (it is where they show); the rest is this paste's own news.
   const news = itemsOf(result, "paste").filter((item) => item.code !== "link_embedded");
   board.set("paste", [...refusal, ...news]);
-  const undoable = !plain && !refusal.length && state.format !== "text";
+  const undoable = result.notices.some((notice) => notice.code === "pasted_as_rich"); // its undo is offered
   state.lastPaste = undoable ? { clipboard, nodes } : null;
   changed({ now: true });
   // For integrators (and the tests): the paste is in the editor; detail is the Result.to_dict().
@@ -324,9 +314,10 @@ async function removeDraft() {
 
 /**
  * The draft back in the box as it was typed: ``draft.editor_html`` (the HTML body through the
- * server's sanitizer alone: no link added, no embed built, nothing trimmed) or a markdown or
- * text body as its lines; its display_as_link choices back too. The restored result gives
- * the preview and the "content restored" notice with its "Clear editor".
+ * server's sanitizer alone: no link added, no embed built, nothing trimmed), or, for HTML too
+ * deep to parse, ``draft.editor_text`` as a text draft; or a markdown or text body as its
+ * lines; its display_as_link choices back too. The restored result gives the preview and the
+ * "content restored" notice with its "Clear editor" (and "restored_as_plain" when it is text).
  */
 async function restoreDraft() {
   const reply = await api("GET", draftUrl).catch((error) => ({ error }));
@@ -339,29 +330,27 @@ async function restoreDraft() {
   if (!reply.ok || !reply.data || !reply.data.draft) return; // 404: no draft
   const result = reply.data;
   const draft = result.draft;
-  const typed = draft.format === "html" ? draft.editor_html : draft.body;
-  if (typed === null) {
-    // Refused before any stage ran (too deep): say so rather than drop it.
-    const why = result.problems.length ? result.problems[0].message : "it cannot be shown here";
-    board.failed("restore", "Your previous content could not be restored: " + why);
-    return;
-  }
+  const asText = draft.format === "html" && draft.editor_html === null;
+  const format = asText ? "text" : draft.format;
+  const typed = (format === "html" ? draft.editor_html : asText ? draft.editor_text : draft.body) || "";
   // what the sanitizer took out of an html draft is said: the box and the next save lack it
   const removed = itemsOf(result, "restore").filter((item) => item.code === "content_removed");
   if (!typed.trim()) {
     if (draft.body.trim()) {
-      const why = removed.length ? removed[0].message : "nothing in it can be shown in the editor";
+      const said = [...removed, ...result.problems]; // what took it out, or what refused it (too large)
+      const why = said.length ? said[0].message : "nothing in it can be shown in the editor";
       board.failed("restore", "Your previous content could not be restored: " + why);
     }
     return;
   }
   if (!editorIsEmpty()) return;
-  setFormat(draft.format);
+  setFormat(format);
   state.displayAsLink = new Set(draft.display_as_link);
-  const content = draft.format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
+  const content = format === "html" ? unembed(fragmentOf(typed), new Set()) : textFragment(typed);
   editor.replaceChildren(content);
-  const restored = itemsOf(result, "restore").filter((item) => item.code === "content_restored");
-  board.set("restore", draft.format === "html" ? [...restored, ...removed] : restored);
+  const said = ["content_restored", "restored_as_plain"];
+  const restored = itemsOf(result, "restore").filter((item) => said.includes(item.code));
+  board.set("restore", format === "html" ? [...restored, ...removed] : restored);
   await render();
 }
 

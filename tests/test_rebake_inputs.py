@@ -303,7 +303,7 @@ def test_a_pool_that_breaks_before_a_range_is_sent_hands_that_range_to_isolation
     with ProcessPoolExecutor(1) as pool:
         assert isinstance(pool.submit(os._exit, 1).exception(timeout=60), BrokenExecutor)
         with pytest.raises(Died) as died:
-            list(_ranges(pool, None, iter([(1, 5), (6, 9)]), 1, []))  # type: ignore[arg-type]
+            list(_ranges(pool, None, iter([(1, 5, [1, 5]), (6, 9, [6, 9])]), 1, []))  # type: ignore[arg-type]
     assert died.value.ranges == [(1, 5)]
 
 

@@ -35,6 +35,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
+from composer.rebake._columns import shapes_of
 from composer.rebake._crashes import (
     CRASHED,
     DIED,
@@ -46,7 +47,7 @@ from composer.rebake._crashes import (
     isolate_dask,
     killed_worker,
 )
-from composer.rebake._db import Columns, Table, existing
+from composer.rebake._db import Columns, Page, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
 from composer.rebake._lock import only_run
 from composer.rebake._records import forget, run
@@ -167,6 +168,10 @@ def rebake(
         raise RebakeError(str(exc)) from None
     db = _open(url)
     try:
+        with db.connect() as conn:  # what the written columns take, checked before anything runs
+            shapes = shapes_of(conn, spec.schema, spec.bare, table, _names(job.columns), fingerprint)
+        spec = Table(table, job.columns, shapes)
+        job = dataclasses.replace(job, shapes=shapes)
         with nullcontext() if dry_run else only_run(db, spec):  # a dry run writes nothing
             with db.connect() as conn:
                 rows, stale = spec.count(conn, fingerprint)
@@ -179,6 +184,11 @@ def rebake(
         raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
     finally:
         db.dispose()
+
+
+def _names(columns: Columns) -> dict[str, str]:
+    """``Columns`` as field -> column name."""
+    return {field.name: getattr(columns, field.name) for field in dataclasses.fields(columns)}
 
 
 def _not_while_spawning(engine: EngineName) -> None:
@@ -275,7 +285,7 @@ def _rows(report: RangeReport) -> int:
 
 
 def _ranges(
-    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[Lost]
+    pool: Executor, job: Job, ranges: Iterator[Page], workers: int, lost: list[Lost]
 ) -> Iterator[RangeReport]:
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
@@ -284,9 +294,9 @@ def _ranges(
     :class:`Died` with the ranges not yet reported, for :func:`isolate`; a range whose Dask
     workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
     running: dict[Future[RangeReport], tuple[Any, Any]] = {}
-    for first, last in ranges:
+    for first, last, ids in ranges:
         try:
-            future = pool.submit(run, job, first, last)
+            future = pool.submit(run, job, first, last, ids)
         except BrokenExecutor as error:  # a worker died since the last wait: as in _results,
             raise Died([*running.values(), (first, last)]) from error  # this range is taken too
         running[future] = (first, last)

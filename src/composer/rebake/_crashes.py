@@ -127,7 +127,7 @@ def isolate(
                 raise RebakeError(DIED) from None
             try:
                 while at < len(ids):
-                    report = pool.submit(run_range, job, ids[at], ids[at]).result()
+                    report = pool.submit(run_range, job, ids[at], ids[at], (ids[at],)).result()
                     at += 1
                     yield report
             except BrokenExecutor:
@@ -157,7 +157,7 @@ def isolate_dask(
         else:
             redo.append(span)
     for row_id in _still_stale(job, spec, db, redo):
-        future = pool.submit(run, job, row_id, row_id)
+        future = pool.submit(run, job, row_id, row_id, (row_id,))
         error = future.exception()
         if error is None:
             yield future.result()

@@ -49,9 +49,10 @@ from composer.rebake._crashes import (
 )
 from composer.rebake._db import Columns, Page, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
+from composer.rebake._errors import RebakeError, failure, why
 from composer.rebake._lock import only_run
 from composer.rebake._records import forget, run
-from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only
+from composer.rebake._work import Job, PolicyPipeline, RangeReport, cache_only
 
 __all__ = [
     "CRASHED",
@@ -145,9 +146,11 @@ def rebake(
     ``scheduler``). ``dry_run``: count the stale rows, render nothing. ``progress``: a tqdm
     bar on stderr (default: when stderr is a terminal).
 
-    Raises :class:`RebakeError` when the table or a column is missing, the database fails,
-    or a worker's pipeline has another fingerprint; :class:`~composer.ConfigError` when the
-    pipeline cannot be fingerprinted. A row that fails to render does not raise: it is in
+    Raises :class:`RebakeError` when the table or a column is missing, a written column
+    cannot hold what rebake writes (``_columns``), the database fails, a worker's pipeline has
+    another fingerprint, or the Dask cluster cannot be reached or is lost (naming its
+    scheduler); :class:`~composer.ConfigError` when the pipeline cannot be fingerprinted. A
+    row that fails to render, or does not fit its ``cooked`` column, does not raise: it is in
     ``Summary.failed``.
     """
     started = time.monotonic()
@@ -181,7 +184,7 @@ def rebake(
             reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
             return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
-        raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
+        raise RebakeError(f"rebake of {table!r} failed: {why(exc)}") from exc
     finally:
         db.dispose()
 
@@ -197,14 +200,6 @@ def _not_while_spawning(engine: EngineName) -> None:
     importing = sys.modules.get("__mp_main__")
     if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
         raise RebakeError(f"rebake() was called in a worker process: {GUARD}")
-
-
-def _why(exc: sa.exc.SQLAlchemyError) -> str:
-    """The database's own words (``no such table: posts``), without the SQL and its parameters."""
-    orig = getattr(exc, "orig", None)
-    return (
-        f"{type(orig).__name__}: {str(orig).strip()}" if orig is not None else f"{type(exc).__name__}: {exc}"
-    )
 
 
 def _open(url: str) -> sa.Engine:
@@ -258,7 +253,7 @@ def _run(
                         for report in _ranges(pool, job, ranges, count, lost):
                             record((report,))
                         if lost:  # with no other range running now
-                            record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
+                            record(isolate_dask(pool, job, spec, db, lost, reports))
                     finally:
                         if engine == "dask":
                             forget(job.run)
@@ -325,28 +320,12 @@ def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Los
         _raise(error)
 
 
-def _reported(found: Iterator[RangeReport]) -> Iterator[RangeReport]:
-    """``found``, a worker's error raised as :func:`_raise` says it."""
-    try:
-        yield from found
-    except Exception as error:
-        _raise(error)
-
-
 def _raise(error: BaseException) -> NoReturn:
     """End the run for a range's error: a :class:`RebakeError` as it is, another in its words."""
-    failure = _failure(error)
-    if failure is error:
-        raise failure
-    raise failure from error
-
-
-def _failure(error: BaseException) -> RebakeError:
-    """The :class:`RebakeError` that ends the run for a range's error (a database's in its words)."""
-    if isinstance(error, RebakeError):
-        return error
-    why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
-    return RebakeError(f"a worker failed: {why}")
+    ended = failure(error)
+    if ended is error:
+        raise ended
+    raise ended from error
 
 
 def _summary(

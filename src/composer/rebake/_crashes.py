@@ -29,8 +29,9 @@ import sqlalchemy as sa
 
 from composer.rebake._db import Table
 from composer.rebake._engines import executor
+from composer.rebake._errors import RebakeError, failure
 from composer.rebake._records import kept, recorded, run
-from composer.rebake._work import Job, RangeReport, RebakeError, run_range
+from composer.rebake._work import Job, RangeReport, run_range
 
 __all__ = [
     "CRASHED",
@@ -147,7 +148,8 @@ def isolate_dask(
     """Dask engine: for each range whose task ended in ``KilledWorker``, the report it kept if
     it had committed (``_records``); else render its still-stale rows one at a time on the
     cluster, with nothing else running: a row whose task ends in ``KilledWorker`` again is
-    recorded as failed. Another error is raised as it is."""
+    recorded as failed. A task's other error ends the run (a :class:`RebakeError`); an error
+    of the cluster itself is raised as it is, for the engine to name (``_engines``)."""
     crashed = _crashed(reports)
     redo: list[tuple[Any, Any]] = []
     for span, key in lost:
@@ -161,8 +163,8 @@ def isolate_dask(
         error = future.exception()
         if error is None:
             yield future.result()
-        elif not killed_worker(error):
-            raise error
+        elif not killed_worker(error):  # the task's own error, in the driver's words
+            raise failure(error) from error
         elif (kept := recorded(job.run, error.task)) is not None:  # type: ignore[attr-defined]
             yield kept
         else:

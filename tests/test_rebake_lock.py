@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -68,10 +69,10 @@ def first_rebake(url: str, table: str = "posts") -> Iterator[subprocess.Popen[by
 
 
 def _second_is_refused(url: str, capsys: pytest.CaptureFixture[str], table: str = "posts") -> None:
-    with pytest.raises(RebakeError, match=f"^another rebake of {table} is running"):
+    with pytest.raises(RebakeError, match=f"^another rebake of {re.escape(repr(table))} is running"):
         rebake(url, table=table, workers=1)
     assert main(["rebake", url, "--table", table, "--workers", "1"]) == 2
-    assert capsys.readouterr().err.startswith(f"composer rebake: another rebake of {table} is running")
+    assert capsys.readouterr().err.startswith(f"composer rebake: another rebake of {table!r} is running")
     assert rebake(url, table=table, dry_run=True).stale > 0  # a dry run writes nothing: it may
 
 

@@ -158,7 +158,7 @@ def rebake(
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= MAX_BATCH:
         raise RebakeError(f"batch_size must be a positive int of at most {MAX_BATCH}, got {batch_size!r}")
     if scheduler is not None and engine != "dask":
-        raise RebakeError(f"a scheduler ({scheduler}) is for the dask engine: add --engine dask")
+        raise RebakeError(f"a scheduler ({scheduler!r}) is for the dask engine: add --engine dask")
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
         raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()

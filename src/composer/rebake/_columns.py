@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from composer.rebake._errors import RebakeError
 
-__all__ = ["FLAGS", "Shapes", "Storage", "shapes_of"]
+__all__ = ["FLAGS", "Shapes", "Storage", "qualified", "shapes_of"]
 
 #: each column's field of ``Columns`` -> its flag of ``composer rebake``
 FLAGS = {
@@ -119,20 +119,38 @@ def _storage(conn: Connection, table: str, column: str, field: str, kind: Any) -
     )
 
 
+def qualified(schema: str | None, bare: str) -> str:
+    """The table's name as SQL writes it, each part always quoted (``"analytics"."my.posts"``)."""
+
+    def quote(part: str) -> str:
+        return '"' + part.replace('"', '""') + '"'
+
+    return quote(bare) if schema is None else f"{quote(schema)}.{quote(bare)}"
+
+
+def _absent(conn: Connection, schema: str | None, bare: str) -> bool:
+    """PostgreSQL: whether no table of that name is reachable (through the ``search_path``
+    too); other databases: unknown, so False."""
+    if conn.dialect.name != "postgresql":
+        return False
+    found = conn.execute(sa.select(sa.func.to_regclass(qualified(schema, bare)).cast(sa.BigInteger))).scalar()
+    conn.rollback()  # no transaction stays open
+    return found is None
+
+
 def shapes_of(
     conn: Connection, schema: str | None, bare: str, name: str, columns: dict[str, str], fingerprint: str
 ) -> Shapes:
     """The :class:`Shapes` of table ``name`` (``schema``, ``bare``) whose columns are
     ``columns`` (field -> column name). Raises :class:`RebakeError` for a table or a column
     missing, a fingerprint column too short for ``fingerprint``, a written column that holds no
-    text. A PostgreSQL table it cannot find (one reached by a later schema of the
-    ``search_path``) gets the defaults: the queries find it, or say in the database's words
-    that they do not."""
+    text. A table SQLAlchemy cannot reflect but the database reaches (PostgreSQL: one in a
+    later schema of the ``search_path``) gets the defaults."""
     sqlite = conn.dialect.name == "sqlite"
     types: dict[str, Any] | None
     types = _sqlite_declared(conn, schema, bare) if sqlite else _reflected(conn, schema, bare)
     if types is None:
-        if sqlite:
+        if sqlite or _absent(conn, schema, bare):
             raise RebakeError(f"no such table {name!r} (--table) in this database")
         return Shapes()
     for field, column in columns.items():

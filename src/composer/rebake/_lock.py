@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from composer.rebake._columns import qualified
 from composer.rebake._db import Table, sqlite_file
 from composer.rebake._work import RebakeError
 
@@ -38,7 +39,7 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 def _busy(spec: Table) -> RebakeError:
     return RebakeError(
-        f"another rebake of {spec.name} is running on this database; let it finish (or stop it),"
+        f"another rebake of {spec.name!r} is running on this database; let it finish (or stop it),"
         " then run this one: it goes on from where that one stopped"
     )
 
@@ -59,17 +60,12 @@ def only_run(db: sa.Engine, spec: Table) -> Iterator[None]:
         yield
 
 
-def _qualified(spec: Table) -> str:
-    def quote(part: str) -> str:
-        return '"' + part.replace('"', '""') + '"'
-
-    return quote(spec.bare) if spec.schema is None else f"{quote(spec.schema)}.{quote(spec.bare)}"
-
-
 @contextmanager
 def _advisory(db: sa.Engine, spec: Table) -> Iterator[None]:
     with db.connect() as conn:
-        oid = conn.execute(sa.select(sa.func.to_regclass(_qualified(spec)).cast(sa.BigInteger))).scalar()
+        oid = conn.execute(
+            sa.select(sa.func.to_regclass(qualified(spec.schema, spec.bare)).cast(sa.BigInteger))
+        ).scalar()
         if oid is None:  # no such table: the count says so, in the database's words
             conn.rollback()
             yield
@@ -95,14 +91,14 @@ def _lock_file(path: str, spec: Table) -> Iterator[None]:
     try:
         holder = sqlite3.connect(lock, timeout=0, isolation_level=None)
     except sqlite3.Error as exc:
-        raise RebakeError(f"cannot open the lock file {lock} next to the database: {exc}") from exc
+        raise RebakeError(f"cannot open the lock file {lock!r} next to the database: {exc}") from exc
     try:
         try:
             holder.execute("BEGIN EXCLUSIVE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise _busy(spec) from None
-            raise RebakeError(f"cannot lock the lock file {lock} next to the database: {exc}") from exc
+            raise RebakeError(f"cannot lock the lock file {lock!r} next to the database: {exc}") from exc
         yield
     finally:
         holder.close()

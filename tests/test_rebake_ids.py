@@ -48,7 +48,7 @@ def _table(path: Path) -> None:
     db.close()
 
 
-def _stored(path: Path) -> list[tuple[str, bytes, Any, Any]]:
+def _stored(path: Path) -> list[tuple[Any, bytes, Any, Any]]:
     with sqlite3.connect(path) as db:
         db.text_factory = bytes
         rows = db.execute(

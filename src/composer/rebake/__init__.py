@@ -171,11 +171,11 @@ def rebake(
         raise RebakeError(str(exc)) from None
     db = _open(url)
     try:
-        with db.connect() as conn:  # what the written columns take, checked before anything runs
-            shapes = shapes_of(conn, spec.schema, spec.bare, table, _names(job.columns), fingerprint)
-        spec = Table(table, job.columns, shapes)
-        job = dataclasses.replace(job, shapes=shapes)
         with nullcontext() if dry_run else only_run(db, spec):  # a dry run writes nothing
+            with db.connect() as conn:  # what the written columns take, checked before anything runs
+                shapes = shapes_of(conn, spec.schema, spec.bare, table, _names(job.columns), fingerprint)
+            spec = Table(table, job.columns, shapes)
+            job = dataclasses.replace(job, shapes=shapes)
             with db.connect() as conn:
                 rows, stale = spec.count(conn, fingerprint)
                 without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]

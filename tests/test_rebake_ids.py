@@ -120,3 +120,27 @@ def test_a_scanned_row_its_range_does_not_find_again_is_reported(tmp_path: Path)
             " the row was deleted meanwhile, or its id does not compare equal to itself once read",
         )
     ]
+
+
+def test_a_range_that_committed_but_kept_no_report_is_counted_by_its_ids(tmp_path: Path) -> None:
+    """A local worker that dies between its range's commit and keeping its report (``_records``)
+    lost that report: its rows are current, so isolation finds nothing to render, and they were
+    counted nowhere. The ids the scan found in the range count them: current with this run's
+    fingerprint, they were rebaked."""
+    from composer.rebake import _crashes
+    from test_rebake import create
+
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [(f"post {i}", "text") for i in range(10)])  # ids 1, 4, ..., 28
+    records = tmp_path / "records"
+    records.mkdir()
+    job = Job(url, "posts", Columns(), PolicyPipeline(), FINGERPRINT, records=str(records))
+    assert run_range(job, 1, 13).rebaked == 5  # committed; no report kept: its worker died then
+    pages = [(1, 13, [1, 4, 7, 10, 13]), (16, 28, [16, 19, 22, 25, 28])]
+    db = connect(url)
+    try:
+        reports = list(_crashes.isolate(job, Table("posts", Columns()), db, pages, []))
+    finally:
+        db.dispose()
+    assert (sum(r.rebaked for r in reports), sum(r.changed for r in reports)) == (10, 0)
+    assert [f for r in reports for f in r.failed] == []

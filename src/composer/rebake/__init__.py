@@ -288,20 +288,20 @@ def _ranges(
     cancelled; everything committed stays committed); a local worker's death raises
     :class:`Died` with the ranges not yet reported, for :func:`isolate`; a range whose Dask
     workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
-    running: dict[Future[RangeReport], tuple[Any, Any]] = {}
-    for first, last, ids in ranges:
+    running: dict[Future[RangeReport], Page] = {}
+    for page in ranges:
         try:
-            future = pool.submit(run, job, first, last, ids)
+            future = pool.submit(run, job, *page)
         except BrokenExecutor as error:  # a worker died since the last wait: as in _results,
-            raise Died([*running.values(), (first, last)]) from error  # this range is taken too
-        running[future] = (first, last)
+            raise Died([*running.values(), page]) from error  # this range is taken too
+        running[future] = page
         if len(running) >= workers * _AHEAD:
             yield from _results(running, lost)
     while running:
         yield from _results(running, lost)
 
 
-def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Lost]) -> Iterator[RangeReport]:
+def _results(running: dict[Future[RangeReport], Page], lost: list[Lost]) -> Iterator[RangeReport]:
     """Wait for one or more of ``running`` to end; yield their reports and forget them."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first

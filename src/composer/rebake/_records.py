@@ -16,8 +16,9 @@ fresh, so rendering its stale rows again finds nothing. Both engines lose report
   the run's directory (``Job.records``, a file named by the range), and :func:`kept` reads it
   for the ranges in flight when the pool broke.
 
-A worker that dies between its commit and the store still loses its report (the rows are
-rebaked, not counted); no row is lost.
+A worker that dies between its commit and the store still loses its report; then its rows
+are counted by the ids the scan found in the range: current with this run's fingerprint,
+they were rebaked (``_crashes._still_stale``).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from composer.rebake._columns import Shapes
 from composer.rebake._db import Columns, Table, connect
 from composer.rebake._errors import RebakeError
 
-__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "run_range", "text_of"]
+__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "missed", "run_range", "text_of"]
 
 
 @dataclass(frozen=True)
@@ -194,12 +194,12 @@ def run_range(job: Job, first: Any, last: Any, ids: Sequence[Any] = ()) -> Range
 
     ``ids``: the stale ids the driver's scan found in the range. Each is accounted for in the
     report: rendered, or, when the range's read did not find it, current by now (an edit,
-    counted in ``changed``) or a failure naming the id column (see :func:`_missed`)."""
+    counted in ``changed``) or a failure naming the id column (see :func:`missed`)."""
     state = _state(job)
     report = RangeReport()
     with state.engine.connect() as conn:
         rows = state.table.rows(conn, first, last, job.fingerprint)
-        _missed(state.table, conn, ids, [row_id for row_id, _, _ in rows], job.fingerprint, report)
+        missed(state.table, conn, ids, [row_id for row_id, _, _ in rows], job.fingerprint, report)
     done: list[tuple[Any, Any, Any, str]] = []  # (id, raw and format as stored, cooked)
     for row_id, raw, fmt in rows:
         cooked, error, pending = _render(state.pipeline, raw, fmt)
@@ -224,20 +224,22 @@ def run_range(job: Job, first: Any, last: Any, ids: Sequence[Any] = ()) -> Range
     return report
 
 
-def _missed(
+def missed(
     table: Table,
     conn: Connection,
     scanned: Sequence[Any],
     read: list[Any],
     fingerprint: str,
     report: RangeReport,
+    ours: bool = False,
 ) -> None:
     """Account in ``report`` for each id of ``scanned`` that the range's read did not return.
 
     The read finds again every row whose id compares equal to itself as read; a row it misses
-    is current by now (another writer rendered it: an edit, ``changed``), or it is a failure
-    whose reason names the id column: deleted meanwhile, or an id whose value as read does not
-    find its row again (what a SQLite TEXT id that is not UTF-8 was before it was bound as TEXT)."""
+    is current by now (another writer rendered it: an edit, ``changed``; with ``ours``, this
+    run's range that committed it: ``rebaked``), or it is a failure whose reason names the id
+    column: deleted meanwhile, or an id whose value as read does not find its row again (what a
+    SQLite TEXT id that is not UTF-8 was before it was bound as TEXT)."""
     found = list(read)
     for row_id in scanned:
         if row_id in found:
@@ -245,7 +247,10 @@ def _missed(
             continue
         stale = table.found(conn, row_id, fingerprint)
         if stale is False:
-            report.changed += 1
+            if ours:
+                report.rebaked += 1
+            else:
+                report.changed += 1
             continue
         column = f"the id column {table.columns.id!r} (--id-column)"
         if stale is None:

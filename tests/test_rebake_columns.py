@@ -173,3 +173,29 @@ def test_sqlite_fingerprints_the_application_wrote_as_text_or_bytes_are_current(
     db.close()
     summary = rebake(str(path), workers=1)
     assert (summary.fresh, summary.rebaked) == (3, 2)
+
+
+@pytest.mark.postgres
+def test_postgresql_a_table_found_through_a_later_schema_of_the_search_path(postgres_url: str) -> None:
+    """SQLAlchemy reflects the first schema of the search_path only; the table the database
+    finds in a later one (``public, forum``) has its column types read too: bytea here."""
+    engine = connect(postgres_url)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("drop database if exists paths")
+        conn.exec_driver_sql("create database paths")
+        conn.exec_driver_sql("alter database paths set search_path = public, forum")
+    engine.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/paths"
+    engine = connect(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("create schema forum")
+        conn.exec_driver_sql(
+            "create table forum.posts (id int primary key, raw text, format text, cooked bytea,"
+            " cooked_fingerprint bytea)"
+        )
+        conn.exec_driver_sql("insert into forum.posts (id, raw, format) values (1, '<p>x</p>', 'html')")
+    engine.dispose()
+    summary = rebake(url, workers=1)
+    assert (summary.rebaked, summary.failed) == (1, ())
+    assert _pg_stored(url) == [(1, b"<p>x</p>", FINGERPRINT.encode())]

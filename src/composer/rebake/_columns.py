@@ -128,14 +128,16 @@ def qualified(schema: str | None, bare: str) -> str:
     return quote(bare) if schema is None else f"{quote(schema)}.{quote(bare)}"
 
 
-def _absent(conn: Connection, schema: str | None, bare: str) -> bool:
-    """PostgreSQL: whether no table of that name is reachable (through the ``search_path``
-    too); other databases: unknown, so False."""
-    if conn.dialect.name != "postgresql":
-        return False
-    found = conn.execute(sa.select(sa.func.to_regclass(qualified(schema, bare)).cast(sa.BigInteger))).scalar()
+def _schema_found(conn: Connection, schema: str | None, bare: str) -> str | None:
+    """PostgreSQL: the schema the database finds the table in (through the whole
+    ``search_path``, where SQLAlchemy looks in the first schema only), None when it finds none."""
+    query = sa.text(
+        "select n.nspname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where c.oid = to_regclass(:name)"
+    )
+    found = conn.execute(query, {"name": qualified(schema, bare)}).scalar()
     conn.rollback()  # no transaction stays open
-    return found is None
+    return None if found is None else str(found)
 
 
 def shapes_of(
@@ -144,15 +146,20 @@ def shapes_of(
     """The :class:`Shapes` of table ``name`` (``schema``, ``bare``) whose columns are
     ``columns`` (field -> column name). Raises :class:`RebakeError` for a table or a column
     missing, a fingerprint column too short for ``fingerprint``, a written column that holds no
-    text. A table SQLAlchemy cannot reflect but the database reaches (PostgreSQL: one in a
-    later schema of the ``search_path``) gets the defaults."""
+    text. On PostgreSQL the table is the one the database finds, through the whole
+    ``search_path``."""
     sqlite = conn.dialect.name == "sqlite"
     types: dict[str, Any] | None
     types = _sqlite_declared(conn, schema, bare) if sqlite else _reflected(conn, schema, bare)
-    if types is None:
-        if sqlite or _absent(conn, schema, bare):
+    if types is None and conn.dialect.name == "postgresql":
+        found = _schema_found(conn, schema, bare)
+        if found is None:
             raise RebakeError(f"no such table {name!r} (--table) in this database")
-        return Shapes()
+        types = _reflected(conn, found, bare)
+    if types is None:
+        if sqlite:
+            raise RebakeError(f"no such table {name!r} (--table) in this database")
+        return Shapes()  # a database rebake knows no catalog of: its queries will tell
     for field, column in columns.items():
         if column not in types:
             found = ", ".join(repr(other) for other in types)

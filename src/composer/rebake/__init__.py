@@ -2,8 +2,9 @@
 
 A row is stale when its fingerprint column is NULL or differs from
 :attr:`Pipeline.fingerprint <composer.Pipeline.fingerprint>`. The driver pages through the
-stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local process pool
-or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
+stale ids by keyset and hands ``(first id, last id)`` ranges, with the ids it found in each, to
+workers (a local process pool or a Dask cluster); each worker reads its range's rows, renders
+them, accounts for every id it was given, and writes ``cooked``
 and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
 edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
 committed. One run per table at a time (``_lock``); a row whose rendering kills its worker

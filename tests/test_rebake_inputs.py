@@ -303,8 +303,8 @@ def test_a_pool_that_breaks_before_a_range_is_sent_hands_that_range_to_isolation
     with ProcessPoolExecutor(1) as pool:
         assert isinstance(pool.submit(os._exit, 1).exception(timeout=60), BrokenExecutor)
         with pytest.raises(Died) as died:
-            list(_ranges(pool, None, iter([(1, 5), (6, 9)]), 1, []))  # type: ignore[arg-type]
-    assert died.value.ranges == [(1, 5)]
+            list(_ranges(pool, None, iter([(1, 5, [1, 5]), (6, 9, [6, 9])]), 1, []))  # type: ignore[arg-type]
+    assert died.value.ranges == [(1, 5, [1, 5])]
 
 
 def test_a_range_that_committed_before_the_pool_broke_is_counted_by_its_kept_report(
@@ -328,7 +328,8 @@ def test_a_range_that_committed_before_the_pool_broke_is_counted_by_its_kept_rep
     assert _records.kept(job, (1, 13)) == committed
     db = connect(url)
     try:
-        reports = list(_crashes.isolate(job, Table("posts", Columns()), db, [(1, 13), (16, 28)], []))
+        pages = [(1, 13, [1, 4, 7, 10, 13]), (16, 28, [16, 19, 22, 25, 28])]
+        reports = list(_crashes.isolate(job, Table("posts", Columns()), db, pages, []))
     finally:
         db.dispose()
     assert sum(r.rebaked for r in reports) == 10  # 5 kept + 5 rendered one at a time

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -67,12 +68,15 @@ def first_rebake(url: str, table: str = "posts") -> Iterator[subprocess.Popen[by
         child.wait(timeout=30)
 
 
-def _second_is_refused(url: str, capsys: pytest.CaptureFixture[str], table: str = "posts") -> None:
-    with pytest.raises(RebakeError, match=f"^another rebake of {table} is running"):
+def _second_is_refused(
+    url: str, capsys: pytest.CaptureFixture[str], table: str = "posts", dry_run: bool = True
+) -> None:
+    with pytest.raises(RebakeError, match=f"^another rebake of {re.escape(repr(table))} is running"):
         rebake(url, table=table, workers=1)
     assert main(["rebake", url, "--table", table, "--workers", "1"]) == 2
-    assert capsys.readouterr().err.startswith(f"composer rebake: another rebake of {table} is running")
-    assert rebake(url, table=table, dry_run=True).stale > 0  # a dry run writes nothing: it may
+    assert capsys.readouterr().err.startswith(f"composer rebake: another rebake of {table!r} is running")
+    if dry_run:
+        assert rebake(url, table=table, dry_run=True).stale > 0  # a dry run writes nothing: it may
 
 
 def test_a_second_sqlite_rebake_of_a_table_stops_at_once(
@@ -86,6 +90,11 @@ def test_a_second_sqlite_rebake_of_a_table_stops_at_once(
         _second_is_refused(url, capsys, table="main.POSTS")  # the same table to SQLite
         (tmp_path / "link.sqlite3").symlink_to(url)
         _second_is_refused(str(tmp_path / "link.sqlite3"), capsys)  # the same file by another name
+        (tmp_path / "elsewhere").mkdir()
+        os.link(url, tmp_path / "elsewhere" / "forum.sqlite3")  # and by a hard link: the same inode
+        # refused before it opens the database (SQLite itself would fail there: through another
+        # path it keeps another -wal file, so a dry run that way reads "disk I/O error")
+        _second_is_refused(str(tmp_path / "elsewhere" / "forum.sqlite3"), capsys, dry_run=False)
         assert rebake(url, table="other", workers=1).rebaked == 9  # another table's lock is its own
     summary = rebake(url, workers=1, batch_size=100)  # killed, the first left no lock behind
     assert summary.rebaked + summary.fresh + len(summary.failed) == 602
@@ -122,3 +131,24 @@ def test_a_second_postgresql_rebake_of_a_table_stops_at_once(
     assert summary.rebaked + summary.fresh + len(summary.failed) == 602
     check_all_correct(postgres_url)
     assert _advisory_locks(postgres_url) == 0  # and a run that ends releases it
+
+
+@pytest.mark.parametrize("kind", ["_file_range", "_lock_file"])
+def test_each_sqlite_lock_excludes_another_of_the_same_table_only(kind: str, tmp_path: Path) -> None:
+    """Both ways to lock a SQLite table (the file's byte range on Linux, a lock file elsewhere):
+    a second holder of the same table is refused, even in the same process; another table's
+    lock is its own; released, it can be taken again."""
+    from composer.rebake import _lock
+
+    lock = getattr(_lock, kind)
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>x</p>", "html")])
+    posts, same, other = (Table(name, Columns()) for name in ("posts", "MAIN.Posts", "other"))
+    with lock(url, posts):
+        busy = r"^another rebake of 'MAIN\.Posts' is running"
+        with pytest.raises(RebakeError, match=busy), lock(url, same):
+            pass
+        with lock(url, other):
+            pass
+    with lock(url, same):
+        pass

@@ -328,7 +328,7 @@ def _rebake(args: argparse.Namespace) -> int:
         )
         return 130
     for failure in summary.failed:
-        print(f"failed: {failure.id}: {failure.error}", file=sys.stderr)
+        print(f"failed: {failure.id!r}: {failure.error}", file=sys.stderr)  # 'a ' shows its space
     for url in summary.pending:
         print(f"pending: {url}", file=sys.stderr)
     print(summary.line())

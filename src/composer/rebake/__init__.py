@@ -2,8 +2,9 @@
 
 A row is stale when its fingerprint column is NULL or differs from
 :attr:`Pipeline.fingerprint <composer.Pipeline.fingerprint>`. The driver pages through the
-stale ids by keyset and hands ``(first id, last id)`` ranges to workers (a local process pool
-or a Dask cluster); each worker reads its range's rows, renders them, and writes ``cooked``
+stale ids by keyset and hands ``(first id, last id)`` ranges, with the ids it found in each, to
+workers (a local process pool or a Dask cluster); each worker reads its range's rows, renders
+them, accounts for every id it was given, and writes ``cooked``
 and the fingerprint back in one transaction, guarded by its ``raw`` and ``format`` so a post
 edited meanwhile keeps its edit. Killed at any point, a rerun picks up exactly the rows not yet
 committed. One run per table at a time (``_lock``); a row whose rendering kills its worker
@@ -35,6 +36,7 @@ except ImportError as exc:  # pragma: no cover - exercised by a test that hides 
     ) from exc
 
 from composer.pipeline import Pipeline
+from composer.rebake._columns import shapes_of
 from composer.rebake._crashes import (
     CRASHED,
     DIED,
@@ -46,11 +48,12 @@ from composer.rebake._crashes import (
     isolate_dask,
     killed_worker,
 )
-from composer.rebake._db import Columns, Table, existing
+from composer.rebake._db import Columns, Page, Table, existing
 from composer.rebake._engines import EngineName, default_workers, executor
+from composer.rebake._errors import RebakeError, failure, why
 from composer.rebake._lock import only_run
 from composer.rebake._records import forget, run
-from composer.rebake._work import Job, PolicyPipeline, RangeReport, RebakeError, cache_only
+from composer.rebake._work import Job, PolicyPipeline, RangeReport, cache_only
 
 __all__ = [
     "CRASHED",
@@ -144,9 +147,11 @@ def rebake(
     ``scheduler``). ``dry_run``: count the stale rows, render nothing. ``progress``: a tqdm
     bar on stderr (default: when stderr is a terminal).
 
-    Raises :class:`RebakeError` when the table or a column is missing, the database fails,
-    or a worker's pipeline has another fingerprint; :class:`~composer.ConfigError` when the
-    pipeline cannot be fingerprinted. A row that fails to render does not raise: it is in
+    Raises :class:`RebakeError` when the table or a column is missing, a written column
+    cannot hold what rebake writes (``_columns``), the database fails, a worker's pipeline has
+    another fingerprint, or the Dask cluster cannot be reached or is lost (naming its
+    scheduler); :class:`~composer.ConfigError` when the pipeline cannot be fingerprinted. A
+    row that fails to render, or does not fit its ``cooked`` column, does not raise: it is in
     ``Summary.failed``.
     """
     started = time.monotonic()
@@ -154,7 +159,7 @@ def rebake(
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or not 1 <= batch_size <= MAX_BATCH:
         raise RebakeError(f"batch_size must be a positive int of at most {MAX_BATCH}, got {batch_size!r}")
     if scheduler is not None and engine != "dask":
-        raise RebakeError(f"a scheduler ({scheduler}) is for the dask engine: add --engine dask")
+        raise RebakeError(f"a scheduler ({scheduler!r}) is for the dask engine: add --engine dask")
     if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 1):
         raise RebakeError(f"workers must be a positive int, got {workers!r}")
     factory = pipeline if pipeline is not None else PolicyPipeline()
@@ -168,6 +173,10 @@ def rebake(
     db = _open(url)
     try:
         with nullcontext() if dry_run else only_run(db, spec):  # a dry run writes nothing
+            with db.connect() as conn:  # what the written columns take, checked before anything runs
+                shapes = shapes_of(conn, spec.schema, spec.bare, table, _names(job.columns), fingerprint)
+            spec = Table(table, job.columns, shapes)
+            job = dataclasses.replace(job, shapes=shapes)
             with db.connect() as conn:
                 rows, stale = spec.count(conn, fingerprint)
                 without_id = [_without_id(spec.stale_without_id(conn, fingerprint))]
@@ -176,9 +185,14 @@ def rebake(
             reports = _run(job, spec, db, stale, batch_size, engine, workers, scheduler, progress)
             return _summary(job, rows, stale, reports + without_id, started, False)
     except sa.exc.SQLAlchemyError as exc:
-        raise RebakeError(f"rebake of {table!r} failed: {_why(exc)}") from exc
+        raise RebakeError(f"rebake of {table!r} failed: {why(exc)}") from exc
     finally:
         db.dispose()
+
+
+def _names(columns: Columns) -> dict[str, str]:
+    """``Columns`` as field -> column name."""
+    return {field.name: getattr(columns, field.name) for field in dataclasses.fields(columns)}
 
 
 def _not_while_spawning(engine: EngineName) -> None:
@@ -187,14 +201,6 @@ def _not_while_spawning(engine: EngineName) -> None:
     importing = sys.modules.get("__mp_main__")
     if engine == "local" and importing is not None and importing is not sys.modules.get("__main__"):
         raise RebakeError(f"rebake() was called in a worker process: {GUARD}")
-
-
-def _why(exc: sa.exc.SQLAlchemyError) -> str:
-    """The database's own words (``no such table: posts``), without the SQL and its parameters."""
-    orig = getattr(exc, "orig", None)
-    return (
-        f"{type(orig).__name__}: {str(orig).strip()}" if orig is not None else f"{type(exc).__name__}: {exc}"
-    )
 
 
 def _open(url: str) -> sa.Engine:
@@ -248,7 +254,7 @@ def _run(
                         for report in _ranges(pool, job, ranges, count, lost):
                             record((report,))
                         if lost:  # with no other range running now
-                            record(_reported(isolate_dask(pool, job, spec, db, lost, reports)))
+                            record(isolate_dask(pool, job, spec, db, lost, reports))
                     finally:
                         if engine == "dask":
                             forget(job.run)
@@ -275,7 +281,7 @@ def _rows(report: RangeReport) -> int:
 
 
 def _ranges(
-    pool: Executor, job: Job, ranges: Iterator[tuple[Any, Any]], workers: int, lost: list[Lost]
+    pool: Executor, job: Job, ranges: Iterator[Page], workers: int, lost: list[Lost]
 ) -> Iterator[RangeReport]:
     """Submit ranges keeping ``_AHEAD`` per worker in flight; yield reports as they end.
 
@@ -283,20 +289,20 @@ def _ranges(
     cancelled; everything committed stays committed); a local worker's death raises
     :class:`Died` with the ranges not yet reported, for :func:`isolate`; a range whose Dask
     workers died is added to ``lost``, for :func:`isolate_dask`, and the others run on."""
-    running: dict[Future[RangeReport], tuple[Any, Any]] = {}
-    for first, last in ranges:
+    running: dict[Future[RangeReport], Page] = {}
+    for page in ranges:
         try:
-            future = pool.submit(run, job, first, last)
+            future = pool.submit(run, job, *page)
         except BrokenExecutor as error:  # a worker died since the last wait: as in _results,
-            raise Died([*running.values(), (first, last)]) from error  # this range is taken too
-        running[future] = (first, last)
+            raise Died([*running.values(), page]) from error  # this range is taken too
+        running[future] = page
         if len(running) >= workers * _AHEAD:
             yield from _results(running, lost)
     while running:
         yield from _results(running, lost)
 
 
-def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Lost]) -> Iterator[RangeReport]:
+def _results(running: dict[Future[RangeReport], Page], lost: list[Lost]) -> Iterator[RangeReport]:
     """Wait for one or more of ``running`` to end; yield their reports and forget them."""
     done, _ = wait(running, return_when=FIRST_COMPLETED)
     for future in sorted(done, key=lambda f: f.exception() is not None):  # the reports first
@@ -315,28 +321,12 @@ def _results(running: dict[Future[RangeReport], tuple[Any, Any]], lost: list[Los
         _raise(error)
 
 
-def _reported(found: Iterator[RangeReport]) -> Iterator[RangeReport]:
-    """``found``, a worker's error raised as :func:`_raise` says it."""
-    try:
-        yield from found
-    except Exception as error:
-        _raise(error)
-
-
 def _raise(error: BaseException) -> NoReturn:
     """End the run for a range's error: a :class:`RebakeError` as it is, another in its words."""
-    failure = _failure(error)
-    if failure is error:
-        raise failure
-    raise failure from error
-
-
-def _failure(error: BaseException) -> RebakeError:
-    """The :class:`RebakeError` that ends the run for a range's error (a database's in its words)."""
-    if isinstance(error, RebakeError):
-        return error
-    why = _why(error) if isinstance(error, sa.exc.SQLAlchemyError) else f"{type(error).__name__}: {error}"
-    return RebakeError(f"a worker failed: {why}")
+    ended = failure(error)
+    if ended is error:
+        raise ended
+    raise ended from error
 
 
 def _summary(

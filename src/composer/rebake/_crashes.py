@@ -27,10 +27,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from composer.rebake._db import Table
+from composer.rebake._db import Page, Table
 from composer.rebake._engines import executor
+from composer.rebake._errors import RebakeError, failure
 from composer.rebake._records import kept, recorded, run
-from composer.rebake._work import Job, RangeReport, RebakeError, run_range
+from composer.rebake._work import Job, RangeReport, missed, run_range
 
 __all__ = [
     "CRASHED",
@@ -65,14 +66,14 @@ CRASHED = "its worker process died rendering it (killed, out of memory, or a cra
 MAX_CRASHES = 20
 
 
-#: a range whose Dask task ended in ``KilledWorker``, and that task's key
-Lost = tuple[tuple[Any, Any], Any]
+#: a range (a page of the scan) whose Dask task ended in ``KilledWorker``, and that task's key
+Lost = tuple[Page, Any]
 
 
 class Died(Exception):
     """A local worker process died; ``ranges`` were in flight and may be partly uncommitted."""
 
-    def __init__(self, ranges: list[tuple[Any, Any]]) -> None:
+    def __init__(self, ranges: list[Page]) -> None:
         super().__init__(f"{len(ranges)} ranges in flight")
         self.ranges = ranges
 
@@ -89,9 +90,18 @@ def _crashed(reports: Iterable[RangeReport]) -> int:
     return sum(1 for r in reports for _, why in r.failed if why == CRASHED)
 
 
-def _still_stale(job: Job, spec: Table, db: sa.Engine, ranges: list[tuple[Any, Any]]) -> list[Any]:
+def _still_stale(job: Job, spec: Table, db: sa.Engine, pages: list[Page]) -> tuple[list[Any], RangeReport]:
+    """The ids of ``pages`` still stale, to render one at a time, and the report of the ids
+    the scan found there that are not: current (their range committed, but its report was lost
+    with its worker: rebaked), or failures naming the id column (``_work.missed``)."""
+    ids: list[Any] = []
+    settled = RangeReport()
     with db.connect() as conn:
-        return [i for first, last in ranges for i in spec.stale_ids(conn, first, last, job.fingerprint)]
+        for first, last, scanned in pages:
+            stale = spec.stale_ids(conn, first, last, job.fingerprint)
+            missed(spec, conn, scanned, stale, job.fingerprint, settled, ours=True)
+            ids.extend(stale)
+    return ids, settled
 
 
 def _one_more(crashed: int, died: str) -> int:
@@ -103,21 +113,23 @@ def _one_more(crashed: int, died: str) -> int:
 
 
 def isolate(
-    job: Job, spec: Table, db: sa.Engine, ranges: list[tuple[Any, Any]], reports: list[RangeReport]
+    job: Job, spec: Table, db: sa.Engine, ranges: list[Page], reports: list[RangeReport]
 ) -> Iterator[RangeReport]:
     """Local engine: render the still-stale rows of ``ranges`` one at a time in a pool of one,
     so a row whose rendering kills its process is recorded as failed and skipped, like a row
     that raises, instead of ending the run at every rerun. A range that committed before the
-    pool broke is not rendered again: its kept report is yielded."""
+    pool broke is not rendered again: its kept report is yielded (or, when its worker died
+    before keeping it, its rows are counted by their ids, see :func:`_still_stale`)."""
     crashed = _crashed(reports)
-    redo: list[tuple[Any, Any]] = []
-    for span in ranges:
-        report = kept(job, span)
+    redo: list[Page] = []
+    for page in ranges:
+        report = kept(job, page[:2])
         if report is not None:
             yield report
         else:
-            redo.append(span)
-    ids = _still_stale(job, spec, db, redo)
+            redo.append(page)
+    ids, settled = _still_stale(job, spec, db, redo)
+    yield settled
     at = 0
     while at < len(ids):
         with executor("local", 1, None) as pool:
@@ -127,7 +139,7 @@ def isolate(
                 raise RebakeError(DIED) from None
             try:
                 while at < len(ids):
-                    report = pool.submit(run_range, job, ids[at], ids[at]).result()
+                    report = pool.submit(run_range, job, ids[at], ids[at], (ids[at],)).result()
                     at += 1
                     yield report
             except BrokenExecutor:
@@ -147,22 +159,25 @@ def isolate_dask(
     """Dask engine: for each range whose task ended in ``KilledWorker``, the report it kept if
     it had committed (``_records``); else render its still-stale rows one at a time on the
     cluster, with nothing else running: a row whose task ends in ``KilledWorker`` again is
-    recorded as failed. Another error is raised as it is."""
+    recorded as failed. A task's other error ends the run (a :class:`RebakeError`); an error
+    of the cluster itself is raised as it is, for the engine to name (``_engines``)."""
     crashed = _crashed(reports)
-    redo: list[tuple[Any, Any]] = []
-    for span, key in lost:
+    redo: list[Page] = []
+    for page, key in lost:
         kept = recorded(job.run, key)
         if kept is not None:
             yield kept
         else:
-            redo.append(span)
-    for row_id in _still_stale(job, spec, db, redo):
-        future = pool.submit(run, job, row_id, row_id)
+            redo.append(page)
+    ids, settled = _still_stale(job, spec, db, redo)
+    yield settled
+    for row_id in ids:
+        future = pool.submit(run, job, row_id, row_id, (row_id,))
         error = future.exception()
         if error is None:
             yield future.result()
-        elif not killed_worker(error):
-            raise error
+        elif not killed_worker(error):  # the task's own error, in the driver's words
+            raise failure(error) from error
         elif (kept := recorded(job.run, error.task)) is not None:  # type: ignore[attr-defined]
             yield kept
         else:

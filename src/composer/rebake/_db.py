@@ -16,7 +16,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Columns", "Table", "connect", "database_url", "existing", "sqlite_file", "table_name"]
+from composer.rebake._columns import Shapes
+
+__all__ = [
+    "Columns",
+    "NotUTF8",
+    "Page",
+    "Table",
+    "connect",
+    "database_url",
+    "existing",
+    "sqlite_file",
+    "table_name",
+]
 
 
 @dataclass(frozen=True)
@@ -41,16 +53,26 @@ def database_url(url: str) -> str:
     return url
 
 
+class NotUTF8(bytes):
+    """A SQLite TEXT value that is not UTF-8, as its bytes: bytes, and marked as TEXT, so that
+    it is bound again as that TEXT (``CAST(:bytes AS TEXT)``, see :func:`_as_stored`). Bound
+    as plain bytes it would be a BLOB, which never equals a TEXT: an id read this way would not
+    find its row again, and as a page's last id it would end the keyset scan early."""
+
+    __slots__ = ()
+
+
 def _text(data: bytes) -> str | bytes:
-    """SQLite TEXT as read: ``str`` when it is UTF-8, else its bytes as stored.
+    """SQLite TEXT as read: ``str`` when it is UTF-8, else its bytes as stored (:class:`NotUTF8`).
 
     SQLite keeps whatever bytes it was given as TEXT; ``sqlite3`` would raise on the first
-    value that is not UTF-8 and end the run. As bytes, the row is a failed row that says
-    where (``raw is not UTF-8 text: ... at byte N``), and the others are rendered."""
+    value that is not UTF-8 and end the run. As bytes, a ``raw`` is a failed row that says
+    where (``raw is not UTF-8 text: ... at byte N``), an id finds its row again, and the others
+    are rendered."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data
+        return NotUTF8(data)
 
 
 def _wal(dbapi_connection: Any, _record: object) -> None:
@@ -104,10 +126,22 @@ def _quoted(name: str) -> sa.sql.quoted_name:
 def _as_stored(value: Any) -> Any:
     """A value read from the table, bound as the type it was read as: bytes as a binary
     parameter (a PostgreSQL ``bytea``, a SQLite BLOB), not cast to the text column type the
-    statements declare, so the write guard compares it with what is stored."""
+    statements declare, and SQLite TEXT that is not UTF-8 (:class:`NotUTF8`) as that TEXT, so
+    the guard, the range queries and the keyset compare it with what is stored."""
+    if isinstance(value, NotUTF8):
+        return sa.cast(sa.literal(bytes(value), sa.LargeBinary), sa.UnicodeText)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return sa.literal(bytes(value), sa.LargeBinary)
     return value
+
+
+#: a page of the stale-id scan: its first id, its last id, and all its ids
+Page = tuple[Any, Any, list[Any]]
+
+
+def _written(binary: bool, text: type[sa.types.TypeEngine[str]]) -> type[sa.types.TypeEngine[Any]]:
+    """The type a written column is bound as: bytes for a binary column, else ``text``."""
+    return sa.LargeBinary if binary else text
 
 
 def _quote(text: str) -> str:
@@ -179,21 +213,22 @@ def table_name(name: str) -> tuple[str | None, str]:
 
 class Table:
     """The statements rebake runs on one table (``name`` or ``schema.name``, see
-    :func:`table_name`) with its columns."""
+    :func:`table_name`) with its columns, writing what they take (``shapes``, see ``_columns``)."""
 
-    def __init__(self, name: str, columns: Columns) -> None:
+    def __init__(self, name: str, columns: Columns, shapes: Shapes | None = None) -> None:
         schema, bare = table_name(name)
         self.schema = schema
         self.bare = bare
         self.name = name
         self.columns = columns
+        self.shapes = shapes = shapes if shapes is not None else Shapes()
         self.table = sa.table(
             _quoted(bare),
             sa.column(_quoted(columns.id)),
             sa.column(_quoted(columns.raw), sa.UnicodeText),
             sa.column(_quoted(columns.format), sa.Unicode),
-            sa.column(_quoted(columns.cooked), sa.UnicodeText),
-            sa.column(_quoted(columns.fingerprint), sa.Unicode),
+            sa.column(_quoted(columns.cooked), _written(shapes.cooked.binary, sa.UnicodeText)),
+            sa.column(_quoted(columns.fingerprint), _written(shapes.fingerprint.binary, sa.Unicode)),
             schema=_quoted(schema) if schema is not None else None,
         )
         c = self.table.c
@@ -204,7 +239,14 @@ class Table:
         self.fingerprint = c[columns.fingerprint]
 
     def stale(self, fingerprint: str) -> sa.ColumnElement[bool]:
-        return sa.or_(self.fingerprint.is_(None), self.fingerprint != fingerprint)
+        """Rows whose fingerprint is NULL or another (as stored: text or bytes, see ``_columns``)."""
+        if self.shapes.either:
+            either = [sa.literal(fingerprint, sa.Unicode), sa.literal(fingerprint.encode(), sa.LargeBinary)]
+            return sa.or_(self.fingerprint.is_(None), self.fingerprint.not_in(either))
+        return sa.or_(self.fingerprint.is_(None), self.fingerprint != self._stored(fingerprint))
+
+    def _stored(self, fingerprint: str) -> str | bytes:
+        return self.shapes.fingerprint.value(fingerprint)
 
     def stale_without_id(self, conn: Connection, fingerprint: str) -> int:
         """Stale rows whose id is NULL: no range can name them, so they are reported, not read."""
@@ -217,8 +259,10 @@ class Table:
         rows, stale_rows = conn.execute(sa.select(sa.func.count(), stale).select_from(self.table)).one()
         return int(rows), int(stale_rows or 0)
 
-    def stale_ranges(self, engine: Engine, fingerprint: str, size: int) -> Iterator[tuple[Any, Any]]:
-        """``(first id, last id)`` of each page of ``size`` stale rows, by keyset on the id.
+    def stale_ranges(
+        self, engine: Engine, fingerprint: str, size: int
+    ) -> Iterator[tuple[Any, Any, list[Any]]]:
+        """``(first id, last id, ids)`` of each page of ``size`` stale rows, by keyset on the id.
 
         Each page is read in its own short transaction, so the scan holds no lock while the
         workers write.
@@ -232,24 +276,33 @@ class Table:
                 .limit(size)
             )
             if last is not None:
-                query = query.where(self.id > last)
+                query = query.where(self.id > _as_stored(last))
             with engine.connect() as conn:
-                ids = conn.execute(query).scalars().all()
+                ids = list(conn.execute(query).scalars())
             if not ids:
                 return
-            yield ids[0], ids[-1]
+            yield ids[0], ids[-1], ids
             last = ids[-1]
 
     def stale_ids(self, conn: Connection, first: Any, last: Any, fingerprint: str) -> list[Any]:
         """The ids of the stale rows with ``first <= id <= last``, by id (no post body)."""
-        query = sa.select(self.id).where(self.id >= first, self.id <= last, self.stale(fingerprint))
+        query = sa.select(self.id).where(*self._between(first, last), self.stale(fingerprint))
         return list(conn.execute(query.order_by(self.id)).scalars())
+
+    def _between(self, first: Any, last: Any) -> tuple[sa.ColumnElement[bool], ...]:
+        return (self.id >= _as_stored(first), self.id <= _as_stored(last))
+
+    def found(self, conn: Connection, row_id: Any, fingerprint: str) -> bool | None:
+        """Whether the row ``row_id`` (as read) is stale; None when that id finds no row."""
+        query = sa.select(self.stale(fingerprint)).where(self.id == _as_stored(row_id)).limit(1)
+        stale = conn.execute(query).scalar()
+        return None if stale is None else bool(stale)
 
     def rows(self, conn: Connection, first: Any, last: Any, fingerprint: str) -> list[tuple[Any, Any, Any]]:
         """``(id, raw, format)`` of the stale rows with ``first <= id <= last``, by id."""
         query = (
             sa.select(self.id, self.raw, self.format)
-            .where(self.id >= first, self.id <= last, self.stale(fingerprint))
+            .where(*self._between(first, last), self.stale(fingerprint))
             .order_by(self.id)
         )
         return [(row_id, raw, fmt) for row_id, raw, fmt in conn.execute(query)]
@@ -266,10 +319,15 @@ class Table:
         done = conn.execute(
             sa.update(self.table)
             .where(
-                self.id == row_id,
+                self.id == _as_stored(row_id),
                 self.raw == _as_stored(raw),
                 self.format.is_not_distinct_from(_as_stored(fmt)),
             )
-            .values({self.columns.cooked: cooked, self.columns.fingerprint: fingerprint})
+            .values(
+                {
+                    self.columns.cooked: self.shapes.cooked.value(cooked),
+                    self.columns.fingerprint: self.shapes.fingerprint.value(fingerprint),
+                }
+            )
         )
         return bool(done.rowcount)

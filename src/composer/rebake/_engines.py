@@ -12,13 +12,13 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Literal
 
-from composer.rebake._work import RebakeError
+from composer.rebake._errors import RebakeError, why
 
-__all__ = ["EngineName", "executor"]
+__all__ = ["EngineName", "cluster_errors", "executor"]
 
 EngineName = Literal["local", "dask"]
 
@@ -72,7 +72,8 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
     """An executor of ``workers`` processes (``local``: spawned, so no thread or connection of
     the driver is inherited), or of a Dask cluster: a ``LocalCluster`` of ``workers``
     single-threaded processes, or the running one at ``scheduler`` (``tcp://host:8786``).
-    Raises :class:`RebakeError` for an unknown engine or a missing extra."""
+    Raises :class:`RebakeError` for an unknown engine or a missing extra, and, with Dask, for a
+    scheduler it cannot reach or that is lost while the block runs (:func:`_lost`)."""
     if engine == "local":
         context = multiprocessing.get_context("spawn")
         with _Pool(max_workers=workers, mp_context=context, initializer=_exit_with_driver) as pool:
@@ -87,8 +88,15 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
             "the dask engine needs the [dask] extra: pip install 'forum-composer[dask]'"
         ) from exc
     if scheduler is not None:
-        with Client(scheduler) as client:  # type: ignore[no-untyped-call]
-            yield client.get_executor(pure=False)
+        try:
+            client = Client(scheduler)  # type: ignore[no-untyped-call]
+        except (CancelledError, OSError, ValueError) as error:  # ValueError: not an address
+            raise RebakeError(
+                f"cannot reach the Dask scheduler at {scheduler!r}: {why(error)}; nothing was rendered:"
+                " start the scheduler (or fix --scheduler), then run again"
+            ) from error
+        with _lost(scheduler), client:
+            yield client.get_executor(pure=False)  # type: ignore[no-untyped-call]
         return
     with (
         LocalCluster(  # type: ignore[no-untyped-call]
@@ -98,6 +106,33 @@ def executor(engine: EngineName, workers: int, scheduler: str | None) -> Iterato
             dashboard_address="127.0.0.1:0",  # any free port: never 8787, which may be taken
             host="127.0.0.1",
         ) as cluster,
+        _lost(cluster.scheduler_address),
         Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client.get_executor(pure=False)
+
+
+def cluster_errors() -> tuple[type[Exception], ...]:
+    """Errors of a Dask cluster itself, not of a task: the futures it cancels when its
+    scheduler goes (``FutureCancelledError`` is a ``CancelledError``), a connection closed,
+    refused or timed out (``CommClosedError`` and ``TimeoutError`` are ``OSError`` s), a
+    client closed after it gave up reconnecting (``ClosedClientError``)."""
+    from distributed.client import ClosedClientError
+
+    return (CancelledError, OSError, ClosedClientError)
+
+
+@contextmanager
+def _lost(address: str) -> Iterator[None]:
+    """Tell an error of the cluster at ``address`` while the run uses it as a :class:`RebakeError`.
+
+    A task's own error reaches the driver as a value (``Future.exception()``) and is told as
+    the worker's (``_errors.failure``); what is raised here came from the cluster: the scheduler
+    killed or unreachable, the client closed."""
+    try:
+        yield
+    except cluster_errors() as error:
+        raise RebakeError(
+            f"the Dask scheduler at {address!r} was lost: {why(error)}; what is committed stays,"
+            " run again to resume"
+        ) from error

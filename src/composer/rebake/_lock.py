@@ -8,23 +8,32 @@ SIGKILL loses it with its process.
 - PostgreSQL: a session advisory lock keyed by the table's OID (so ``posts``, ``public.posts``
   and ``"posts"`` are one table), held on a connection of its own for the run; the server
   drops it when that connection ends.
-- SQLite: an exclusive lock, taken by SQLite itself, on a small lock file next to the database
-  (``forum.sqlite3-rebake-<12 hex digits>.lock``, one per table, kept between runs: deleting
-  it could let two runs lock two different files); the OS drops it when the process ends.
+- SQLite, on Linux: a write lock on one byte of the database file itself, at an offset named
+  by the table, far past the bytes SQLite locks; an open-file-description lock, so it is on
+  the file's inode (a hard link, a symbolic link, a relative path: one lock) and no close of
+  SQLite's own descriptors drops it; the kernel drops it when the process ends.
+- SQLite elsewhere: an exclusive lock, taken by SQLite itself, on a small lock file next to
+  the database (``forum.sqlite3-rebake-<12 hex digits>.lock``, one per table, kept between
+  runs: deleting it could let two runs lock two different files; a hard link in another
+  directory gets its own); the OS drops it when the process ends.
 - Other databases, an in-memory or ``file:`` URI SQLite database: no lock.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import os
 import sqlite3
 import string
+import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 
+from composer.rebake._columns import qualified
 from composer.rebake._db import Table, sqlite_file
 from composer.rebake._work import RebakeError
 
@@ -34,11 +43,14 @@ __all__ = ["only_run"]
 #: keyed by small numbers as a rule, are not this one
 _PREFIX = 0x636F6D70
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+#: SQLite: where the tables' lock bytes begin in the database file (2**62: no file is that long,
+#: and SQLite's own lock bytes are at 2**30)
+_TABLES = 1 << 62
 
 
 def _busy(spec: Table) -> RebakeError:
     return RebakeError(
-        f"another rebake of {spec.name} is running on this database; let it finish (or stop it),"
+        f"another rebake of {spec.name!r} is running on this database; let it finish (or stop it),"
         " then run this one: it goes on from where that one stopped"
     )
 
@@ -55,21 +67,16 @@ def only_run(db: sa.Engine, spec: Table) -> Iterator[None]:
     if path is None:
         yield
         return
-    with _lock_file(path, spec):
+    with _sqlite_lock(path, spec):
         yield
-
-
-def _qualified(spec: Table) -> str:
-    def quote(part: str) -> str:
-        return '"' + part.replace('"', '""') + '"'
-
-    return quote(spec.bare) if spec.schema is None else f"{quote(spec.schema)}.{quote(spec.bare)}"
 
 
 @contextmanager
 def _advisory(db: sa.Engine, spec: Table) -> Iterator[None]:
     with db.connect() as conn:
-        oid = conn.execute(sa.select(sa.func.to_regclass(_qualified(spec)).cast(sa.BigInteger))).scalar()
+        oid = conn.execute(
+            sa.select(sa.func.to_regclass(qualified(spec.schema, spec.bare)).cast(sa.BigInteger))
+        ).scalar()
         if oid is None:  # no such table: the count says so, in the database's words
             conn.rollback()
             yield
@@ -86,23 +93,69 @@ def _advisory(db: sa.Engine, spec: Table) -> Iterator[None]:
             conn.commit()
 
 
+def _sqlite_name(spec: Table) -> str:
+    """The table as SQLite tells tables apart: it folds the case of ASCII letters in names,
+    and of nothing else."""
+    return f"{(spec.schema or 'main').translate(_ASCII_LOWER)}\0{spec.bare.translate(_ASCII_LOWER)}"
+
+
+@contextmanager
+def _sqlite_lock(path: str, spec: Table) -> Iterator[None]:
+    """The table's lock on the database file itself where the system has open-file-description
+    locks (Linux), else on a lock file next to it."""
+    if hasattr(fcntl, "F_OFD_SETLK"):
+        with _file_range(path, spec):
+            yield
+    else:  # pragma: no cover - not on Linux
+        with _lock_file(path, spec):
+            yield
+
+
+@contextmanager
+def _file_range(path: str, spec: Table) -> Iterator[None]:
+    """A write lock on one byte of the database file, far past any byte SQLite locks (those
+    are at 1 GiB), at an offset named by the table: whatever path or hard link names the file,
+    the lock is on its inode. An open-file-description lock (``F_OFD_SETLK``): closing another
+    descriptor of the file (SQLite's) does not drop it, as it would a process's POSIX lock, and
+    the kernel drops it when the process ends, SIGKILL included."""
+    offset = _TABLES + int.from_bytes(hashlib.sha256(_sqlite_name(spec).encode()).digest()[:5], "big")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except OSError as exc:
+        raise RebakeError(
+            f"cannot open the database file {path!r} to lock it: {exc.strerror}; rebake writes to it,"
+            " so it must be writable by this user"
+        ) from exc
+    try:
+        try:
+            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0))
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise _busy(spec) from None
+            raise RebakeError(f"cannot lock the database file {path!r}: {exc.strerror}") from exc
+        yield
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def _lock_file(path: str, spec: Table) -> Iterator[None]:
-    # SQLite folds the case of ASCII letters in names, and of nothing else
-    name = f"{(spec.schema or 'main').translate(_ASCII_LOWER)}\0{spec.bare.translate(_ASCII_LOWER)}"
-    path = os.path.realpath(path)  # one lock for the file, whatever link or relative path names it
-    lock = f"{path}-rebake-{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"
+    """Where there are no open-file-description locks: SQLite's exclusive lock on a lock file
+    next to the database (the file as :func:`os.path.realpath` names it: a hard link in
+    another directory has a lock file of its own)."""
+    path = os.path.realpath(path)  # one lock for the file, whatever symbolic link or relative path names it
+    lock = f"{path}-rebake-{hashlib.sha256(_sqlite_name(spec).encode()).hexdigest()[:12]}.lock"
     try:
         holder = sqlite3.connect(lock, timeout=0, isolation_level=None)
     except sqlite3.Error as exc:
-        raise RebakeError(f"cannot open the lock file {lock} next to the database: {exc}") from exc
+        raise RebakeError(f"cannot open the lock file {lock!r} next to the database: {exc}") from exc
     try:
         try:
             holder.execute("BEGIN EXCLUSIVE")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):
                 raise _busy(spec) from None
-            raise RebakeError(f"cannot lock the lock file {lock} next to the database: {exc}") from exc
+            raise RebakeError(f"cannot lock the lock file {lock!r} next to the database: {exc}") from exc
         yield
     finally:
         holder.close()

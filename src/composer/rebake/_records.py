@@ -16,8 +16,9 @@ fresh, so rendering its stale rows again finds nothing. Both engines lose report
   the run's directory (``Job.records``, a file named by the range), and :func:`kept` reads it
   for the ranges in flight when the pool broke.
 
-A worker that dies between its commit and the store still loses its report (the rows are
-rebaked, not counted); no row is lost.
+A worker that dies between its commit and the store still loses its report; then its rows
+are counted by the ids the scan found in the range: current with this run's fingerprint,
+they were rebaked (``_crashes._still_stale``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import hashlib
 import os
 import pickle
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from composer.rebake._work import Job, RangeReport, run_range
@@ -46,13 +48,13 @@ def _task() -> tuple[Any, Any] | None:
     return distributed.get_client(), worker.get_current_task()
 
 
-def run(job: Job, first: Any, last: Any) -> RangeReport:
+def run(job: Job, first: Any, last: Any, ids: Sequence[Any] = ()) -> RangeReport:
     """:func:`~composer.rebake._work.run_range`, its report kept on the Dask scheduler or in
     ``job.records``; in a rerun of the same Dask task, the report kept by the run that committed."""
     before = _stored(job.run)
     if before is not None:
         return before
-    report = run_range(job, first, last)
+    report = run_range(job, first, last, ids)
     _store(job.run, report)
     if job.records is not None:
         _keep(job.records, (first, last), report)

@@ -11,25 +11,21 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from composer.errors import ComposerError
 from composer.inputs import Submission
 from composer.pipeline import Pipeline
 from composer.policy import Policy
+from composer.rebake._columns import Shapes
 from composer.rebake._db import Columns, Table, connect
+from composer.rebake._errors import RebakeError
 
-__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "run_range", "text_of"]
-
-
-class RebakeError(ComposerError):
-    """A rebake could not run: a missing table or column, a database error, workers whose
-    pipeline is not the driver's. Rows that fail to render are not errors: they are reported."""
+__all__ = ["Job", "PolicyPipeline", "RangeReport", "RebakeError", "missed", "run_range", "text_of"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +59,8 @@ class Job:
     """The run's name: where its tasks keep their reports on a Dask scheduler (``_records``)."""
     records: str | None = None
     """Local engine: the run's directory where each range keeps its report (``_records``)."""
+    shapes: Shapes = field(default_factory=Shapes)
+    """What the cooked and fingerprint columns take, read by the driver (``_columns``)."""
 
 
 @dataclass
@@ -127,7 +125,7 @@ def _build(job: Job) -> _State:
             f"{job.fingerprint}: install the same composer, libraries and settings on every worker"
         )
     pacer = _HostPacer(job.fetch_interval)
-    return _State(pipe, connect(job.url), Table(job.table, job.columns), pacer)
+    return _State(pipe, connect(job.url), Table(job.table, job.columns, job.shapes), pacer)
 
 
 def cache_only(pipe: Pipeline) -> Pipeline:
@@ -189,14 +187,19 @@ def _fetch(state: _State, urls: Iterable[str]) -> None:
         state.pipeline.prefetch([url])
 
 
-def run_range(job: Job, first: Any, last: Any) -> RangeReport:
+def run_range(job: Job, first: Any, last: Any, ids: Sequence[Any] = ()) -> RangeReport:
     """Render and store the stale rows with ``first <= id <= last``: one read, then one
     transaction for the writes. With ``job.fetch``, URLs missing from the embed cache are
-    fetched (paced per host) and their rows rendered again before the write."""
+    fetched (paced per host) and their rows rendered again before the write.
+
+    ``ids``: the stale ids the driver's scan found in the range. Each is accounted for in the
+    report: rendered, or, when the range's read did not find it, current by now (an edit,
+    counted in ``changed``) or a failure naming the id column (see :func:`missed`)."""
     state = _state(job)
     report = RangeReport()
     with state.engine.connect() as conn:
         rows = state.table.rows(conn, first, last, job.fingerprint)
+        missed(state.table, conn, ids, [row_id for row_id, _, _ in rows], job.fingerprint, report)
     done: list[tuple[Any, Any, Any, str]] = []  # (id, raw and format as stored, cooked)
     for row_id, raw, fmt in rows:
         cooked, error, pending = _render(state.pipeline, raw, fmt)
@@ -204,6 +207,8 @@ def run_range(job: Job, first: Any, last: Any) -> RangeReport:
             _fetch(state, pending)
             cooked, error, pending = _render(state.pipeline, raw, fmt)
         report.pending.extend(pending)
+        if cooked is not None:  # rendered, but it may not fit its column: a failed row, not a failed run
+            error = state.table.shapes.cooked.too_long(cooked, "cooked")
         if error is not None:
             report.failed.append((row_id, error))
         else:
@@ -217,3 +222,44 @@ def run_range(job: Job, first: Any, last: Any) -> RangeReport:
                 else:
                     report.changed += 1
     return report
+
+
+def missed(
+    table: Table,
+    conn: Connection,
+    scanned: Sequence[Any],
+    read: list[Any],
+    fingerprint: str,
+    report: RangeReport,
+    ours: bool = False,
+) -> None:
+    """Account in ``report`` for each id of ``scanned`` that the range's read did not return.
+
+    The read finds again every row whose id compares equal to itself as read; a row it misses
+    is current by now (another writer rendered it: an edit, ``changed``; with ``ours``, this
+    run's range that committed it: ``rebaked``), or it is a failure whose reason names the id
+    column: deleted meanwhile, or an id whose value as read does not find its row again (what a
+    SQLite TEXT id that is not UTF-8 was before it was bound as TEXT)."""
+    found = list(read)
+    for row_id in scanned:
+        if row_id in found:
+            found.remove(row_id)  # one each: a non-unique id may be scanned twice
+            continue
+        stale = table.found(conn, row_id, fingerprint)
+        if stale is False:
+            if ours:
+                report.rebaked += 1
+            else:
+                report.changed += 1
+            continue
+        column = f"the id column {table.columns.id!r} (--id-column)"
+        if stale is None:
+            why = "the row was deleted meanwhile, or its id does not compare equal to itself once read"
+            report.failed.append((row_id, f"{column} finds no row with this id as read ({row_id!r}): {why}"))
+        else:
+            report.failed.append(
+                (
+                    row_id,
+                    f"{column} finds this row by its id ({row_id!r}) but not in its range: left as it was",
+                )
+            )

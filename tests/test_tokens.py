@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import markupever
@@ -145,16 +146,22 @@ def _markup(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
-def _shape(node: dom.BaseNode[Any], rename: dict[str, str]) -> object:
-    """The tree below ``node`` as nested tuples, element names mapped by ``rename``."""
+def tree_shape(
+    node: dom.BaseNode[Any], rename: dict[str, str], value: Callable[[str, str], str] | None = None
+) -> object:
+    """The tree below ``node`` as nested tuples, element names mapped by ``rename``, attribute
+    values by ``value`` (name, value -> value)."""
     if isinstance(node, dom.Element):
         local = node.name.local
         name = (node.name.ns, rename.get(local, local))
-        attrs = tuple((attr.local, value) for attr, value in node.attrs.items())
-        return (name, attrs, tuple(_shape(child, rename) for child in node.children()))
+        attrs = tuple(
+            (attr.local, text if value is None else value(attr.local, text))
+            for attr, text in node.attrs.items()
+        )
+        return (name, attrs, tuple(tree_shape(child, rename, value) for child in node.children()))
     if isinstance(node, (dom.Text, dom.Comment)):
         return (type(node).__name__, node.content)
-    return (type(node).__name__, tuple(_shape(child, rename) for child in node.children()))
+    return (type(node).__name__, tuple(tree_shape(child, rename, value) for child in node.children()))
 
 
 def _parse(markup: str) -> dom.Document:
@@ -166,7 +173,7 @@ def _parse(markup: str) -> dom.Document:
 def test_renaming_q_changes_only_the_q_elements_html5_builds(source: str) -> None:
     """Every ``q`` and ``abbr`` tag found and renamed, nothing else touched: the trees agree."""
     renamed, _ = rename_tags(source, _ORDINARY)
-    assert _shape(_parse(renamed), {}) == _shape(_parse(source), _ORDINARY)
+    assert tree_shape(_parse(renamed), {}) == tree_shape(_parse(source), _ORDINARY)
 
 
 def _hidden(markup: str, renamed: frozenset[str], document: bool = False) -> Counter[object]:

@@ -29,6 +29,8 @@ side of leaving a name as it was typed.
 
 Cost: one C-speed regex pass over the source (each match is the stretch of other tokens
 before a tag sought, consumed whole, and that tag); a Python step per tag found.
+:func:`start_tags_and_comments` walks every start tag and comment by the same rules (a
+Python step per ``<``), for the scans that read attribute values in the source.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["RAW_TEXT", "Tag", "find_tags", "rename_tags"]
+__all__ = ["COMMENT", "RAW_TEXT", "Tag", "find_tags", "rename_tags", "start_tags_and_comments"]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
 #: nh3 and browsers read it)
@@ -152,3 +154,66 @@ def rename_tags(
         return source, counts
     pieces.append(source[last:])
     return "".join(pieces), counts
+
+
+#: what :func:`start_tags_and_comments` gives for a comment, in place of a tag name
+COMMENT = "!--"
+#: where the tokenizer leaves the data state: a comment, a bogus comment (``<!x``, ``<?``,
+#: ``</`` and no letter, ``</`` at the end), a start or end tag
+_MARKUP = re.compile(r"<(?:!--|[!?]|/(?![a-zA-Z])|/?[a-zA-Z])")
+#: what ends a comment, matched right after its ``<!--``
+_COMMENT_END = re.compile(r">|->|[\s\S]*?(--!?>)")
+#: one tag from its "<": end mark, name, ">" or nothing (the attributes, which may hold a
+#: 20 MB pasted image, are no group: a group's text would be copied)
+_TAG = re.compile(rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){_ATTRIBUTES}(>?)")
+#: a raw-text element's content, matched right after its start tag
+_RAW_CONTENT = {
+    **{
+        name: re.compile(rf"[\s\S]*?(?=</{_any_case(name)}{_D}|\Z)")
+        for name in RAW_TEXT - {"plaintext", "script"}
+    },
+    "script": re.compile(rf"{_SCRIPT_DATA}(?:<!--{_ESCAPED}{_SCRIPT_DATA})*+"),
+    "plaintext": re.compile(r"[\s\S]*+"),
+}
+
+
+def start_tags_and_comments(source: str) -> Iterator[tuple[str, int, int]]:
+    """``(name, start, end)`` of each start tag an HTML tokenizer reads in ``source``, in
+    order: its lower-cased name, where its attributes start (right after the name) and its
+    end (after its ">"); and ``(COMMENT, start, end)`` of each comment's text. The rules of
+    :func:`find_tags`: what a bogus comment or a raw-text element holds is no tag, a tag cut
+    by the end of the input is none either (a tokenizer drops it)."""
+    pos = 0
+    size = len(source)
+    while True:
+        found = _MARKUP.search(source, pos)
+        if found is None:
+            return
+        at = found.start()
+        if found.end() - at == 4:  # "<!--"
+            end = _COMMENT_END.match(source, at + 4)
+            if end is None:  # to the end of the input
+                yield COMMENT, at + 4, size
+                return
+            yield COMMENT, at + 4, end.start(1) if end.group(1) else at + 4
+            pos = end.end()
+            continue
+        if found.end() - at == 2 and not source[at + 1].isalpha():  # a bogus comment, to its ">"
+            gt = source.find(">", at + 2)
+            if gt < 0:
+                return
+            pos = gt + 1
+            continue
+        tag = _TAG.match(source, at)
+        assert tag is not None  # _MARKUP found "<" or "</" and a letter
+        closing, name, closed = tag.groups()
+        if not closed:
+            return
+        pos = tag.end()
+        if closing:
+            continue
+        name = name.lower()
+        yield name, tag.end(2), pos
+        raw = _RAW_CONTENT.get(name)
+        if raw is not None:
+            pos = raw.match(source, pos).end()  # type: ignore[union-attr]  # always matches

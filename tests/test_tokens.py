@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupever import dom
 
-from composer import DEFAULT_ALLOWLIST
+from composer import DEFAULT_ALLOWLIST, Clipboard, Pipeline, Policy, Submission
 from composer._html.blocks import unflatten
 from composer._html.foreign import FOREIGN_ONLY, rename_foreign
 from composer._html.html5 import keep_after_end
@@ -223,3 +223,71 @@ def test_keep_after_end_keeps_values_comments_and_raw_text(body: str, after: str
     source = f"<html><body>{body}</body></html>{after}"
     out = keep_after_end(source, source.lower())
     assert _hidden(out, frozenset(), document=True) == _hidden(source, frozenset(), document=True)
+
+
+# -- forms HTML5 ignores ------------------------------------------------------------------
+
+PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
+
+
+def test_a_run_of_forms_is_one_form_not_a_deep_nest() -> None:
+    """A form in a form is ignored by HTML5 (and closed by libxml2): renamed divs must not
+    nest where no form did, or the depth scan refuses a post both parsers build flat."""
+    for result in (
+        PIPE.run(Submission("<form>" * 3000 + "text")),
+        PIPE.paste(Clipboard(html="<form>" * 3000 + "text")),
+    ):
+        assert result.ok, result.problems
+        assert result.html == "<div>text</div>"
+        assert result.to_dict()["notices"][-1]["params"]["removed"] == {"tags": {"form": 3000}}
+
+
+def test_what_nests_for_real_is_still_too_deep() -> None:
+    result = PIPE.run(Submission("<form><b>" * 150 + "x"))
+    assert [problem.code for problem in result.problems] == ["too_deep"]
+
+
+_FORMS = st.lists(
+    st.sampled_from(
+        [
+            "<form>",
+            "</form>",
+            "<form title='<form>'>",
+            "<b>",
+            "</b>",
+            "<div>",
+            "</div>",
+            "<p>",
+            "x",
+            "<!-- <form> -->",
+        ]
+    ),
+    max_size=30,
+)
+
+
+@SETTINGS
+@given(_FORMS)
+def test_forms_keep_their_text_and_nest_no_deeper_than_html5_builds_them(parts: list[str]) -> None:
+    source = "".join(parts)
+    out, counted = unflatten(source, _lower_starts(source), DEFAULT_ALLOWLIST.tags)
+    assert _text(out) == _text(source)
+    # a level at most: HTML5 reparents a "<b>" closed after "</form>" otherwise than after "</div>"
+    assert _depth(out) <= _depth(source) + 1
+    assert counted.get("form", 0) == sum(1 for tag in find_tags(source, {"form"}) if not tag.closing)
+
+
+def _text(markup: str) -> str:
+    return "".join(node.content for node in _parse(markup).descendants() if isinstance(node, dom.Text))
+
+
+def _depth(markup: str) -> int:
+    deepest = 0
+    todo: list[tuple[dom.BaseNode[Any], int]] = [(_parse(markup), 0)]
+    while todo:
+        node, depth = todo.pop()
+        for child in node.children():
+            if isinstance(child, dom.Element):
+                deepest = max(deepest, depth + 1)
+                todo.append((child, depth + 1))
+    return deepest

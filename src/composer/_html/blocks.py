@@ -9,7 +9,8 @@ before, but for a block the line break between two blocks goes too (``<h5>five</
 - a block element the allowlist does not keep becomes a ``div`` (``section``, ``article``,
   ``dl``/``dt``/``dd``, ``details``, ``center``, ...): its text keeps its own line. Such
   wrappers are not reported (design point 10); ``form``, ``fieldset`` and ``legend`` are,
-  as ``tags``;
+  as ``tags``. A form tag HTML5 ignores (a form in a form, an end with no form open) is
+  taken out, not renamed: a div would nest where no form does;
 - table parts outside any table (``<td>a</td><td>b</td>``), which a parser ignores, become
   ``div`` too.
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from composer._html.tokens import rename_tags
+from composer._html.tokens import find_tags, rename_tags
 
 __all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
 
@@ -85,5 +86,33 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
     renames = {name: "div" for name in names}
     if not starts.isdisjoint(HEADINGS):
         renames.update(HEADINGS)  # their end tags too, wherever they stand, as shift_headings does
-    markup, starts_renamed = rename_tags(markup, renames, foreign=not starts.isdisjoint(_FOREIGN_ROOTS))
+    foreign = not starts.isdisjoint(_FOREIGN_ROOTS)
+    if "form" in renames:
+        return _renamed_with_forms(markup, renames, foreign)
+    markup, starts_renamed = rename_tags(markup, renames, foreign=foreign)
     return markup, {name: count for name, count in starts_renamed.items() if name in COUNTED}
+
+
+def _renamed_with_forms(markup: str, renames: dict[str, str], foreign: bool) -> tuple[str, dict[str, int]]:
+    """:func:`unflatten`'s renaming where forms are renamed too. HTML5 ignores a ``<form>``
+    while another is open (its "form element pointer") and a ``</form>`` when none is: such
+    a tag is taken out rather than renamed, so ``"<form>" * 3000`` reads as the one form HTML5
+    builds (libxml2 builds it flat too), not as 3 000 nested divs that the depth scan refuses.
+    Every form start tag is counted."""
+    pieces: list[str] = []
+    counted: dict[str, int] = {}
+    last = 0
+    form_open = False
+    for tag in find_tags(markup, renames.keys(), foreign=foreign):
+        pieces.append(markup[last : tag.start])
+        if not tag.closing and tag.name in COUNTED:
+            counted[tag.name] = counted.get(tag.name, 0) + 1
+        if tag.name == "form" and form_open != tag.closing:  # ignored by HTML5
+            last = tag.end
+            continue
+        if tag.name == "form":
+            form_open = not tag.closing
+        pieces += ("</" if tag.closing else "<", renames[tag.name])
+        last = tag.name_end
+    pieces.append(markup[last:])
+    return "".join(pieces), counted

@@ -31,6 +31,7 @@ from composer._html.foreign import FOREIGN_ONLY, rename_foreign
 from composer._html.html5 import keep_after_end
 from composer._html.stray import start_tags
 from composer._html.tokens import RAW_TEXT, find_tags, rename_tags
+from composer._html.tree import parse
 from fixture_files import FIXTURES, read_cases
 
 EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))
@@ -288,6 +289,58 @@ def _depth(markup: str) -> int:
         node, depth = todo.pop()
         for child in node.children():
             if isinstance(child, dom.Element):
+                deepest = max(deepest, depth + 1)
+                todo.append((child, depth + 1))
+    return deepest
+
+
+def test_a_run_of_loose_table_cells_is_flat() -> None:
+    """Outside a table HTML5 ignores cells and libxml2 closes one at the next: the divs they
+    become must not nest."""
+    result = PIPE.run(Submission("<td>x" * 150))
+    assert result.ok, result.problems
+    assert result.html == "<div>x</div>" * 150
+
+
+_LOOSE = st.lists(
+    st.sampled_from(
+        [
+            "<td>",
+            "</td>",
+            "<th>",
+            "<tr>",
+            "</tr>",
+            "<tbody>",
+            "</tbody>",
+            "x",
+            "<b>",
+            "</b>",
+            "<div>",
+            "</div>",
+        ]
+    ),
+    max_size=30,
+)
+
+
+@SETTINGS
+@given(_LOOSE)
+def test_loose_table_parts_keep_their_text_and_nest_as_a_parser_builds_them(parts: list[str]) -> None:
+    source = "".join(parts)
+    out, _ = unflatten(source, _lower_starts(source), DEFAULT_ALLOWLIST.tags)
+    assert _text(out) == _text(source)
+    # at most a div per kind of part open (tbody > tr > td), where HTML5 builds none: no run
+    # nests deeper with its length
+    assert _depth(out) <= max(_depth(source), _libxml2_depth(source)) + 3
+
+
+def _libxml2_depth(markup: str) -> int:
+    deepest = 0
+    todo = [(parse(markup), 0)]
+    while todo:
+        el, depth = todo.pop()
+        for child in el:
+            if isinstance(child.tag, str):
                 deepest = max(deepest, depth + 1)
                 todo.append((child, depth + 1))
     return deepest

@@ -12,7 +12,8 @@ before, but for a block the line break between two blocks goes too (``<h5>five</
   as ``tags``. A form tag HTML5 ignores (a form in a form, an end with no form open) is
   taken out, not renamed: a div would nest where no form does;
 - table parts outside any table (``<td>a</td><td>b</td>``), which a parser ignores, become
-  ``div`` too.
+  ``div`` too, closed where libxml2 closes those parts (``<td>a<td>b`` is two divs, not one
+  in the other).
 
 Only tags are renamed, where an HTML tokenizer reads them (:func:`composer._html.tokens.rename_tags`,
 one C-speed pass): a name written inside an attribute value, a comment or raw text
@@ -43,6 +44,15 @@ _BLOCKS = frozenset(
 _TABLE_PARTS = ("td", "th", "tr", "caption", "tbody", "thead", "tfoot")
 #: where a CDATA section hides what it holds to its "]]>" (:func:`composer._html.tokens.find_tags`)
 _FOREIGN_ROOTS = frozenset({"svg", "math"})
+#: table parts a loose one's start closes, as libxml2 closes them (composer._html.depth's
+#: table); libxml2 nests the others (``thead``, ``caption``), and so do the divs
+_LOOSE_CLOSES = {
+    "td": frozenset({"td", "th"}),
+    "th": frozenset({"td", "th"}),
+    "tr": frozenset({"tr", "td", "th"}),
+    "tbody": frozenset({"tbody", "thead", "tfoot", "tr", "td", "th"}),
+    "tfoot": frozenset({"tbody", "thead", "tr", "td", "th"}),
+}
 #: renamed like the rest, but the person is told they went (design point 10: forms)
 COUNTED = frozenset({"form", "fieldset", "legend"})
 
@@ -87,32 +97,57 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
     if not starts.isdisjoint(HEADINGS):
         renames.update(HEADINGS)  # their end tags too, wherever they stand, as shift_headings does
     foreign = not starts.isdisjoint(_FOREIGN_ROOTS)
-    if "form" in renames:
-        return _renamed_with_forms(markup, renames, foreign)
+    loose = names.intersection(_TABLE_PARTS) if loose_parts else frozenset()
+    if "form" in renames or loose:
+        return _renamed_in_order(markup, renames, foreign, loose)
     markup, starts_renamed = rename_tags(markup, renames, foreign=foreign)
     return markup, {name: count for name, count in starts_renamed.items() if name in COUNTED}
 
 
-def _renamed_with_forms(markup: str, renames: dict[str, str], foreign: bool) -> tuple[str, dict[str, int]]:
-    """:func:`unflatten`'s renaming where forms are renamed too. HTML5 ignores a ``<form>``
-    while another is open (its "form element pointer") and a ``</form>`` when none is: such
-    a tag is taken out rather than renamed, so ``"<form>" * 3000`` reads as the one form HTML5
-    builds (libxml2 builds it flat too), not as 3 000 nested divs that the depth scan refuses.
-    Every form start tag is counted."""
+def _renamed_in_order(
+    markup: str, renames: dict[str, str], foreign: bool, loose: frozenset[str]
+) -> tuple[str, dict[str, int]]:
+    """:func:`unflatten`'s renaming where a tag's fate depends on those before it, so that no
+    div nests where neither parser nests an element (the depth scan reads the renamed source,
+    and refused ``"<form>" * 3000`` or ``"<td>" * 150``, which both parsers build flat):
+
+    - HTML5 ignores a ``<form>`` while another is open (its "form element pointer") and a
+      ``</form>`` when none is (libxml2 closes an innermost form too): such a tag is taken out;
+    - table parts outside any table (``loose``), which HTML5 ignores, become divs that close
+      as libxml2 closes those parts (:data:`_LOOSE_CLOSES`: a ``<td>`` the open ``td``); an
+      end tag with none of its name open is taken out.
+
+    Every form, fieldset and legend start tag is counted."""
     pieces: list[str] = []
     counted: dict[str, int] = {}
     last = 0
     form_open = False
+    parts: list[str] = []  # the loose table parts open, innermost last
     for tag in find_tags(markup, renames.keys(), foreign=foreign):
+        name = tag.name
         pieces.append(markup[last : tag.start])
-        if not tag.closing and tag.name in COUNTED:
-            counted[tag.name] = counted.get(tag.name, 0) + 1
-        if tag.name == "form" and form_open != tag.closing:  # ignored by HTML5
-            last = tag.end
-            continue
-        if tag.name == "form":
-            form_open = not tag.closing
-        pieces += ("</" if tag.closing else "<", renames[tag.name])
         last = tag.name_end
+        if not tag.closing and name in COUNTED:
+            counted[name] = counted.get(name, 0) + 1
+        if name == "form":
+            if form_open != tag.closing:  # ignored by HTML5
+                last = tag.end
+                continue
+            form_open = not tag.closing
+        elif name in loose:
+            if tag.closing:
+                if name not in parts:
+                    last = tag.end
+                    continue
+                closed = len(parts) - parts[::-1].index(name) - 1
+                pieces.append("</div>" * (len(parts) - closed - 1))
+                del parts[closed:]
+            else:
+                closes = _LOOSE_CLOSES.get(name, frozenset())
+                while parts and parts[-1] in closes:
+                    parts.pop()
+                    pieces.append("</div>")
+                parts.append(name)
+        pieces += ("</" if tag.closing else "<", renames[name])
     pieces.append(markup[last:])
     return "".join(pieces), counted

@@ -10,14 +10,15 @@ unwraps it like any wrapper the allowlist does not keep.
 
 Only in a post that opens no ``svg`` or ``math``: inside those the names are foreign elements,
 which the parse stage gives to HTML5 (:mod:`composer._html.html5`) and the sanitizer drops
-as foreign content. The rewrite is of tag names in the source (a C-speed regex, like
-:func:`composer._html.blocks.unflatten`), so it also touches such a name written inside an
-attribute value or a comment.
+as foreign content. Only tags are renamed, where an HTML tokenizer reads them
+(:func:`composer._html.tokens.rename_tags`, one C-speed pass, as in
+:func:`composer._html.blocks.unflatten`): ``<p title="<text>">``, ``<!-- <g> -->`` and
+``<script>`` content stay as typed.
 """
 
 from __future__ import annotations
 
-from composer._html.blocks import tag_renamer
+from composer._html.tokens import rename_tags
 
 __all__ = ["FOREIGN_ONLY", "rename_foreign"]
 
@@ -45,4 +46,4 @@ def rename_foreign(markup: str, starts: frozenset[str]) -> str:
     ``markup`` itself is returned."""
     if starts.isdisjoint(FOREIGN_ONLY) or not starts.isdisjoint(_FOREIGN_ROOTS):
         return markup
-    return tag_renamer(starts & FOREIGN_ONLY).sub(r"<\1span", markup)
+    return rename_tags(markup, dict.fromkeys(starts & FOREIGN_ONLY, "span"))[0]

@@ -37,6 +37,8 @@ import markupever
 from lxml import etree
 from markupever import dom
 
+from composer._html.tokens import find_tags
+
 __all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end"]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
@@ -92,9 +94,9 @@ def is_document(markup: str) -> bool:
     return head.startswith(("<html", "<!doctype", "<?xml"))
 
 
-#: a document's own end tags, and comments (which go nowhere a reader sees)
-_DOCUMENT_END = re.compile(r"</(?:body|html)(?=[\s/>])[^>]*>?", re.IGNORECASE)
-_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+#: a comment as HTML5 ends it (``-->``, ``--!>``, ``<!-->`` at once, or the end of the input)
+_COMMENT = re.compile(r"<!--(?:>|->|.*?--!?>|.*\Z)", re.DOTALL)
+_DOCUMENT_ENDS = ("body", "html")
 
 
 def keep_after_end(markup: str, lower: str) -> str:
@@ -103,12 +105,22 @@ def keep_after_end(markup: str, lower: str) -> str:
     them: HTML5 and browsers put it in the body, where libxml2 keeps what stands between the
     two outside the body and drops what follows ``</html>``. Without the end tags, libxml2
     reads it in the body too. ``markup`` itself when nothing follows them (a clipboard's
-    ``</body></html>``, perhaps with a comment or blank lines)."""
-    ends = [at for at in (lower.find("</body"), lower.find("</html")) if at >= 0]
+    ``</body></html>``, perhaps with a comment or blank lines). Only end tags a tokenizer
+    reads are taken out (:func:`composer._html.tokens.find_tags`): ``</body>`` written in an
+    attribute value, a comment or a script stays as typed."""
+    if "</body" not in lower and "</html" not in lower:
+        return markup
+    ends = [tag for tag in find_tags(markup, _DOCUMENT_ENDS) if tag.closing]
     if not ends:
         return markup
-    first = min(ends)
-    rest = _DOCUMENT_END.sub("", markup[first:])
+    first = ends[0].start
+    pieces: list[str] = []
+    last = first
+    for tag in ends:
+        pieces.append(markup[last : tag.start])
+        last = tag.end
+    pieces.append(markup[last:])
+    rest = "".join(pieces)
     if not _COMMENT.sub("", rest).strip():
         return markup
     return markup[:first] + rest

@@ -16,7 +16,7 @@ from html.entities import html5
 
 from composer._html.hosts import SKIPPED
 from composer._html.hosts import scheme_at as scheme_at  # the one scheme reader, also read from here
-from composer._html.scan import _MARKUP, _RAW, _TAG
+from composer._html.tokens import COMMENT, start_tags_and_comments
 
 #: where pasted bytes live: the browser's memory, the person's disk, a mail part
 PASTED_SCHEMES = frozenset({"data", "blob", "file", "cid", "filesystem"})
@@ -197,41 +197,15 @@ class _Word:
 
 
 def _tags(markup: str) -> Iterator[tuple[str, int, int]]:
-    """(tag, start, end) of each start tag as an HTML tokenizer sees it, and ("!--", ...) of comments.
+    """(tag, start, end) of each start tag as an HTML tokenizer sees it, and (COMMENT, ...) of comments.
 
-    Linear; the content of raw-text elements (script, style, textarea, ...) is not markup and
-    is skipped, so text that merely mentions ``data:`` is never taken for an attribute.
+    Linear, by HTML5's rules (:func:`composer._html.tokens.start_tags_and_comments`): a comment
+    ends at ``-->``, ``--!>`` or at once (``<!-->``), a bogus comment (``<?``, ``<!x``, ``</ x``)
+    at its first ">", so ``<?<!-- ><img ...>`` holds an image; the content of raw-text
+    elements (script, style, textarea, ...) is not markup, so text that merely mentions
+    ``data:`` is never taken for an attribute.
     """
-    pos = 0
-    while True:
-        found = _MARKUP.search(markup, pos)
-        if found is None:
-            return
-        at = found.start()
-        if markup.startswith("<!--", at) or markup.startswith("<![CDATA[", at):
-            comment = markup[at + 2] == "-"
-            end = markup.find("-->" if comment else "]]>", at + 4)
-            if end < 0:
-                return
-            if comment:
-                yield "!--", at + 4, end
-            pos = end + 3
-            continue
-        match = _TAG.match(markup, at)
-        assert match is not None  # _MARKUP found "<" + letter
-        closing, name, closed = match.groups()
-        pos = match.end()
-        if not closed:
-            return
-        if closing:
-            continue
-        tag = name.lower()
-        yield tag, at + 1 + len(name), pos
-        if tag in _RAW:
-            end_tag = re.compile("</" + re.escape(tag), re.IGNORECASE).search(markup, pos)
-            if end_tag is None:
-                return
-            pos = end_tag.start()
+    return start_tags_and_comments(markup)
 
 
 def _attributes(markup: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
@@ -254,7 +228,7 @@ def shrink_payloads(markup: str) -> str:
     pieces: list[str] = []
     last = 0
     for tag, start, end in _tags(markup):
-        if end - start <= _LONG_VALUE or tag == "!--":
+        if end - start <= _LONG_VALUE or tag == COMMENT:
             continue
         for name, first, stop in _attributes(markup, start, end):
             if stop - first <= _LONG_VALUE or name not in _URL_ATTRS:
@@ -281,7 +255,7 @@ def scan(markup: str) -> Counter[str]:
     counts: Counter[str] = Counter()
     word = _Word()
     for tag, start, end in _tags(markup):
-        if tag == "!--":
+        if tag == COMMENT:
             if _VML.search(markup, start, end):
                 word.comment(markup[start:end])
             continue

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import cast
 
 import html5lib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from composer import Clipboard, Pipeline, Policy, Result, Submission
+from composer import Clipboard, Format, Pipeline, Policy, Result, Submission
 from fixture_files import FIXTURES, read_cases
 
 PIPE = Pipeline(policy=Policy(embed_mode="cache_only"))
@@ -34,7 +35,7 @@ def _result(kind: str, source: str) -> Result:
     if kind == "paste-plain":
         return PIPE.paste(Clipboard(html=source), plain=True)
     assert kind in ("text", "markdown", "html"), kind
-    return PIPE.run(Submission(source, kind))
+    return PIPE.run(Submission(source, cast(Format, kind)))
 
 
 @pytest.mark.parametrize(

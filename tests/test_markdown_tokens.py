@@ -47,12 +47,15 @@ def _everyone(names: Sequence[str]) -> Mapping[str, str]:
 
 
 MENTIONS = Pipeline(policy=Policy(embed_mode="cache_only")).insert_after("links", Mentions(lookup=_everyone))
-#: a name is followed by white space: what follows it is the lookahead's side, not judged here
-_PIECES = st.sampled_from(
-    [
-        *("_", "__", "*", "**", "~~", "@_ann_ ", "@bob ", "&amp;", "&#64;bob "),
-        *(" ", "x", "(", ")", ".", "\n", "[a](u)", "`c`", "![i](u)", "<http://x.org>"),
-    ]
+#: a name is followed by white space (what follows it is the lookahead's side, not judged
+#: here); one delimiter character a post (crossed pairs of two kinds are not modelled)
+_OTHERS = ("@_ann_ ", "@bob ", "&amp;", "&#64;bob ", " ", "x", "(", ")", ".", "\n")
+_POSTS = st.sampled_from("_*~").flatmap(
+    lambda mark: st.lists(
+        st.sampled_from([mark, mark * 2, *_OTHERS, "[a](u)", "`c`", "<http://x.org>"]),
+        min_size=1,
+        max_size=10,
+    ).map("".join)
 )
 
 
@@ -68,7 +71,7 @@ def _loose_text(el: lxml.html.HtmlElement) -> list[str]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_PIECES, min_size=1, max_size=10).map("".join))
+@given(_POSTS)
 @example("&amp;@_ann_")
 @example("_@_ann_ x_")
 @example("(_@_ann_)")

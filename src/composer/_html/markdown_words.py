@@ -10,16 +10,18 @@ Where a word starts is decided by the stage's own pattern, lookbehind included, 
 text as a reader sees it, with CommonMark's readings:
 
 - a run of ``*`` or ``~`` right before the sigil that opens emphasis or strikethrough
-  (CommonMark's left-flanking rule) closed after the word is not seen by a reader, so the
-  character before that run is what the pattern's lookbehind is shown (``**@_ann_**`` holds
-  the word ``@_ann_``; ``x*@ann`` none, nor an unclosed ``*@_ann_``, whose ``*`` shows);
+  (CommonMark's left-flanking rule) closed after the word, or that closes one opened before
+  it, is not seen by a reader, so the character before that run is what the pattern's
+  lookbehind is shown (``**@_ann_**`` and ``~~x)~~@_ann_`` hold the word ``@_ann_``;
+  ``x*@ann`` none, nor an unclosed ``*@_ann_``, whose ``*`` shows);
 - a ``_`` before the sigil is a word character to the grammar and stays one (``_@ann_`` is
   emphasis around ``@ann``, as before, and ``x_@_ann_`` holds no word), except before a name
   that starts with ``_``: markdown would read the sigil alone and emphasis after it, so an
   opening ``_`` run closed after the word is looked through like ``*`` (``_@_ann_ x_`` is
   emphasis around ``@_ann_ x``). Whether a run closes is judged by CommonMark's flanking
-  rules over the next :data:`_WINDOW` characters (a shorter closer, or a pair the rule of 3
-  may refuse, counts as none);
+  rules over :data:`_WINDOW` characters and :data:`_MAX_RUNS` runs around the word (a
+  shorter closer, an odd ``~`` run, or a pair the rule of 3 may refuse, counts as none;
+  pairs of two delimiter kinds that cross are not modelled);
 - a character reference is the character it spells: a sigil so spelled is the sigil
   (``&#64;_ann_`` reads as ``@_ann_``, as the stage reads ``&#64;ann``), and one right before
   the sigil is shown to the lookbehind decoded (``&amp;@_a_`` is ``&@_a_`` to a reader,
@@ -32,13 +34,16 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import NamedTuple
 
 from markdown_it.common.utils import isPunctChar, isWhiteSpace
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-__all__ = ["STOPS", "is_word_pattern", "sigil_problem", "words_rule"]
+__all__ = ["STOPS", "is_word_pattern", "kept_end", "sigil_problem", "words_rule"]
 
 #: the characters markdown-it's text rule stops at: only there can an inline rule start, so
 #: only these can be sigils (a letter would be swallowed with the text around it)
@@ -47,6 +52,9 @@ STOPS = frozenset("!#$%&*+-:<=>@[\\]^_`{}~")
 _MARKS = "*~"
 #: the delimiters looked through before a name that starts with "_" (when they can open)
 _OPENERS = "*~_"
+_KEPT_END = "_composer_kept_end"
+#: how many delimiter runs of one kind are read around a word to find its emphasis' other end
+_MAX_RUNS = 16
 #: what ends a link, an image, a code span or an autolink (then the character shown before a
 #: sigil is the construct's last one)
 _CONSTRUCT_ENDS = ")]`>"
@@ -94,6 +102,9 @@ def _word_at(
         openers = [run.group() for run in _RUN.finditer(src, at, pos)]
         if found is not None and _closed(src, pos + found[1], openers):
             return found  # emphasis opened right before the sigil closes after the word
+    closers = list(_RUN.finditer(src, start, pos))
+    if closers and all(_can(src, run, run.group()[0])[1] and _opened_before(src, run) for run in closers):
+        return _match(pattern, src, pos, sigil, size, start, edge)  # it closes emphasis opened before
     return _match(pattern, src, pos, sigil, size, pos, edge)
 
 
@@ -166,27 +177,84 @@ def _closed(src: str, at: int, openers: list[str]) -> bool:
     return all(end >= 0 for end in ends) and ends == sorted(set(ends))
 
 
+class _Run(NamedTuple):
+    """A delimiter run of the inline source, and whether it can open and close."""
+
+    start: int
+    end: int
+    opens: bool
+    closes: bool
+
+
+@lru_cache(maxsize=4)
+def _runs(src: str, char: str) -> tuple[list[int], list[_Run]]:
+    """The runs of ``char`` in ``src`` (an inline run's source), with their starts, found once
+    per source: a post with many words reads each run's flanking once."""
+    runs = [_Run(m.start(), m.end(), *_can(src, m, char)) for m in _RUNS[char].finditer(src)]
+    return [run.start for run in runs], runs
+
+
+def _opened_before(src: str, closer: re.Match[str]) -> bool:
+    """Whether the run ``closer`` closes, whole, a run opened within :data:`_WINDOW`
+    characters (and :data:`_MAX_RUNS` runs) before it (:func:`_closer_after`, mirrored)."""
+    char, need, at = closer.group()[0], len(closer.group()), closer.start()
+    starts, runs = _runs(src, char)
+    index = bisect_left(starts, at)
+    closed = 0
+    for run in reversed(runs[max(0, index - _MAX_RUNS) : index]):
+        if run.end < at - _WINDOW:
+            break
+        if run.opens:
+            if closed:
+                closed -= 1
+                continue
+            return _fits(need, run.end - run.start, char)
+        if run.closes:
+            closed += 1
+    return False
+
+
+def _can(src: str, run: re.Match[str], char: str) -> tuple[bool, bool]:
+    """Whether a delimiter ``run`` of ``char`` can open, and whether it can close
+    (CommonMark's flanking rules; a ``_`` run inside a word does neither, nor an odd run of
+    ``~``, part of which shows)."""
+    if char == "~" and (run.end() - run.start()) % 2:
+        return False, False  # strikethrough pairs "~~"; an odd "~" shows
+    before, after = src[run.start() - 1 : run.start()], src[run.end() : run.end() + 1]
+    left, right = _flanks_left(before, after), _flanks_right(before, after)
+    if char == "_":
+        return left and (not right or _punct(before)), right and (not left or _punct(after))
+    return left, right
+
+
+def _fits(need: int, size: int, char: str) -> bool:
+    """Whether a run of ``size`` closes (or opens) one of ``need`` whole: none of it left
+    showing (``~~`` pairs one for one), and no rule of 3 against the pair (``*`` and ``_``)."""
+    if char == "~":
+        return size == need
+    return size >= need and ((need + size) % 3 != 0 or need % 3 == size % 3 == 0)
+
+
 def _closer_after(src: str, at: int, opener: str) -> int:
-    """Where a run of ``opener``'s delimiter within :data:`_WINDOW` characters after ``at``
-    closes it whole, or -1 (CommonMark: a right-flanking run closes, a ``_`` one only when
-    not left-flanking or before punctuation; a run opened after ``at`` takes the next closer
-    first). A shorter closer, or a pair the rule of 3 may refuse, is no: the word is then
-    not kept, and markdown reads the text as it would with no word stage."""
+    """Where a run of ``opener``'s delimiter within :data:`_WINDOW` characters (and
+    :data:`_MAX_RUNS` runs) after ``at`` closes it whole, or -1 (CommonMark: a
+    right-flanking run closes, a ``_`` one only when not left-flanking or before
+    punctuation; a run opened after ``at`` takes the next closer first). A shorter closer,
+    or a pair the rule of 3 may refuse, is no: the word is then not kept, and markdown reads
+    the text as it would with no word stage."""
     char, need = opener[0], len(opener)
+    starts, runs = _runs(src, char)
+    index = bisect_left(starts, at)
     opened = 0
-    for run in _RUNS[char].finditer(src, at, at + _WINDOW):
-        before, after = src[run.start() - 1 : run.start()], src[run.end() : run.end() + 1]
-        left, right = _flanks_left(before, after), _flanks_right(before, after)
-        if char == "_":
-            left, right = left and (not right or _punct(before)), right and (not left or _punct(after))
-        if right:
+    for run in runs[index : index + _MAX_RUNS]:
+        if run.start >= at + _WINDOW:
+            break
+        if run.closes:
             if opened:
                 opened -= 1
                 continue
-            size = run.end() - run.start()
-            fits = size >= need and (char == "~" or (need + size) % 3 != 0 or need % 3 == size % 3 == 0)
-            return run.start() if fits else -1
-        if left:
+            return run.start if _fits(need, run.end - run.start, char) else -1
+        if run.opens:
             opened += 1
     return -1
 
@@ -220,6 +288,13 @@ def _visible_end(tokens: list[Token]) -> str:
     return ""
 
 
+def kept_end(state: StateInline) -> int:
+    """Where the last word :func:`words_rule` kept in this inline run ends (-1: none): the
+    text before it is no other rule's to take (a ``www.`` link must not split ``@www.x.com``)."""
+    end: int = getattr(state, _KEPT_END, -1)
+    return end
+
+
 def words_rule(words: Iterable[tuple[str, re.Pattern[str]]]) -> Rule:
     """An inline rule keeping each word of ``words`` (sigil, pattern) as typed text."""
     table = dict(words)
@@ -239,6 +314,7 @@ def words_rule(words: Iterable[tuple[str, re.Pattern[str]]]) -> Rule:
         if not silent:
             state.pending += word
         state.pos += length
+        setattr(state, _KEPT_END, state.pos)
         return True
 
     return keep_words

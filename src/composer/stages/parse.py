@@ -25,7 +25,7 @@ from composer._html.foreign import rename_foreign
 from composer._html.hosts import scheme_at
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
 from composer._html.indent import indented, lead
-from composer._html.markdown_words import is_word_pattern, sigil_problem, words_rule
+from composer._html.markdown_words import is_word_pattern, kept_end, sigil_problem, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end
@@ -135,6 +135,8 @@ def _www_rule(state: StateInline, silent: bool) -> bool:
     if at < 0:
         return False
     start = found.starts[at]
+    if start < kept_end(state):
+        return False  # inside a word kept as typed (``&#64;www.x.com``)
     typed = pos - start  # the candidate's text pending here (no token stands between)
     if typed > len(state.pending) or not state.pending.endswith(src[start:pos]):
         return False

@@ -116,7 +116,7 @@ def test_emoji_limit_options(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         ["--max-emoji", "2", "--emoji-over-limit", "trim", "render", str(post), "--from", "text"], capsys
     )
     assert code == 0 and out.count("😀") == 2
-    assert "1 emoji over the limit of 2 were removed." in err
+    assert "1 emoji over the limit of 2 was removed." in err
     code, _, _ = run(["--max-emoji", "-1", "render", str(post)], capsys)
     assert code == 2
 
@@ -176,7 +176,7 @@ def test_global_flags_before_or_after_the_subcommand(
     post.write_text("hi 😀😀😀")
     code, out, err = run([arg.replace("{post}", str(post)) for arg in argv], capsys)
     assert code == 0 and out.count("😀") == 2
-    assert "1 emoji over the limit of 2 were removed." in err
+    assert "1 emoji over the limit of 2 was removed." in err
 
 
 def test_offline_and_sanitizer_after_the_subcommand(

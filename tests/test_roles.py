@@ -124,14 +124,14 @@ def test_without_a_role_the_message_names_only_the_limit() -> None:
     pipe = Pipeline(policy=Policy(max_links=1, embed_mode="cache_only"))
     result = pipe.run(Submission("https://a.example/ https://b.example/", "text"))
     assert [(p.code, p.message, p.params) for p in result.problems] == [
-        ("too_many_links", "A post can carry at most 1 links.", {"limit": 1, "count": 2, "role": None})
+        ("too_many_links", "A post can carry at most 1 link.", {"limit": 1, "count": 2, "role": None})
     ]
 
 
 def test_member_and_staff_use_the_plain_template() -> None:
     for role in ("member", "staff"):
         result = offline(role, max_links=1).run(Submission("https://a.example/ https://b.example/", "text"))
-        assert [p.message for p in result.problems] == ["A post can carry at most 1 links."]
+        assert [p.message for p in result.problems] == ["A post can carry at most 1 link."]
         assert result.problems[0].params["role"] == role
 
 

@@ -27,6 +27,7 @@ from composer._html.facts import Scan
 from composer._html.flat import HIDDEN_HTML, markup_text
 from composer._html.scan import _TAG, QUOTED_GT, utf8_size
 from composer.document import Document
+from composer.messages import variant
 from composer.policy import Policy
 from composer.result import Result
 
@@ -310,7 +311,8 @@ def refuse_early(doc: Document, source: str, facts: Scan | None = None) -> str |
             doc.problem("too_complex", stop=True, count=marks, limit=MAX_MARKDOWN_MARKS)
             return None
         if bracket_nesting(source, MAX_BRACKET_NESTING):
-            doc.problem("too_complex", template="too_complex_nesting", stop=True, limit=MAX_BRACKET_NESTING)
+            key = variant("too_complex_nesting", doc.policy.messages, params={"limit": MAX_BRACKET_NESTING})
+            doc.problem("too_complex", template=key, stop=True, limit=MAX_BRACKET_NESTING)
             return None
         lines = source.count("\n")
         if lines > MAX_MARKDOWN_LINES:

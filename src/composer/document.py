@@ -15,7 +15,7 @@ from lxml.html import HtmlElement
 from composer._html import tree as _tree
 from composer._html.facts import Scan
 from composer.inputs import Format
-from composer.messages import MESSAGES
+from composer.messages import MESSAGES, variant
 from composer.policy import Policy
 from composer.result import Action, Notice, Problem, Result, _with_text
 
@@ -239,14 +239,19 @@ class Document:
     def notice(
         self, code: str, *, action: str | None = None, target: str | None = None, **params: Any
     ) -> None:
-        """Tell the person what a stage did (``action`` names the undo it offers)."""
+        """Tell the person what a stage did (``action`` names the undo it offers). The message
+        is said in the form its count takes (``_one`` for 1: :func:`~composer.messages.variant`)."""
         messages = self._messages
         act = Action(action, messages[action].format(), target) if action else None
-        self._notices.append(Notice(code, messages[code].format(**params), act, params))
+        key = variant(code, self._policy.messages, params=params)
+        self._notices.append(Notice(code, messages[key].format(**params), act, params))
 
     def problem(self, code: str, *, template: str | None = None, stop: bool = False, **params: Any) -> None:
-        """Refuse the post for a reason; ``stop`` ends the run (nothing safe can be made)."""
-        message = self._messages[template or code].format(**params)
+        """Refuse the post for a reason; ``stop`` ends the run (nothing safe can be made).
+        ``template``: the catalogue key to say it with; by default ``code`` in the form its
+        count takes (``_one`` for 1: :func:`~composer.messages.variant`)."""
+        key = template or variant(code, self._policy.messages, params=params)
+        message = self._messages[key].format(**params)
         self._problems.append(Problem(code, message, params))
         if stop:
             self._stopped = True

@@ -3,6 +3,11 @@
 The default English wording is the one the seed forum's reply box shows. A host application
 translates by passing ``Policy(messages={code: template})``; templates use ``str.format``
 fields named in the catalogue (``{limit}``, ``{removed}``, ...).
+
+A message with a count is said in the count's form: a code listed in :data:`COUNTED` has
+``_one`` templates ("Only 1 image is allowed.") for a count of 1, and a limit's code
+``_none`` templates ("Images are not allowed.") for a limit of 0, each one a forum may
+translate (:func:`variant` picks the template; a forum's own wins over English).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import string
 from collections.abc import Collection, Mapping
 from typing import Any
 
-__all__ = ["MESSAGES", "PARAMS", "fields", "render", "template_error", "variant"]
+__all__ = ["COUNTED", "MESSAGES", "PARAMS", "fields", "render", "template_error", "variant"]
 
 _RELOAD = (
     "The reply box and the server did not understand each other. Your text is still here; reload the page."
@@ -24,6 +29,7 @@ MESSAGES: Mapping[str, str] = {
     "pasted_as_rich": "Pasted as rich text.",
     "pasted_as_plain": "Pasted as plain text: its formatting could not be kept. {reason}",
     "emoji_trimmed": "{removed} emoji over the limit of {limit} were removed.",
+    "emoji_trimmed_one": "{removed} emoji over the limit of {limit} was removed.",
     "link_embedded": "Your link has been automatically embedded.",
     "image_paste_rejected": "You cannot paste images directly. Upload or insert images from URL.",
     "content_restored": "Your previous content has been restored.",
@@ -33,17 +39,26 @@ MESSAGES: Mapping[str, str] = {
     "preview_failed": "The preview could not be made. Your text is still in the editor.",
     "formatting_failed": "Reading it failed on the server.",
     "emoji_limit": "Only {limit} emoji are allowed.",
+    "emoji_limit_one": "Only {limit} emoji is allowed.",
     "emoji_none": "Emoji are not allowed.",
     "too_large": "The post is too large ({size} bytes; the limit is {limit}).",
+    "too_large_one": "The post is too large ({size} byte; the limit is {limit}).",
     "too_long": "The post is too long ({length} characters; the limit is {limit}).",
+    "too_long_one": "The post is too long ({length} character; the limit is {limit}).",
     "too_deep": "The post is nested too deeply (more than {limit} levels).",
+    "too_deep_one": "The post is nested too deeply (more than {limit} level).",
     "too_complex": (
         "The post has too much formatting to process ({count} formatting characters; the limit is {limit})."
     ),
+    "too_complex_one": (
+        "The post has too much formatting to process ({count} formatting character; the limit is {limit})."
+    ),
     "too_complex_nesting": "The post nests brackets too deeply (more than {limit} levels).",
+    "too_complex_nesting_one": "The post nests brackets too deeply (more than {limit} level).",
     "too_complex_elements": "The post has too many elements ({count}; the limit is {limit}).",
     "too_complex_lines": "The post has too many lines ({count}; the limit is {limit}).",
     "too_many_images": "Only {limit} images are allowed.",
+    "too_many_images_one": "Only {limit} image is allowed.",
     "too_many_images_guest": "Guests can post only {limit} of the {count} images in this post.",
     "too_many_images_new": "New members can post only {limit} of the {count} images in this post.",
     "too_many_images_none": "Images are not allowed.",
@@ -52,9 +67,21 @@ MESSAGES: Mapping[str, str] = {
     "too_many_links": "A post can carry at most {limit} links.",
     "too_many_links_guest": "Guests can post at most {limit} links.",
     "too_many_links_new": "New members can post at most {limit} links.",
+    "too_many_links_one": "A post can carry at most {limit} link.",
+    "too_many_links_one_guest": "Guests can post at most {limit} link.",
+    "too_many_links_one_new": "New members can post at most {limit} link.",
+    "too_many_links_none": "Links are not allowed.",
+    "too_many_links_none_guest": "Guests cannot post links.",
+    "too_many_links_none_new": "New members cannot post links.",
     "too_many_mentions": "A post can mention at most {limit} people.",
     "too_many_mentions_guest": "Guests can mention at most {limit} people.",
     "too_many_mentions_new": "New members can mention at most {limit} people.",
+    "too_many_mentions_one": "A post can mention at most {limit} person.",
+    "too_many_mentions_one_guest": "Guests can mention at most {limit} person.",
+    "too_many_mentions_one_new": "New members can mention at most {limit} person.",
+    "too_many_mentions_none": "Mentions are not allowed.",
+    "too_many_mentions_none_guest": "Guests cannot mention people.",
+    "too_many_mentions_none_new": "New members cannot mention people.",
     # the web service's request problems (composer.web), in words for the person at the editor
     "request_bad_json": _RELOAD,
     "request_bad_field": _RELOAD,
@@ -93,6 +120,7 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
         "problem": "too_deep",
     },
     "emoji_trimmed": {"removed": 5, "limit": 75},
+    "emoji_trimmed_one": {"removed": 1, "limit": 75},
     "link_embedded": {"url": "https://example.com/watch?v=1"},
     "image_paste_rejected": {},
     "content_restored": {},
@@ -101,15 +129,22 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "preview_failed": {},
     "formatting_failed": {},
     "emoji_limit": {"limit": 75},
+    "emoji_limit_one": {"limit": 1},
     "emoji_none": {"limit": 0},
     "too_large": {"size": 40_000_000, "limit": 33_554_432},
+    "too_large_one": {"size": 1, "limit": 0},
     "too_long": {"length": 100_001, "limit": 100_000},
+    "too_long_one": {"length": 1, "limit": 0},
     "too_deep": {"limit": 100},
+    "too_deep_one": {"limit": 1},
     "too_complex": {"count": 20_001, "limit": 20_000},
+    "too_complex_one": {"count": 1, "limit": 0},
     "too_complex_nesting": {"limit": 32},
+    "too_complex_nesting_one": {"limit": 1},
     "too_complex_elements": {"count": 40_001, "limit": 40_000},
     "too_complex_lines": {"count": 10_001, "limit": 10_000},
     "too_many_images": {"limit": 50, "count": 51, "role": "member"},
+    "too_many_images_one": {"limit": 1, "count": 2, "role": "member"},
     "too_many_images_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_images_new": {"limit": 1, "count": 2, "role": "new"},
     "too_many_images_none": {"limit": 0, "count": 1, "role": "member"},
@@ -118,9 +153,21 @@ PARAMS: Mapping[str, Mapping[str, Any]] = {
     "too_many_links": {"limit": 1000, "count": 1001, "role": "member"},
     "too_many_links_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_links_new": {"limit": 2, "count": 3, "role": "new"},
+    "too_many_links_one": {"limit": 1, "count": 2, "role": "member"},
+    "too_many_links_one_guest": {"limit": 1, "count": 2, "role": "guest"},
+    "too_many_links_one_new": {"limit": 1, "count": 2, "role": "new"},
+    "too_many_links_none": {"limit": 0, "count": 1, "role": "member"},
+    "too_many_links_none_guest": {"limit": 0, "count": 1, "role": "guest"},
+    "too_many_links_none_new": {"limit": 0, "count": 1, "role": "new"},
     "too_many_mentions": {"limit": 10, "count": 11, "role": "member"},
     "too_many_mentions_guest": {"limit": 2, "count": 3, "role": "guest"},
     "too_many_mentions_new": {"limit": 2, "count": 3, "role": "new"},
+    "too_many_mentions_one": {"limit": 1, "count": 2, "role": "member"},
+    "too_many_mentions_one_guest": {"limit": 1, "count": 2, "role": "guest"},
+    "too_many_mentions_one_new": {"limit": 1, "count": 2, "role": "new"},
+    "too_many_mentions_none": {"limit": 0, "count": 1, "role": "member"},
+    "too_many_mentions_none_guest": {"limit": 0, "count": 1, "role": "guest"},
+    "too_many_mentions_none_new": {"limit": 0, "count": 1, "role": "new"},
     "request_bad_json": {},
     "request_bad_field": {"field": "format"},
     "request_bad_input": {},
@@ -181,23 +228,60 @@ def template_error(code: str, template: object, names: Collection[str] | None = 
     return None
 
 
-def variant(code: str, overrides: Mapping[str, str], *, role: str | None = None, none: bool = False) -> str:
-    """The template a problem ``code`` is said with, for a policy of ``role`` whose limit is
-    zero (``none``) or not: ``too_many_links_new``, ``too_many_images_none_guest``.
+#: code -> the param whose number the default English wording agrees with ("1 image",
+#: "2 images"): when it is 1, the message is said with the code's ``_one`` template
+COUNTED: Mapping[str, str] = {
+    "emoji_trimmed": "removed",
+    "emoji_limit": "limit",
+    "too_large": "size",
+    "too_long": "length",
+    "too_deep": "limit",
+    "too_complex": "count",
+    "too_complex_nesting": "limit",
+    "too_many_images": "limit",
+    "too_many_links": "limit",
+    "too_many_mentions": "limit",
+}
 
-    The candidates, most specific first, are ``{code}_none_{role}``, ``{code}_none``,
-    ``{code}_{role}`` and ``code`` (the ``_none`` ones only when ``none``), those the catalogue
-    has. The most specific one the forum translated (``overrides``) wins, else the most
-    specific English one: a forum that translates only the plain ``code`` gets its translation
-    for every role and limit, never English.
+
+def variant(
+    code: str,
+    overrides: Mapping[str, str],
+    *,
+    role: str | None = None,
+    none: bool = False,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The template a message ``code`` is said with, for a policy of ``role`` whose limit is
+    zero (``none``) or not, filled from ``params``: ``too_many_links_new``,
+    ``too_many_images_none_guest``, ``too_many_links_one_guest``.
+
+    The candidates, most specific first, are ``{code}_none_{role}``, ``{code}_none`` (when
+    ``none``), ``{code}_one_{role}`` (when the param :data:`COUNTED` names for ``code`` is 1 in
+    ``params``), ``{code}_{role}``, ``{code}_one`` (that count again) and ``code``, those the
+    catalogue has: a role's own wording comes before the plain singular ("New members can
+    post only 1 of the 2 images" needs none). The most specific one the forum translated
+    (``overrides``) wins, else the most specific English one: a forum that translates only
+    the plain ``code`` gets its translation for every role and count, never English.
     """
-    bases = (f"{code}_none", code) if none else (code,)
-    keys = [key for base in bases for key in ((f"{base}_{role}", base) if role else (base,))]
+    counted = COUNTED.get(code)
+    one = counted is not None and params is not None and params.get(counted) == 1
+    roles = [f"_{role}"] if role else []
+    keys = [*(f"{code}_none{r}" for r in roles), f"{code}_none"] if none else []
+    if one:
+        keys += [f"{code}_one{r}" for r in roles]
+    keys += [f"{code}{r}" for r in roles]
+    if one:
+        keys.append(f"{code}_one")
+    keys.append(code)
     found = [key for key in keys if key in MESSAGES] or [code]
     return next((key for key in found if key in overrides), found[0])
 
 
 def render(code: str, params: Mapping[str, Any], overrides: Mapping[str, str] | None = None) -> str:
-    """Fill the template for ``code``; an override (a translation) wins over the default."""
-    template = (overrides or {}).get(code) or MESSAGES[code]
+    """Fill the template for ``code`` in the form its count takes (:func:`variant`); an
+    override (a translation) wins over the default."""
+    overrides = overrides or {}
+    key = variant(code, overrides, params=params)
+    template = overrides.get(key) or MESSAGES[key]
     return template.format(**params)

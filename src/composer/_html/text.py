@@ -3,8 +3,13 @@
 It reads as a person would type it: a blank line between paragraphs, ``- `` before a bullet
 and ``1. `` (or ``a.``, ``iv.``: the list's ``type``, from its ``start``) before a numbered
 item, nested items and an item's later lines indented under the marker, table cells split
-by a tab, a row a line, and preformatted text (code) exactly as it stands. No-break spaces
-that start a line are its indentation, written as spaces.
+by a tab, a row a line, and preformatted text (code) exactly as it stands.
+
+White space folds as a browser folds it: only ASCII white space (space, tab, line breaks,
+form feed) collapses, and is dropped at a line's start and end. Every other space a reader
+sees is kept where it stands, at a line's start and end too: no-break spaces (the
+indentation :mod:`composer._html.indent` shows, written as plain spaces, one each) and the
+Unicode spaces (ideographic, em, en, thin, ...) as they are.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ from composer._html.tree import BLOCK_TAGS, parse
 
 __all__ = ["element_text", "html_to_text", "list_marker"]
 
-_SPACES = re.compile(r"\s+")
-_FOLDED = " \t\n\r\f\xa0"
+#: the white space HTML collapses (the ASCII white space); every other space shows
+_SPACES = re.compile(r"[ \t\n\r\f]+")
 #: blocks set off by a blank line; other blocks by a line break
 _PARAGRAPH_TAGS = frozenset(
     {"p", "pre", "blockquote", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6"}
@@ -61,13 +66,6 @@ def list_marker(kind: str, number: int, type_: str | None = None) -> str:
     return f"{label.upper() if type_ in ('A', 'I') else label}. "
 
 
-def _indent(value: str) -> int:
-    """No-break spaces that start a line of ``value`` (after its leading line breaks): the
-    indentation plain text kept (:mod:`composer._html.indent`) shows as spaces."""
-    lead = value[: len(value) - len(value.lstrip(_FOLDED))]
-    return lead.rpartition("\n")[2].count("\xa0")
-
-
 @dataclass
 class _List:
     kind: str
@@ -97,10 +95,7 @@ class _Writer:
             self.parts.append("".join(self.indents))
 
     def text(self, value: str, pre: bool) -> None:
-        indent = 0
         if not pre:
-            if self.breaks or self.line_start:
-                indent = _indent(value)
             value = _SPACES.sub(" ", value)
             if value == " " and (self.breaks or self.line_start):
                 return
@@ -111,8 +106,6 @@ class _Writer:
             self.line_start = True
         if self.line_start and not pre:
             value = value.lstrip(" ")
-            if indent and value:
-                value = " " * indent + value
         if value:
             if self.line_start:
                 self._start_line()
@@ -194,11 +187,17 @@ def element_text(el: HtmlElement) -> str:
         out.text(el.text, False)
     _walk(el, out, False)
     text = "\n".join(line.rstrip(" ") for line in "".join(out.parts).split("\n"))
-    return text.lstrip("\n").rstrip("\n ")  # a first line's indentation is kept
+    return _shown(text.strip("\n"))
+
+
+def _shown(text: str) -> str:
+    """``text`` with its no-break spaces written as plain ones, once the spaces HTML
+    collapses were dropped (a no-break space at a line's end is kept)."""
+    return text.replace("\xa0", " ") if "\xa0" in text else text
 
 
 def html_to_text(source: str) -> str:
     """Visible text of an HTML fragment (see :func:`element_text`)."""
     if "<" not in source and "&" not in source:
-        return _SPACES.sub(" ", source).strip()
+        return _shown(_SPACES.sub(" ", source).strip(" "))
     return element_text(parse(source))

@@ -197,5 +197,6 @@ class Limits:
             ("too_many_mentions", mentions, policy.max_mentions),
         ):
             if found > limit:
-                key = variant(code, policy.messages, role=policy.role)
+                params = {"limit": limit}
+                key = variant(code, policy.messages, role=policy.role, none=limit == 0, params=params)
                 doc.problem(code, template=key, limit=limit, count=found, role=policy.role)

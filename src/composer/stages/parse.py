@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import NamedTuple
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
@@ -23,7 +25,7 @@ from composer._html.foreign import rename_foreign
 from composer._html.hosts import scheme_at
 from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
 from composer._html.indent import indented, lead
-from composer._html.markdown_words import is_word_pattern, sigil_problem, words_rule
+from composer._html.markdown_words import is_word_pattern, kept_end, sigil_problem, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered
 from composer._html.stray import escape_stray_lt
 from composer._html.urls import Link, LinkFinder, find_links, glued, link_at, refused_end
@@ -84,6 +86,87 @@ def _linkify_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+#: the delimiters that cut a ``www.`` link markdown-it's core linkify would find only after
+#: emphasis and strikethrough took them (``www.x.com/@_b_``)
+_DELIMITERS = frozenset("_*~")
+_WWW = re.compile(r"www\.", re.IGNORECASE)
+
+
+#: what other inline rules may read inside a URL (an escape, a character reference, a link
+#: or an image, a code span, HTML): a ``www.`` URL holding one is left to the core pass
+_NOT_PLAIN = re.compile(r"[\\&\[\]!<`\n]")
+
+
+def _plain(text: str) -> bool:
+    return _NOT_PLAIN.search(text) is None
+
+
+class _WwwStarts(NamedTuple):
+    """Where ``www.`` stands in an inline run's source, and the link read at each (None:
+    refused), so a candidate is read once however many delimiters it holds."""
+
+    starts: list[int]
+    links: dict[int, Link | None]
+
+
+def _www_rule(state: StateInline, silent: bool) -> bool:
+    """A ``www.`` link read whole where an emphasis or strikethrough delimiter stands inside
+    it, before those rules take the delimiter.
+
+    markdown-it links ``www.`` URLs in its core linkify pass, over text tokens, after the
+    inline rules ran: a ``_``, ``*`` or ``~`` inside the URL had already become emphasis,
+    and the link ended there (``www.x.com/@_b_`` linked ``www.x.com/@``). A ``http(s)://``
+    URL is read whole at its ``://`` (:func:`_linkify_rule`); this reads a ``www.`` one the
+    same way, at the first delimiter inside it, with the same grammar: the link the core
+    pass would make of the text, were the delimiters text. Only such links change: a URL no
+    delimiter cuts, or one holding what another inline rule may read (an escape, a
+    reference, brackets, a backtick, ``<``, ``!``: :data:`_NOT_PLAIN`), or starting right
+    after an escape or a reference (never linked there), is left to the core pass, as
+    before. Starts are found once per inline run; each candidate is read once."""
+    pos = state.pos
+    src = state.src
+    if state.linkLevel > 0 or src[pos] not in _DELIMITERS:
+        return False
+    found: _WwwStarts | None = getattr(state, "_composer_www", None)
+    if found is None:
+        found = _WwwStarts([m.start() for m in _WWW.finditer(src)], {})
+        state._composer_www = found  # type: ignore[attr-defined]
+    at = bisect_left(found.starts, pos) - 1
+    if at < 0:
+        return False
+    start = found.starts[at]
+    if start < kept_end(state):
+        return False  # inside a word kept as typed (``&#64;www.x.com``)
+    typed = pos - start  # the candidate's text pending here (no token stands between)
+    if typed > len(state.pending) or not state.pending.endswith(src[start:pos]):
+        return False
+    if typed == len(state.pending) and state.tokens and state.tokens[-1].type == "text_special":
+        return False  # right after an escape or a reference, which the core pass never links
+    if start not in found.links:
+        glue = glued(src[start - 1 : start], www=True)
+        link = None if glue else link_at(src, start)
+        found.links[start] = link if link is None or _plain(link.text) else None
+    link = found.links[start]
+    if link is None or link.last_index <= pos:
+        return False  # refused, or ends before the delimiter: the core pass links it as before
+    url = state.md.normalizeLink(link.url)
+    if not state.md.validateLink(url):
+        return False
+    if not silent:
+        state.pending = state.pending[: len(state.pending) - (pos - start)]
+        token = state.push("link_open", "a", 1)
+        token.attrs = {"href": url}
+        token.markup = "linkify"
+        token.info = "auto"
+        token = state.push("text", "", 0)
+        token.content = state.md.normalizeLinkText(link.text)
+        token = state.push("link_close", "a", -1)
+        token.markup = "linkify"
+        token.info = "auto"
+    state.pos = link.last_index
+    return True
+
+
 def _as_typed(text: str) -> str:
     return text
 
@@ -104,6 +187,7 @@ def _markdown() -> MarkdownIt:
     md = MarkdownIt("js-default", options).enable("linkify")
     md.linkify = LinkFinder()
     md.inline.ruler.at("linkify", _linkify_rule)
+    md.inline.ruler.after("linkify", "composer_www", _www_rule)
     md.normalizeLinkText = _as_typed  # type: ignore[method-assign,assignment]
     normalize = md.normalizeLink
 

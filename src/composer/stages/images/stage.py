@@ -291,5 +291,7 @@ class Images:
         policy = doc.policy
         limit = policy.max_images
         if run.kept > limit:
-            key = variant("too_many_images", policy.messages, role=policy.role, none=limit == 0)
+            key = variant(
+                "too_many_images", policy.messages, role=policy.role, none=limit == 0, params={"limit": limit}
+            )
             doc.problem("too_many_images", template=key, limit=limit, count=run.kept, role=policy.role)

@@ -146,7 +146,7 @@ def test_a_script_without_the_main_guard_is_told_why(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("composer.rebake._work.RebakeError: a worker process died"), done.stderr
+    assert last.startswith(f"{RebakeError.__module__}.RebakeError: a worker process died"), done.stderr
     assert 'if __name__ == "__main__":' in last
     assert "RebakeError: rebake() was called in a worker process" in done.stderr
 

@@ -41,10 +41,12 @@ _EMPTY = re.compile(
 #: fail at a letter or at the first character after the tag, and only a post where one
 #: passes is read by :data:`_EMPTY` (exact: each unit of filler starts with its own
 #: character, so neither needs to give one back). No ``<br>`` starts a match, so no two
-#: tries read the same filler: linear, as a run of ``<br>`` would not be otherwise
+#: tries read the same filler: linear, as a run of ``<br>`` would not be otherwise. No
+#: quantifier needs to be possessive (:mod:`composer._html.atomic`): each run is followed by
+#: a character it cannot hold, and a unit of filler given back starts with no ``</``
 _MAYBE_EMPTY = re.compile(
-    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}][a-z0-9]*+(?<!<br)"
-    r"(?:>| [^>]*+>)(?:[\s\xa0]|&nbsp;|<br>)*+</"
+    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}][a-z0-9]*(?<!<br)"
+    r"(?:>| [^>]*>)(?:[\s\xa0]|&nbsp;|<br>)*</"
 )
 
 

@@ -40,6 +40,8 @@ from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
+from composer._html.atomic import atomic, compile_atomic
+
 __all__ = ["COMMENT", "RAW_TEXT", "Tag", "find_tags", "rename_tags", "start_tags_and_comments"]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
@@ -54,38 +56,43 @@ def _any_case(name: str) -> str:
 
 _SPACE = r"[\t\n\f\r ]"
 _NOT_NAME = r"\t\n\f\r />"
-#: a tag's attributes, as the tokenizer reads them up to its ">" (every part optional and
-#: possessive: a match never backtracks)
-_ATTRIBUTES = (
-    rf"(?:[\t\n\f\r /]++|[^{_NOT_NAME}][^{_NOT_NAME}=]*+"
-    rf"(?:{_SPACE}*+={_SPACE}*+(?:\"[^\"]*+\"?|'[^']*+'?|[^\t\n\f\r >]*+))?)*+"
+#: a tag's attributes, as the tokenizer reads them up to its ">" (every part optional, the
+#: loop atomic, each run guarded: a match never backtracks, :mod:`composer._html.atomic`)
+_ATTRIBUTES = atomic(
+    rf"(?:[\t\n\f\r /]+(?![\t\n\f\r /])|[^{_NOT_NAME}][^{_NOT_NAME}=]*(?![^{_NOT_NAME}=])"
+    rf"(?:{_SPACE}*={_SPACE}*(?!{_SPACE})"
+    rf"(?:\"[^\"]*(?![^\"])\"?|'[^']*(?![^'])'?|[^\t\n\f\r >]*(?![^\t\n\f\r >])))?)*"
 )
 _D = rf"[{_NOT_NAME}]"  # what ends a tag name
 _S = _any_case("script")
 #: a script's content (HTML5's script data states): text to ``</script``, where ``<!--``
 #: escapes it to ``-->``; there ``<script`` escapes it twice, to ``</script`` (back) or ``-->``
 #: (out): ``</script>`` inside ``<!-- <script> ... -->`` does not end the script
-_SCRIPT_DATA = rf"(?:[^<]++|<(?!/{_S}{_D}|!--))*+"
-_ESCAPED_TEXT = rf"(?:[^<-]++|-(?!->)|<(?!/?{_S}{_D}))*+"
-_DOUBLE = rf"<{_S}{_D}(?:[^<-]++|-(?!->)|<(?!/{_S}{_D}))*+"
-_ESCAPED = rf"(?:-*+>|(?:{_ESCAPED_TEXT}{_DOUBLE}</{_S}{_D})*+{_ESCAPED_TEXT}(?:-->|{_DOUBLE}(?:-->)?)?)"
-_SCRIPT = rf"{_S}(?={_D}){_ATTRIBUTES}(?:>{_SCRIPT_DATA}(?:<!--{_ESCAPED}{_SCRIPT_DATA})*+)?"
+_SCRIPT_DATA = atomic(rf"(?:[^<]+(?![^<])|<(?!/{_S}{_D}|!--))*")
+_ESCAPED_TEXT = atomic(rf"(?:[^<-]+(?![^<-])|-(?!->)|<(?!/?{_S}{_D}))*")
+_DOUBLE = rf"<{_S}{_D}" + atomic(rf"(?:[^<-]+(?![^<-])|-(?!->)|<(?!/{_S}{_D}))*")
+_ESCAPED = (
+    rf"(?:-*>|{atomic(rf'(?:{_ESCAPED_TEXT}{_DOUBLE}</{_S}{_D})*')}"
+    rf"{_ESCAPED_TEXT}(?:-->|{_DOUBLE}(?:-->)?)?)"
+)
+_SCRIPT_CONTENT = rf"{_SCRIPT_DATA}{atomic(rf'(?:<!--{_ESCAPED}{_SCRIPT_DATA})*')}"
+_SCRIPT = rf"{_S}(?={_D}){_ATTRIBUTES}(?:>{_SCRIPT_CONTENT})?"
 #: the other raw-text elements: text to their end tag (an alternative a name: a backreference
-#: to the name inside the possessive loop of :func:`_finder` trips CPython 3.11's ``re``,
-#: "The span of capturing group is wrong")
+#: to the name inside the loop of :func:`_finder`, possessive then, tripped CPython 3.11's
+#: ``re``, "The span of capturing group is wrong")
 _RAW_ELEMENTS = "".join(
     rf"|{_any_case(name)}(?={_D}){_ATTRIBUTES}(?:>[\s\S]*?(?=</{_any_case(name)}{_D}|\Z))?"
     for name in sorted(RAW_TEXT - {"plaintext", "script"})
 )
 #: one markup token before a tag sought, consumed whole (after its "<"): any other tag, a
 #: comment, a bogus comment, a raw-text element with its content, nothing (a "<" that starts
-#: no tag); text is ``[^<]++``
+#: no tag); text is a run of ``[^<]``
 _RAW_START = rf"(?:{'|'.join(map(_any_case, sorted(RAW_TEXT)))}){_D}"
 _OTHER = (
-    rf"(?:/|(?!{_RAW_START}))[a-zA-Z][^{_NOT_NAME}]*+(?:[^>\"'=]*+>|{_ATTRIBUTES}>?)"
-    r"|!--(?:>|->|[\s\S]*?--!?>|[\s\S]*+)"
-    r"|(?:!|\?|/(?![a-zA-Z]))[^>]*+>?"
-    rf"|{_any_case('plaintext')}(?={_D})[\s\S]*+|{_SCRIPT}{_RAW_ELEMENTS}"
+    rf"(?:/|(?!{_RAW_START}))[a-zA-Z][^{_NOT_NAME}]*(?![^{_NOT_NAME}])(?:[^>\"'=]*>|{_ATTRIBUTES}>?)"
+    r"|!--(?:>|->|[\s\S]*?--!?>|[\s\S]*\Z)"
+    r"|(?:!|\?|/(?![a-zA-Z]))[^>]*(?![^>])>?"
+    rf"|{_any_case('plaintext')}(?={_D})[\s\S]*\Z|{_SCRIPT}{_RAW_ELEMENTS}"
     r"|(?![a-zA-Z!?/])"
 )
 #: a CDATA section in SVG or MathML: to its "]]>" (tried before :data:`_OTHER`)
@@ -114,9 +121,9 @@ def _finder(names: frozenset[str], foreign: bool) -> re.Pattern[str]:
     named = "|".join(map(_any_case, sorted(names)))
     sought = rf"</?(?:{named})(?=[{_NOT_NAME}])"
     other = (_CDATA if foreign else "") + _OTHER
-    return re.compile(
-        rf"(?:[^<]++|(?!{sought})<(?:{other}))*+"
-        rf"(?:(?P<tag><(?P<slash>/?)(?P<name>{named})(?=[{_NOT_NAME}]){_ATTRIBUTES}>?)|\Z)",
+    return compile_atomic(
+        atomic(rf"(?:[^<]+(?![^<])|(?!{sought})<(?:{other}))*")
+        + rf"(?:(?P<tag><(?P<slash>/?)(?P<name>{named})(?=[{_NOT_NAME}]){_ATTRIBUTES}>?)|\Z)",
     )
 
 
@@ -164,16 +171,18 @@ _MARKUP = re.compile(r"<(?:!--|[!?]|/(?![a-zA-Z])|/?[a-zA-Z])")
 #: what ends a comment, matched right after its ``<!--``
 _COMMENT_END = re.compile(r">|->|[\s\S]*?(--!?>)")
 #: one tag from its "<": end mark, name, ">" or nothing (the attributes, which may hold a
-#: 20 MB pasted image, are no group: a group's text would be copied)
-_TAG = re.compile(rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){_ATTRIBUTES}(>?)")
+#: 20 MB pasted image, are never read as a group: a group's text would be copied)
+_TAG = compile_atomic(
+    rf"<(?P<closing>/?)(?P<name>[a-zA-Z][^{_NOT_NAME}]*(?![^{_NOT_NAME}])){_ATTRIBUTES}(?P<closed>>?)"
+)
 #: a raw-text element's content, matched right after its start tag
 _RAW_CONTENT = {
     **{
         name: re.compile(rf"[\s\S]*?(?=</{_any_case(name)}{_D}|\Z)")
         for name in RAW_TEXT - {"plaintext", "script"}
     },
-    "script": re.compile(rf"{_SCRIPT_DATA}(?:<!--{_ESCAPED}{_SCRIPT_DATA})*+"),
-    "plaintext": re.compile(r"[\s\S]*+"),
+    "script": compile_atomic(_SCRIPT_CONTENT),
+    "plaintext": re.compile(r"[\s\S]*"),
 }
 
 
@@ -206,14 +215,14 @@ def start_tags_and_comments(source: str) -> Iterator[tuple[str, int, int]]:
             continue
         tag = _TAG.match(source, at)
         assert tag is not None  # _MARKUP found "<" or "</" and a letter
-        closing, name, closed = tag.groups()
+        closing, name, closed = tag.group("closing", "name", "closed")
         if not closed:
             return
         pos = tag.end()
         if closing:
             continue
         name = name.lower()
-        yield name, tag.end(2), pos
+        yield name, tag.end("name"), pos
         raw = _RAW_CONTENT.get(name)
         if raw is not None:
             pos = raw.match(source, pos).end()  # type: ignore[union-attr]  # always matches

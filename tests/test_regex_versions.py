@@ -16,20 +16,24 @@ through these scans at the largest size the default policy accepts.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from composer import Policy
+from composer._html import atomic as atomic_module
 from composer._html import empty, stray, tokens
-from composer._html.atomic import atomic, compile_atomic
+from composer._html.atomic import compile_atomic, possessive, run
 from composer._html.tokens import RAW_TEXT, _any_case
-from composer.stages.sanitize import removed
+from composer.stages.sanitize import removed, stage
 from composer.stages.sanitize.backends import URL_ATTRIBUTES
 
 EXAMPLES = int(os.environ.get("COMPOSER_FUZZ_EXAMPLES", "200"))
@@ -81,7 +85,7 @@ def old_finder(names: frozenset[str], foreign: bool) -> str:
     )
 
 
-OLD_TAG = rf"<(?P<closing>/?)(?P<name>[a-zA-Z][^{_NOT_NAME}]*+){OLD_ATTRIBUTES}(?P<closed>>?)"
+OLD_TAG = rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){OLD_ATTRIBUTES}(>?)"
 OLD_SCRIPT_CONTENT = rf"{OLD_SCRIPT_DATA}(?:<!--{OLD_ESCAPED}{OLD_SCRIPT_DATA})*+"
 OLD_PLAINTEXT = r"[\s\S]*+"
 
@@ -164,19 +168,44 @@ FINDERS = [
 ]
 
 
+@contextmanager
+def as_on_310() -> Iterator[None]:
+    """Patterns built inside are the forms Python 3.10 reads (no possessive quantifier)."""
+    native = atomic_module.NATIVE
+    atomic_module.NATIVE = False
+    try:
+        yield
+    finally:
+        atomic_module.NATIVE = native
+
+
+def on_310(module: ModuleType) -> ModuleType:
+    """A copy of ``module`` whose module-level patterns are the 3.10 forms."""
+    spec = importlib.util.spec_from_file_location(f"{module.__name__}_on_310", module.__file__)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = copy  # dataclasses look their module up
+    with as_on_310():
+        spec.loader.exec_module(copy)
+    return copy
+
+
+TOKENS, STRAY, EMPTY_310, REMOVED = (on_310(m) for m in (tokens, stray, empty, removed))
+
+
 @POSSESSIVE
 @SETTINGS
 @given(HTML)
 def test_tokens_find_the_tags_the_possessive_scan_found(text: str) -> None:
     for names, foreign in FINDERS:
-        same(
-            re.compile(old_finder(names, foreign)),
-            tokens._finder(names, foreign),
-            text,
-            ("tag", "slash", "name"),
-        )
-    same(re.compile(OLD_TAG), tokens._TAG, text, ("closing", "name", "closed"))
-    same(re.compile(OLD_PLAINTEXT), tokens._RAW_CONTENT["plaintext"], text)
+        with as_on_310():
+            finder = TOKENS._finder(names, foreign)
+        assert "*+" not in finder.pattern and "++" not in finder.pattern
+        for new in (finder, tokens._finder(names, foreign)):
+            same(re.compile(old_finder(names, foreign)), new, text, ("tag", "slash", "name"))
+    for module in (TOKENS, tokens):
+        same(re.compile(OLD_TAG), module._TAG, text, (0, 1, 2, 3))
+        same(re.compile(OLD_PLAINTEXT), module._RAW_CONTENT["plaintext"], text)
 
 
 @POSSESSIVE
@@ -184,9 +213,12 @@ def test_tokens_find_the_tags_the_possessive_scan_found(text: str) -> None:
 @given(SCRIPT, st.sampled_from(["<script>", "<form>", "<svg><script>"]))
 def test_script_content_ends_where_the_possessive_scan_ended(text: str, before: str) -> None:
     """A script's escapes (``<!--``, ``<script`` inside it): the content scan and the finder."""
-    same(re.compile(OLD_SCRIPT_CONTENT), tokens._RAW_CONTENT["script"], text)
     names, foreign = FINDERS[1]
-    same(re.compile(old_finder(names, foreign)), tokens._finder(names, foreign), before + text + "<form>")
+    with as_on_310():
+        finder = TOKENS._finder(names, foreign)
+    for module, new in ((TOKENS, finder), (tokens, tokens._finder(names, foreign))):
+        same(re.compile(OLD_SCRIPT_CONTENT), module._RAW_CONTENT["script"], text)
+        same(re.compile(old_finder(names, foreign)), new, before + text + "<form>")
 
 
 @POSSESSIVE
@@ -194,15 +226,23 @@ def test_script_content_ends_where_the_possessive_scan_ended(text: str, before: 
 @given(WORDS)
 def test_stray_marks_and_bare_words_as_the_possessive_scan(text: str) -> None:
     for long in (2, 5, stray.LONG_TAG):
-        same(re.compile(old_marking_starts(long)), stray.marking_starts(long), text, (1,))
-    same(re.compile(OLD_BARE_WORDS), stray.BARE_WORDS, text, (1, 2))
+        with as_on_310():
+            marks = STRAY.marking_starts(long)
+        for new in (marks, stray.marking_starts(long)):
+            same(re.compile(old_marking_starts(long)), new, text, (1,))
+    for module in (STRAY, stray):
+        same(re.compile(OLD_BARE_WORDS), module.BARE_WORDS, text, (1, 2))
 
 
 @POSSESSIVE
 @SETTINGS
 @given(EMPTY)
 def test_empty_prefilter_as_the_possessive_scan(text: str) -> None:
-    same(re.compile(OLD_MAYBE_EMPTY), empty._MAYBE_EMPTY, text)
+    for module in (EMPTY_310, empty):
+        same(re.compile(OLD_MAYBE_EMPTY), module._MAYBE_EMPTY, text)
+    with_pre = (compile_atomic(f"{EMPTY_310.MAYBE_EMPTY_PATTERN}|<(?P<pre>pre)"), stage._EMPTY_OR_PRE)
+    for new in with_pre:  # as the sanitize stage asks it, with a group of its own
+        same(re.compile(f"{OLD_MAYBE_EMPTY}|<(?P<pre>pre)"), new, text + "<pre>", ("pre",))
 
 
 SCHEME_SETS = [Policy().allowlist.url_schemes, frozenset({"http", "https"}), frozenset()]
@@ -212,29 +252,36 @@ SCHEME_SETS = [Policy().allowlist.url_schemes, frozenset({"http", "https"}), fro
 @SETTINGS
 @given(ATTRIBUTES)
 def test_removal_scans_as_the_possessive_scan(text: str) -> None:
-    same(re.compile(OLD_HANDLERS), removed._scanner(frozenset({"a"}), frozenset()).handlers, text)
-    same(re.compile(OLD_TAG_STEP), removed._TAG_STEP, text, (0, 1))
-    for schemes in SCHEME_SETS:
-        old = old_scanner(schemes)
-        new = removed._scanner(frozenset({"script"}), schemes)
-        same(re.compile(old["values"]), new.values, text, (0, 1, 2, 3))
-        same(re.compile(old["value_at"]), new.value_at, text, (0, 1, 2, 3))
-        same(re.compile(old["attributes"]), new.attributes, text)
-        same(re.compile(old["attributes"]), new.attributes, text[::-1])
+    for module in (REMOVED, removed):
+        same(re.compile(OLD_TAG_STEP), module._TAG_STEP, text, (0, 1))
+        for schemes in SCHEME_SETS:
+            old = old_scanner(schemes)
+            with as_on_310() if module is REMOVED else nullcontext():
+                new = module._scanner(frozenset({"script"}), schemes)
+            same(re.compile(OLD_HANDLERS), new.handlers, text)
+            same(re.compile(old["values"]), new.values, text, (0, 1, 2, 3))
+            same(re.compile(old["value_at"]), new.value_at, text, (0, 1, 2, 3))
+            same(re.compile(old["attributes"]), new.attributes, text)
+            same(re.compile(old["attributes"]), new.attributes, text[::-1])
 
 
 # ---- the helper, on every version ----
 
 
-def test_an_atomic_group_gives_nothing_back() -> None:
-    assert re.fullmatch("a*a", "aaa")
-    assert compile_atomic(atomic("a*") + "a").fullmatch("aaa") is None
-    assert compile_atomic(atomic("a*") + "b").fullmatch("aaab")
+def test_a_possessive_loop_gives_nothing_back() -> None:
+    assert re.fullmatch("(?:a)*a", "aaa")
+    for context in (nullcontext(), as_on_310()):
+        with context:
+            assert compile_atomic(possessive("a") + "a").fullmatch("aaa") is None
+            assert compile_atomic(possessive("a") + "b").fullmatch("aaab")
+            assert re.fullmatch(run("a") + "a", "aaa") is None
+            assert re.fullmatch(run("a", "+") + "b", "aaab")
 
 
-def test_reused_and_nested_atomic_groups_are_numbered_apart() -> None:
-    inner = atomic("[a-w]+") + "<"
-    pattern = compile_atomic(f"{atomic(f'(?:{inner})*')}x{inner}")
+def test_reused_and_nested_loops_are_numbered_apart() -> None:
+    with as_on_310():
+        inner = possessive("[a-w]", "+") + "<"
+        pattern = compile_atomic(f"{possessive(inner)}x{inner}")
     assert pattern.groupindex == {"_atomic0": 1, "_atomic1": 2, "_atomic2": 3}
     assert pattern.fullmatch("ab<c<xd<")
     assert pattern.fullmatch("ab<c<x") is None
@@ -244,7 +291,7 @@ def test_reused_and_nested_atomic_groups_are_numbered_apart() -> None:
     ("pattern", "text"),
     [
         # (a+)* before a failing end: exponential when the loop may re-split what it matched
-        (re.compile("(?:a+(?!a)|b)*c"), "ab" * 5000 + "a" * 5000 + "x"),
+        (re.compile("(?:a+(?!a)|b)*c"), "ab" * 5000 + "a" * 5000 + "x"),  # the 3.10 form of a++
         (tokens._finder(frozenset({"form"}), False), "<a " + "a=" * 20000),
         (tokens._RAW_CONTENT["script"], "<!--<script>" + "-" * 20000),
     ],

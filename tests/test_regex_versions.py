@@ -17,11 +17,14 @@ through these scans at the largest size the default policy accepts.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -311,3 +314,19 @@ def test_every_scan_compiles_here() -> None:
     ]
     for build in builders:
         build()
+
+
+def test_the_version_smoke_renders_every_post() -> None:
+    """scripts/version_smoke.py, which .ci/run compares across Python versions, runs here."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "version_smoke.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    results = json.loads(done.stdout)
+    assert len(results) == 8
+    assert all(result["html"] for result in results)

@@ -82,8 +82,8 @@ _ESCAPED = (
 _SCRIPT_CONTENT = _SCRIPT_DATA + possessive(f"<!--{_ESCAPED}{_SCRIPT_DATA}")
 _SCRIPT = rf"{_S}(?={_D}){_ATTRIBUTES}(?:>{_SCRIPT_CONTENT})?"
 #: the other raw-text elements: text to their end tag (an alternative a name: a backreference
-#: to the name inside the loop of :func:`_finder`, possessive then, tripped CPython 3.11's
-#: ``re``, "The span of capturing group is wrong")
+#: to the name inside the possessive loop of :func:`_finder` trips CPython 3.11's ``re``,
+#: "The span of capturing group is wrong")
 _RAW_ELEMENTS = "".join(
     rf"|{_any_case(name)}(?={_D}){_ATTRIBUTES}(?:>[\s\S]*?(?=</{_any_case(name)}{_D}|\Z))?"
     for name in sorted(RAW_TEXT - {"plaintext", "script"})
@@ -91,7 +91,7 @@ _RAW_ELEMENTS = "".join(
 #: one markup token before a tag sought, consumed whole (after its "<"): any other tag, a
 #: comment, a bogus comment, a raw-text element with its content, nothing (a "<" that starts
 #: no tag); text is a possessive run of ``[^<]``
-_TAG_TEXT = r"[^>\"'=]"  # a tag's rest, when it holds no value (read fast)
+_TAG_TEXT = r"[^>\"'=]"  # the rest of a tag that holds no quote and no value
 _RAW_START = rf"(?:{'|'.join(map(_any_case, sorted(RAW_TEXT)))}){_D}"
 _ANY = r"[\s\S]"
 _OTHER = (

@@ -22,6 +22,7 @@ import re
 
 from lxml.html import HtmlElement
 
+from composer._html.atomic import compile_atomic, possessive, run
 from composer._html.tree import BLOCK_TAGS, remove_keeping_tail
 
 __all__ = ["BLOCKS", "INLINES", "MAYBE_EMPTY_PATTERN", "drop_empty", "has_empty", "may_have_empty"]
@@ -36,21 +37,22 @@ _EMPTY = re.compile(
     r"(?: [^>]*)?>(?=[\s&<\xa0])(?:\s|&nbsp;|\xa0|<br>)*</\1>"
 )
 
+_FILLER = r"[\s\xa0]|&nbsp;|<br>"
 #: what :data:`_EMPTY` needs, read without its alternation and back-reference: a start tag
 #: whose name may be listed (never ``br``), then filler only, then any end tag. Most ``<``
 #: fail at a letter or at the first character after the tag, and only a post where one
 #: passes is read by :data:`_EMPTY` (exact: each unit of filler starts with its own
 #: character, so neither needs to give one back). No ``<br>`` starts a match, so no two
 #: tries read the same filler: linear, as a run of ``<br>`` would not be otherwise
-_MAYBE_EMPTY = re.compile(
-    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}][a-z0-9]*+(?<!<br)"
-    r"(?:>| [^>]*+>)(?:[\s\xa0]|&nbsp;|<br>)*+</"
-)
-
-
 #: the prefilter's pattern (every match starts at a ``<``), for a caller that asks another
 #: question of the same output in the same pass, as a second ``<``-anchored alternative
-MAYBE_EMPTY_PATTERN = _MAYBE_EMPTY.pattern
+#: (possessive, :mod:`composer._html.atomic`: compiled with ``compile_atomic``; before 3.11
+#: it holds a group, so the caller reads its own groups by name)
+MAYBE_EMPTY_PATTERN = (
+    f"<[{''.join(sorted({name[0] for name in (*BLOCKS, *INLINES)}))}]{run('[a-z0-9]')}(?<!<br)"
+    f"(?:>| {run('[^>]')}>){possessive(_FILLER)}</"
+)
+_MAYBE_EMPTY = compile_atomic(MAYBE_EMPTY_PATTERN)
 
 
 def may_have_empty(markup: str) -> bool:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 
+from composer._html.atomic import run
 from composer._html.scan import _COMMENT_END
 
 __all__ = [
@@ -106,6 +107,8 @@ DECLARATIONS = ("!", "?")
 #: the fewest characters a tag with more than 256 attributes (``composer._limits``) runs past
 #: its name: a separator and a character for each attribute
 LONG_TAG = 2 * 257
+#: possessive runs (composer._html.atomic): a name, the space after it, bare words
+_NAME_RUN, _SPACES, _WORDS = run(r"[^\s/>]"), run(r"\s", "+"), run(r"[^<>=\"']")
 
 
 def marking_starts(long: int) -> re.Pattern[str]:
@@ -114,7 +117,7 @@ def marking_starts(long: int) -> re.Pattern[str]:
     one space or "/" after it when ``long`` characters free of ">" follow it. A name alone
     never holds ">" nor ends in a space or "/": a listed name that does marks such a tag."""
     return re.compile(
-        rf"<([a-z][^\s/>]*+(?:\s++[^\s<>=\"'/][^<>=\"']*+>|(?=[^>]{{{long}}})[\s/])?|/(?=[^a-z])|/b(?=r[\s/>])|[!?])"
+        rf"<([a-z]{_NAME_RUN}(?:{_SPACES}[^\s<>=\"'/]{_WORDS}>|(?=[^>]{{{long}}})[\s/])?|/(?=[^a-z])|/b(?=r[\s/>])|[!?])"
     )
 
 
@@ -124,7 +127,7 @@ _NAME_PART = re.compile(r"[^\s/>]*")
 #: a start tag whose attributes are bare words (``if a<b and c>d`` holds ``<b and c>``): the
 #: removal report's scan (``composer.stages.sanitize.removed``); wherever it matches,
 #: :func:`start_tag_names` lists a name holding ">" (checked by tests/test_sanitize_prefilters.py)
-BARE_WORDS = re.compile(r"<([a-z][a-z0-9-]*+)\s++([^\s<>=\"'/][^<>=\"']*+)>")
+BARE_WORDS = re.compile(rf"<([a-z]{run('[a-z0-9-]')}){_SPACES}([^\s<>=\"'/]{_WORDS})>")
 _ENDS = re.compile(r"</([a-z][^\s/>]*)")
 _NAME = re.compile(r"</?([a-zA-Z][^\s/<>]*)")
 #: a prefixed XML name, as Office writes them (``o:p``, ``v:shape``, ``st1:place``): markup

@@ -40,6 +40,8 @@ from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
+from composer._html.atomic import compile_atomic, possessive, run
+
 __all__ = ["COMMENT", "RAW_TEXT", "Tag", "find_tags", "rename_tags", "start_tags_and_comments"]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
@@ -54,22 +56,31 @@ def _any_case(name: str) -> str:
 
 _SPACE = r"[\t\n\f\r ]"
 _NOT_NAME = r"\t\n\f\r />"
-#: a tag's attributes, as the tokenizer reads them up to its ">" (every part optional and
-#: possessive: a match never backtracks)
-_ATTRIBUTES = (
-    rf"(?:[\t\n\f\r /]++|[^{_NOT_NAME}][^{_NOT_NAME}=]*+"
-    rf"(?:{_SPACE}*+={_SPACE}*+(?:\"[^\"]*+\"?|'[^']*+'?|[^\t\n\f\r >]*+))?)*+"
+_NAME_CHAR = rf"[^{_NOT_NAME}]"
+_GAP = r"[\t\n\f\r /]"  # between attributes
+_UNQUOTED = r"[^\t\n\f\r >]"
+_DQ, _SQ = r'[^"]', r"[^']"
+#: a tag's attributes, as the tokenizer reads them up to its ">": every part optional and
+#: possessive (:mod:`composer._html.atomic`), so a match never backtracks
+_ATTRIBUTE = (
+    rf"{run(_GAP, '+')}|{_NAME_CHAR}{run(f'[^{_NOT_NAME}=]')}"
+    rf"(?:{run(_SPACE)}={run(_SPACE)}(?:\"{run(_DQ)}\"?|'{run(_SQ)}'?|{run(_UNQUOTED)}))?"
 )
+_ATTRIBUTES = possessive(_ATTRIBUTE)
 _D = rf"[{_NOT_NAME}]"  # what ends a tag name
 _S = _any_case("script")
 #: a script's content (HTML5's script data states): text to ``</script``, where ``<!--``
 #: escapes it to ``-->``; there ``<script`` escapes it twice, to ``</script`` (back) or ``-->``
 #: (out): ``</script>`` inside ``<!-- <script> ... -->`` does not end the script
-_SCRIPT_DATA = rf"(?:[^<]++|<(?!/{_S}{_D}|!--))*+"
-_ESCAPED_TEXT = rf"(?:[^<-]++|-(?!->)|<(?!/?{_S}{_D}))*+"
-_DOUBLE = rf"<{_S}{_D}(?:[^<-]++|-(?!->)|<(?!/{_S}{_D}))*+"
-_ESCAPED = rf"(?:-*+>|(?:{_ESCAPED_TEXT}{_DOUBLE}</{_S}{_D})*+{_ESCAPED_TEXT}(?:-->|{_DOUBLE}(?:-->)?)?)"
-_SCRIPT = rf"{_S}(?={_D}){_ATTRIBUTES}(?:>{_SCRIPT_DATA}(?:<!--{_ESCAPED}{_SCRIPT_DATA})*+)?"
+_SCRIPT_DATA = possessive(rf"{run('[^<]', '+')}|<(?!/{_S}{_D}|!--)")
+_ESCAPED_TEXT = possessive(rf"{run('[^<-]', '+')}|-(?!->)|<(?!/?{_S}{_D})")
+_DOUBLE = rf"<{_S}{_D}" + possessive(rf"{run('[^<-]', '+')}|-(?!->)|<(?!/{_S}{_D})")
+_ESCAPED = (
+    rf"(?:{run('-')}>|{possessive(f'{_ESCAPED_TEXT}{_DOUBLE}</{_S}{_D}')}"
+    rf"{_ESCAPED_TEXT}(?:-->|{_DOUBLE}(?:-->)?)?)"
+)
+_SCRIPT_CONTENT = _SCRIPT_DATA + possessive(f"<!--{_ESCAPED}{_SCRIPT_DATA}")
+_SCRIPT = rf"{_S}(?={_D}){_ATTRIBUTES}(?:>{_SCRIPT_CONTENT})?"
 #: the other raw-text elements: text to their end tag (an alternative a name: a backreference
 #: to the name inside the possessive loop of :func:`_finder` trips CPython 3.11's ``re``,
 #: "The span of capturing group is wrong")
@@ -79,13 +90,15 @@ _RAW_ELEMENTS = "".join(
 )
 #: one markup token before a tag sought, consumed whole (after its "<"): any other tag, a
 #: comment, a bogus comment, a raw-text element with its content, nothing (a "<" that starts
-#: no tag); text is ``[^<]++``
+#: no tag); text is a possessive run of ``[^<]``
+_TAG_TEXT = r"[^>\"'=]"  # the rest of a tag that holds no quote and no value
 _RAW_START = rf"(?:{'|'.join(map(_any_case, sorted(RAW_TEXT)))}){_D}"
+_ANY = r"[\s\S]"
 _OTHER = (
-    rf"(?:/|(?!{_RAW_START}))[a-zA-Z][^{_NOT_NAME}]*+(?:[^>\"'=]*+>|{_ATTRIBUTES}>?)"
-    r"|!--(?:>|->|[\s\S]*?--!?>|[\s\S]*+)"
-    r"|(?:!|\?|/(?![a-zA-Z]))[^>]*+>?"
-    rf"|{_any_case('plaintext')}(?={_D})[\s\S]*+|{_SCRIPT}{_RAW_ELEMENTS}"
+    rf"(?:/|(?!{_RAW_START}))[a-zA-Z]{run(_NAME_CHAR)}(?:{run(_TAG_TEXT)}>|{_ATTRIBUTES}>?)"
+    rf"|!--(?:>|->|{_ANY}*?--!?>|{run(_ANY)})"
+    rf"|(?:!|\?|/(?![a-zA-Z])){run('[^>]')}>?"
+    rf"|{_any_case('plaintext')}(?={_D}){run(_ANY)}|{_SCRIPT}{_RAW_ELEMENTS}"
     r"|(?![a-zA-Z!?/])"
 )
 #: a CDATA section in SVG or MathML: to its "]]>" (tried before :data:`_OTHER`)
@@ -114,9 +127,9 @@ def _finder(names: frozenset[str], foreign: bool) -> re.Pattern[str]:
     named = "|".join(map(_any_case, sorted(names)))
     sought = rf"</?(?:{named})(?=[{_NOT_NAME}])"
     other = (_CDATA if foreign else "") + _OTHER
-    return re.compile(
-        rf"(?:[^<]++|(?!{sought})<(?:{other}))*+"
-        rf"(?:(?P<tag><(?P<slash>/?)(?P<name>{named})(?=[{_NOT_NAME}]){_ATTRIBUTES}>?)|\Z)",
+    return compile_atomic(
+        possessive(rf"{run('[^<]', '+')}|(?!{sought})<(?:{other})")
+        + rf"(?:(?P<tag><(?P<slash>/?)(?P<name>{named})(?=[{_NOT_NAME}]){_ATTRIBUTES}>?)|\Z)",
     )
 
 
@@ -164,16 +177,17 @@ _MARKUP = re.compile(r"<(?:!--|[!?]|/(?![a-zA-Z])|/?[a-zA-Z])")
 #: what ends a comment, matched right after its ``<!--``
 _COMMENT_END = re.compile(r">|->|[\s\S]*?(--!?>)")
 #: one tag from its "<": end mark, name, ">" or nothing (the attributes, which may hold a
-#: 20 MB pasted image, are no group: a group's text would be copied)
-_TAG = re.compile(rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){_ATTRIBUTES}(>?)")
+#: 20 MB pasted image, are no group: a group's text would be copied; only ">?", which
+#: cannot fail, follows their loop, so it needs no atomic group before 3.11)
+_TAG = re.compile(rf"<(/?)([a-zA-Z]{run(_NAME_CHAR)}){possessive(_ATTRIBUTE, final=True)}(>?)")
 #: a raw-text element's content, matched right after its start tag
 _RAW_CONTENT = {
     **{
         name: re.compile(rf"[\s\S]*?(?=</{_any_case(name)}{_D}|\Z)")
         for name in RAW_TEXT - {"plaintext", "script"}
     },
-    "script": re.compile(rf"{_SCRIPT_DATA}(?:<!--{_ESCAPED}{_SCRIPT_DATA})*+"),
-    "plaintext": re.compile(r"[\s\S]*+"),
+    "script": compile_atomic(_SCRIPT_CONTENT),
+    "plaintext": re.compile(run(_ANY)),
 }
 
 

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from composer._html.atomic import run
 from composer._html.stray import BARE_WORDS
 from composer.allowlist import Allowlist
 from composer.document import Document
@@ -80,6 +81,8 @@ _BOOLEAN_ATTRIBUTES = frozenset(
 _ATTR_START = frozenset(" \t\n\r\f\"'/")
 _NAME_BEFORE = re.compile(r"([^\s\"'/=<>]+)\s*\Z")
 _SPACED = re.compile(r"=(?<=\s=)")
+_BLANK = r"[\s\x00-\x20]"
+_LETTERS = run("[a-z]", "+")
 
 
 @lru_cache(maxsize=16)
@@ -87,22 +90,23 @@ def _scanner(names: frozenset[str], schemes: frozenset[str]) -> Scanner:
     """The scanner for an allowlist; cached by value, so policies with equal lists share it."""
     alternatives = "|".join(sorted(names, key=lambda name: (-len(name), name)))
     plain = "|".join(sorted(re.escape(scheme) for scheme in schemes)) or "(?!)"
-    allowed = rf"(?![\s\x00-\x20]*+(?:{plain}):)"
+    spaces = run(r"\s")  # possessive runs: composer._html.atomic
+    allowed = rf"(?!{run(_BLANK)}(?:{plain}):)"
     # one fixed-width look-behind per name keeps "=" the literal the engine skips to
     named = "|".join(rf"(?<=[\s\"'/]{name}=)" for name in sorted(URL_ATTRIBUTES))
-    value = rf"\s*+(?:\"{allowed}([^\"]*)\"|'{allowed}([^']*)'|(?![\"']){allowed}([^\s>]+))"
+    value = rf"{spaces}(?:\"{allowed}([^\"]*)\"|'{allowed}([^']*)'|(?![\"']){allowed}([^\s>]+))"
     # reversed: "=" then the name (possessive letters ending in "no" for a handler), then the
     # character before it; an "=" right after a quoted allowed scheme ("https:) holds no value
     plainly = "".join(
         f"(?<!:{re.escape(scheme[::-1])}{quote}=)" for scheme in sorted(schemes) for quote in "\"'"
     )
     url_names = "|".join(re.escape(n[::-1]) for n in sorted(URL_ATTRIBUTES, key=lambda n: (-len(n), n)))
-    attributes = rf"=(?:\s*+[a-z]++(?<=no)|{plainly}\s*+(?:{url_names}))(?=[\s\"'/])"
+    attributes = rf"=(?:{spaces}{_LETTERS}(?<=no)|{plainly}{spaces}(?:{url_names}))(?=[\s\"'/])"
     return Scanner(
         names=names,
         tags=re.compile(rf"<({alternatives})(?=[\s/>])"),
         bare=BARE_WORDS,
-        handlers=re.compile(r"on[a-z]++(?=\s*+=)"),
+        handlers=re.compile(rf"on{_LETTERS}(?={spaces}=)"),
         values=re.compile(rf"=(?:{named}){value}"),
         value_at=re.compile(value),
         attributes=re.compile(attributes),
@@ -151,7 +155,7 @@ def _attributes(lower: str, scanner: Scanner, found: Counter[tuple[str, str]]) -
 #: where a start tag opens, in text
 _TAG_OPEN = re.compile(r"<[a-z]")
 #: in a start tag: the quote opening a value, or the tag's end
-_TAG_STEP = re.compile(r"=\s*+([\"'])|>")
+_TAG_STEP = re.compile("=" + run(r"\s") + r"([\"'])|>")
 
 
 def _handlers(lower: str, pattern: re.Pattern[str]) -> int:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
+from composer._html.atomic import compile_atomic
 from composer._html.empty import MAYBE_EMPTY_PATTERN, drop_empty, has_empty
 from composer._html.hosts import is_own_link
 from composer._html.iframe import harden_iframes
@@ -51,8 +52,8 @@ _EMPTY_CLASS = re.compile(r'(<[a-zA-Z][^<>]*?) class=""(?=[\s/>])')
 _EMPTY_VALUE = re.compile('=""')
 #: two questions of the output in one pass: where an empty element may be (the prefilter of
 #: :mod:`composer._html.empty`, tried first at every "<"), and where a ``<pre`` is
-_EMPTY_OR_PRE = re.compile(f"{MAYBE_EMPTY_PATTERN}|<(pre)")
-_MAYBE_EMPTY = re.compile(MAYBE_EMPTY_PATTERN)
+_EMPTY_OR_PRE = compile_atomic(f"{MAYBE_EMPTY_PATTERN}|<(?P<pre>pre)")
+_MAYBE_EMPTY = compile_atomic(MAYBE_EMPTY_PATTERN)
 
 
 @lru_cache(maxsize=16)
@@ -205,7 +206,7 @@ def _pre_and_empty(doc: Document, backend: Backend, source: str, out: str) -> tu
         return "pre" in doc.scan.start_tags, _MAYBE_EMPTY.search(out) is not None
     pre = False
     for match in _EMPTY_OR_PRE.finditer(out):
-        if match.group(1) is None:  # a possible empty element: the rare case, asked again
+        if match.group("pre") is None:  # a possible empty element: the rare case, asked again
             return "<pre" in out, True
         pre = True  # every "<" was tried for an empty element first, this one too
     return pre, False

@@ -10,7 +10,10 @@ unwraps it like any wrapper the allowlist does not keep.
 
 Only in a post that opens no ``svg`` or ``math``: inside those the names are foreign elements,
 which the parse stage gives to HTML5 (:mod:`composer._html.html5`) and the sanitizer drops
-as foreign content. Only tags are renamed, where an HTML tokenizer reads them
+as foreign content; that HTML5 reading renames ``span`` the ones outside ``svg`` and ``math``
+(``<svg></svg><text>x</text>``), and every one in a post where a start-tag prefilter saw
+``<svg`` that no tokenizer reads as a tag (in a comment, an attribute value, a script).
+Only tags are renamed, where an HTML tokenizer reads them
 (:func:`composer._html.tokens.rename_tags`, one C-speed pass, as in
 :func:`composer._html.blocks.unflatten`): ``<p title="<text>">``, ``<!-- <g> -->`` and
 ``<script>`` content stay as typed.

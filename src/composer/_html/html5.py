@@ -14,7 +14,10 @@ taken out in the same pass, because libxml2 would read their content as text whe
 reads markup, or the reverse: ``noscript`` (HTML5 with scripting on, as nh3 and the browser
 read it, keeps its content as raw text) and, inside ``svg``/``math``, elements named like
 HTML's raw-text elements (``script``, ``style``, ``title``, ``textarea``, ...). Both are
-elements the default allowlist removes with their content anyway; they are counted.
+elements the default allowlist removes with their content anyway; they are counted. And
+an HTML element named like an SVG or MathML one (outside ``svg``/``math``) is renamed
+``span`` in the tree, as :mod:`composer._html.foreign` does in the source of a post that
+opens neither: the sanitizer would drop it with its text.
 
 A whole document read apart the same way, without foreign content: what follows its
 ``</body>`` or ``</html>`` is the body's to HTML5 and lost to libxml2, so those two end tags
@@ -37,6 +40,7 @@ import markupever
 from lxml import etree
 from markupever import dom
 
+from composer._html.foreign import FOREIGN_ONLY
 from composer._html.tokens import find_tags
 
 __all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end"]
@@ -142,6 +146,7 @@ def html5_reading(
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)
     root = tree.root()
     removed = _take_out_raw(root)
+    _foreign_names_outside(root)
     if document:  # "<?xml ...?>" is a comment to HTML5: left first, the text is no document
         for node in [child for child in root.children() if isinstance(child, dom.Comment)]:
             node.detach()
@@ -160,3 +165,17 @@ def _take_out_raw(root: dom.Document) -> Counter[str]:
             removed[name.local] += 1
             el.detach()
     return removed
+
+
+_SELECT_FOREIGN = ", ".join(sorted(FOREIGN_ONLY))
+_SPAN = dom.QualName("span", _HTML_NS)
+
+
+def _foreign_names_outside(root: dom.Document) -> None:
+    """Rename ``span`` each HTML element named like an SVG or MathML one (outside ``svg`` and
+    ``math``): the sanitizer would drop it with its text (see :mod:`composer._html.foreign`,
+    which renames them in the source of a post that opens no ``svg`` or ``math``; a post that
+    does, or seems to, comes here)."""
+    for el in list(root.select(_SELECT_FOREIGN)):
+        if isinstance(el, dom.Element) and el.name.ns == _HTML_NS and el.name.local in FOREIGN_ONLY:
+            el.name = _SPAN

@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from composer._html.scan import _COMMENT_END
+from composer._html.tokens import ends_at
 
 __all__ = [
     "BARE_WORDS",
@@ -93,6 +94,8 @@ _HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(RAW_TEXT))})(?![^\s/>]))", 
 #: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
 #: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
 _BOGUS_END = re.compile(r"</[^a-zA-Z]")
+#: a "<" that starts a tag
+_TAG_START = re.compile(r"</?[a-zA-Z]")
 #: start-tag and end-tag names in lower-cased HTML
 _STARTS = re.compile(r"<([a-z][^\s/>]*)")
 #: the marks :func:`start_tag_names` lists among the names, where "</" is followed by no
@@ -205,8 +208,17 @@ def escape_stray_lt(
 def _shown(found: re.Match[str]) -> str:
     """A ``<`` of :data:`_ALWAYS_TEXT` as text; for a bogus comment (``</ x``), also each
     ``<`` in what it held that would hide what follows once shown: ``</3 <!-- > I love you``
-    must not become a comment swallowing the rest of the post."""
-    return "&lt;" + _HIDING.sub("&lt;", found.group(0)[1:])
+    must not become a comment swallowing the rest of the post, nor ``</ <a title="> y">`` a
+    tag whose quoted value hides the " y" the bogus comment's ``>`` showed (then every ``<``
+    it held is text). A tag that ends at that ``>`` stays markup (``</ <b>y``)."""
+    held = found.group(0)[1:]
+    source, gt = found.string, found.end()
+    if ("'" in held or '"' in held) and gt < len(source):  # a quoted value may run on
+        tag = _TAG_START.search(source, found.start() + 2, gt)
+        if tag is not None and not ends_at(source, tag.start(), gt):
+            cut = tag.start() - found.start() - 1
+            return "&lt;" + _HIDING.sub("&lt;", held[:cut]) + held[cut:].replace("<", "&lt;")
+    return "&lt;" + _HIDING.sub("&lt;", held)
 
 
 def all_closed(lower: str, names: list[str]) -> bool:

@@ -40,7 +40,7 @@ from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["COMMENT", "RAW_TEXT", "Tag", "find_tags", "rename_tags", "start_tags_and_comments"]
+__all__ = ["COMMENT", "RAW_TEXT", "Tag", "ends_at", "find_tags", "rename_tags", "start_tags_and_comments"]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
 #: nh3 and browsers read it)
@@ -166,6 +166,17 @@ _COMMENT_END = re.compile(r">|->|[\s\S]*?(--!?>)")
 #: one tag from its "<": end mark, name, ">" or nothing (the attributes, which may hold a
 #: 20 MB pasted image, are no group: a group's text would be copied)
 _TAG = re.compile(rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){_ATTRIBUTES}(>?)")
+
+
+def ends_at(source: str, at: int, gt: int) -> bool:
+    """Whether the start or end tag at ``source[at]`` (``<`` or ``</`` and a letter) ends
+    with the ``>`` at ``source[gt]``, the first after ``at``, as the tokenizer reads it: not
+    when a quoted attribute value holds that ``>`` (the tag runs on past it). Reads no
+    further than ``gt``."""
+    tag = _TAG.match(source, at, gt + 1)
+    return tag is not None and tag.end() == gt + 1 and tag.group(3) == ">"
+
+
 #: a raw-text element's content, matched right after its start tag
 _RAW_CONTENT = {
     **{

@@ -43,7 +43,7 @@ from markupever import dom
 from composer._html.foreign import FOREIGN_ONLY
 from composer._html.tokens import find_tags
 
-__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end"]
+__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end", "structure_as_html5"]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -128,6 +128,43 @@ def keep_after_end(markup: str, lower: str) -> str:
     if not _COMMENT.sub("", rest).strip():
         return markup
     return markup[:first] + rest
+
+
+_STRUCTURE = ("html", "head", "body")
+#: an html, head or body end tag (lower-cased source)
+_STRUCTURE_END = re.compile(r"</(?:html|head|body)[\t\n\f\r />]")
+#: an html, head or body start tag ending "/>" (lower-cased source)
+_STRUCTURE_CLOSED = re.compile(r"<(?:html|head|body)(?=[\t\n\f\r />])(?:\"[^\"]*\"|'[^']*'|[^\"'>])*/>")
+
+
+def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
+    """``markup`` with its ``html``, ``head`` and ``body`` tags as HTML5 reads them, where
+    libxml2 reads them otherwise and loses text: ``a</html>b<span>c`` kept only "a", and
+    ``<body/>x<span>y`` or ``<html/>x<span>y`` nothing. In a fragment (nh3 reads a post in a
+    ``div``) HTML5 ignores every such tag: they are taken out. In a whole document HTML5
+    ignores a ``/>`` on them: it is written ``>`` (what follows the end tags is
+    :func:`keep_after_end`'s). Only tags a tokenizer reads (:func:`find_tags`). ``lower``:
+    ``markup`` lower-cased; ``starts``: its start-tag names. ``markup`` itself when nothing
+    changes (a search of ``lower`` for the common post)."""
+    document = is_document(markup)
+    if document:
+        if _STRUCTURE_CLOSED.search(lower) is None:
+            return markup
+    elif starts.isdisjoint(_STRUCTURE) and ("</" not in lower or _STRUCTURE_END.search(lower) is None):
+        return markup
+    pieces: list[str] = []
+    last = 0
+    for tag in find_tags(markup, _STRUCTURE):
+        if not document:
+            pieces.append(markup[last : tag.start])
+            last = tag.end
+        elif not tag.closing and markup.endswith("/>", 0, tag.end):
+            pieces.append(markup[last : tag.end - 2])
+            last = tag.end - 1
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
 
 
 def html5_reading(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from composer._html.tokens import find_tags, rename_tags
+from composer._html.tokens import before_cut, find_tags, rename_tags
 
 __all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
 
@@ -131,12 +131,14 @@ def _renamed_in_order(
             counted[name] = counted.get(name, 0) + 1
         if name == "form":
             if form_open != tag.closing:  # ignored by HTML5
+                pieces[-1] = before_cut(pieces[-1])
                 last = tag.end
                 continue
             form_open = not tag.closing
         elif name in loose:
             if tag.closing:
                 if name not in parts:
+                    pieces[-1] = before_cut(pieces[-1])
                     last = tag.end
                     continue
                 closed = len(parts) - parts[::-1].index(name) - 1

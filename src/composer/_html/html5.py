@@ -41,7 +41,7 @@ from lxml import etree
 from markupever import dom
 
 from composer._html.foreign import FOREIGN_ONLY
-from composer._html.tokens import find_tags
+from composer._html.tokens import before_cut, find_tags
 
 __all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end", "structure_as_html5"]
 
@@ -121,13 +121,13 @@ def keep_after_end(markup: str, lower: str) -> str:
     pieces: list[str] = []
     last = first
     for tag in ends:
-        pieces.append(markup[last : tag.start])
+        pieces.append(before_cut(markup[last : tag.start]))
         last = tag.end
     pieces.append(markup[last:])
     rest = "".join(pieces)
     if not _COMMENT.sub("", rest).strip():
         return markup
-    return markup[:first] + rest
+    return before_cut(markup[:first]) + rest
 
 
 _STRUCTURE = ("html", "head", "body")
@@ -156,7 +156,7 @@ def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
     last = 0
     for tag in find_tags(markup, _STRUCTURE):
         if not document:
-            pieces.append(markup[last : tag.start])
+            pieces.append(before_cut(markup[last : tag.start]))
             last = tag.end
         elif not tag.closing and markup.endswith("/>", 0, tag.end):
             pieces.append(markup[last : tag.end - 2])

@@ -40,7 +40,16 @@ from collections.abc import Collection, Iterator, Mapping
 from functools import lru_cache
 from typing import NamedTuple
 
-__all__ = ["COMMENT", "RAW_TEXT", "Tag", "ends_at", "find_tags", "rename_tags", "start_tags_and_comments"]
+__all__ = [
+    "COMMENT",
+    "RAW_TEXT",
+    "Tag",
+    "before_cut",
+    "ends_at",
+    "find_tags",
+    "rename_tags",
+    "start_tags_and_comments",
+]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
 #: nh3 and browsers read it)
@@ -134,6 +143,13 @@ def find_tags(source: str, names: Collection[str], *, foreign: bool = False) -> 
         yield Tag(
             match.start("tag"), match.end("name"), match.end("tag"), name.lower(), bool(match.group("slash"))
         )
+
+
+def before_cut(piece: str) -> str:
+    """``piece``, the source up to a tag a rewriter takes out, with its last ``<`` written
+    ``&lt;``: a tag starts right after it, so it is text (``a<<form>b``), and once the tag is
+    out it must not start one with what followed (``a<b``, which hid "b")."""
+    return piece[:-1] + "&lt;" if piece.endswith("<") else piece
 
 
 def rename_tags(

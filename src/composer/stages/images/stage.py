@@ -274,7 +274,9 @@ class Images:
                 for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
         clipboard_html = doc.env.get(CLIPBOARD_HTML)
-        if clipboard_html:  # a plain paste from HTML: its pictures are refused all the same
+        # a plain paste from HTML: its pictures are refused all the same (the clipboard's HTML
+        # may be 32 MB of tags the rich paste refused: a C-speed look first)
+        if clipboard_html and may_hold_pasted(clipboard_html.lower()):
             run.rejected.update(scan(clipboard_html))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())

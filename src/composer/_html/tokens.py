@@ -204,23 +204,29 @@ _RAW_CONTENT = {
 }
 
 
-#: text and tags with nothing after their name (``<b>``, ``</b>``, ``<br/>``), other than a
-#: raw-text element's start: one C-speed step over what :func:`start_tags_and_comments` passes by
-_BARE_RUN = re.compile(rf"(?:[^<]++|</?(?!{_RAW_START})[a-zA-Z][^{_NOT_NAME}]*+/?>)*+")
+@lru_cache(maxsize=8)
+def _passing(rest: str) -> re.Pattern[str]:
+    """Text and the tags whose part after the name matches ``rest`` (other than a raw-text
+    element's start): one C-speed step over what :func:`start_tags_and_comments` passes by."""
+    return re.compile(rf"(?:[^<]++|</?(?!{_RAW_START})[a-zA-Z][^{_NOT_NAME}]*+(?:{rest})>)*+")
 
 
-def start_tags_and_comments(source: str) -> Iterator[tuple[str, int, int]]:
-    """``(name, start, end)`` of each start tag with attributes an HTML tokenizer reads in
-    ``source``, in order: its lower-cased name, where its attributes start (right after the
-    name) and its end (after its ">"); and ``(COMMENT, start, end)`` of each comment's text.
-    The rules of :func:`find_tags`: what a bogus comment or a raw-text element holds is no
-    tag, a tag cut by the end of the input is none either (a tokenizer drops it). A tag with
-    nothing after its name but its ``>`` or ``/>`` is passed by in C (a raw-text element's
-    start excepted): 30 MB of ``<b>`` is not ten million Python steps."""
+def start_tags_and_comments(source: str, passed: str = "/?") -> Iterator[tuple[str, int, int]]:
+    """``(name, start, end)`` of each start tag an HTML tokenizer reads in ``source``, in
+    order: its lower-cased name, where its attributes start (right after the name) and its
+    end (after its ">"); and ``(COMMENT, start, end)`` of each comment's text. The rules of
+    :func:`find_tags`: what a bogus comment or a raw-text element holds is no tag, a tag cut
+    by the end of the input is none either (a tokenizer drops it).
+
+    ``passed``: a pattern of what stands between a tag's name and its ``>`` in the tags the
+    caller has no use for (default: nothing or ``/``, ``<b>``, ``<br/>``); those are passed
+    by in C, a raw-text element's start excepted: 30 MB of ``<b>`` is not ten million Python
+    steps. Such a pattern must not read past a ``>`` the tokenizer ends the tag at."""
     pos = 0
     size = len(source)
+    skip = _passing(passed)
     while True:
-        pos = _BARE_RUN.match(source, pos).end()  # type: ignore[union-attr]  # always matches
+        pos = skip.match(source, pos).end()  # type: ignore[union-attr]  # always matches
         found = _MARKUP.search(source, pos)
         if found is None:
             return

@@ -31,6 +31,7 @@ from html.entities import html5
 from lxml.html import Element, HtmlElement
 
 from composer._html.tree import remove_keeping_tail
+from composer._limits import MAX_ELEMENTS
 from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
 from composer.messages import variant
 from composer.stages.images.files import classify
@@ -277,7 +278,7 @@ class Images:
         # a plain paste from HTML: its pictures are refused all the same (the clipboard's HTML
         # may be 32 MB of tags the rich paste refused: a C-speed look first)
         if clipboard_html and may_hold_pasted(clipboard_html.lower()):
-            run.rejected.update(scan(clipboard_html))
+            run.rejected.update(scan(clipboard_html, MAX_ELEMENTS))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())
         for scheme, count in run.rejected.items():

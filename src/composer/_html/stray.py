@@ -87,10 +87,14 @@ KNOWN_ELEMENTS = frozenset(
 #: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
 #: (with what the bogus comment held, up to its ">": see :func:`_shown`)
 _ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|</(?![a-zA-Z])[^>]*")
+#: the elements whose content a reader does not see once they start: the raw-text ones,
+#: select and template (the allowlist drops them with their content), svg and math (foreign
+#: content, which the sanitizer drops)
+_CONTENT_HIDDEN = RAW_TEXT | {"select", "template", "svg", "math"}
 #: in text a tokenizer hid (a bogus comment's, an unknown tag's), the "<" that would hide
 #: what follows once that text is shown: a comment, a declaration, a processing instruction,
-#: a raw-text element's start
-_HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(RAW_TEXT))})(?![^\s/>]))", re.IGNORECASE)
+#: the start of one of :data:`_CONTENT_HIDDEN`
+_HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(_CONTENT_HIDDEN))})(?![^\s/>]))", re.IGNORECASE)
 #: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
 #: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
 _BOGUS_END = re.compile(r"</[^a-zA-Z]")

@@ -158,8 +158,8 @@ def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
         if not document:
             pieces.append(before_cut(markup[last : tag.start]))
             last = tag.end
-        elif not tag.closing and markup.endswith("/>", 0, tag.end):
-            pieces.append(markup[last : tag.end - 2])
+        elif not tag.closing and markup.endswith("/>", 0, tag.end):  # "<html//>" too
+            pieces.append(markup[last : tag.end - 1].rstrip("/"))
             last = tag.end - 1
     if not pieces:
         return markup

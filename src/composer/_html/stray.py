@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from composer._html.scan import _COMMENT_END
-from composer._html.tokens import ends_at
+from composer._html.tokens import ends_at, tag_end
 
 __all__ = [
     "BARE_WORDS",
@@ -285,7 +285,9 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
-            shown = gt if name else shown
+            if name:  # shown to its end as a tokenizer reads it (a quoted value may hold ">"),
+                # read once a stretch: a tag inside one already shown is not read again
+                shown = max(shown, gt if at < shown else tag_end(source, at))
         elif source[at + 1] != "/" and name in RAW_TEXT:
             raw_end = lower.find("</" + name, gt)
             nxt = -1 if raw_end < 0 else raw_end

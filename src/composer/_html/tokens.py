@@ -49,6 +49,7 @@ __all__ = [
     "find_tags",
     "rename_tags",
     "start_tags_and_comments",
+    "tag_end",
 ]
 
 #: elements whose content the tokenizer reads as text (``noscript``: with scripting on, as
@@ -182,6 +183,13 @@ _COMMENT_END = re.compile(r">|->|[\s\S]*?(--!?>)")
 #: one tag from its "<": end mark, name, ">" or nothing (the attributes, which may hold a
 #: 20 MB pasted image, are no group: a group's text would be copied)
 _TAG = re.compile(rf"<(/?)([a-zA-Z][^{_NOT_NAME}]*+){_ATTRIBUTES}(>?)")
+
+
+def tag_end(source: str, at: int) -> int:
+    """Where the start or end tag at ``source[at]`` (``<`` or ``</`` and a letter) ends as the
+    tokenizer reads it: after its ``>`` (a quoted value may hold one), or at the end of the
+    input."""
+    return _TAG.match(source, at).end()  # type: ignore[union-attr]  # "<" and a letter: a tag
 
 
 def ends_at(source: str, at: int, gt: int) -> bool:

@@ -131,6 +131,7 @@ def keep_after_end(markup: str, lower: str) -> str:
 
 
 _STRUCTURE = ("html", "head", "body")
+_FRAMED = (*_STRUCTURE, "frameset")
 #: an html, head or body end tag (lower-cased source)
 _STRUCTURE_END = re.compile(r"</(?:html|head|body)[\t\n\f\r />]")
 #: an html, head or body start tag ending "/>" (lower-cased source)
@@ -145,17 +146,22 @@ def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
     ignores a ``/>`` on them: it is written ``>`` (what follows the end tags is
     :func:`keep_after_end`'s). Only tags a tokenizer reads (:func:`find_tags`). ``lower``:
     ``markup`` lower-cased; ``starts``: its start-tag names. ``markup`` itself when nothing
-    changes (a search of ``lower`` for the common post)."""
+    changes (a search of ``lower`` for the common post).
+
+    A ``frameset`` in a whole document is taken out too: libxml2 (and HTML5) then drop the
+    document's text, and a post shows in a page, never as frames (in a fragment, HTML5 ignores
+    it, and libxml2 keeps the text)."""
     document = is_document(markup)
+    framed = document and "frameset" in starts
     if document:
-        if _STRUCTURE_CLOSED.search(lower) is None:
+        if not framed and _STRUCTURE_CLOSED.search(lower) is None:
             return markup
     elif starts.isdisjoint(_STRUCTURE) and ("</" not in lower or _STRUCTURE_END.search(lower) is None):
         return markup
     pieces: list[str] = []
     last = 0
-    for tag in find_tags(markup, _STRUCTURE):
-        if not document:
+    for tag in find_tags(markup, _FRAMED if framed else _STRUCTURE):
+        if not document or tag.name == "frameset":
             pieces.append(before_cut(markup[last : tag.start]))
             last = tag.end
         elif not tag.closing and markup.endswith("/>", 0, tag.end):  # "<html//>" too

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from composer._html.scan import _COMMENT_END
-from composer._html.tokens import ends_at, tag_end
+from composer._html.tokens import ends_at, ends_within, tag_end
 
 __all__ = [
     "BARE_WORDS",
@@ -257,6 +257,8 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
     size = len(source)
     gt = -1  # the first ">" after the current "<"
     shown = -1  # the end of a tag made text here: what it held hides nothing (see _shown)
+    inner = -1  # the end of a tag in that text that ends in it: the "<" before it are its own
+    text_to = -1  # in that text, where a tag in it ran on past its end: all of it is text
     at = source.find("<")
     while at >= 0:
         nxt = source.find("<", at + 1)
@@ -267,12 +269,16 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
                 out.append(source[at:].replace("<", "&lt;"))
                 return "".join(out)
             gt = found
-        if at < shown and _HIDING.match(source, at):
+        if at < shown and (at < text_to or _HIDING.match(source, at) or _runs_on(source, at, inner, shown)):
+            if at >= text_to and not _HIDING.match(source, at) and at >= inner:
+                text_to = shown  # a tag there ran on past the shown text: all of it is text
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
             at = nxt
             continue
+        if at < shown and at >= inner and _TAG_START.match(source, at):
+            inner = tag_end(source, at)  # it ends in the shown text (_runs_on said so)
         if source.startswith(("<!", "<?"), at):
             resume = _skip_declaration(source, at)
             at = source.find("<", resume) if resume < size else -1
@@ -294,6 +300,15 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
         at = nxt
     out.append(source[last:])
     return "".join(out)
+
+
+def _runs_on(source: str, at: int, inner: int, shown: int) -> bool:
+    """Whether the tag at ``at``, in text shown up to ``shown`` (not inside a tag there that
+    ends before ``inner``), runs on past it as the tokenizer reads it: a quoted value would
+    hide what the shown tag's ">" showed. Reads no further than ``shown``."""
+    if at < inner or _TAG_START.match(source, at) is None:
+        return False
+    return not ends_within(source, at, shown)
 
 
 def _skip_declaration(source: str, at: int) -> int:

@@ -46,6 +46,7 @@ __all__ = [
     "Tag",
     "before_cut",
     "ends_at",
+    "ends_within",
     "find_tags",
     "rename_tags",
     "start_tags_and_comments",
@@ -190,6 +191,13 @@ def tag_end(source: str, at: int) -> int:
     tokenizer reads it: after its ``>`` (a quoted value may hold one), or at the end of the
     input."""
     return _TAG.match(source, at).end()  # type: ignore[union-attr]  # "<" and a letter: a tag
+
+
+def ends_within(source: str, at: int, stop: int) -> bool:
+    """Whether the start or end tag at ``source[at]`` (``<`` or ``</`` and a letter) ends with
+    a ``>`` before ``stop``, as the tokenizer reads it. Reads no further than ``stop``."""
+    tag = _TAG.match(source, at, stop)
+    return tag is not None and tag.group(3) == ">"
 
 
 def ends_at(source: str, at: int, gt: int) -> bool:

@@ -41,9 +41,17 @@ from lxml import etree
 from markupever import dom
 
 from composer._html.foreign import FOREIGN_ONLY
-from composer._html.tokens import before_cut, find_tags
+from composer._html.tokens import before_cut, find_tags, start_tags_and_comments
 
-__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end", "structure_as_html5"]
+__all__ = [
+    "LOWER_AT_MOST",
+    "differs",
+    "html5_reading",
+    "is_document",
+    "keep_after_end",
+    "raw_text_opened",
+    "structure_as_html5",
+]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -167,6 +175,33 @@ def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
         elif not tag.closing and markup.endswith("/>", 0, tag.end):  # "<html//>" too
             pieces.append(markup[last : tag.end - 1].rstrip("/"))
             last = tag.end - 1
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
+
+
+#: a raw-text element's start tag ending "/>" (lower-cased source)
+_RAW_CLOSED = re.compile(
+    rf"<(?:{'|'.join(sorted(_RAW_NAMES))})(?=[\t\n\f\r />])(?:\"[^\"]*\"|'[^']*'|[^\"'>])*/>"
+)
+
+
+def raw_text_opened(markup: str, lower: str, starts: frozenset[str]) -> str:
+    """``markup`` with each raw-text element's start tag written without its closing ``/``:
+    HTML5 ignores a ``/>`` there and reads what follows as the element's text (``<style/>a``
+    hides "a"), where libxml2 closed the element at once and read its content as markup, so
+    the stages saw other markup than the sanitizer (text it shows: ``<x a="<script/>">``
+    hid what followed). ``lower``: ``markup`` lower-cased; ``starts``: its start-tag names.
+    ``markup`` itself when there is none (a set question for the common post)."""
+    if starts.isdisjoint(_RAW_NAMES) or _RAW_CLOSED.search(lower) is None:
+        return markup
+    pieces: list[str] = []
+    last = 0
+    for name, _, end in start_tags_and_comments(markup):
+        if name in _RAW_NAMES and markup.endswith("/>", 0, end):
+            pieces.append(markup[last : end - 1].rstrip("/"))
+            last = end - 1
     if not pieces:
         return markup
     pieces.append(markup[last:])

@@ -29,6 +29,7 @@ from composer._html.html5 import (
     html5_reading,
     is_document,
     keep_after_end,
+    raw_text_opened,
     structure_as_html5,
 )
 from composer._html.indent import indented, lead
@@ -328,7 +329,9 @@ def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, S
         markup = keep_after_end(markup, facts.lower)
         if markup is not facts.text:
             facts = Scan(markup)
-    markup = structure_as_html5(markup, facts.lower, facts.start_tags)
+    markup = raw_text_opened(
+        structure_as_html5(markup, facts.lower, facts.start_tags), facts.lower, facts.start_tags
+    )
     if markup is not facts.text:
         facts = Scan(markup)
     markup, counted = unflatten(

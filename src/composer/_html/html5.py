@@ -140,6 +140,7 @@ def keep_after_end(markup: str, lower: str) -> str:
 
 _STRUCTURE = ("html", "head", "body")
 _FRAMED = (*_STRUCTURE, "frameset")
+_FOREIGN = frozenset({"svg", "math"})
 #: an html, head or body end tag (lower-cased source)
 _STRUCTURE_END = re.compile(r"</(?:html|head|body)[\t\n\f\r />]")
 #: an html, head or body start tag ending "/>" (lower-cased source)
@@ -166,9 +167,14 @@ def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
             return markup
     elif starts.isdisjoint(_STRUCTURE) and ("</" not in lower or _STRUCTURE_END.search(lower) is None):
         return markup
+    # in svg or math a body or head start tag ends the foreign content: left to the HTML5
+    # reading that such a post gets (which drops it as a fragment's parse does)
+    breakout = not document and not starts.isdisjoint(_FOREIGN) and _DIFFERS.search(lower) is not None
     pieces: list[str] = []
     last = 0
     for tag in find_tags(markup, _FRAMED if framed else _STRUCTURE):
+        if breakout and not tag.closing:
+            continue
         if not document or tag.name == "frameset":
             pieces.append(before_cut(markup[last : tag.start]))
             last = tag.end

@@ -202,6 +202,8 @@ def raw_text_opened(markup: str, lower: str, starts: frozenset[str]) -> str:
     ``markup`` itself when there is none (a set question for the common post)."""
     if starts.isdisjoint(_RAW_NAMES) or _RAW_CLOSED.search(lower) is None:
         return markup
+    if not starts.isdisjoint(_FOREIGN) and _DIFFERS.search(lower) is not None:
+        return markup  # in svg or math "<title/>" is closed: left to the HTML5 reading it gets
     pieces: list[str] = []
     last = 0
     for name, _, end in start_tags_and_comments(markup):

@@ -151,6 +151,10 @@ MARKUP_FAMILIES: dict[str, Callable[[], str]] = {
     "text-32MiB": lambda: "a" * READ,
     "controls-32MiB": lambda: "a\x01" * (READ // 2),
     "tags-32MiB": lambda: fill("<b>", READ),
+    # a rich paste refused, its plain fallback scans the clipboard's HTML for pasted images
+    "attributed-tags-32MiB": lambda: fill("<b a>", READ),
+    "attributed-tags-and-an-image-32MiB": lambda: fill('<b a="x" c=d>', READ, tail='<img src="data:x">'),
+    "styled-tags-and-an-image-32MiB": lambda: fill('<b style="a:b">', READ, tail='<img src="data:x">'),
     # elements: up to MAX_ELEMENTS
     "span-x": lambda: elements("<span>x</span>", 1),
     "span-empty": lambda: elements("<span></span>", 1),

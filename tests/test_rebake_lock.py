@@ -152,3 +152,38 @@ def test_each_sqlite_lock_excludes_another_of_the_same_table_only(kind: str, tmp
             pass
     with lock(url, same):
         pass
+
+
+def _posix_locks_of_this_process(path: str) -> list[str]:
+    inode = os.stat(path).st_ino
+    with open("/proc/locks") as locks:
+        return [
+            line
+            for line in locks
+            if f":{inode} " in line and " POSIX " in line and f" {os.getpid()} " in line
+        ]
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="reads the kernel's lock table (Linux)")
+def test_the_lock_leaves_sqlites_own_locks_in_this_process_alone(tmp_path: Path) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, and
+    SQLite's locks are POSIX locks: a WAL connection holds a shared one as long as it is open,
+    which tells the last connection of any process not to checkpoint and delete the WAL under
+    it. A rebake run in a forum's own process (a management command) must leave the locks of
+    that process's connections as they were, its own pool's too."""
+    from composer.rebake import _lock
+
+    url = str(tmp_path / "forum.sqlite3")
+    create(url, [("<p>x</p>", "html")])
+    forum = sa.create_engine(f"sqlite:///{url}")
+    with forum.connect() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=wal")
+        conn.exec_driver_sql("SELECT count(*) FROM posts").fetchall()
+        held = _posix_locks_of_this_process(url)
+        assert held, "a WAL connection holds a shared lock on the database file"
+        for _ in range(2):
+            with _lock._file_range(url, Table("posts", Columns())):
+                pass
+            rebake(f"sqlite:///{url}", workers=1, batch_size=100)
+            assert _posix_locks_of_this_process(url) == held
+    forum.dispose()

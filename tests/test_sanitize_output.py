@@ -238,3 +238,6 @@ def test_a_foreign_name_outside_svg_keeps_its_text(name: str) -> None:
     assert result.text == "I like this a lot"
     inside = Pipeline().run(Submission(f"<svg><{name}>gone</{name}></svg><p>kept</p>", "html"))
     assert "gone" not in inside.text  # foreign content: the sanitizer drops it, as before
+    for beside in ("<svg></svg>", "<math>1</math>", "<p title='<svg>'></p>", "<!-- <math> -->"):
+        after = Pipeline().run(Submission(f"{beside}<p>I like <{name}>this</{name}> a lot</p>", "html"))
+        assert after.text.endswith("I like this a lot"), beside

@@ -238,7 +238,7 @@ class Pipeline:
         notice = Document("", "text", self._bound, messages=self._messages)
         notice.notice("pasted_as_plain", reason=why.message, problem=why.code)
         plain = self._plain(html, text, clipboard.files)
-        if plain.problems and not plain.html:
+        if plain.problems:  # refused too (a too_long found once its text is read keeps its html)
             return refusal
         return dataclasses.replace(plain, notices=(*notice.notices, *plain.notices))
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from composer._html.tokens import find_tags, rename_tags
+from composer._html.tokens import before_cut, find_tags, rename_tags
 
 __all__ = ["COUNTED", "HEADINGS", "shift_headings", "unflatten"]
 
@@ -82,6 +82,8 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
     ``starts``: the start-tag names in ``markup`` (:func:`composer._html.stray.start_tags`), so a
     post with nothing to do costs a few set operations. Returns ``markup`` itself then.
     """
+    if "colgroup" in starts:
+        markup = _without_column_groups(markup, not starts.isdisjoint(_FOREIGN_ROOTS))
     renamed = _renamed(kept)
     loose_parts = "div" in kept and "table" not in starts
     if (
@@ -102,6 +104,22 @@ def unflatten(markup: str, starts: frozenset[str], kept: frozenset[str]) -> tupl
         return _renamed_in_order(markup, renames, foreign, loose)
     markup, starts_renamed = rename_tags(markup, renames, foreign=foreign)
     return markup, {name: count for name, count in starts_renamed.items() if name in COUNTED}
+
+
+def _without_column_groups(markup: str, foreign: bool) -> str:
+    """``markup`` without its ``colgroup`` tags. A column group holds no text (HTML5 ignores
+    one outside a table and ends one at anything but a ``col``, whose text it puts before the
+    table), but libxml2 drops the text that follows one, silently: ``a<colgroup>b<span>c``
+    kept "a". The allowlist keeps no ``colgroup``; a ``col`` builds its own in a table."""
+    pieces: list[str] = []
+    last = 0
+    for tag in find_tags(markup, ("colgroup",), foreign=foreign):
+        pieces.append(before_cut(markup[last : tag.start]))
+        last = tag.end
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
 
 
 def _renamed_in_order(
@@ -131,12 +149,14 @@ def _renamed_in_order(
             counted[name] = counted.get(name, 0) + 1
         if name == "form":
             if form_open != tag.closing:  # ignored by HTML5
+                pieces[-1] = before_cut(pieces[-1])
                 last = tag.end
                 continue
             form_open = not tag.closing
         elif name in loose:
             if tag.closing:
                 if name not in parts:
+                    pieces[-1] = before_cut(pieces[-1])
                     last = tag.end
                     continue
                 closed = len(parts) - parts[::-1].index(name) - 1

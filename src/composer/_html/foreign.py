@@ -10,7 +10,10 @@ unwraps it like any wrapper the allowlist does not keep.
 
 Only in a post that opens no ``svg`` or ``math``: inside those the names are foreign elements,
 which the parse stage gives to HTML5 (:mod:`composer._html.html5`) and the sanitizer drops
-as foreign content. Only tags are renamed, where an HTML tokenizer reads them
+as foreign content; that HTML5 reading renames ``span`` the ones outside ``svg`` and ``math``
+(``<svg></svg><text>x</text>``). Whether a post opens one is asked of the tokenizer: an
+``<svg`` in a comment, an attribute value, a script or cut by the end of the input opens none.
+Only tags are renamed, where an HTML tokenizer reads them
 (:func:`composer._html.tokens.rename_tags`, one C-speed pass, as in
 :func:`composer._html.blocks.unflatten`): ``<p title="<text>">``, ``<!-- <g> -->`` and
 ``<script>`` content stay as typed.
@@ -18,7 +21,7 @@ as foreign content. Only tags are renamed, where an HTML tokenizer reads them
 
 from __future__ import annotations
 
-from composer._html.tokens import rename_tags
+from composer._html.tokens import find_tags, rename_tags
 
 __all__ = ["FOREIGN_ONLY", "rename_foreign"]
 
@@ -41,9 +44,17 @@ _FOREIGN_ROOTS = frozenset({"svg", "math"})
 
 def rename_foreign(markup: str, starts: frozenset[str]) -> str:
     """``markup`` with each start and end tag named in :data:`FOREIGN_ONLY` renamed ``span``,
-    unless it opens ``svg`` or ``math``. ``starts``: its start-tag names
+    unless it opens ``svg`` or ``math`` (as a tokenizer reads it). ``starts``: its start-tag names
     (``Scan.start_tags``): a post with none of those names costs one set question, and
     ``markup`` itself is returned."""
-    if starts.isdisjoint(FOREIGN_ONLY) or not starts.isdisjoint(_FOREIGN_ROOTS):
+    if starts.isdisjoint(FOREIGN_ONLY):
+        return markup
+    if not starts.isdisjoint(_FOREIGN_ROOTS) and _opens_foreign(markup):
         return markup
     return rename_tags(markup, dict.fromkeys(starts & FOREIGN_ONLY, "span"))[0]
+
+
+def _opens_foreign(markup: str) -> bool:
+    """Whether a tokenizer reads an ``svg`` or ``math`` start tag in ``markup`` (the start-tag
+    prefilter also sees one in a comment, an attribute value, a script or cut by the end)."""
+    return any(not tag.closing for tag in find_tags(markup, _FOREIGN_ROOTS))

@@ -14,7 +14,10 @@ taken out in the same pass, because libxml2 would read their content as text whe
 reads markup, or the reverse: ``noscript`` (HTML5 with scripting on, as nh3 and the browser
 read it, keeps its content as raw text) and, inside ``svg``/``math``, elements named like
 HTML's raw-text elements (``script``, ``style``, ``title``, ``textarea``, ...). Both are
-elements the default allowlist removes with their content anyway; they are counted.
+elements the default allowlist removes with their content anyway; they are counted. And
+an HTML element named like an SVG or MathML one (outside ``svg``/``math``) is renamed
+``span`` in the tree, as :mod:`composer._html.foreign` does in the source of a post that
+opens neither: the sanitizer would drop it with its text.
 
 A whole document read apart the same way, without foreign content: what follows its
 ``</body>`` or ``</html>`` is the body's to HTML5 and lost to libxml2, so those two end tags
@@ -37,9 +40,18 @@ import markupever
 from lxml import etree
 from markupever import dom
 
-from composer._html.tokens import find_tags
+from composer._html.foreign import FOREIGN_ONLY
+from composer._html.tokens import before_cut, find_tags, start_tags_and_comments
 
-__all__ = ["LOWER_AT_MOST", "differs", "html5_reading", "is_document", "keep_after_end"]
+__all__ = [
+    "LOWER_AT_MOST",
+    "differs",
+    "html5_reading",
+    "is_document",
+    "keep_after_end",
+    "raw_text_opened",
+    "structure_as_html5",
+]
 
 _HTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -117,13 +129,91 @@ def keep_after_end(markup: str, lower: str) -> str:
     pieces: list[str] = []
     last = first
     for tag in ends:
-        pieces.append(markup[last : tag.start])
+        pieces.append(before_cut(markup[last : tag.start]))
         last = tag.end
     pieces.append(markup[last:])
     rest = "".join(pieces)
     if not _COMMENT.sub("", rest).strip():
         return markup
-    return markup[:first] + rest
+    return before_cut(markup[:first]) + rest
+
+
+_STRUCTURE = ("html", "head", "body")
+_FRAMED = (*_STRUCTURE, "frameset")
+_FOREIGN = frozenset({"svg", "math"})
+#: an html, head or body end tag (lower-cased source)
+_STRUCTURE_END = re.compile(r"</(?:html|head|body)[\t\n\f\r />]")
+#: an html, head or body start tag ending "/>" (lower-cased source)
+_STRUCTURE_CLOSED = re.compile(r"<(?:html|head|body)(?=[\t\n\f\r />])(?:\"[^\"]*\"|'[^']*'|[^\"'>])*/>")
+
+
+def structure_as_html5(markup: str, lower: str, starts: frozenset[str]) -> str:
+    """``markup`` with its ``html``, ``head`` and ``body`` tags as HTML5 reads them, where
+    libxml2 reads them otherwise and loses text: ``a</html>b<span>c`` kept only "a", and
+    ``<body/>x<span>y`` or ``<html/>x<span>y`` nothing. In a fragment (nh3 reads a post in a
+    ``div``) HTML5 ignores every such tag: they are taken out. In a whole document HTML5
+    ignores a ``/>`` on them: it is written ``>`` (what follows the end tags is
+    :func:`keep_after_end`'s). Only tags a tokenizer reads (:func:`find_tags`). ``lower``:
+    ``markup`` lower-cased; ``starts``: its start-tag names. ``markup`` itself when nothing
+    changes (a search of ``lower`` for the common post).
+
+    A ``frameset`` in a whole document is taken out too: libxml2 (and HTML5) then drop the
+    document's text, and a post shows in a page, never as frames (in a fragment, HTML5 ignores
+    it, and libxml2 keeps the text)."""
+    document = is_document(markup)
+    framed = document and "frameset" in starts
+    if document:
+        if not framed and _STRUCTURE_CLOSED.search(lower) is None:
+            return markup
+    elif starts.isdisjoint(_STRUCTURE) and ("</" not in lower or _STRUCTURE_END.search(lower) is None):
+        return markup
+    # in svg or math a body or head start tag ends the foreign content: left to the HTML5
+    # reading that such a post gets (which drops it as a fragment's parse does)
+    breakout = not document and not starts.isdisjoint(_FOREIGN) and _DIFFERS.search(lower) is not None
+    pieces: list[str] = []
+    last = 0
+    for tag in find_tags(markup, _FRAMED if framed else _STRUCTURE):
+        if breakout and not tag.closing:
+            continue
+        if not document or tag.name == "frameset":
+            pieces.append(before_cut(markup[last : tag.start]))
+            last = tag.end
+        elif not tag.closing and markup.endswith("/>", 0, tag.end):  # "<html//>" too
+            pieces.append(markup[last : tag.end - 1].rstrip("/"))
+            last = tag.end - 1
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
+
+
+#: a raw-text element's start tag ending "/>" (lower-cased source)
+_RAW_CLOSED = re.compile(
+    rf"<(?:{'|'.join(sorted(_RAW_NAMES))})(?=[\t\n\f\r />])(?:\"[^\"]*\"|'[^']*'|[^\"'>])*/>"
+)
+
+
+def raw_text_opened(markup: str, lower: str, starts: frozenset[str]) -> str:
+    """``markup`` with each raw-text element's start tag written without its closing ``/``:
+    HTML5 ignores a ``/>`` there and reads what follows as the element's text (``<style/>a``
+    hides "a"), where libxml2 closed the element at once and read its content as markup, so
+    the stages saw other markup than the sanitizer (text it shows: ``<x a="<script/>">``
+    hid what followed). ``lower``: ``markup`` lower-cased; ``starts``: its start-tag names.
+    ``markup`` itself when there is none (a set question for the common post)."""
+    if starts.isdisjoint(_RAW_NAMES) or _RAW_CLOSED.search(lower) is None:
+        return markup
+    if not starts.isdisjoint(_FOREIGN) and _DIFFERS.search(lower) is not None:
+        return markup  # in svg or math "<title/>" is closed: left to the HTML5 reading it gets
+    pieces: list[str] = []
+    last = 0
+    for name, _, end in start_tags_and_comments(markup):
+        if name in _RAW_NAMES and markup.endswith("/>", 0, end):
+            pieces.append(markup[last : end - 1].rstrip("/"))
+            last = end - 1
+    if not pieces:
+        return markup
+    pieces.append(markup[last:])
+    return "".join(pieces)
 
 
 def html5_reading(
@@ -142,6 +232,7 @@ def html5_reading(
     tree = markupever.parse(markup, _DOCUMENT if document else _FRAGMENT)
     root = tree.root()
     removed = _take_out_raw(root)
+    _foreign_names_outside(root)
     if document:  # "<?xml ...?>" is a comment to HTML5: left first, the text is no document
         for node in [child for child in root.children() if isinstance(child, dom.Comment)]:
             node.detach()
@@ -160,3 +251,17 @@ def _take_out_raw(root: dom.Document) -> Counter[str]:
             removed[name.local] += 1
             el.detach()
     return removed
+
+
+_SELECT_FOREIGN = ", ".join(sorted(FOREIGN_ONLY))
+_SPAN = dom.QualName("span", _HTML_NS)
+
+
+def _foreign_names_outside(root: dom.Document) -> None:
+    """Rename ``span`` each HTML element named like an SVG or MathML one (outside ``svg`` and
+    ``math``): the sanitizer would drop it with its text (see :mod:`composer._html.foreign`,
+    which renames them in the source of a post that opens no ``svg`` or ``math``; a post that
+    does, or seems to, comes here)."""
+    for el in list(root.select(_SELECT_FOREIGN)):
+        if isinstance(el, dom.Element) and el.name.ns == _HTML_NS and el.name.local in FOREIGN_ONLY:
+            el.name = _SPAN

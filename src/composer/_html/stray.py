@@ -35,6 +35,7 @@ import re
 
 from composer._html.atomic import run
 from composer._html.scan import _COMMENT_END
+from composer._html.tokens import ends_at, ends_within, tag_end
 
 __all__ = [
     "BARE_WORDS",
@@ -87,13 +88,19 @@ KNOWN_ELEMENTS = frozenset(
 #: a "<" no tokenizer reads as markup, or one that starts a bogus comment out of typed text
 #: (with what the bogus comment held, up to its ">": see :func:`_shown`)
 _ALWAYS_TEXT = re.compile(r"<(?![a-zA-Z!?/])|</(?![a-zA-Z])[^>]*")
+#: the elements whose content a reader does not see once they start: the raw-text ones,
+#: select and template (the allowlist drops them with their content), svg and math (foreign
+#: content, which the sanitizer drops)
+_CONTENT_HIDDEN = RAW_TEXT | {"select", "template", "svg", "math"}
 #: in text a tokenizer hid (a bogus comment's, an unknown tag's), the "<" that would hide
 #: what follows once that text is shown: a comment, a declaration, a processing instruction,
-#: a raw-text element's start
-_HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(RAW_TEXT))})(?![^\s/>]))", re.IGNORECASE)
+#: the start of one of :data:`_CONTENT_HIDDEN`
+_HIDING = re.compile(rf"<(?=[!?]|(?:{'|'.join(sorted(_CONTENT_HIDDEN))})(?![^\s/>]))", re.IGNORECASE)
 #: "</" + no letter: a bogus comment (or nothing) to a tokenizer, hiding what was typed; the
 #: other "<" of :data:`_ALWAYS_TEXT` every parser already keeps as text
 _BOGUS_END = re.compile(r"</[^a-zA-Z]")
+#: a "<" that starts a tag
+_TAG_START = re.compile(r"</?[a-zA-Z]")
 #: start-tag and end-tag names in lower-cased HTML
 _STARTS = re.compile(r"<([a-z][^\s/>]*)")
 #: the marks :func:`start_tag_names` lists among the names, where "</" is followed by no
@@ -208,8 +215,17 @@ def escape_stray_lt(
 def _shown(found: re.Match[str]) -> str:
     """A ``<`` of :data:`_ALWAYS_TEXT` as text; for a bogus comment (``</ x``), also each
     ``<`` in what it held that would hide what follows once shown: ``</3 <!-- > I love you``
-    must not become a comment swallowing the rest of the post."""
-    return "&lt;" + _HIDING.sub("&lt;", found.group(0)[1:])
+    must not become a comment swallowing the rest of the post, nor ``</ <a title="> y">`` a
+    tag whose quoted value hides the " y" the bogus comment's ``>`` showed (then every ``<``
+    it held is text). A tag that ends at that ``>`` stays markup (``</ <b>y``)."""
+    held = found.group(0)[1:]
+    source, gt = found.string, found.end()
+    if ("'" in held or '"' in held) and gt < len(source):  # a quoted value may run on
+        tag = _TAG_START.search(source, found.start() + 2, gt)
+        if tag is not None and not ends_at(source, tag.start(), gt):
+            cut = tag.start() - found.start() - 1
+            return "&lt;" + _HIDING.sub("&lt;", held[:cut]) + held[cut:].replace("<", "&lt;")
+    return "&lt;" + _HIDING.sub("&lt;", held)
 
 
 def all_closed(lower: str, names: list[str]) -> bool:
@@ -244,6 +260,8 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
     size = len(source)
     gt = -1  # the first ">" after the current "<"
     shown = -1  # the end of a tag made text here: what it held hides nothing (see _shown)
+    inner = -1  # the end of a tag in that text that ends in it: the "<" before it are its own
+    text_to = -1  # in that text, where a tag in it ran on past its end: all of it is text
     at = source.find("<")
     while at >= 0:
         nxt = source.find("<", at + 1)
@@ -254,12 +272,16 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
                 out.append(source[at:].replace("<", "&lt;"))
                 return "".join(out)
             gt = found
-        if at < shown and _HIDING.match(source, at):
+        if at < shown and (at < text_to or _HIDING.match(source, at) or _runs_on(source, at, inner, shown)):
+            if at >= text_to and not _HIDING.match(source, at) and at >= inner:
+                text_to = shown  # a tag there ran on past the shown text: all of it is text
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
             at = nxt
             continue
+        if at < shown and at >= inner and _TAG_START.match(source, at):
+            inner = tag_end(source, at)  # it ends in the shown text (_runs_on said so)
         if source.startswith(("<!", "<?"), at):
             resume = _skip_declaration(source, at)
             at = source.find("<", resume) if resume < size else -1
@@ -272,13 +294,24 @@ def _escape(source: str, lower: str, starts: set[str], ends: set[str]) -> str:
             out.append(source[last:at])
             out.append("&lt;")
             last = at + 1
-            shown = gt if name else shown
+            if name:  # shown to its end as a tokenizer reads it (a quoted value may hold ">"),
+                # read once a stretch: a tag inside one already shown is not read again
+                shown = max(shown, gt if at < shown else tag_end(source, at))
         elif source[at + 1] != "/" and name in RAW_TEXT:
             raw_end = lower.find("</" + name, gt)
             nxt = -1 if raw_end < 0 else raw_end
         at = nxt
     out.append(source[last:])
     return "".join(out)
+
+
+def _runs_on(source: str, at: int, inner: int, shown: int) -> bool:
+    """Whether the tag at ``at``, in text shown up to ``shown`` (not inside a tag there that
+    ends before ``inner``), runs on past it as the tokenizer reads it: a quoted value would
+    hide what the shown tag's ">" showed. Reads no further than ``shown``."""
+    if at < inner or _TAG_START.match(source, at) is None:
+        return False
+    return not ends_within(source, at, shown)
 
 
 def _skip_declaration(source: str, at: int) -> int:

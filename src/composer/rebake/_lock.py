@@ -111,31 +111,63 @@ def _sqlite_lock(path: str, spec: Table) -> Iterator[None]:
             yield
 
 
-@contextmanager
-def _file_range(path: str, spec: Table) -> Iterator[None]:
-    """A write lock on one byte of the database file, far past any byte SQLite locks (those
-    are at 1 GiB), at an offset named by the table: whatever path or hard link names the file,
-    the lock is on its inode. An open-file-description lock (``F_OFD_SETLK``): closing another
-    descriptor of the file (SQLite's) does not drop it, as it would a process's POSIX lock, and
-    the kernel drops it when the process ends, SIGKILL included."""
-    offset = _TABLES + int.from_bytes(hashlib.sha256(_sqlite_name(spec).encode()).digest()[:5], "big")
+#: the descriptor this process locks each database file through, by (device, inode), kept
+#: open: closing a descriptor of a file drops every POSIX lock the process holds on it, and
+#: SQLite's locks are POSIX locks (a WAL connection's shared lock, which keeps another
+#: process's last connection from checkpointing and deleting the WAL under it)
+_DESCRIPTORS: dict[tuple[int, int], int] = {}
+#: the (device, inode, offset) this process holds: an OFD lock does not exclude another
+#: taken through the same descriptor
+_HELD: set[tuple[int, int, int]] = set()
+
+
+def _descriptor(path: str) -> tuple[int, tuple[int, int]]:
+    """The open descriptor of the file ``path`` names, opened once per process."""
     try:
+        known = os.stat(path)
+        key = (known.st_dev, known.st_ino)
+        if key in _DESCRIPTORS:
+            return _DESCRIPTORS[key], key
         fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     except OSError as exc:
         raise RebakeError(
             f"cannot open the database file {path!r} to lock it: {exc.strerror}; rebake writes to it,"
             " so it must be writable by this user"
         ) from exc
+    opened = os.fstat(fd)
+    key = (opened.st_dev, opened.st_ino)
+    if key in _DESCRIPTORS:  # replaced between the stat and the open: keep it, never close
+        return _DESCRIPTORS[key], key
+    _DESCRIPTORS[key] = fd
+    return fd, key
+
+
+@contextmanager
+def _file_range(path: str, spec: Table) -> Iterator[None]:
+    """A write lock on one byte of the database file, far past any byte SQLite locks (those
+    are at 1 GiB), at an offset named by the table: whatever path or hard link names the file,
+    the lock is on its inode. An open-file-description lock (``F_OFD_SETLK``): closing another
+    descriptor of the file (SQLite's) does not drop it, as it would a process's POSIX lock, and
+    the kernel drops it when the process ends, SIGKILL included. Its descriptor stays open
+    (one per file and process) and the lock is released by unlocking: a close would drop
+    SQLite's own locks of every connection this process has to the file."""
+    offset = _TABLES + int.from_bytes(hashlib.sha256(_sqlite_name(spec).encode()).digest()[:5], "big")
+    fd, key = _descriptor(path)
+    held = (*key, offset)
+    if held in _HELD:
+        raise _busy(spec)
     try:
-        try:
-            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0))
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise _busy(spec) from None
-            raise RebakeError(f"cannot lock the database file {path!r}: {exc.strerror}") from exc
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0))
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            raise _busy(spec) from None
+        raise RebakeError(f"cannot lock the database file {path!r}: {exc.strerror}") from exc
+    _HELD.add(held)
+    try:
         yield
     finally:
-        os.close(fd)
+        _HELD.discard(held)
+        fcntl.fcntl(fd, fcntl.F_OFD_SETLK, struct.pack("hhqqi", fcntl.F_UNLCK, os.SEEK_SET, offset, 1, 0))
 
 
 @contextmanager

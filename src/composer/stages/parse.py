@@ -23,7 +23,15 @@ from composer._html.depth import too_deep
 from composer._html.facts import Scan
 from composer._html.foreign import rename_foreign
 from composer._html.hosts import scheme_at
-from composer._html.html5 import LOWER_AT_MOST, differs, html5_reading, is_document, keep_after_end
+from composer._html.html5 import (
+    LOWER_AT_MOST,
+    differs,
+    html5_reading,
+    is_document,
+    keep_after_end,
+    raw_text_opened,
+    structure_as_html5,
+)
 from composer._html.indent import indented, lead
 from composer._html.markdown_words import is_word_pattern, kept_end, sigil_problem, words_rule
 from composer._html.scan import clean_controls, clean_controls_lowered
@@ -321,6 +329,11 @@ def _html(doc: Document, source: str, facts: Scan | None = None) -> tuple[str, S
         markup = keep_after_end(markup, facts.lower)
         if markup is not facts.text:
             facts = Scan(markup)
+    markup = raw_text_opened(
+        structure_as_html5(markup, facts.lower, facts.start_tags), facts.lower, facts.start_tags
+    )
+    if markup is not facts.text:
+        facts = Scan(markup)
     markup, counted = unflatten(
         rename_foreign(markup, facts.start_tags), facts.start_tags, doc.policy.allowlist.tags
     )

@@ -32,6 +32,7 @@ from lxml.html import Element, HtmlElement
 
 from composer._html.scan import lower_kept
 from composer._html.tree import remove_keeping_tail
+from composer._limits import MAX_ELEMENTS
 from composer.document import CLIPBOARD_HTML, PASTE_CLEANED, Document
 from composer.messages import variant
 from composer.stages.images.files import classify
@@ -275,10 +276,11 @@ class Images:
                 for scheme, count in scan(doc.content).items():
                     run.rejected[scheme] = max(run.rejected[scheme], count)
         clipboard_html = doc.env.get(CLIPBOARD_HTML)
-        # a plain paste from HTML: its pictures are refused all the same (scanned only if they
-        # may be there: the scan is a Python step per tag, 12 s for 32 MiB of tags)
+        # a plain paste from HTML: its pictures are refused all the same (the clipboard's HTML
+        # may be 32 MB of tags the rich paste refused: a C-speed look first, then at most
+        # MAX_ELEMENTS tags read)
         if clipboard_html and may_hold_pasted(lower_kept(clipboard_html)):
-            run.rejected.update(scan(clipboard_html))
+            run.rejected.update(scan(clipboard_html, MAX_ELEMENTS))
         run.rejected["clipboard"] += files
         rejected = sum(run.rejected.values())
         for scheme, count in run.rejected.items():

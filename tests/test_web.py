@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -381,6 +381,7 @@ def test_display_as_link_choices_are_saved_and_restored(client: TestClient, draf
     fmt=st.sampled_from(["html", "markdown", "text"]),
     links=st.lists(st.text(max_size=40), max_size=3),
 )
+@example(body="</A>", fmt="html", links=[])  # nothing of it reaches the box: not claimed restored
 def test_any_draft_comes_back_as_it_was_put(
     client: TestClient, pipe: Pipeline, body: str, fmt: str, links: list[str]
 ) -> None:
@@ -391,9 +392,12 @@ def test_any_draft_comes_back_as_it_was_put(
     draft = answer.pop("draft")
     assert (draft["body"], draft["format"]) == (body, fmt)
     assert draft["display_as_link"] == sorted(set(links))
-    restored = pipe.restore(Draft(body, fmt, display_as_link=frozenset(links)))  # type: ignore[arg-type]
-    assert answer == restored.to_dict()
-    assert (draft["editor_html"] is None) == (fmt != "html")
+    expected = pipe.restore(Draft(body, fmt, display_as_link=frozenset(links))).to_dict()  # type: ignore[arg-type]
+    shown = (draft["editor_html"] or draft["editor_text"] or "").strip()
+    if fmt == "html" and body.strip() and not shown:  # nothing went back to the box: not restored
+        expected["notices"] = [n for n in expected["notices"] if n["code"] != "content_restored"]
+    assert answer == expected
+    assert fmt == "html" or draft["editor_html"] is None
 
 
 def test_a_later_save_replaces_the_draft(client: TestClient) -> None:

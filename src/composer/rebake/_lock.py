@@ -22,7 +22,6 @@ SIGKILL loses it with its process.
 from __future__ import annotations
 
 import errno
-import fcntl
 import hashlib
 import os
 import sqlite3
@@ -32,6 +31,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX (Windows): the lock file next to the database
+    fcntl = None  # type: ignore[assignment]
 
 from composer.rebake._columns import qualified
 from composer.rebake._db import Table, sqlite_file
@@ -103,7 +107,7 @@ def _sqlite_name(spec: Table) -> str:
 def _sqlite_lock(path: str, spec: Table) -> Iterator[None]:
     """The table's lock on the database file itself where the system has open-file-description
     locks (Linux), else on a lock file next to it."""
-    if hasattr(fcntl, "F_OFD_SETLK"):
+    if fcntl is not None and hasattr(fcntl, "F_OFD_SETLK"):
         with _file_range(path, spec):
             yield
     else:  # pragma: no cover - not on Linux

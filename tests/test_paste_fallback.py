@@ -82,6 +82,17 @@ def test_without_a_text_flavour_the_words_of_the_html_go_in(policy: Policy, html
     assert result.text == markup_text(html) == "Deep words\n\nsecond"
 
 
+@pytest.mark.parametrize(
+    "text", ["", " \n\t", "\u202e", "\u200b\u200d\ufeff", "\x00\x07", "\u00ad\u2060 \u3000"]
+)
+def test_a_text_flavour_with_nothing_to_see_gives_way_to_the_words_of_the_html(text: str) -> None:
+    """A text flavour of white space, format or control characters alone shows nothing: the
+    HTML's words go in, not an empty post (the HTML's "words" were lost behind a U+202E)."""
+    result = PIPE.paste(Clipboard(html=DEEP, text=text))
+    assert result.ok and _codes(result)[0] == "pasted_as_plain"
+    assert result.text == "Deep words\n\nsecond"
+
+
 @pytest.mark.parametrize(("policy", "html", "code"), [REFUSED[1], REFUSED[3]])
 def test_without_a_text_flavour_markup_over_the_size_caps_is_still_refused(
     policy: Policy, html: str, code: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 from collections.abc import Iterable
 from functools import cached_property
 
@@ -25,10 +26,19 @@ from composer.stages import default_stages
 from composer.stages.parse import html_read_as_text
 from composer.stages.paste import visible_text
 
+#: a character a reader sees: not white space, a control character or a format character
+#: (zero-width spaces and joiners, direction marks and overrides, soft hyphen, BOM)
+_SEEN = re.compile(
+    r"[^\s\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    r"\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
 
 def _has_words(text: str | None) -> bool:
-    """Whether a plain flavour has anything to paste (not None, not only white space)."""
-    return text is not None and bool(text.strip())
+    """Whether a plain flavour has anything to paste: a character a reader sees (a flavour of
+    white space, control or format characters alone would paste an empty post in place of
+    the HTML's words)."""
+    return text is not None and _SEEN.search(text) is not None
 
 
 def _chain(stages: Iterable[Stage] | None) -> tuple[Stage, ...]:

@@ -104,6 +104,17 @@ def _still_stale(job: Job, spec: Table, db: sa.Engine, pages: list[Page]) -> tup
     return ids, settled
 
 
+def _kept_or_redo(
+    found: Iterable[tuple[Page, RangeReport | None]], redo: list[Page]
+) -> Iterator[RangeReport]:
+    """The report each page kept before its worker died; the pages that kept none go to ``redo``."""
+    for page, report in found:
+        if report is None:
+            redo.append(page)
+        else:
+            yield report
+
+
 def _one_more(crashed: int, died: str) -> int:
     """Count a row that killed its worker; past :data:`MAX_CRASHES`, end the run."""
     crashed += 1
@@ -122,12 +133,7 @@ def isolate(
     before keeping it, its rows are counted by their ids, see :func:`_still_stale`)."""
     crashed = _crashed(reports)
     redo: list[Page] = []
-    for page in ranges:
-        report = kept(job, page[:2])
-        if report is not None:
-            yield report
-        else:
-            redo.append(page)
+    yield from _kept_or_redo(((page, kept(job, page[:2])) for page in ranges), redo)
     ids, settled = _still_stale(job, spec, db, redo)
     yield settled
     at = 0
@@ -163,12 +169,7 @@ def isolate_dask(
     of the cluster itself is raised as it is, for the engine to name (``_engines``)."""
     crashed = _crashed(reports)
     redo: list[Page] = []
-    for page, key in lost:
-        kept = recorded(job.run, key)
-        if kept is not None:
-            yield kept
-        else:
-            redo.append(page)
+    yield from _kept_or_redo(((page, recorded(job.run, key)) for page, key in lost), redo)
     ids, settled = _still_stale(job, spec, db, redo)
     yield settled
     for row_id in ids:

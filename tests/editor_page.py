@@ -140,9 +140,15 @@ _PASTE = """
     data.items.add(new File([new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10])], name, {type}));
   }
   const editor = document.querySelector('[data-composer=editor]');
+  if (window.__composerPasted === undefined) {
+    window.__composerPasted = 0;
+    editor.addEventListener('composer:pasted', () => { window.__composerPasted += 1; });
+  }
+  const before = window.__composerPasted;
   editor.focus();
   const event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
-  return editor.dispatchEvent(event);
+  editor.dispatchEvent(event);
+  return before;
 }
 """
 
@@ -150,10 +156,13 @@ _PASTE = """
 def paste(
     page: Any, html: str | None = None, text: str | None = None, files: tuple[tuple[str, str], ...] = ()
 ) -> None:
-    """A real paste event on the editor, answered by ``/api/paste`` before this returns."""
+    """A real paste event on the editor, answered by ``/api/paste`` and put in the editor
+    (the page's ``composer:pasted`` event) before this returns: keys pressed next land after
+    it, as a person's would once the paste shows."""
     with page.expect_response("**/api/paste", timeout=WITHIN) as answer:
-        page.evaluate(_PASTE, {"html": html, "text": text, "files": [list(f) for f in files]})
+        before = page.evaluate(_PASTE, {"html": html, "text": text, "files": [list(f) for f in files]})
     assert answer.value.status == 200, answer.value.text()
+    page.wait_for_function("n => window.__composerPasted > n", arg=before, timeout=WITHIN)
 
 
 def type_in_editor(page: Any, text: str) -> None:

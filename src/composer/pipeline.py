@@ -16,6 +16,7 @@ from functools import cached_property
 
 from composer import _bind, _checks, _fingerprint, _limits
 from composer._html.markdown import html_to_markdown
+from composer._html.urls import INVISIBLE
 from composer.document import CLIPBOARD_HTML, Document, Stage, prefetcher, sanitizes
 from composer.drafts import Draft
 from composer.errors import ComposerError, ConfigError, InputError, StageError
@@ -26,12 +27,8 @@ from composer.stages import default_stages
 from composer.stages.parse import html_read_as_text
 from composer.stages.paste import visible_text
 
-#: a character a reader sees: not white space, a control character or a format character
-#: (zero-width spaces and joiners, direction marks and overrides, soft hyphen, BOM)
-_SEEN = re.compile(
-    r"[^\s\x00-\x1f\x7f-\x9f\xad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    r"\u2066-\u206f\ufeff\ufff9-\ufffb]"
-)
+#: a character a reader sees: not white space and not one of THE invisible characters
+_SEEN = re.compile(rf"[^\s{INVISIBLE}]")
 
 
 def _has_words(text: str | None) -> bool:

@@ -81,15 +81,7 @@ def _linkify_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         state.pending = state.pending[:-size]
-        token = state.push("link_open", "a", 1)
-        token.attrs = {"href": link.url}
-        token.markup = "linkify"
-        token.info = "auto"
-        token = state.push("text", "", 0)
-        token.content = link.text
-        token = state.push("link_close", "a", -1)
-        token.markup = "linkify"
-        token.info = "auto"
+        _push_link(state, link.url, link.text)
     state.pos = link.last_index
     return True
 
@@ -115,6 +107,18 @@ class _WwwStarts(NamedTuple):
 
     starts: list[int]
     links: dict[int, Link | None]
+
+
+def _push_link(state: StateInline, href: str, text: str) -> None:
+    """The tokens of a link as markdown-it's linkify makes them (``markup``, ``info``)."""
+    token = state.push("link_open", "a", 1)
+    token.attrs = {"href": href}
+    token.markup = "linkify"
+    token.info = "auto"
+    state.push("text", "", 0).content = text
+    token = state.push("link_close", "a", -1)
+    token.markup = "linkify"
+    token.info = "auto"
 
 
 def _www_rule(state: StateInline, silent: bool) -> bool:
@@ -162,15 +166,7 @@ def _www_rule(state: StateInline, silent: bool) -> bool:
         return False
     if not silent:
         state.pending = state.pending[: len(state.pending) - (pos - start)]
-        token = state.push("link_open", "a", 1)
-        token.attrs = {"href": url}
-        token.markup = "linkify"
-        token.info = "auto"
-        token = state.push("text", "", 0)
-        token.content = state.md.normalizeLinkText(link.text)
-        token = state.push("link_close", "a", -1)
-        token.markup = "linkify"
-        token.info = "auto"
+        _push_link(state, url, state.md.normalizeLinkText(link.text))
     state.pos = link.last_index
     return True
 
